@@ -1,0 +1,1 @@
+"""The canvas-to-DAG compiler. Pure Python: nothing here imports Django."""

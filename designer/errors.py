@@ -1,0 +1,84 @@
+"""One error shape for the whole API: {"detail": "...", "errors": [{"field"|"node"|"port": ..., "message": ...}]}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object changed since you read it; reload and try again."
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "This request needs an If-Match header with the ETag from your last read."
+    default_code = "precondition_required"
+
+
+class LocatedError(APIException):
+    """A 400 whose `errors` name their places; raise with a list of dicts."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, status_code: int | None = None):
+        super().__init__(detail)
+        self.errors = errors or []
+        if status_code is not None:
+            self.status_code = status_code
+
+
+def _flatten(data: Any, prefix: str = "") -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors":
+                name = prefix
+            out.extend(_flatten(value, name))
+    elif isinstance(data, list):
+        if all(not isinstance(v, (dict, list)) for v in data):
+            out.extend({"field": prefix or None, "message": str(v)} for v in data)
+        else:
+            for i, value in enumerate(data):
+                out.extend(_flatten(value, f"{prefix}[{i}]"))
+    else:
+        out.append({"field": prefix or None, "message": str(data)})
+    return out
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": "Request body too large.", "errors": [{"field": None, "message": str(exc)}]},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, LocatedError):
+        response.data = {"detail": str(exc.detail), "errors": exc.errors}
+    elif isinstance(exc, ValidationError):
+        errors = _flatten(response.data)
+        first = errors[0] if errors else {"field": None, "message": "Invalid input."}
+        where = f"{first['field']}: " if first.get("field") else ""
+        response.data = {"detail": f"{where}{first['message']}", "errors": errors}
+    else:
+        data = response.data if isinstance(response.data, dict) else {"detail": response.data}
+        detail = data.get("detail", "Error.")
+        response.data = {"detail": str(detail), "errors": data.get("errors", [])}
+    return response

@@ -1,0 +1,39 @@
+import { useEffect, useState } from "react";
+import { NavLink, Route, Routes } from "react-router-dom";
+import { fetchMe, type Me } from "./api/me";
+import { HomePage } from "./pages/HomePage";
+
+export function App() {
+  const [me, setMe] = useState<Me | null>(null);
+  useEffect(() => {
+    fetchMe().then(setMe, () => setMe(null));
+  }, []);
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" /> Pipewright
+        </div>
+        <nav>
+          <NavLink to="/" end>
+            Pipelines
+          </NavLink>
+          <NavLink to="/catalog">Catalog</NavLink>
+          <NavLink to="/runs">Runs</NavLink>
+        </nav>
+        <div className="user">
+          {me ? <span data-testid="username">{me.username}</span> : null}
+          <form method="post" action="/logout/">
+            <input type="hidden" name="csrfmiddlewaretoken" value={document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? ""} />
+            <button className="link">Sign out</button>
+          </form>
+        </div>
+      </header>
+      <main className="content">
+        <Routes>
+          <Route path="*" element={<HomePage />} />
+        </Routes>
+      </main>
+    </div>
+  );
+}

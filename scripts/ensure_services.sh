@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test suite needs PostgreSQL and Redis on loopback. Start them when they are installed
+# but stopped; otherwise say exactly what is missing.
+set -u
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "services: starting PostgreSQL"; pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+  fi
+  pg_isready -q -h 127.0.0.1 -p 5432 || { echo "services: PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  if command -v redis-server >/dev/null; then
+    echo "services: starting Redis"; redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    sleep 1
+  fi
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "services: Redis does not answer on 127.0.0.1:6379" >&2; exit 1; }
+fi
+echo "services: PostgreSQL and Redis answer"

@@ -1,0 +1,75 @@
+"""A live Pipewright (Daphne, optionally Celery) on the pytest test database, for e2e tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a child process that must share the test database."""
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["PIPEWRIGHT_DEV"] = "1"
+    env["DEBUG"] = "0"
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env["ARTIFACT_ROOT"] = str(settings.ARTIFACT_ROOT)
+    env["WORK_ROOT"] = str(settings.WORK_ROOT)
+    env["SECURE_SSL_REDIRECT"] = "0"
+    env["SESSION_COOKIE_SECURE"] = "0"
+    env["CSRF_COOKIE_SECURE"] = "0"
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def live_daphne(**extra: str) -> Iterator[str]:
+    port = free_port()
+    log = open(settings.VAR_DIR / f"daphne-test-{port}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "designer.asgi:application"],
+        cwd=ROOT,
+        env=child_env(**extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except Exception:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"daphne exited with {proc.returncode}; see {log.name}") from None
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("daphne did not answer /healthz within 20 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
