@@ -1,7 +1,12 @@
 import { useEffect, useState } from "react";
 import { NavLink, Route, Routes } from "react-router-dom";
 import { fetchMe, type Me } from "./api/me";
-import { HomePage } from "./pages/HomePage";
+import { CatalogPage } from "./pages/CatalogPage";
+import { ModulePage } from "./pages/ModulePage";
+import { PipelinesPage } from "./pages/PipelinesPage";
+import { CanvasPage } from "./pages/CanvasPage";
+import { RunsPage } from "./pages/RunsPage";
+import { RunPage } from "./pages/RunPage";
 
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
@@ -31,7 +36,13 @@ export function App() {
       </header>
       <main className="content">
         <Routes>
-          <Route path="*" element={<HomePage />} />
+          <Route path="/" element={<PipelinesPage />} />
+          <Route path="/pipelines/:id" element={<CanvasPage />} />
+          <Route path="/catalog" element={<CatalogPage />} />
+          <Route path="/catalog/:team/:name" element={<ModulePage />} />
+          <Route path="/runs" element={<RunsPage />} />
+          <Route path="/runs/:id" element={<RunPage />} />
+          <Route path="*" element={<div className="empty">Page not found.</div>} />
         </Routes>
       </main>
     </div>

@@ -1,8 +1,8 @@
 import { Background, Controls, MiniMap, ReactFlow } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 
-// Placeholder canvas until the designer pages land.
-export function HomePage() {
+// Placeholder canvas until the designer canvas lands.
+export function CanvasPage() {
   return (
     <div className="canvas-wrap" data-testid="canvas">
       <ReactFlow nodes={[]} edges={[]} fitView>
