@@ -1,0 +1,88 @@
+// The module catalog API (see /api/docs/). Shared by the palette, the canvas and catalog pages.
+import { get, post, request } from "./client";
+
+export type PortType = "DataFrame" | "Model" | "Metrics" | "Image" | "File" | "Any";
+export type VersionStatus = "active" | "deprecated" | "disabled";
+
+export interface Port {
+  name: string;
+  type: PortType;
+  optional?: boolean;
+  description?: string;
+}
+
+/** JSON Schema of one parameter (plus `format: "code"` for script editors). */
+export interface ParamSchema {
+  type?: "number" | "integer" | "string" | "boolean" | "array" | "object";
+  enum?: unknown[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  description?: string;
+  title?: string;
+  format?: string;
+  [key: string]: unknown;
+}
+
+export interface ModuleSpec {
+  name: string;
+  version: string;
+  display_name?: string;
+  category?: string;
+  description?: string;
+  inputs: Port[];
+  outputs: Port[];
+  parameters: Record<string, ParamSchema>;
+  runtime: Record<string, unknown>;
+  deterministic?: boolean;
+}
+
+export interface VersionSummary {
+  version: string;
+  status: VersionStatus;
+  is_default: boolean;
+  digest: string;
+  deprecation_message?: string;
+  successor?: string | null;
+  created_at?: string;
+}
+
+export interface ModuleListItem {
+  ref: string; // "team/name"
+  team: string;
+  name: string;
+  display_name: string;
+  category: string;
+  description: string;
+  default_version: string | null;
+  versions: VersionSummary[];
+  /** spec of the default (else newest active) version, for the palette and new nodes */
+  spec?: ModuleSpec;
+}
+
+export interface ModuleVersionDetail extends VersionSummary {
+  ref: string;
+  spec: ModuleSpec;
+  files: string[];
+}
+
+export const listModules = (query: { q?: string; category?: string; team?: string } = {}) => {
+  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as [string, string][]);
+  const qs = params.toString();
+  return get<ModuleListItem[]>(`/api/modules/${qs ? "?" + qs : ""}`);
+};
+
+export const getVersion = (ref: string, version: string) =>
+  get<ModuleVersionDetail>(`/api/modules/${ref}/versions/${version}/`);
+
+export const deprecateVersion = (ref: string, version: string, message: string, successor?: string) =>
+  post<ModuleVersionDetail>(`/api/modules/${ref}/versions/${version}/deprecate`, { message, successor });
+export const disableVersion = (ref: string, version: string) =>
+  post<ModuleVersionDetail>(`/api/modules/${ref}/versions/${version}/disable`);
+export const enableVersion = (ref: string, version: string) =>
+  post<ModuleVersionDetail>(`/api/modules/${ref}/versions/${version}/enable`);
+export const setDefaultVersion = (ref: string, version: string) =>
+  post<ModuleListItem>(`/api/modules/${ref}/default`, { version });
+
+export const publishVersion = async (ref: string, form: FormData) =>
+  (await request<ModuleVersionDetail>(`/api/modules/${ref}/versions/`, { method: "POST", body: form })).data;
