@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -39,11 +40,23 @@ class MemberSerializer(serializers.Serializer):
         return value
 
 
+class MemberRowSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    teams = TeamSerializer(many=True)
+
+
 class TeamListView(APIView):
+    @extend_schema(responses=TeamSerializer(many=True))
     def get(self, request: Request) -> Response:
         teams = Team.objects.filter(id__in=scoping.visible_team_ids(request.user))
         return Response(TeamSerializer(teams, many=True, context={"request": request}).data)
 
+    @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer})
     def post(self, request: Request) -> Response:
         body = TeamCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -62,11 +75,13 @@ def _visible_team(request: Request, name: str) -> Team:
 
 
 class TeamMembersView(APIView):
+    @extend_schema(responses=MemberRowSerializer(many=True))
     def get(self, request: Request, team: str) -> Response:
         found = _visible_team(request, team)
         rows = Membership.objects.filter(team=found).select_related("user").order_by("user__username")
         return Response([{"username": m.user.username, "role": m.role} for m in rows])
 
+    @extend_schema(request=MemberSerializer, responses={201: MemberRowSerializer})
     def post(self, request: Request, team: str) -> Response:
         found = _visible_team(request, team)
         scoping.require_role(request.user, found, Role.OWNER, action="manage members")
@@ -77,6 +92,7 @@ class TeamMembersView(APIView):
 
 
 class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         user: Any = request.user
         teams = Team.objects.filter(id__in=scoping.visible_team_ids(user))
