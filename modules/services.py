@@ -7,7 +7,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from modules.models import Membership, Role, Team
+from designer.errors import Conflict, LocatedError
+from modules import spec as specs
+from modules.models import Membership, Module, ModuleVersion, Role, Team, VersionStatus
 
 
 @transaction.atomic
@@ -22,3 +24,112 @@ def do_set_membership(team: Team, username: str, role: str) -> Membership:
     user = get_user_model().objects.get(username=username)
     membership, _ = Membership.objects.update_or_create(team=team, user=user, defaults={"role": role})
     return membership
+
+
+# --- the module catalog -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_module(
+    team: Team, name: str, *, display_name: str = "", category: str = "", description: str = ""
+) -> Module:
+    if Module.objects.filter(team=team, name=name).exists():
+        raise Conflict(f"Module '{team.name}/{name}' already exists.")
+    return Module.objects.create(
+        team=team, name=name, display_name=display_name or name, category=category, description=description
+    )
+
+
+def _locked(module: Module) -> Module:
+    return Module.objects.select_for_update().select_related("team").get(pk=module.pk)
+
+
+@transaction.atomic
+def do_publish_version(
+    module: Module, spec: dict[str, Any], files: dict[str, str], *, user: Any = None, is_default: bool = False
+) -> ModuleVersion:
+    """Publish a validated, normalized spec plus its files. An existing version string is 409."""
+    module = _locked(module)
+    if spec["name"] != module.name:
+        raise LocatedError(
+            f"The spec's name '{spec['name']}' does not match the module '{module.name}'.",
+            [{"field": "spec.name", "message": f"must be '{module.name}'"}],
+        )
+    if ModuleVersion.objects.filter(module=module, version=spec["version"]).exists():
+        raise Conflict(
+            f"{module.ref}@{spec['version']} is already published; versions are immutable, publish a new version."
+        )
+    version = ModuleVersion.objects.create(
+        module=module,
+        version=spec["version"],
+        spec=spec,
+        files=dict(files),
+        digest=specs.digest(spec, files),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if is_default:
+        module.default_version = version
+        module.save(update_fields=["default_version"])
+    return version
+
+
+def _version_of(module: Module, version: str, field: str) -> ModuleVersion:
+    found = ModuleVersion.objects.filter(module=module, version=version).first()
+    if found is None:
+        raise LocatedError(
+            f"{module.ref} has no version {version}.", [{"field": field, "message": f"no version {version}"}]
+        )
+    return found
+
+
+@transaction.atomic
+def do_deprecate(version: ModuleVersion, message: str, successor: str | None) -> ModuleVersion:
+    module = _locked(version.module)
+    if successor is not None:
+        if successor == version.version:
+            raise LocatedError(
+                "A version cannot succeed itself.", [{"field": "successor", "message": "must be another version"}]
+            )
+        _version_of(module, successor, "successor")
+    version.status = VersionStatus.DEPRECATED
+    version.deprecation_message = message
+    version.successor = successor
+    version.save(update_fields=["status", "deprecation_message", "successor"])
+    return version
+
+
+@transaction.atomic
+def do_disable(version: ModuleVersion) -> ModuleVersion:
+    module = _locked(version.module)
+    if module.default_version_id == version.pk:
+        raise LocatedError(
+            f"{module.ref}@{version.version} is the default version; choose another default before disabling it.",
+            [{"field": "version", "message": "is the module's default version"}],
+        )
+    version.status = VersionStatus.DISABLED
+    version.save(update_fields=["status"])
+    return version
+
+
+@transaction.atomic
+def do_enable(version: ModuleVersion) -> ModuleVersion:
+    _locked(version.module)
+    version.status = VersionStatus.ACTIVE
+    version.deprecation_message = ""
+    version.successor = None
+    version.save(update_fields=["status", "deprecation_message", "successor"])
+    return version
+
+
+@transaction.atomic
+def do_set_default(module: Module, version: str) -> Module:
+    module = _locked(module)
+    found = _version_of(module, version, "version")
+    if found.status == VersionStatus.DISABLED:
+        raise LocatedError(
+            f"{module.ref}@{version} is disabled and cannot be the default; enable it first.",
+            [{"field": "version", "message": "is disabled"}],
+        )
+    module.default_version = found
+    module.save(update_fields=["default_version"])
+    return module

@@ -1,9 +1,41 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from modules.api import teams
+from modules.api import catalog, teams
 
 urlpatterns = [
     path("me/", teams.MeView.as_view(), name="me"),
     path("teams/", teams.TeamListView.as_view(), name="teams"),
     path("teams/<str:team>/members/", teams.TeamMembersView.as_view(), name="team-members"),
+    # The module catalog. Versions contain dots; actions accept an optional trailing slash.
+    path("modules/", catalog.ModuleListView.as_view(), name="modules"),
+    path("modules/<str:team>/<str:name>/", catalog.ModuleDetailView.as_view(), name="module"),
+    re_path(
+        r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/default/?$", catalog.DefaultView.as_view(), name="module-default"
+    ),
+    path("modules/<str:team>/<str:name>/versions/", catalog.VersionListView.as_view(), name="module-versions"),
+    path(
+        "modules/<str:team>/<str:name>/versions/<str:version>/",
+        catalog.VersionDetailView.as_view(),
+        name="module-version",
+    ),
+    path(
+        "modules/<str:team>/<str:name>/versions/<str:version>/spec.yaml",
+        catalog.VersionSpecYamlView.as_view(),
+        name="module-version-yaml",
+    ),
+    re_path(
+        r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/deprecate/?$",
+        catalog.DeprecateView.as_view(),
+        name="module-version-deprecate",
+    ),
+    re_path(
+        r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/disable/?$",
+        catalog.DisableView.as_view(),
+        name="module-version-disable",
+    ),
+    re_path(
+        r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/enable/?$",
+        catalog.EnableView.as_view(),
+        name="module-version-enable",
+    ),
 ]
