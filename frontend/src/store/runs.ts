@@ -1,19 +1,139 @@
 // Run state shared by the canvas (node colours) and the run panels. Owned by the runs UI.
+// No fetches here: the socket (api/events.ts) and the panels feed it; applyEvent is a pure reducer.
 import { create } from "zustand";
+import type { RunEvent } from "../api/events";
+import { FINAL_STEP_STATUSES, type Run, type StepRun, type StepStatus } from "../api/runs";
+import { appendLog, caughtUp, emptyLog, type LogBuffer } from "../runs/logBuffer";
 
-export type StepStatus = "pending" | "queued" | "running" | "succeeded" | "failed" | "cached" | "skipped" | "canceled";
+export type { StepStatus } from "../api/runs";
 
-export interface RunState {
+export interface RunData {
   runId: number | null;
+  run: Run | null;
+  /** last applied seq; -1 before the first snapshot */
+  seq: number;
+  /** events that arrived ahead of a gap, applied when the gap fills (keyed by seq) */
+  pending: Record<number, RunEvent>;
   /** node id -> live status of the current run, read by canvas nodes to colour themselves */
   stepStatus: Record<string, StepStatus>;
+  /** node id -> tail of that step's log */
+  logs: Record<string, LogBuffer>;
+}
+
+export interface RunState extends RunData {
   setRun: (runId: number | null) => void;
   setStepStatus: (node: string, status: StepStatus) => void;
+  /** a run fetched over HTTP: shown until (and unless) the socket's snapshot is newer */
+  loadRun: (run: Run) => void;
+  applyEvent: (event: RunEvent) => void;
+  appendLogChunk: (node: string, text: string, offset?: number) => void;
+}
+
+export const initialRunData = (runId: number | null = null): RunData => ({
+  runId,
+  run: null,
+  seq: -1,
+  pending: {},
+  stepStatus: {},
+  logs: {},
+});
+
+const statusMap = (steps: StepRun[]): Record<string, StepStatus> =>
+  Object.fromEntries(steps.map((s) => [s.node, s.status]));
+
+function applyOne(state: RunData, event: RunEvent): RunData {
+  switch (event.type) {
+    case "snapshot":
+      return { ...state, run: event.run, seq: event.seq, stepStatus: statusMap(event.run.steps ?? []) };
+    case "step": {
+      const run = state.run;
+      const patch = event.step;
+      let steps = run?.steps ?? [];
+      const i = steps.findIndex((s) => s.node === patch.node);
+      if (i >= 0) steps = steps.map((s, j) => (j === i ? { ...s, ...patch } : s));
+      else steps = [...steps, { ...blankStep(patch.node), ...patch }];
+      const stepStatus = patch.status ? { ...state.stepStatus, [patch.node]: patch.status } : state.stepStatus;
+      return { ...state, seq: event.seq, run: run ? { ...run, steps } : run, stepStatus };
+    }
+    case "run": {
+      const { steps, ...fields } = event.run;
+      const run = state.run ? { ...state.run, ...fields, ...(steps ? { steps } : {}) } : state.run;
+      const stepStatus = steps ? { ...state.stepStatus, ...statusMap(steps) } : state.stepStatus;
+      return { ...state, seq: event.seq, run, stepStatus };
+    }
+    case "log": {
+      const buf = state.logs[event.node] ?? emptyLog();
+      return { ...state, seq: event.seq, logs: { ...state.logs, [event.node]: appendLog(buf, event.text, event.offset) } };
+    }
+  }
+}
+
+function blankStep(node: string): StepRun {
+  return {
+    node,
+    status: "pending",
+    cache_key: null,
+    reused_from: null,
+    attempt: 0,
+    started_at: null,
+    finished_at: null,
+    exit_code: null,
+    outputs: {},
+    metrics: {},
+  };
+}
+
+/** The pure reducer: snapshot first, then contiguous seqs; duplicates and stale frames are ignored. */
+export function reduceEvent(state: RunData, event: RunEvent): RunData {
+  if (event.type === "snapshot") {
+    if (state.runId !== null && event.run.id !== undefined && event.run.id !== state.runId) return state;
+    if (event.seq < state.seq) return state;
+    return drain({ ...applyOne(state, event), pending: dropUpTo(state.pending, event.seq) });
+  }
+  if (state.seq < 0) return { ...state, pending: { ...state.pending, [event.seq]: event } };
+  if (event.seq <= state.seq || state.pending[event.seq]) return state;
+  if (event.seq > state.seq + 1) return { ...state, pending: { ...state.pending, [event.seq]: event } };
+  return drain(applyOne(state, event));
+}
+
+function dropUpTo(pending: Record<number, RunEvent>, seq: number): Record<number, RunEvent> {
+  const out: Record<number, RunEvent> = {};
+  for (const [k, v] of Object.entries(pending)) if (Number(k) > seq) out[Number(k)] = v;
+  return out;
+}
+
+function drain(state: RunData): RunData {
+  let s = state;
+  while (s.pending[s.seq + 1]) {
+    const next = s.pending[s.seq + 1];
+    const rest = { ...s.pending };
+    delete rest[s.seq + 1];
+    s = applyOne({ ...s, pending: rest }, next);
+  }
+  return s;
+}
+
+/** Progress of a run: finished steps over all steps. */
+export function runProgress(run: Run | null): { done: number; total: number } {
+  const steps = run?.steps ?? [];
+  return { done: steps.filter((s) => FINAL_STEP_STATUSES.includes(s.status)).length, total: steps.length };
 }
 
 export const useRunStore = create<RunState>((set) => ({
-  runId: null,
-  stepStatus: {},
-  setRun: (runId) => set({ runId, stepStatus: {} }),
+  ...initialRunData(),
+  setRun: (runId) => set((s) => (s.runId === runId ? s : initialRunData(runId))),
   setStepStatus: (node, status) => set((s) => ({ stepStatus: { ...s.stepStatus, [node]: status } })),
+  loadRun: (run) =>
+    set((s) => {
+      if (s.runId !== run.id) return { ...initialRunData(run.id), run, stepStatus: statusMap(run.steps ?? []) };
+      if (s.seq >= 0) return s;
+      return { run, stepStatus: statusMap(run.steps ?? []) };
+    }),
+  applyEvent: (event) => set((s) => reduceEvent(s, event)),
+  appendLogChunk: (node, text, offset) =>
+    set((s) => {
+      const buf = s.logs[node] ?? emptyLog();
+      const next = caughtUp(appendLog(buf, text, offset));
+      return next === buf ? s : { logs: { ...s.logs, [node]: next } };
+    }),
 }));

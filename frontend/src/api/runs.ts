@@ -1,0 +1,133 @@
+// The runs API (see /api/docs/ "Runs"): start, list, inspect, cancel, rerun, logs, cache, artifacts.
+import { ApiError, get, post } from "./client";
+
+export type StepStatus = "pending" | "queued" | "running" | "succeeded" | "failed" | "cached" | "skipped" | "canceled";
+export type RunStatus = "pending" | "queued" | "running" | "succeeded" | "failed" | "canceled" | (string & {});
+
+export const FINAL_STEP_STATUSES: readonly StepStatus[] = ["succeeded", "failed", "cached", "skipped", "canceled"];
+export const FINAL_RUN_STATUSES: readonly string[] = ["succeeded", "failed", "canceled"];
+
+export interface ArtifactRef {
+  sha256: string;
+  size: number;
+  media_type: string;
+  /** port type when the backend knows it (DataFrame, Image, Metrics, ...) */
+  type?: string;
+}
+
+export interface StepRun {
+  id?: number;
+  node: string;
+  module?: string | null;
+  version?: string | null;
+  status: StepStatus;
+  cache_key: string | null;
+  /** the run (or step run) whose outputs this cached step reused */
+  reused_from: number | { run: number; step?: number; node?: string } | null;
+  attempt: number;
+  started_at: string | null;
+  finished_at: string | null;
+  exit_code: number | null;
+  outputs: Record<string, ArtifactRef>;
+  metrics: Record<string, unknown>;
+  error?: string | null;
+}
+
+export interface Run {
+  id: number;
+  pipeline: number;
+  pipeline_name?: string;
+  version: number | null;
+  status: RunStatus;
+  parent?: number | null;
+  mode?: string | null;
+  parameters?: Record<string, unknown>;
+  cache?: boolean;
+  created_by?: string | null;
+  created_at?: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  error?: string | null;
+  steps: StepRun[];
+}
+
+export type RerunMode = "all" | "failed" | "from";
+
+export interface RerunOptions {
+  mode: RerunMode;
+  node?: string;
+  parameters?: Record<string, unknown>;
+  cache?: boolean;
+}
+
+export interface CacheInfo {
+  node?: string;
+  status?: string;
+  cache_key?: string | null;
+  hit?: boolean;
+  reused_from?: StepRun["reused_from"];
+  /** a human sentence: why it was reused or why it missed */
+  reason?: string;
+  [key: string]: unknown;
+}
+
+export type Preview =
+  | { kind: "table"; columns: string[]; rows: unknown[][]; total_rows?: number }
+  | { kind: "image"; url: string }
+  | { kind: "metrics"; metrics: Record<string, unknown> }
+  | { kind: "text"; text: string }
+  | { kind: "none" | "binary"; [key: string]: unknown };
+
+interface Paged<T> {
+  results: T[];
+  count?: number;
+  next?: string | null;
+}
+
+function unpage<T>(data: T[] | Paged<T>): T[] {
+  return Array.isArray(data) ? data : (data.results ?? []);
+}
+
+export const startRun = (pipelineId: number, body: { parameters?: Record<string, unknown>; version?: number; cache?: boolean } = {}) =>
+  post<Run>(`/api/pipelines/${pipelineId}/runs/`, { parameters: {}, cache: true, ...body });
+
+export const listRuns = async (query: { pipeline?: number } = {}) => {
+  const qs = query.pipeline !== undefined ? `?pipeline=${query.pipeline}` : "";
+  return unpage(await get<Run[] | Paged<Run>>(`/api/runs/${qs}`));
+};
+
+export const getRun = (id: number) => get<Run>(`/api/runs/${id}/`);
+export const cancelRun = (id: number) => post<Run>(`/api/runs/${id}/cancel`);
+export const rerun = (id: number, options: RerunOptions) => post<Run>(`/api/runs/${id}/rerun`, options);
+
+export interface LogChunk {
+  text: string;
+  /** byte offset to ask for next time */
+  nextOffset: number;
+}
+
+export const logsUrl = (runId: number, node: string, offset = 0) =>
+  `/api/runs/${runId}/steps/${encodeURIComponent(node)}/logs${offset ? `?offset=${offset}` : ""}`;
+
+export async function fetchLogs(runId: number, node: string, offset = 0): Promise<LogChunk> {
+  // raw text: a log line that happens to be JSON must not be re-serialised by the JSON client
+  const response = await fetch(logsUrl(runId, node, offset), { headers: { Accept: "text/plain" }, credentials: "same-origin" });
+  if (!response.ok) throw new ApiError(response.status, `logs: HTTP ${response.status}`);
+  const text = await response.text();
+  const header = response.headers.get("X-Next-Offset");
+  const nextOffset = header !== null && header !== "" ? Number(header) : offset + new TextEncoder().encode(text).length;
+  return { text, nextOffset };
+}
+
+export const getCacheInfo = (runId: number, node: string) =>
+  get<CacheInfo>(`/api/runs/${runId}/steps/${encodeURIComponent(node)}/cache`);
+
+export const artifactUrl = (sha256: string) => `/api/artifacts/${sha256}/`;
+export const getPreview = (sha256: string) => get<Preview>(`/api/artifacts/${sha256}/preview`);
+
+/** id of the run a cached step reused, whatever shape the backend sends */
+export function reusedRunId(reused: StepRun["reused_from"]): number | null {
+  if (reused == null) return null;
+  if (typeof reused === "number") return reused;
+  return reused.run ?? null;
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import type { RunEvent } from "../api/events";
+import { parseEvent } from "../api/events";
+import type { Run, StepRun } from "../api/runs";
+import { initialRunData, reduceEvent, runProgress, useRunStore, type RunData } from "./runs";
+import { logText } from "../runs/logBuffer";
+
+const step = (node: string, status: StepRun["status"] = "pending"): StepRun => ({
+  node,
+  status,
+  cache_key: null,
+  reused_from: null,
+  attempt: 0,
+  started_at: null,
+  finished_at: null,
+  exit_code: null,
+  outputs: {},
+  metrics: {},
+});
+
+const run = (id = 7, steps = [step("a"), step("b")]): Run => ({
+  id,
+  pipeline: 1,
+  version: 1,
+  status: "running",
+  started_at: null,
+  finished_at: null,
+  steps,
+});
+
+const apply = (events: RunEvent[], state: RunData = initialRunData(7)) => events.reduce(reduceEvent, state);
+
+describe("reduceEvent", () => {
+  it("applies a snapshot and then events in seq order", () => {
+    const s = apply([
+      { type: "snapshot", seq: 3, run: run() },
+      { type: "step", seq: 4, step: { node: "a", status: "running", attempt: 1 } },
+      { type: "step", seq: 5, step: { node: "a", status: "succeeded", exit_code: 0 } },
+      { type: "run", seq: 6, run: { status: "succeeded" } },
+    ]);
+    expect(s.seq).toBe(6);
+    expect(s.stepStatus).toEqual({ a: "succeeded", b: "pending" });
+    expect(s.run?.status).toBe("succeeded");
+    expect(s.run?.steps[0]).toMatchObject({ attempt: 1, exit_code: 0 });
+    expect(runProgress(s.run)).toEqual({ done: 1, total: 2 });
+  });
+
+  it("ignores duplicate and stale seqs", () => {
+    const s = apply([
+      { type: "snapshot", seq: 3, run: run() },
+      { type: "step", seq: 4, step: { node: "a", status: "succeeded" } },
+      { type: "step", seq: 4, step: { node: "a", status: "failed" } },
+      { type: "step", seq: 2, step: { node: "b", status: "failed" } },
+      { type: "snapshot", seq: 1, run: run(7, [step("a", "pending"), step("b", "pending")]) },
+    ]);
+    expect(s.seq).toBe(4);
+    expect(s.stepStatus).toEqual({ a: "succeeded", b: "pending" });
+  });
+
+  it("holds out-of-order events until the gap fills", () => {
+    let s = apply([
+      { type: "snapshot", seq: 0, run: run() },
+      { type: "step", seq: 2, step: { node: "a", status: "succeeded" } },
+    ]);
+    expect(s.seq).toBe(0);
+    expect(s.stepStatus.a).toBe("pending");
+    s = reduceEvent(s, { type: "step", seq: 1, step: { node: "a", status: "running" } });
+    expect(s.seq).toBe(2);
+    expect(s.stepStatus.a).toBe("succeeded");
+    expect(s.pending).toEqual({});
+  });
+
+  it("buffers events that arrive before the snapshot and keeps only those after it", () => {
+    const s = apply([
+      { type: "step", seq: 5, step: { node: "b", status: "running" } },
+      { type: "step", seq: 3, step: { node: "a", status: "failed" } },
+      { type: "snapshot", seq: 4, run: run(7, [step("a", "succeeded"), step("b", "queued")]) },
+    ]);
+    expect(s.seq).toBe(5);
+    expect(s.stepStatus).toEqual({ a: "succeeded", b: "running" });
+  });
+
+  it("resumes after a reconnect: replayed events are deduplicated, a fresh snapshot wins", () => {
+    let s = apply([
+      { type: "snapshot", seq: 0, run: run() },
+      { type: "step", seq: 1, step: { node: "a", status: "running" } },
+      { type: "log", seq: 2, node: "a", text: "epoch 1\n", offset: 0 },
+    ]);
+    // connection drops; the client sends {"type":"resume","after":2}; the server replays from 2
+    s = apply(
+      [
+        { type: "log", seq: 2, node: "a", text: "epoch 1\n", offset: 0 },
+        { type: "log", seq: 3, node: "a", text: "epoch 2\n", offset: 8 },
+        { type: "step", seq: 4, step: { node: "a", status: "succeeded" } },
+      ],
+      s,
+    );
+    expect(logText(s.logs.a)).toBe("epoch 1\nepoch 2\n".trimEnd());
+    expect(s.stepStatus.a).toBe("succeeded");
+    s = reduceEvent(s, { type: "snapshot", seq: 9, run: run(7, [step("a", "succeeded"), step("b", "succeeded")]) });
+    expect(s.seq).toBe(9);
+    expect(s.stepStatus.b).toBe("succeeded");
+  });
+
+  it("ignores a snapshot of another run", () => {
+    const s = apply([{ type: "snapshot", seq: 0, run: run(8) }]);
+    expect(s.run).toBeNull();
+  });
+});
+
+describe("parseEvent", () => {
+  it("accepts nested and flat step payloads and rejects junk", () => {
+    expect(parseEvent('{"type":"step","seq":1,"step":{"node":"a","status":"running"}}')).toEqual({
+      type: "step",
+      seq: 1,
+      step: { node: "a", status: "running" },
+    });
+    expect(parseEvent({ type: "step", seq: 2, node: "b", status: "failed" })).toEqual({
+      type: "step",
+      seq: 2,
+      step: { node: "b", status: "failed" },
+    });
+    expect(parseEvent({ type: "log", seq: 3, node: "a", data: "x", offset: 4 })).toEqual({
+      type: "log",
+      seq: 3,
+      node: "a",
+      text: "x",
+      offset: 4,
+    });
+    expect(parseEvent("not json")).toBeNull();
+    expect(parseEvent({ type: "step", node: "a" })).toBeNull();
+  });
+});
+
+describe("useRunStore", () => {
+  it("keeps setRun/setStepStatus for the canvas and lets a socket snapshot override an HTTP load", () => {
+    const store = useRunStore.getState();
+    store.setRun(7);
+    store.loadRun(run(7, [step("a", "running"), step("b")]));
+    expect(useRunStore.getState().stepStatus.a).toBe("running");
+    store.applyEvent({ type: "snapshot", seq: 2, run: run(7, [step("a", "succeeded"), step("b")]) });
+    store.loadRun(run(7, [step("a", "running"), step("b")]));
+    expect(useRunStore.getState().stepStatus.a).toBe("succeeded");
+    store.setStepStatus("b", "failed");
+    expect(useRunStore.getState().stepStatus.b).toBe("failed");
+    store.setRun(null);
+    expect(useRunStore.getState().stepStatus).toEqual({});
+  });
+});
