@@ -183,6 +183,12 @@ DOCKER_HOST = env_str("DOCKER_HOST", "")
 PIPEWRIGHT_COMPUTE = env_str("PIPEWRIGHT_COMPUTE", "docker")
 ARTIFACT_ROOT = Path(env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts")))
 WORK_ROOT = Path(env_str("WORK_ROOT", str(VAR_DIR / "work")))
+# Runner: step heartbeats (seconds between beats; a step whose last beat is older than the
+# timeout is retried or failed by the reaper) and where step logs are kept.
+PIPEWRIGHT_HEARTBEAT = env_int("PIPEWRIGHT_HEARTBEAT", 2)
+PIPEWRIGHT_HEARTBEAT_TIMEOUT = env_int("PIPEWRIGHT_HEARTBEAT_TIMEOUT", 30)
+PIPEWRIGHT_REAP_EVERY = env_int("PIPEWRIGHT_REAP_EVERY", 10)
+PIPEWRIGHT_LOG_DIR = Path(env_str("PIPEWRIGHT_LOG_DIR", str(VAR_DIR / "logs")))
 
 LOGGING = {
     "version": 1,
