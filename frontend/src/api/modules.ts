@@ -86,3 +86,34 @@ export const setDefaultVersion = (ref: string, version: string) =>
 
 export const publishVersion = async (ref: string, form: FormData) =>
   (await request<ModuleVersionDetail>(`/api/modules/${ref}/versions/`, { method: "POST", body: form })).data;
+
+// --- catalog pages ------------------------------------------------------------------------------
+
+export const moduleRef = (team: string, name: string) => `${team}/${name}`;
+
+/** One module with its version summaries (found through the list endpoint, scoped by team). */
+export const getModule = async (team: string, name: string): Promise<ModuleListItem | null> => {
+  const items = await listModules({ team });
+  return items.find((m) => m.team === team && m.name === name) ?? null;
+};
+
+export const specYamlUrl = (ref: string, version: string) => `/api/modules/${ref}/versions/${version}/spec.yaml`;
+
+export interface NewModule {
+  team: string;
+  name: string;
+  display_name?: string;
+  category?: string;
+  description?: string;
+}
+
+export const createModule = (body: NewModule) => post<ModuleListItem>("/api/modules/", body);
+
+/** The multipart body of a publish: the spec YAML as `spec`, each source file as `files`, and `is_default`. */
+export function publishForm(spec: File, sources: readonly File[], isDefault: boolean): FormData {
+  const form = new FormData();
+  form.append("spec", spec, spec.name);
+  for (const file of sources) form.append("files", file, file.name);
+  if (isDefault) form.append("is_default", "true");
+  return form;
+}

@@ -1,4 +1,136 @@
-// Placeholder: replaced by the page's owner.
+import { useEffect, useMemo, useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import { fetchMe, type Me } from "../api/me";
+import { listModules, type ModuleListItem } from "../api/modules";
+import { ErrorNotice } from "../catalog/Bits";
+import { ModuleCard } from "../catalog/ModuleCard";
+import { BUILTIN_TEAM, groupByCategory } from "../catalog/logic";
+import "../catalog/catalog.css";
+
 export function CatalogPage() {
-  return <div className="empty">CatalogPage</div>;
+  const [params, setParams] = useSearchParams();
+  const q = params.get("q") ?? "";
+  const category = params.get("category") ?? "";
+  const team = params.get("team") ?? "";
+  const [text, setText] = useState(q);
+  const [items, setItems] = useState<ModuleListItem[] | null>(null);
+  const [all, setAll] = useState<ModuleListItem[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [me, setMe] = useState<Me | null>(null);
+
+  useEffect(() => {
+    fetchMe().then(setMe, () => setMe(null));
+    listModules().then(setAll, () => setAll([]));
+  }, []);
+
+  // Debounce typing into the URL, which drives the query.
+  useEffect(() => {
+    if (text === q) return;
+    const t = window.setTimeout(() => update("q", text), 250);
+    return () => window.clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [text]);
+
+  useEffect(() => {
+    let live = true;
+    listModules({ q, category, team }).then(
+      (list) => live && (setItems(list), setError(null)),
+      (e) => live && (setItems([]), setError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [q, category, team]);
+
+  const update = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+
+  const categories = useMemo(
+    () => [...new Set(all.map((m) => m.category).filter(Boolean))].sort((a, b) => a.localeCompare(b)),
+    [all],
+  );
+  const teams = useMemo(() => {
+    const names = new Set<string>([BUILTIN_TEAM, ...all.map((m) => m.team), ...(me?.teams.map((t) => t.name) ?? [])]);
+    return [...names].sort((a, b) => (a === BUILTIN_TEAM ? -1 : b === BUILTIN_TEAM ? 1 : a.localeCompare(b)));
+  }, [all, me]);
+  const groups = useMemo(() => groupByCategory(items ?? []), [items]);
+  const filtered = Boolean(q || category || team);
+
+  return (
+    <div className="cat-page" data-testid="catalog-page">
+      <header className="cat-header">
+        <div>
+          <h1>Module catalog</h1>
+          <p className="cat-muted">
+            Versioned building blocks for pipelines. Builtin modules are available to everyone; your teams publish
+            their own.
+          </p>
+        </div>
+      </header>
+      <div className="cat-toolbar" role="search">
+        <input
+          type="search"
+          className="cat-search"
+          placeholder="Search modules by name or description…"
+          aria-label="Search modules"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <select aria-label="Category" value={category} onChange={(e) => update("category", e.target.value)}>
+          <option value="">All categories</option>
+          {categories.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </select>
+        <select aria-label="Team" value={team} onChange={(e) => update("team", e.target.value)}>
+          <option value="">All teams</option>
+          {teams.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+        {filtered && (
+          <button
+            type="button"
+            className="cat-btn"
+            onClick={() => {
+              setText("");
+              setParams(new URLSearchParams(), { replace: true });
+            }}
+          >
+            Clear
+          </button>
+        )}
+        <span className="cat-muted cat-small cat-count">
+          {items ? `${items.length} module${items.length === 1 ? "" : "s"}` : ""}
+        </span>
+      </div>
+      <ErrorNotice error={error} />
+      {items === null ? (
+        <div className="cat-muted">Loading modules…</div>
+      ) : items.length === 0 ? (
+        <div className="cat-empty">{filtered ? "No module matches these filters." : "The catalog is empty."}</div>
+      ) : (
+        groups.map(([name, modules]) => (
+          <section key={name} className="cat-group" data-testid="category-group">
+            <h2>
+              {name} <span className="cat-muted cat-small">{modules.length}</span>
+            </h2>
+            <div className="cat-grid">
+              {modules.map((m) => (
+                <ModuleCard key={m.ref} module={m} />
+              ))}
+            </div>
+          </section>
+        ))
+      )}
+    </div>
+  );
 }

@@ -1,4 +1,247 @@
-// Placeholder: replaced by the page's owner.
+import { useCallback, useEffect, useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router-dom";
+import { fetchMe, type Me } from "../api/me";
+import {
+  deprecateVersion,
+  disableVersion,
+  enableVersion,
+  getModule,
+  getVersion,
+  moduleRef,
+  setDefaultVersion,
+  specYamlUrl,
+  type ModuleListItem,
+  type ModuleVersionDetail,
+  type VersionSummary,
+} from "../api/modules";
+import { DefaultMarker, Digest, ErrorNotice, StatusBadge } from "../catalog/Bits";
+import { DeprecateDialog } from "../catalog/DeprecateDialog";
+import { InterfaceView } from "../catalog/InterfaceView";
+import { PublishForm } from "../catalog/PublishForm";
+import { VersionsTable } from "../catalog/VersionsTable";
+import { BUILTIN_TEAM, canManage, preferredVersion, roleIn, type LifecycleAction } from "../catalog/logic";
+import "../catalog/catalog.css";
+
 export function ModulePage() {
-  return <div className="empty">ModulePage</div>;
+  const { team = "", name = "" } = useParams();
+  const ref = moduleRef(team, name);
+  const [search, setSearch] = useSearchParams();
+  const [me, setMe] = useState<Me | null>(null);
+  const [module, setModule] = useState<ModuleListItem | null | undefined>(undefined);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [detail, setDetail] = useState<ModuleVersionDetail | null>(null);
+  const [detailError, setDetailError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [deprecating, setDeprecating] = useState<string | null>(null);
+  const [revision, setRevision] = useState(0);
+
+  const reload = useCallback(() => setRevision((r) => r + 1), []);
+
+  useEffect(() => {
+    fetchMe().then(setMe, () => setMe(null));
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    getModule(team, name).then(
+      (m) => live && (setModule(m), setLoadError(null)),
+      (e) => live && (setModule(null), setLoadError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [team, name, revision]);
+
+  const versions: VersionSummary[] = module?.versions ?? [];
+  const selected = search.get("version") ?? preferredVersion(versions)?.version ?? null;
+
+  useEffect(() => {
+    if (!selected || !module) {
+      setDetail(null);
+      return;
+    }
+    let live = true;
+    getVersion(ref, selected).then(
+      (d) => live && (setDetail(d), setDetailError(null)),
+      (e) => live && (setDetail(null), setDetailError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [ref, selected, module]);
+
+  const role = roleIn(me?.teams, team);
+  const manage = canManage(role, team);
+
+  const select = (version: string) => setSearch({ version }, { replace: true });
+
+  const run = async (version: string, action: () => Promise<unknown>) => {
+    setBusy(version);
+    setActionError(null);
+    try {
+      await action();
+      reload();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const onAction = (action: LifecycleAction, v: VersionSummary) => {
+    if (action === "deprecate") {
+      setActionError(null);
+      setDeprecating(v.version);
+    } else if (action === "disable") run(v.version, () => disableVersion(ref, v.version));
+    else if (action === "enable") run(v.version, () => enableVersion(ref, v.version));
+    else run(v.version, () => setDefaultVersion(ref, v.version));
+  };
+
+  if (module === undefined) return <div className="cat-page cat-muted">Loading {ref}…</div>;
+  if (module === null) {
+    return (
+      <div className="cat-page">
+        <Link to="/catalog" className="cat-back">
+          ← Catalog
+        </Link>
+        {loadError ? <ErrorNotice error={loadError} /> : <div className="cat-empty">No module {ref}.</div>}
+      </div>
+    );
+  }
+
+  const current = versions.find((v) => v.version === selected) ?? null;
+  const spec = detail?.version === selected ? detail.spec : null;
+
+  return (
+    <div className="cat-page" data-testid="module-page">
+      <Link to="/catalog" className="cat-back">
+        ← Catalog
+      </Link>
+      <header className="cat-header">
+        <div>
+          <div className="cat-eyebrow">{module.category || "Uncategorized"}</div>
+          <h1>{module.display_name || module.name}</h1>
+          <div className="cat-ref">
+            <code>{ref}</code>
+            {team === BUILTIN_TEAM && <span className="cat-pill">builtin · read-only</span>}
+            {role && team !== BUILTIN_TEAM && <span className="cat-pill">your role: {role}</span>}
+          </div>
+          {module.description && <p className="cat-description">{module.description}</p>}
+        </div>
+        <div className="cat-header-side">
+          <div className="cat-muted cat-small">Default version</div>
+          <div className="cat-big">{module.default_version ?? "—"}</div>
+        </div>
+      </header>
+
+      <section className="cat-section">
+        <div className="cat-section-head">
+          <h2>Versions</h2>
+          {!manage && team !== BUILTIN_TEAM && (
+            <span className="cat-muted cat-small">Maintainers and owners of {team} can change the lifecycle.</span>
+          )}
+        </div>
+        <ErrorNotice error={actionError} onClose={() => setActionError(null)} />
+        {versions.length === 0 ? (
+          <div className="cat-empty">No versions published yet.</div>
+        ) : (
+          <VersionsTable
+            versions={versions}
+            selected={selected}
+            onSelect={select}
+            onAction={manage ? onAction : undefined}
+            busy={busy}
+          />
+        )}
+      </section>
+
+      {selected && (
+        <section className="cat-section" data-testid="version-detail">
+          <div className="cat-section-head">
+            <h2>
+              Version {selected} {current && <StatusBadge status={current.status} />}{" "}
+              {current?.is_default && <DefaultMarker />}
+            </h2>
+            <a className="cat-btn cat-btn-sm" href={specYamlUrl(ref, selected)} target="_blank" rel="noreferrer">
+              spec.yaml ↗
+            </a>
+          </div>
+          {current?.status === "deprecated" && (
+            <div className="cat-warning" role="note">
+              <strong>Deprecated.</strong> {current.deprecation_message}
+              {current.successor && (
+                <>
+                  {" "}
+                  Use{" "}
+                  <button type="button" className="cat-version-link" onClick={() => select(current.successor!)}>
+                    {current.successor}
+                  </button>
+                  .
+                </>
+              )}
+            </div>
+          )}
+          {current?.status === "disabled" && (
+            <div className="cat-warning cat-warning-grey" role="note">
+              <strong>Disabled.</strong> Pipelines using this version cannot run.
+            </div>
+          )}
+          <ErrorNotice error={detailError} />
+          {spec ? (
+            <>
+              {spec.description && spec.description !== module.description && (
+                <p className="cat-description">{spec.description}</p>
+              )}
+              <InterfaceView spec={spec} />
+              {detail && detail.files.length > 0 && (
+                <div className="cat-files">
+                  <h4>Files</h4>
+                  <ul>
+                    {detail.files.map((f) => (
+                      <li key={f}>
+                        <code>{f}</code>
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              )}
+              {detail && (
+                <div className="cat-muted cat-small">
+                  Digest <Digest digest={detail.digest} />
+                </div>
+              )}
+            </>
+          ) : (
+            !detailError && <div className="cat-muted">Loading interface…</div>
+          )}
+        </section>
+      )}
+
+      {manage && (
+        <section className="cat-section">
+          <PublishForm
+            moduleRef={ref}
+            onPublished={(v) => {
+              setSearch({ version: v.version }, { replace: true });
+              reload();
+            }}
+          />
+        </section>
+      )}
+
+      {deprecating && (
+        <DeprecateDialog
+          version={deprecating}
+          versions={versions}
+          onClose={() => setDeprecating(null)}
+          onSubmit={async (message, successor) => {
+            await deprecateVersion(ref, deprecating, message, successor ?? undefined);
+            setDeprecating(null);
+            reload();
+          }}
+        />
+      )}
+    </div>
+  );
 }

@@ -1,0 +1,41 @@
+import { Link } from "react-router-dom";
+import type { ModuleListItem } from "../api/modules";
+import { DefaultMarker, StatusBadge, TypeChip } from "./Bits";
+import { BUILTIN_TEAM, preferredVersion, statusSummary } from "./logic";
+
+export function ModuleCard({ module }: { module: ModuleListItem }) {
+  const shown = preferredVersion(module.versions);
+  const spec = module.spec;
+  const types = spec ? [...new Set([...(spec.inputs ?? []), ...(spec.outputs ?? [])].map((p) => p.type))] : [];
+  return (
+    <Link to={`/catalog/${module.team}/${module.name}`} className="cat-card cat-module-card" data-testid="module-card">
+      <div className="cat-card-top">
+        <h3>{module.display_name || module.name}</h3>
+        {module.team === BUILTIN_TEAM && <span className="cat-pill">builtin</span>}
+      </div>
+      <code className="cat-card-ref">{module.ref}</code>
+      {module.description && <p className="cat-card-desc">{module.description}</p>}
+      {types.length > 0 && (
+        <div className="cat-card-types">
+          {types.map((t) => (
+            <TypeChip key={t} type={t} />
+          ))}
+        </div>
+      )}
+      <div className="cat-card-foot">
+        {module.default_version ? (
+          <span>
+            <strong>{module.default_version}</strong> <DefaultMarker />
+          </span>
+        ) : shown ? (
+          <span>
+            <strong>{shown.version}</strong> <StatusBadge status={shown.status} />
+          </span>
+        ) : (
+          <span className="cat-muted">no versions</span>
+        )}
+        <span className="cat-muted cat-small">{statusSummary(module.versions)}</span>
+      </div>
+    </Link>
+  );
+}
