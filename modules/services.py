@@ -133,3 +133,45 @@ def do_set_default(module: Module, version: str) -> Module:
     module.default_version = found
     module.save(update_fields=["default_version"])
     return module
+
+
+@transaction.atomic
+def do_load_module(team: Team, spec: dict[str, Any], files: dict[str, str], *, user: Any = None) -> tuple[str, Module]:
+    """Publish a module folder's version unless present. Returns (what happened, module).
+
+    An existing version with the same digest is left alone ("unchanged"); one with a different
+    digest is refused (versions are immutable: bump the version). The first load sets the default
+    to the newest version, and a newer version becomes the default when the default was the newest.
+    """
+    module = Module.objects.filter(team=team, name=spec["name"]).first()
+    if module is None:
+        module = do_create_module(
+            team,
+            spec["name"],
+            display_name=spec.get("display_name", ""),
+            category=spec.get("category", ""),
+            description=spec.get("description", ""),
+        )
+    existing = ModuleVersion.objects.filter(module=module, version=spec["version"]).first()
+    if existing is not None:
+        if existing.digest != specs.digest(spec, files):
+            raise Conflict(
+                f"{module.ref}@{spec['version']} is already published with different content "
+                f"(digest {existing.digest[:12]}); versions are immutable, bump the version in spec.yaml."
+            )
+        return "unchanged", module
+    others = list(ModuleVersion.objects.filter(module=module).values_list("version", flat=True))
+    from designer.compiler.catalog import version_key
+
+    newest_before = max(others, key=version_key) if others else None
+    default = module.default_version.version if module.default_version else None
+    newest = newest_before is None or version_key(spec["version"]) > version_key(newest_before)
+    make_default = newest and (default is None or default == newest_before)
+    do_publish_version(module, spec, files, user=user, is_default=make_default)
+    if make_default or module.display_name == module.name:
+        Module.objects.filter(pk=module.pk).update(
+            display_name=spec.get("display_name") or module.name,
+            category=spec.get("category", ""),
+            description=spec.get("description", ""),
+        )
+    return "published", module

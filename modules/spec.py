@@ -255,9 +255,8 @@ def validate_spec(data: object) -> dict[str, Any]:
     display_name = _text(data, "display_name", errs) or (name if isinstance(name, str) else "")
     category = _text(data, "category", errs)
     description = _text(data, "description", errs)
-    seen: dict[str, str] = {}
-    inputs = _ports(data, "inputs", errs, seen)
-    outputs = _ports(data, "outputs", errs, seen)
+    inputs = _ports(data, "inputs", errs, {})
+    outputs = _ports(data, "outputs", errs, {})
     parameters = _parameters(data, errs)
     runtime = _runtime(data, errs)
     deterministic = data.get("deterministic", True)

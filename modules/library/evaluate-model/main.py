@@ -1,0 +1,84 @@
+"""Evaluate Model: classification (accuracy, precision, recall, F1, AUC) or regression (MAE, RMSE, R2)."""
+
+import numpy as np
+import pandas as pd
+import pw
+from sklearn import metrics as m
+
+
+def classification(df, label, meta):
+    y, pred = df[label], df["Scored Labels"]
+    if pd.api.types.is_numeric_dtype(y) and pd.api.types.is_numeric_dtype(pred):
+        y, pred = y.astype(pred.dtype), pred
+    y, pred = y.astype(str), pred.astype(str)
+    labels = sorted(set(y) | set(pred))
+    binary = len(labels) <= 2
+    average = "binary" if binary and len(labels) == 2 else "macro"
+    pos = labels[-1] if average == "binary" else 1
+    out = {
+        "task": "classification",
+        "accuracy": float(m.accuracy_score(y, pred)),
+        "precision": float(m.precision_score(y, pred, average=average, pos_label=pos, zero_division=0)),
+        "recall": float(m.recall_score(y, pred, average=average, pos_label=pos, zero_division=0)),
+        "f1": float(m.f1_score(y, pred, average=average, pos_label=pos, zero_division=0)),
+        "rows": len(df),
+    }
+    if binary and len(labels) == 2 and "Scored Probabilities" in df.columns:
+        classes = [str(c) for c in meta.get("classes", labels)]
+        positive = classes[-1] if classes else labels[-1]
+        out["auc"] = float(m.roc_auc_score((y == positive).astype(int), df["Scored Probabilities"]))
+    plt = pw.pyplot()
+    cm = m.confusion_matrix(y, pred, labels=labels)
+    fig, ax = plt.subplots(figsize=(4 + 0.3 * len(labels), 3.5 + 0.3 * len(labels)))
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("Scored label")
+    ax.set_ylabel("True label")
+    ax.set_title("Confusion matrix")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, int(cm[i, j]), ha="center", va="center", color="black")
+    return out, fig
+
+
+def regression(df, label):
+    y, pred = df[label].astype(float), df["Scored Labels"].astype(float)
+    out = {
+        "task": "regression",
+        "mae": float(m.mean_absolute_error(y, pred)),
+        "rmse": float(np.sqrt(m.mean_squared_error(y, pred))),
+        "r2": float(m.r2_score(y, pred)),
+        "rows": len(df),
+    }
+    plt = pw.pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.scatter(pred, y - pred, s=8, alpha=0.6)
+    ax.axhline(0, color="grey", linewidth=1)
+    ax.set_xlabel("Scored value")
+    ax.set_ylabel("Residual")
+    ax.set_title("Residuals")
+    return out, fig
+
+
+def main():
+    df = pw.read_df("scored")
+    meta = pw.read_meta("scored")
+    label = (pw.params().get("label_column") or "").strip() or meta.get("label", "")
+    if not label:
+        pw.fail("set 'label_column' (the scored data does not say which column is the label)")
+    pw.require_columns(df, [label, "Scored Labels"])
+    df = df.dropna(subset=[label, "Scored Labels"])
+    if df.empty:
+        pw.fail("no rows with both a label and a score")
+    task = meta.get("task")
+    if task is None:
+        task = "regression" if pd.api.types.is_float_dtype(df["Scored Labels"]) else "classification"
+    result, fig = classification(df, label, meta) if task == "classification" else regression(df, label)
+    pw.write_metrics("metrics", result)
+    pw.write_figure("plot", fig)
+    print(", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    pw.run(main)
