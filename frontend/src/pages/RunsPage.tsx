@@ -1,4 +1,106 @@
-// Placeholder: replaced by the page's owner.
+// Runs history across every pipeline of my teams.
+import { useEffect, useMemo, useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import { FINAL_RUN_STATUSES, listRuns, type Run } from "../api/runs";
+import { duration, when } from "../runs/format";
+import { StatusBadge } from "../runs/StatusBadge";
+import { runProgress } from "../store/runs";
+import { useNow } from "../runs/useRunFeed";
+import "../runs/runs.css";
+
 export function RunsPage() {
-  return <div className="empty">RunsPage</div>;
+  const [runs, setRuns] = useState<Run[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState("");
+  const [q, setQ] = useState("");
+  const navigate = useNavigate();
+  const anyLive = (runs ?? []).some((r) => !FINAL_RUN_STATUSES.includes(r.status));
+  const now = useNow(anyLive);
+
+  useEffect(() => {
+    let alive = true;
+    const load = () =>
+      listRuns().then(
+        (rs) => alive && setRuns([...rs].sort((a, b) => b.id - a.id)),
+        (e: Error) => alive && setError(e.message),
+      );
+    void load();
+    const t = setInterval(load, 5000);
+    return () => {
+      alive = false;
+      clearInterval(t);
+    };
+  }, []);
+
+  const shown = useMemo(() => {
+    const needle = q.trim().toLowerCase();
+    return (runs ?? []).filter(
+      (r) =>
+        (!status || r.status === status) &&
+        (!needle || `#${r.id} ${r.pipeline_name ?? ""} ${r.pipeline} ${r.created_by ?? ""}`.toLowerCase().includes(needle)),
+    );
+  }, [runs, status, q]);
+
+  return (
+    <div className="runs-page" data-testid="runs-page">
+      <h1>Runs</h1>
+      <div className="runs-filter">
+        <input placeholder="Filter by pipeline, run or user" value={q} onChange={(e) => setQ(e.target.value)} aria-label="filter runs" />
+        <select value={status} onChange={(e) => setStatus(e.target.value)} aria-label="status">
+          <option value="">All statuses</option>
+          {["queued", "running", "succeeded", "failed", "canceled"].map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+      </div>
+      {error ? <div className="run-error">{error}</div> : null}
+      {runs === null ? (
+        <div className="muted">Loading…</div>
+      ) : !shown.length ? (
+        <div className="empty">{runs.length ? "No run matches." : "No runs yet. Open a pipeline and press Run."}</div>
+      ) : (
+        <table className="page-table" data-testid="runs-table">
+          <thead>
+            <tr>
+              <th>Run</th>
+              <th>Pipeline</th>
+              <th>Status</th>
+              <th>Steps</th>
+              <th>Started</th>
+              <th>Duration</th>
+              <th>By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => {
+              const p = runProgress(r);
+              return (
+                <tr key={r.id} className="clickable" data-testid={`runs-row-${r.id}`} onClick={() => navigate(`/runs/${r.id}`)}>
+                  <td>
+                    <Link to={`/runs/${r.id}`} onClick={(e) => e.stopPropagation()}>
+                      #{r.id}
+                    </Link>
+                    {r.parent ? <span className="muted small"> ↻ #{r.parent}</span> : null}
+                  </td>
+                  <td>
+                    <Link to={`/pipelines/${r.pipeline}`} onClick={(e) => e.stopPropagation()}>
+                      {r.pipeline_name ?? `Pipeline ${r.pipeline}`}
+                    </Link>
+                    {r.version ? <span className="muted small"> v{r.version}</span> : null}
+                  </td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td className="muted">{p.total ? `${p.done}/${p.total}` : "—"}</td>
+                  <td className="muted">{when(r.started_at ?? r.created_at)}</td>
+                  <td className="muted">{duration(r.started_at, r.finished_at, now)}</td>
+                  <td className="muted">{r.created_by ?? ""}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
 }

@@ -1,6 +1,16 @@
-// The run panel docked beside the canvas (Run button, progress, logs, outputs, history).
-// Placeholder: replaced by the runs UI owner. The canvas page renders it with the pipeline id
-// and the selected node id.
+// The run panel docked beside the canvas: Run / Cancel / Rerun, progress, the selected node's
+// status, cache, outputs and live log, and this pipeline's run history.
+import { useCallback, useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+import { ApiError } from "../api/client";
+import { cancelRun, FINAL_RUN_STATUSES, listRuns, rerun, startRun, type RerunMode, type Run } from "../api/runs";
+import { runProgress, useRunStore } from "../store/runs";
+import { RunHistory } from "./RunHistory";
+import { ProgressBar, StatusBadge } from "./StatusBadge";
+import { StepDetails } from "./StepDetails";
+import { useRunFeed } from "./useRunFeed";
+import "./runs.css";
+
 export interface RunDockProps {
   pipelineId: number;
   selectedNode: string | null;
@@ -8,6 +18,178 @@ export interface RunDockProps {
   ensureSaved: () => Promise<boolean>;
 }
 
-export function RunDock(_props: RunDockProps) {
-  return null;
+function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    const located = e.errors.map((x) => [x.node ?? x.port ?? x.field, x.message].filter(Boolean).join(": "));
+    return [e.detail, ...located].filter(Boolean).join(" — ");
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps) {
+  const runId = useRunStore((s) => s.runId);
+  const run = useRunStore((s) => s.run);
+  const [history, setHistory] = useState<Run[]>([]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [mode, setMode] = useState<RerunMode>("all");
+  const [noCache, setNoCache] = useState(false);
+  const [tab, setTab] = useState<"step" | "history">("step");
+  const { socket } = useRunFeed(runId);
+
+  const refreshHistory = useCallback(async () => {
+    try {
+      const runs = await listRuns({ pipeline: pipelineId });
+      const mine = runs.filter((r) => r.pipeline === pipelineId).sort((a, b) => b.id - a.id);
+      setHistory(mine);
+      return mine;
+    } catch (e) {
+      setError(errorText(e));
+      return [];
+    }
+  }, [pipelineId]);
+
+  // on opening a pipeline, show its latest run (unless the store already follows one of its runs)
+  useEffect(() => {
+    let alive = true;
+    refreshHistory().then((runs) => {
+      if (!alive) return;
+      const current = useRunStore.getState().run;
+      if (current && current.pipeline === pipelineId) return;
+      useRunStore.getState().setRun(runs.length ? runs[0].id : null);
+    });
+    return () => void (alive = false);
+  }, [pipelineId, refreshHistory]);
+
+  // keep the history's status of the current run in step with the live one
+  const liveStatus = run?.status;
+  useEffect(() => {
+    if (!run) return;
+    setHistory((h) => (h.some((r) => r.id === run.id && r.status !== run.status) ? h.map((r) => (r.id === run.id ? { ...r, status: run.status, finished_at: run.finished_at } : r)) : h));
+  }, [run, liveStatus]);
+
+  const act = async (label: string, fn: () => Promise<Run | null>) => {
+    setBusy(label);
+    setError(null);
+    try {
+      const next = await fn();
+      if (next) {
+        useRunStore.getState().setRun(next.id);
+        useRunStore.getState().loadRun(next);
+        setHistory((h) => [next, ...h.filter((r) => r.id !== next.id)]);
+        setTab("step");
+      }
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const onRun = () =>
+    act("run", async () => {
+      if (!(await ensureSaved())) {
+        setError("The pipeline has errors; fix them before running.");
+        return null;
+      }
+      return startRun(pipelineId, { cache: !noCache });
+    });
+
+  const onRerun = () =>
+    act("rerun", async () => {
+      if (!run) return null;
+      if (mode === "from" && !selectedNode) {
+        setError("Select the node to rerun from.");
+        return null;
+      }
+      if (!(await ensureSaved())) {
+        setError("The pipeline has errors; fix them before running.");
+        return null;
+      }
+      return rerun(run.id, { mode, ...(mode === "from" ? { node: selectedNode ?? undefined } : {}), cache: !noCache });
+    });
+
+  const onCancel = () => act("cancel", async () => (run ? (await cancelRun(run.id), null) : null));
+
+  const live = run !== null && !FINAL_RUN_STATUSES.includes(run.status);
+  const progress = runProgress(run);
+  const step = selectedNode && run ? run.steps.find((s) => s.node === selectedNode) : undefined;
+  const ownRun = run !== null && run.pipeline === pipelineId;
+
+  return (
+    <aside className="run-dock" data-testid="run-dock" data-run-id={run?.id ?? ""} data-run-status={run?.status ?? ""}>
+      <div className="run-dock-actions">
+        <button className="primary" data-testid="run-button" onClick={onRun} disabled={busy !== null}>
+          {busy === "run" ? "Starting…" : "▶ Run"}
+        </button>
+        <button data-testid="cancel-run" onClick={onCancel} disabled={!live || busy !== null}>
+          Cancel
+        </button>
+        <label className="check" title="ignore cached outputs and execute every step">
+          <input type="checkbox" data-testid="no-cache" checked={noCache} onChange={(e) => setNoCache(e.target.checked)} /> no cache
+        </label>
+      </div>
+      <div className="run-dock-actions">
+        <select data-testid="rerun-mode" value={mode} onChange={(e) => setMode(e.target.value as RerunMode)} aria-label="rerun mode">
+          <option value="all">Rerun all</option>
+          <option value="failed">Rerun failed</option>
+          <option value="from">Rerun from selected node</option>
+        </select>
+        <button data-testid="rerun-button" onClick={onRerun} disabled={!ownRun || live || busy !== null || (mode === "from" && !selectedNode)}>
+          {busy === "rerun" ? "Starting…" : "↻ Rerun"}
+        </button>
+      </div>
+      {error ? (
+        <div className="run-error" role="alert" data-testid="run-error">
+          {error}
+        </div>
+      ) : null}
+
+      {ownRun && run ? (
+        <div className="run-summary">
+          <div className="run-summary-line">
+            <Link to={`/runs/${run.id}`} data-testid="run-link">
+              Run #{run.id}
+            </Link>
+            <StatusBadge status={run.status} testId="run-status" />
+            {socket === "reconnecting" ? <span className="muted small">reconnecting…</span> : null}
+          </div>
+          <ProgressBar done={progress.done} total={progress.total} status={run.status} />
+          {run.error ? <div className="run-error small">{run.error}</div> : null}
+        </div>
+      ) : (
+        <div className="muted small run-summary">No run shown. Press Run to execute this pipeline.</div>
+      )}
+
+      <div className="run-tabs">
+        <button className={tab === "step" ? "on" : ""} onClick={() => setTab("step")}>
+          Selected step
+        </button>
+        <button
+          className={tab === "history" ? "on" : ""}
+          data-testid="history-tab"
+          onClick={() => {
+            setTab("history");
+            void refreshHistory();
+          }}
+        >
+          History ({history.length})
+        </button>
+      </div>
+
+      <div className="run-dock-body">
+        {tab === "history" ? (
+          <RunHistory runs={history} current={run?.id ?? null} onPick={(id) => useRunStore.getState().setRun(id)} />
+        ) : !ownRun || !run ? null : !selectedNode ? (
+          <div className="muted small">Select a node on the canvas to see its log, outputs and cache.</div>
+        ) : step ? (
+          <StepDetails runId={run.id} step={step} />
+        ) : (
+          <div className="muted small">
+            Node <code>{selectedNode}</code> is not part of run #{run.id}.
+          </div>
+        )}
+      </div>
+    </aside>
+  );
 }

@@ -1,0 +1,48 @@
+// Why a step was (or was not) reused from the cache.
+import { useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+import { getCacheInfo, reusedRunId, type CacheInfo, type StepRun } from "../api/runs";
+
+const SETTLED = ["succeeded", "failed", "cached", "skipped", "canceled", "running"];
+
+export function CacheInfoView({ runId, step }: { runId: number; step: StepRun }) {
+  const [info, setInfo] = useState<CacheInfo | null>(null);
+  const settled = SETTLED.includes(step.status);
+  useEffect(() => {
+    if (!settled) return;
+    let alive = true;
+    getCacheInfo(runId, step.node).then(
+      (i) => alive && setInfo(i),
+      () => alive && setInfo(null),
+    );
+    return () => void (alive = false);
+  }, [runId, step.node, settled, step.status]);
+
+  const from = reusedRunId(step.reused_from ?? info?.reused_from ?? null);
+  const hit = step.status === "cached" || info?.hit === true;
+  return (
+    <div className={`run-cache ${hit ? "hit" : "miss"}`} data-testid="cache-info" data-hit={hit ? "true" : "false"}>
+      {hit ? (
+        <div>
+          <strong>Reused from cache</strong>
+          {from !== null ? (
+            <>
+              {" "}
+              — outputs of <Link to={`/runs/${from}`}>run #{from}</Link>
+            </>
+          ) : null}
+        </div>
+      ) : (
+        <div>
+          <strong>{settled ? "Not from cache" : "Cache not checked yet"}</strong>
+        </div>
+      )}
+      {info?.reason ? <div className="small">{String(info.reason)}</div> : null}
+      {step.cache_key ? (
+        <div className="small muted" title={step.cache_key}>
+          key <code>{step.cache_key.slice(0, 16)}…</code>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+// Tails one step's log: HTTP ?offset= catch-up (on open, while running, and when a live chunk
+// arrives past what we hold) plus live "log" events from the feed, into a capped buffer.
+import { useEffect, useLayoutEffect, useRef } from "react";
+import { fetchLogs, logsUrl, type StepStatus } from "../api/runs";
+import { useRunStore } from "../store/runs";
+import { emptyLog, logText } from "./logBuffer";
+
+const LIVE: StepStatus[] = ["queued", "running"];
+
+export function LogPanel({ runId, node, status }: { runId: number; node: string; status: StepStatus | undefined }) {
+  const buf = useRunStore((s) => s.logs[node]) ?? emptyLog();
+  const live = status !== undefined && LIVE.includes(status);
+  const behind = buf.behind;
+  const pre = useRef<HTMLPreElement>(null);
+  const stick = useRef(true);
+
+  useEffect(() => {
+    let alive = true;
+    let busy = false;
+    const tail = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const state = useRunStore.getState();
+        if (state.runId !== runId) return;
+        const from = (state.logs[node] ?? emptyLog()).end;
+        const chunk = await fetchLogs(runId, node, from);
+        if (alive && useRunStore.getState().runId === runId) {
+          // when the server ignores ?offset= it returns everything: offset 0 dedupes that too
+          useRunStore.getState().appendLogChunk(node, chunk.text, chunk.nextOffset - new TextEncoder().encode(chunk.text).length);
+        }
+      } catch {
+        /* no log yet (step not started) — the next poll or live event brings it */
+      } finally {
+        busy = false;
+      }
+    };
+    void tail();
+    if (!live && !behind) return () => void (alive = false);
+    const t = setInterval(tail, live ? 1500 : 500);
+    return () => {
+      alive = false;
+      clearInterval(t);
+    };
+  }, [runId, node, live, behind, status]);
+
+  useLayoutEffect(() => {
+    const el = pre.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [buf]);
+
+  const text = logText(buf);
+  return (
+    <div className="run-logs" data-testid="log-panel">
+      <div className="run-logs-head">
+        <span>
+          Log · <code>{node}</code>
+          {live ? <span className="live-dot" title="live" /> : null}
+        </span>
+        <a href={logsUrl(runId, node)} target="_blank" rel="noreferrer">
+          raw
+        </a>
+      </div>
+      {buf.dropped ? <div className="run-logs-dropped">… {buf.dropped.toLocaleString()} earlier lines not shown (open raw for all)</div> : null}
+      <pre
+        ref={pre}
+        data-testid="log-text"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
+        }}
+      >
+        {text || <span className="muted">{live ? "waiting for output…" : "no output"}</span>}
+      </pre>
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+// Compact list of this pipeline's runs; clicking one shows it on the canvas.
+import type { Run } from "../api/runs";
+import { duration, when } from "./format";
+import { StatusBadge } from "./StatusBadge";
+
+export function RunHistory({ runs, current, onPick }: { runs: Run[]; current: number | null; onPick: (id: number) => void }) {
+  if (!runs.length) return <div className="muted small">No runs yet.</div>;
+  return (
+    <ul className="run-history" data-testid="run-history">
+      {runs.map((r) => (
+        <li key={r.id}>
+          <button
+            className={r.id === current ? "current" : ""}
+            data-testid={`history-run-${r.id}`}
+            onClick={() => onPick(r.id)}
+            title={r.parent ? `rerun of #${r.parent}` : undefined}
+          >
+            <span className="id">#{r.id}</span>
+            <StatusBadge status={r.status} />
+            <span className="muted small">{when(r.created_at ?? r.started_at)}</span>
+            <span className="muted small right">{duration(r.started_at, r.finished_at)}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,36 @@
+// Everything about one step of one run: status line, cache, outputs and the live log.
+import type { StepRun } from "../api/runs";
+import { CacheInfoView } from "./CacheInfoView";
+import { duration } from "./format";
+import { LogPanel } from "./LogPanel";
+import { StatusBadge } from "./StatusBadge";
+import { StepOutputs } from "./StepOutputs";
+import { useNow } from "./useRunFeed";
+
+export function StepDetails({ runId, step }: { runId: number; step: StepRun }) {
+  const now = useNow(step.status === "running");
+  return (
+    <div className="run-step" data-testid="step-details" data-node={step.node} data-status={step.status}>
+      <div className="run-step-head">
+        <StatusBadge status={step.status} testId="step-status" />
+        <span className="muted small">
+          {duration(step.started_at, step.finished_at, now)}
+          {step.attempt > 1 ? ` · attempt ${step.attempt}` : ""}
+          {step.exit_code !== null && step.exit_code !== undefined ? ` · exit ${step.exit_code}` : ""}
+        </span>
+      </div>
+      {step.error ? <div className="run-error" data-testid="step-error">{step.error}</div> : null}
+      <section>
+        <h4>Cache</h4>
+        <CacheInfoView runId={runId} step={step} />
+      </section>
+      <section>
+        <h4>Outputs</h4>
+        <StepOutputs step={step} />
+      </section>
+      <section>
+        <LogPanel runId={runId} node={step.node} status={step.status} />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+// Output previews of one step: the head of a table, an image, or a metrics table, per output port.
+import { useEffect, useState } from "react";
+import { artifactUrl, getPreview, type ArtifactRef, type Preview, type StepRun } from "../api/runs";
+import { bytes, formatValue } from "./format";
+
+export function MetricsTable({ metrics, testId }: { metrics: Record<string, unknown>; testId?: string }) {
+  const entries = Object.entries(metrics);
+  if (!entries.length) return null;
+  return (
+    <table className="run-table metrics" data-testid={testId}>
+      <tbody>
+        {entries.map(([k, v]) => (
+          <tr key={k}>
+            <th>{k}</th>
+            <td className="num">{formatValue(v)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function PreviewView({ preview }: { preview: Preview }) {
+  switch (preview.kind) {
+    case "table":
+      return (
+        <div className="preview-table-wrap">
+          <table className="run-table preview" data-testid="preview-table">
+            <thead>
+              <tr>
+                {preview.columns.map((c) => (
+                  <th key={c}>{c}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {preview.rows.map((row, i) => (
+                <tr key={i}>
+                  {row.map((cell, j) => (
+                    <td key={j}>{formatValue(cell)}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {preview.total_rows !== undefined ? (
+            <div className="muted small">
+              {preview.rows.length} of {preview.total_rows.toLocaleString()} rows
+            </div>
+          ) : null}
+        </div>
+      );
+    case "image":
+      return <img className="preview-image" data-testid="preview-image" src={preview.url} alt="step output" />;
+    case "metrics":
+      return <MetricsTable metrics={preview.metrics} testId="preview-metrics" />;
+    case "text":
+      return <pre className="preview-text">{preview.text}</pre>;
+    default:
+      return <div className="muted small">No preview for this output.</div>;
+  }
+}
+
+function OutputPort({ port, artifact }: { port: string; artifact: ArtifactRef }) {
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let alive = true;
+    setPreview(null);
+    setError(null);
+    getPreview(artifact.sha256).then(
+      (p) => alive && setPreview(p),
+      (e: Error) => alive && setError(e.message),
+    );
+    return () => void (alive = false);
+  }, [artifact.sha256]);
+  return (
+    <div className="run-output" data-testid={`output-${port}`} data-kind={preview?.kind ?? ""}>
+      <div className="run-output-head">
+        <strong>{port}</strong>
+        <span className="muted small">
+          {artifact.type ?? artifact.media_type} · {bytes(artifact.size)}
+        </span>
+        <a href={artifactUrl(artifact.sha256)} download title={artifact.sha256}>
+          download
+        </a>
+      </div>
+      {error ? <div className="run-error small">{error}</div> : preview ? <PreviewView preview={preview} /> : <div className="muted small">loading…</div>}
+    </div>
+  );
+}
+
+export function StepOutputs({ step }: { step: StepRun }) {
+  const outputs = Object.entries(step.outputs ?? {}).filter(([port]) => port !== "metrics.json");
+  const metrics = step.metrics ?? {};
+  if (!outputs.length && !Object.keys(metrics).length) {
+    return <div className="muted small">No outputs yet.</div>;
+  }
+  return (
+    <div className="run-outputs" data-testid="output-preview">
+      {Object.keys(metrics).length ? (
+        <div className="run-output">
+          <div className="run-output-head">
+            <strong>metrics</strong>
+          </div>
+          <MetricsTable metrics={metrics} testId="step-metrics" />
+        </div>
+      ) : null}
+      {outputs.map(([port, artifact]) => (
+        <OutputPort key={port} port={port} artifact={artifact} />
+      ))}
+    </div>
+  );
+}
