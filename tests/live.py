@@ -38,6 +38,7 @@ def child_env(**extra: str) -> dict[str, str]:
     env["SECURE_SSL_REDIRECT"] = "0"
     env["SESSION_COOKIE_SECURE"] = "0"
     env["CSRF_COOKIE_SECURE"] = "0"
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set only for the test process itself
     env.update(extra)
     return env
 
