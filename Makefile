@@ -15,8 +15,8 @@ help: ## list the targets
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || { echo "setup: creating $(VENV)"; python3 -m venv $(VENV); }
 	@echo "setup: installing Python packages from requirements.txt"
-	@$(PY) -m pip install -q --upgrade pip >/dev/null
-	@$(PY) -m pip install -q -r requirements.txt
+	@$(PY) -m pip install -q --upgrade pip >/dev/null 2>&1
+	@set -o pipefail; $(PY) -m pip install -q -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@touch $@
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
