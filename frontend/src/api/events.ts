@@ -23,7 +23,8 @@ export interface LogEvent {
   seq: number;
   node: string;
   text: string;
-  /** byte offset of `text` in the step's log, when the server sends it */
+  /** byte offset of `text` in the step's log, when the server sends it; without it the event
+   *  only tells the log panel to fetch the tail over HTTP (exact, no duplicates) */
   offset?: number;
 }
 export type RunEvent = SnapshotEvent | StepEvent | RunUpdateEvent | LogEvent;
@@ -49,17 +50,18 @@ export function parseEvent(raw: unknown): RunEvent | null {
     case "step": {
       const step = (isObject(msg.step) ? msg.step : msg) as Json;
       if (typeof step.node !== "string") return null;
-      const { type: _t, seq: _s, run: _r, ...fields } = step;
+      const { type: _t, seq: _s, run: _r, run_id: _id, ...fields } = step;
       return { type: "step", seq, step: fields as StepEvent["step"] };
     }
     case "run": {
       const run = (isObject(msg.run) ? msg.run : msg) as Json;
-      const { type: _t, seq: _s, ...fields } = run;
+      const { type: _t, seq: _s, run_id: _id, ...fields } = run;
       return { type: "run", seq, run: fields as Partial<Run> };
     }
     case "log": {
       const node = msg.node ?? (isObject(msg.step) ? msg.step.node : undefined);
-      const text = msg.text ?? msg.data ?? msg.line ?? msg.chunk;
+      // the runner sends batched {"lines": [...]}; others may send a text chunk
+      const text = Array.isArray(msg.lines) ? msg.lines.map(String).join("\n") + "\n" : (msg.text ?? msg.data ?? msg.line ?? msg.chunk);
       if (typeof node !== "string" || typeof text !== "string") return null;
       const offset = typeof msg.offset === "number" ? msg.offset : undefined;
       return { type: "log", seq, node, text, offset };

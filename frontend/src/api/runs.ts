@@ -31,6 +31,8 @@ export interface StepRun {
   outputs: Record<string, ArtifactRef>;
   metrics: Record<string, unknown>;
   error?: string | null;
+  /** forced to execute (rerun from an upstream node) */
+  force?: boolean;
 }
 
 export interface Run {
@@ -40,7 +42,8 @@ export interface Run {
   version: number | null;
   status: RunStatus;
   parent?: number | null;
-  mode?: string | null;
+  rerun_mode?: string | null;
+  team?: string;
   parameters?: Record<string, unknown>;
   cache?: boolean;
   created_by?: string | null;
@@ -60,15 +63,25 @@ export interface RerunOptions {
   cache?: boolean;
 }
 
+export interface CacheDifference {
+  ingredient: "module" | "parameter" | "input" | string;
+  name?: string;
+  port?: string;
+  message: string;
+  was?: unknown;
+  now?: unknown;
+}
+
 export interface CacheInfo {
   node?: string;
   status?: string;
   cache_key?: string | null;
   hit?: boolean;
   reused_from?: StepRun["reused_from"];
-  /** a human sentence: why it was reused or why it missed */
+  /** a human sentence: why it missed */
   reason?: string;
-  [key: string]: unknown;
+  /** the closest earlier cache entry and what differs from it */
+  nearest?: { cache_key: string; run: number; node: string; differences: CacheDifference[] } | null;
 }
 
 export type Preview =
@@ -76,7 +89,7 @@ export type Preview =
   | { kind: "image"; url: string }
   | { kind: "metrics"; metrics: Record<string, unknown> }
   | { kind: "text"; text: string }
-  | { kind: "none" | "binary"; [key: string]: unknown };
+  | { kind: "files" | "none"; files?: string[] };
 
 interface Paged<T> {
   results: T[];

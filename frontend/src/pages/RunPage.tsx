@@ -52,7 +52,7 @@ export function RunPage() {
         {run.parent ? (
           <span>
             Rerun of <Link to={`/runs/${run.parent}`}>#{run.parent}</Link>
-            {run.mode ? ` (${run.mode})` : ""}
+            {run.rerun_mode ? ` (${run.rerun_mode})` : ""}
           </span>
         ) : null}
         <span>

@@ -37,7 +37,27 @@ export function CacheInfoView({ runId, step }: { runId: number; step: StepRun })
           <strong>{settled ? "Not from cache" : "Cache not checked yet"}</strong>
         </div>
       )}
-      {info?.reason ? <div className="small">{String(info.reason)}</div> : null}
+      {!hit && info?.reason ? <div className="small" data-testid="cache-reason">Why: {info.reason}</div> : null}
+      {!hit && info?.nearest ? (
+        <div className="small">
+          Closest earlier: <Link to={`/runs/${info.nearest.run}`}>run #{info.nearest.run}</Link> ({info.nearest.node})
+          {info.nearest.differences.length ? (
+            <ul className="cache-diffs">
+              {info.nearest.differences.map((d, i) => (
+                <li key={i}>
+                  {d.message}
+                  {d.ingredient === "parameter" ? (
+                    <span className="muted">
+                      {" "}
+                      ({JSON.stringify(d.was)} → {JSON.stringify(d.now)})
+                    </span>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
       {step.cache_key ? (
         <div className="small muted" title={step.cache_key}>
           key <code>{step.cache_key.slice(0, 16)}…</code>

@@ -102,10 +102,6 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
         setError("Select the node to rerun from.");
         return null;
       }
-      if (!(await ensureSaved())) {
-        setError("The pipeline has errors; fix them before running.");
-        return null;
-      }
       return rerun(run.id, { mode, ...(mode === "from" ? { node: selectedNode ?? undefined } : {}), cache: !noCache });
     });
 
@@ -135,7 +131,10 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
           <option value="failed">Rerun failed</option>
           <option value="from">Rerun from selected node</option>
         </select>
-        <button data-testid="rerun-button" onClick={onRerun} disabled={!ownRun || live || busy !== null || (mode === "from" && !selectedNode)}>
+        <button
+          data-testid="rerun-button"
+          title="repeat this run's pipeline version; press Run to execute your latest edits"
+          onClick={onRerun} disabled={!ownRun || live || busy !== null || (mode === "from" && !selectedNode)}>
           {busy === "rerun" ? "Starting…" : "↻ Rerun"}
         </button>
       </div>
@@ -155,6 +154,11 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
             {socket === "reconnecting" ? <span className="muted small">reconnecting…</span> : null}
           </div>
           <ProgressBar done={progress.done} total={progress.total} status={run.status} />
+          <div className="muted small">
+            {run.version ? `pipeline v${run.version}` : ""}
+            {run.parent ? ` · rerun (${run.rerun_mode ?? "all"}) of #${run.parent}` : ""}
+            {run.cache === false ? " · cache off" : ""}
+          </div>
           {run.error ? <div className="run-error small">{run.error}</div> : null}
         </div>
       ) : (

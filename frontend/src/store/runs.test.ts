@@ -102,6 +102,16 @@ describe("reduceEvent", () => {
     expect(s.stepStatus.b).toBe("succeeded");
   });
 
+  it("flags a log without a byte offset as behind instead of appending it twice", () => {
+    const s = apply([
+      { type: "snapshot", seq: 0, run: run() },
+      { type: "log", seq: 1, node: "a", text: "hello\n" },
+    ]);
+    expect(s.seq).toBe(1);
+    expect(s.logs.a.behind).toBe(true);
+    expect(s.logs.a.lines).toEqual([]);
+  });
+
   it("ignores a snapshot of another run", () => {
     const s = apply([{ type: "snapshot", seq: 0, run: run(8) }]);
     expect(s.run).toBeNull();
@@ -126,6 +136,18 @@ describe("parseEvent", () => {
       node: "a",
       text: "x",
       offset: 4,
+    });
+    expect(parseEvent({ type: "log", seq: 4, node: "a", lines: ["x", "y"], run_id: 3 })).toEqual({
+      type: "log",
+      seq: 4,
+      node: "a",
+      text: "x\ny\n",
+      offset: undefined,
+    });
+    expect(parseEvent({ type: "run", seq: 5, status: "succeeded", run_id: 3 })).toEqual({
+      type: "run",
+      seq: 5,
+      run: { status: "succeeded" },
     });
     expect(parseEvent("not json")).toBeNull();
     expect(parseEvent({ type: "step", node: "a" })).toBeNull();

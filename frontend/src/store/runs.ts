@@ -63,7 +63,10 @@ function applyOne(state: RunData, event: RunEvent): RunData {
     }
     case "log": {
       const buf = state.logs[event.node] ?? emptyLog();
-      return { ...state, seq: event.seq, logs: { ...state.logs, [event.node]: appendLog(buf, event.text, event.offset) } };
+      // without a byte offset the chunk cannot be placed safely against HTTP tails: flag the
+      // buffer as behind so the open log panel fetches ?offset=end right away
+      const next = event.offset === undefined ? (buf.behind ? buf : { ...buf, behind: true }) : appendLog(buf, event.text, event.offset);
+      return { ...state, seq: event.seq, logs: next === buf ? state.logs : { ...state.logs, [event.node]: next } };
     }
   }
 }
