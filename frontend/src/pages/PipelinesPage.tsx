@@ -1,4 +1,173 @@
-// Placeholder: replaced by the page's owner.
+// Pipelines list: create (team picker), rename, duplicate, delete; a row opens the canvas.
+import { useCallback, useEffect, useState } from "react";
+import { useNavigate } from "react-router-dom";
+import { ApiError } from "../api/client";
+import { fetchMe, type TeamRef } from "../api/me";
+import { createPipeline, deletePipeline, duplicatePipeline, listPipelines, renamePipeline, type Pipeline } from "../api/pipelines";
+import { emptyDoc } from "../graph/types";
+
+const message = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
+
+function when(iso?: string) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
 export function PipelinesPage() {
-  return <div className="empty">PipelinesPage</div>;
+  const navigate = useNavigate();
+  const [pipelines, setPipelines] = useState<Pipeline[] | null>(null);
+  const [teams, setTeams] = useState<TeamRef[]>([]);
+  const [name, setName] = useState("");
+  const [team, setTeam] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<{ id: number; name: string } | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState<number | null>(null);
+  const [q, setQ] = useState("");
+
+  const refresh = useCallback(() => listPipelines().then(setPipelines, (e) => setError(message(e))), []);
+  useEffect(() => {
+    void refresh();
+    fetchMe().then((me) => {
+      const writable = me.teams.filter((t) => t.role !== "viewer");
+      setTeams(writable);
+      setTeam((cur) => cur || writable[0]?.name || "");
+    }, () => undefined);
+  }, [refresh]);
+
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+      await refresh();
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
+  const create = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const p = await createPipeline(team, name.trim(), emptyDoc());
+      navigate(`/pipelines/${p.id}`);
+    } catch (err) {
+      setError(message(err));
+    }
+  };
+
+  const shown = (pipelines ?? []).filter((p) => !q || p.name.toLowerCase().includes(q.toLowerCase()));
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <h1>Pipelines</h1>
+          <p className="muted">Design, version and run ML pipelines on your team's modules.</p>
+        </div>
+        <form className="create-form" onSubmit={create} data-testid="create-pipeline">
+          <input placeholder="New pipeline name" value={name} onChange={(e) => setName(e.target.value)} data-testid="new-pipeline-name" required />
+          <select value={team} onChange={(e) => setTeam(e.target.value)} data-testid="new-pipeline-team" title="Team">
+            {teams.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+          <button className="btn primary" disabled={!name.trim() || !team} data-testid="create">
+            + Create
+          </button>
+        </form>
+      </div>
+      {error ? (
+        <div className="alert error" data-testid="error">
+          {error}
+        </div>
+      ) : null}
+      <div className="list-tools">
+        <input className="search" placeholder="Filter pipelines…" value={q} onChange={(e) => setQ(e.target.value)} />
+        <span className="muted small">{pipelines ? `${shown.length} of ${pipelines.length}` : ""}</span>
+      </div>
+      {pipelines === null ? (
+        <div className="muted pad">Loading…</div>
+      ) : pipelines.length === 0 ? (
+        <div className="blank-slate">
+          <div className="blank-icon">◇</div>
+          <h3>No pipelines yet</h3>
+          <p className="muted">Name one above and pick a team to start designing.</p>
+        </div>
+      ) : (
+        <table className="table" data-testid="pipelines">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Team</th>
+              <th>Nodes</th>
+              <th>Updated</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((p) => (
+              <tr key={p.id} data-testid="pipeline-row" onClick={() => renaming?.id !== p.id && navigate(`/pipelines/${p.id}`)}>
+                <td className="name">
+                  {renaming?.id === p.id ? (
+                    <form
+                      onClick={(e) => e.stopPropagation()}
+                      onSubmit={(e) => {
+                        e.preventDefault();
+                        const r = renaming;
+                        setRenaming(null);
+                        void act(() => renamePipeline(r.id, r.name.trim()));
+                      }}
+                    >
+                      <input autoFocus value={renaming.name} onChange={(e) => setRenaming({ id: p.id, name: e.target.value })} data-testid="rename-input" />
+                      <button className="btn small">Save</button>
+                      <button type="button" className="btn small ghost" onClick={() => setRenaming(null)}>
+                        Cancel
+                      </button>
+                    </form>
+                  ) : (
+                    <a href={`/pipelines/${p.id}`} onClick={(e) => e.preventDefault()}>
+                      {p.name}
+                    </a>
+                  )}
+                </td>
+                <td>
+                  <span className="team-pill">{p.team}</span>
+                </td>
+                <td className="muted">{p.graph?.nodes?.length ?? ""}</td>
+                <td className="muted">{when(p.updated_at)}</td>
+                <td className="row-actions" onClick={(e) => e.stopPropagation()}>
+                  {confirmDelete === p.id ? (
+                    <>
+                      <span className="small">Delete “{p.name}”?</span>
+                      <button className="btn small danger" onClick={() => void act(() => deletePipeline(p.id))} data-testid="confirm-delete">
+                        Delete
+                      </button>
+                      <button className="btn small ghost" onClick={() => setConfirmDelete(null)}>
+                        Cancel
+                      </button>
+                    </>
+                  ) : (
+                    <>
+                      <button className="btn small ghost" onClick={() => setRenaming({ id: p.id, name: p.name })} data-testid="rename">
+                        Rename
+                      </button>
+                      <button className="btn small ghost" onClick={() => void act(() => duplicatePipeline(p.id, `${p.name} (copy)`))} data-testid="duplicate">
+                        Duplicate
+                      </button>
+                      <button className="btn small ghost danger-text" onClick={() => setConfirmDelete(p.id)} data-testid="delete">
+                        Delete
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
 }

@@ -1,0 +1,117 @@
+// One generated form field, with the toggle that binds it to a pipeline parameter.
+import { useState } from "react";
+import type { Field } from "../graph/schemaForm";
+import { displayValue, parseInput, validateValue } from "../graph/schemaForm";
+import { isParamRef, type PipelineParam } from "../graph/types";
+
+interface Props {
+  field: Field;
+  value: unknown;
+  parameters: PipelineParam[];
+  onChange: (value: unknown) => void;
+}
+
+export function ParamField({ field, value, parameters, onChange }: Props) {
+  const bound = isParamRef(value);
+  const [draft, setDraft] = useState<{ text: string; error?: string } | null>(null);
+  const error = draft?.error ?? (bound ? null : validateValue(field, value));
+  const testid = `param-${field.name}`;
+
+  const commitText = (text: string) => {
+    const parsed = parseInput(field, text);
+    if (parsed.error) {
+      setDraft({ text, error: parsed.error });
+      return;
+    }
+    setDraft(null);
+    onChange(parsed.value);
+  };
+
+  const typeNumber = (text: string) => {
+    const parsed = parseInput(field, text);
+    setDraft({ text, error: parsed.error });
+    if (!parsed.error) onChange(parsed.value);
+  };
+
+  let input;
+  if (bound) {
+    input = (
+      <select value={value.$param} onChange={(e) => onChange({ $param: e.target.value })} data-testid={testid}>
+        {parameters.some((p) => p.name === value.$param) ? null : <option value={value.$param}>{value.$param} (missing)</option>}
+        {parameters.map((p) => (
+          <option key={p.name} value={p.name}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (field.kind === "checkbox") {
+    const checked = typeof value === "boolean" ? value : Boolean(field.default);
+    input = <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} data-testid={testid} />;
+  } else if (field.kind === "select") {
+    input = (
+      <select value={value === undefined ? "" : String(value)} onChange={(e) => onChange(parseInput(field, e.target.value).value)} data-testid={testid}>
+        <option value="">{field.default !== undefined ? `Default (${String(field.default)})` : "—"}</option>
+        {field.options?.map((o) => (
+          <option key={String(o)} value={String(o)}>
+            {String(o)}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (field.kind === "code" || field.kind === "json") {
+    input = (
+      <textarea
+        className="code"
+        spellCheck={false}
+        rows={field.kind === "code" ? 8 : 3}
+        value={draft?.text ?? displayValue(field, value)}
+        placeholder={field.default !== undefined ? displayValue(field, field.default) : ""}
+        onChange={(e) => (field.kind === "code" ? commitText(e.target.value) : setDraft({ text: e.target.value }))}
+        onBlur={(e) => field.kind === "json" && draft && commitText(e.target.value)}
+        data-testid={testid}
+      />
+    );
+  } else {
+    const numeric = field.kind === "number" || field.kind === "integer";
+    input = (
+      <input
+        type={numeric ? "number" : "text"}
+        step={field.kind === "integer" ? 1 : "any"}
+        min={field.min}
+        max={field.max}
+        value={draft?.text ?? displayValue(field, value)}
+        placeholder={field.default !== undefined ? displayValue(field, field.default) : ""}
+        onChange={(e) => (numeric ? typeNumber(e.target.value) : commitText(e.target.value))}
+        onBlur={() => setDraft(null)}
+        data-testid={testid}
+      />
+    );
+  }
+
+  return (
+    <div className={`field ${error ? "invalid" : ""}`}>
+      <div className="field-head">
+        <label>
+          {field.label}
+          {field.kind === "integer" || field.kind === "number" ? (
+            <span className="range">
+              {field.min !== undefined || field.max !== undefined ? ` ${field.min ?? "−∞"} … ${field.max ?? "∞"}` : ""}
+            </span>
+          ) : null}
+        </label>
+        <button
+          className={`bind ${bound ? "on" : ""}`}
+          title={bound ? "Unbind from pipeline parameter" : "Bind to a pipeline parameter"}
+          disabled={!bound && parameters.length === 0}
+          onClick={() => onChange(bound ? undefined : { $param: parameters.find((p) => p.name === field.name)?.name ?? parameters[0].name })}
+          data-testid={`bind-${field.name}`}
+        >
+          {bound ? "⛓ bound" : "⛓"}
+        </button>
+      </div>
+      {input}
+      {error ? <div className="field-error">{error}</div> : field.description ? <div className="field-help">{field.description}</div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+// Compile errors and warnings; clicking one selects and centers its node.
+import { memo } from "react";
+import type { Problem } from "../api/pipelines";
+import { usePipelineStore } from "../store/pipeline";
+
+export const ProblemsPanel = memo(function ProblemsPanel({ onFocusNode }: { onFocusNode: (id: string) => void }) {
+  const errors = usePipelineStore((s) => s.errors);
+  const warnings = usePipelineStore((s) => s.warnings);
+  const rows: [Problem, "error" | "warning"][] = [...errors.map((p) => [p, "error"] as [Problem, "error"]), ...warnings.map((p) => [p, "warning"] as [Problem, "warning"])];
+  if (!rows.length) return <div className="muted small pad" data-testid="problems">No problems. The pipeline compiles.</div>;
+  return (
+    <ul className="problems" data-testid="problems">
+      {rows.map(([p, level], i) => (
+        <li key={i} className={level} onClick={() => p.node && onFocusNode(p.node)} data-testid="problem">
+          <span className={`sev ${level}`}>{level === "error" ? "Error" : "Warning"}</span>
+          <span className="msg">{p.message}</span>
+          <span className="where">
+            {[p.node, p.port ?? p.field].filter(Boolean).join(" · ")}
+            {p.code ? <em> {p.code}</em> : null}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+});

@@ -1,0 +1,93 @@
+// Pipeline document <-> React Flow nodes and edges. Pure: no React, no fetches.
+import type { Edge, Node } from "@xyflow/react";
+import type { DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam } from "./types";
+import { isDatasetNode } from "./types";
+
+export interface ModuleNodeData extends Record<string, unknown> {
+  module: string;
+  version: string | null;
+  params: Record<string, unknown>;
+}
+
+export interface DatasetNodeData extends Record<string, unknown> {
+  dataset: string;
+  version: number | null;
+}
+
+export type ModuleFlowNode = Node<ModuleNodeData, "module">;
+export type DatasetFlowNode = Node<DatasetNodeData, "dataset">;
+export type FlowNode = ModuleFlowNode | DatasetFlowNode;
+export type FlowEdge = Edge;
+
+export const DATASET_PORT = "data";
+
+export function edgeId(e: EdgeDoc): string {
+  return `${e.source}:${e.source_port}->${e.target}:${e.target_port}`;
+}
+
+export function nodeToFlow(n: NodeDoc): FlowNode {
+  const position = { x: Number(n.position?.x) || 0, y: Number(n.position?.y) || 0 };
+  if (isDatasetNode(n)) {
+    return { id: n.id, type: "dataset", position, data: { dataset: n.dataset, version: n.version ?? null } };
+  }
+  return {
+    id: n.id,
+    type: "module",
+    position,
+    data: { module: n.module, version: n.version ?? null, params: { ...(n.params ?? {}) } },
+  };
+}
+
+export function edgeToFlow(e: EdgeDoc, color?: (e: EdgeDoc) => string | undefined): FlowEdge {
+  const stroke = color?.(e);
+  return {
+    id: edgeId(e),
+    source: e.source,
+    sourceHandle: e.source_port,
+    target: e.target,
+    targetHandle: e.target_port,
+    ...(stroke ? { style: { stroke } } : {}),
+  };
+}
+
+export function docToFlow(doc: PipelineDoc, color?: (e: EdgeDoc) => string | undefined): { nodes: FlowNode[]; edges: FlowEdge[] } {
+  return { nodes: doc.nodes.map(nodeToFlow), edges: doc.edges.map((e) => edgeToFlow(e, color)) };
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
+
+export function nodeToDoc(n: FlowNode): NodeDoc {
+  const position = { x: round(n.position.x), y: round(n.position.y) };
+  if (n.type === "dataset") {
+    const d = n.data as DatasetNodeData;
+    const out: DatasetNodeDoc = { id: n.id, dataset: d.dataset, version: d.version, position };
+    return out;
+  }
+  const d = n.data as ModuleNodeData;
+  const out: ModuleNodeDoc = { id: n.id, module: d.module, version: d.version, params: { ...d.params }, position };
+  return out;
+}
+
+export function edgeToDoc(e: FlowEdge): EdgeDoc {
+  return { source: e.source, source_port: e.sourceHandle ?? "", target: e.target, target_port: e.targetHandle ?? "" };
+}
+
+export function flowToDoc(nodes: readonly FlowNode[], edges: readonly FlowEdge[], parameters: readonly PipelineParam[]): PipelineDoc {
+  return {
+    schema: 1,
+    nodes: nodes.map(nodeToDoc),
+    edges: edges.map(edgeToDoc),
+    parameters: parameters.map((p) => ({ ...p })),
+  };
+}
+
+/** The next free id with the given prefix ("n1", "n2", ...). */
+export function nextId(taken: Iterable<string>, prefix = "n"): string {
+  let max = 0;
+  const re = new RegExp(`^${prefix}(\\d+)$`);
+  for (const id of taken) {
+    const m = re.exec(id);
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return `${prefix}${max + 1}`;
+}

@@ -1,0 +1,70 @@
+// The pipeline document exactly as API.md "Pipelines" describes it (schema 1).
+
+export type ParamValue = unknown;
+export interface ParamRef {
+  $param: string;
+}
+
+export interface Position {
+  x: number;
+  y: number;
+}
+
+export interface ModuleNodeDoc {
+  id: string;
+  module: string; // "team/name"
+  version: string | null;
+  params: Record<string, ParamValue>;
+  position: Position;
+}
+
+export interface DatasetNodeDoc {
+  id: string;
+  dataset: string; // "team/name"
+  version: number | null;
+  position: Position;
+}
+
+export type NodeDoc = ModuleNodeDoc | DatasetNodeDoc;
+
+export interface EdgeDoc {
+  source: string;
+  source_port: string;
+  target: string;
+  target_port: string;
+}
+
+export type PipelineParamType = "number" | "integer" | "string" | "boolean";
+
+export interface PipelineParam {
+  name: string;
+  type: PipelineParamType;
+  default?: unknown;
+}
+
+export interface PipelineDoc {
+  schema: 1;
+  nodes: NodeDoc[];
+  edges: EdgeDoc[];
+  parameters: PipelineParam[];
+}
+
+export const isDatasetNode = (n: NodeDoc): n is DatasetNodeDoc => "dataset" in n;
+
+export const isParamRef = (v: unknown): v is ParamRef =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as ParamRef).$param === "string";
+
+export function emptyDoc(): PipelineDoc {
+  return { schema: 1, nodes: [], edges: [], parameters: [] };
+}
+
+/** Upgrade whatever the server holds to schema 1 (documents saved before the version field). */
+export function upgradeDoc(raw: unknown): PipelineDoc {
+  const obj = (raw && typeof raw === "object" ? raw : {}) as Partial<PipelineDoc> & { schema?: number };
+  return {
+    schema: 1,
+    nodes: Array.isArray(obj.nodes) ? obj.nodes : [],
+    edges: Array.isArray(obj.edges) ? obj.edges : [],
+    parameters: Array.isArray(obj.parameters) ? obj.parameters : [],
+  };
+}

@@ -1,0 +1,275 @@
+// The pipeline being edited: React Flow nodes/edges, pipeline parameters, undo/redo history,
+// clipboard, save state and compile problems. No fetches: the page talks to the API.
+import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
+import { create } from "zustand";
+import type { Problem } from "../api/pipelines";
+import { docToFlow, edgeId, edgeToDoc, edgeToFlow, flowToDoc, nextId, nodeToDoc, nodeToFlow } from "../graph/convert";
+import type { FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
+import type { DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam, Position } from "../graph/types";
+
+export interface Snapshot {
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+  parameters: PipelineParam[];
+}
+
+export interface NodeProblems {
+  level: "error" | "warning";
+  messages: string[];
+}
+
+export interface Toast {
+  id: number;
+  message: string;
+  kind: "error" | "info" | "success";
+}
+
+export type EdgeColor = (e: EdgeDoc) => string | undefined;
+
+export interface PipelineState extends Snapshot {
+  id: number | null;
+  name: string;
+  team: string;
+  etag: string;
+  dirty: boolean;
+  past: Snapshot[];
+  future: Snapshot[];
+  clipboard: { nodes: NodeDoc[]; edges: EdgeDoc[] } | null;
+  pasteCount: number;
+  dragging: boolean;
+  errors: Problem[];
+  warnings: Problem[];
+  problemsByNode: Record<string, NodeProblems>;
+  toast: Toast | null;
+  /** "node/param" of the last setParam, so typing in one field is a single undo step */
+  lastEdit: string | null;
+
+  load: (meta: { id: number; name: string; team: string; etag: string }, doc: PipelineDoc, color?: EdgeColor) => void;
+  markSaved: (etag: string, name?: string) => void;
+  setProblems: (errors: Problem[], warnings: Problem[]) => void;
+  doc: () => PipelineDoc;
+
+  onNodesChange: (changes: NodeChange<FlowNode>[]) => void;
+  onEdgesChange: (changes: EdgeChange<FlowEdge>[]) => void;
+  addNode: (node: Omit<ModuleNodeDoc, "id"> | Omit<DatasetNodeDoc, "id">, id?: string) => string;
+  connect: (edge: EdgeDoc, color?: string) => void;
+  setParam: (nodeId: string, name: string, value: unknown) => void;
+  setVersion: (nodeId: string, version: string | null) => void;
+  addParameter: (param: PipelineParam) => void;
+  updateParameter: (index: number, param: PipelineParam) => void;
+  removeParameter: (index: number) => void;
+  applyPositions: (positions: Record<string, Position>) => void;
+  selectOnly: (nodeId: string | null) => void;
+  deleteSelection: () => void;
+  copySelection: () => number;
+  paste: (color?: EdgeColor) => number;
+  undo: () => void;
+  redo: () => void;
+  showToast: (message: string, kind?: Toast["kind"]) => void;
+  clearToast: (id: number) => void;
+}
+
+const HISTORY_LIMIT = 100;
+let toastSeq = 0;
+
+const snapshot = (s: Snapshot): Snapshot => ({ nodes: s.nodes, edges: s.edges, parameters: s.parameters });
+
+/** Record the state before a document change; every mutating action starts with this. */
+const remember = (s: PipelineState) => ({
+  past: [...s.past.slice(-(HISTORY_LIMIT - 1)), snapshot(s)],
+  future: [] as Snapshot[],
+  dirty: true,
+  lastEdit: null,
+});
+
+function indexProblems(errors: Problem[], warnings: Problem[]): Record<string, NodeProblems> {
+  const out: Record<string, NodeProblems> = {};
+  for (const [list, level] of [
+    [warnings, "warning"],
+    [errors, "error"],
+  ] as const) {
+    for (const p of list) {
+      if (!p.node) continue;
+      const cur = out[p.node];
+      if (!cur) out[p.node] = { level, messages: [p.message] };
+      else out[p.node] = { level: level === "error" ? "error" : cur.level, messages: [...cur.messages, p.message] };
+    }
+  }
+  return out;
+}
+
+export const selectedNodeId = (s: Pick<PipelineState, "nodes">): string | null => {
+  let found: string | null = null;
+  for (const n of s.nodes) {
+    if (n.selected) {
+      if (found) return null;
+      found = n.id;
+    }
+  }
+  return found;
+};
+
+const initial = {
+  id: null,
+  name: "",
+  team: "",
+  etag: "",
+  nodes: [] as FlowNode[],
+  edges: [] as FlowEdge[],
+  parameters: [] as PipelineParam[],
+  dirty: false,
+  past: [] as Snapshot[],
+  future: [] as Snapshot[],
+  clipboard: null,
+  pasteCount: 0,
+  dragging: false,
+  errors: [] as Problem[],
+  warnings: [] as Problem[],
+  problemsByNode: {},
+  toast: null,
+  lastEdit: null,
+};
+
+export const usePipelineStore = create<PipelineState>((set, get) => ({
+  ...initial,
+
+  load: (meta, doc, color) => {
+    const { nodes, edges } = docToFlow(doc, color);
+    set({ ...meta, nodes, edges, parameters: doc.parameters, dirty: false, past: [], future: [], dragging: false });
+  },
+  markSaved: (etag, name) => set((s) => ({ etag, dirty: false, name: name ?? s.name })),
+  setProblems: (errors, warnings) => set({ errors, warnings, problemsByNode: indexProblems(errors, warnings) }),
+  doc: () => {
+    const s = get();
+    return flowToDoc(s.nodes, s.edges, s.parameters);
+  },
+
+  onNodesChange: (changes) =>
+    set((s) => {
+      let history = {};
+      const structural = changes.some((c) => c.type === "remove" || c.type === "add" || c.type === "replace");
+      const moving = changes.some((c) => c.type === "position" && c.dragging);
+      const moved = changes.some((c) => c.type === "position");
+      let dragging = s.dragging;
+      if (structural || (moved && !s.dragging)) history = remember(s);
+      if (moving) dragging = true;
+      else if (moved) dragging = false;
+      let edges = s.edges;
+      const removed = new Set(changes.filter((c) => c.type === "remove").map((c) => c.id));
+      if (removed.size) edges = edges.filter((e) => !removed.has(e.source) && !removed.has(e.target));
+      return { ...history, nodes: applyNodeChanges(changes, s.nodes), edges, dragging, ...(moved ? { dirty: true } : {}) };
+    }),
+  onEdgesChange: (changes) =>
+    set((s) => {
+      const structural = changes.some((c) => c.type !== "select");
+      return { ...(structural ? remember(s) : {}), edges: applyEdgeChanges(changes, s.edges) };
+    }),
+
+  addNode: (node, id) => {
+    const s = get();
+    const newId = id ?? nextId(s.nodes.map((n) => n.id), "dataset" in node ? "d" : "n");
+    const flow = { ...nodeToFlow({ ...node, id: newId } as NodeDoc), selected: true };
+    set({
+      ...remember(s),
+      nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), flow],
+    });
+    return newId;
+  },
+  connect: (edge, color) =>
+    set((s) => {
+      const id = edgeId(edge);
+      if (s.edges.some((e) => e.id === id)) return {};
+      return { ...remember(s), edges: [...s.edges, edgeToFlow(edge, () => color)] };
+    }),
+  setParam: (nodeId, name, value) =>
+    set((s) => ({
+      ...(s.lastEdit === `${nodeId}/${name}` ? { dirty: true } : remember(s)),
+      lastEdit: `${nodeId}/${name}`,
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "module") return n;
+        const params = { ...n.data.params };
+        if (value === undefined) delete params[name];
+        else params[name] = value;
+        return { ...n, data: { ...n.data, params } } as ModuleFlowNode;
+      }),
+    })),
+  setVersion: (nodeId, version) =>
+    set((s) => ({
+      ...remember(s),
+      nodes: s.nodes.map((n) => (n.id === nodeId && n.type === "module" ? ({ ...n, data: { ...n.data, version } } as ModuleFlowNode) : n)),
+    })),
+  addParameter: (param) => set((s) => ({ ...remember(s), parameters: [...s.parameters, param] })),
+  updateParameter: (index, param) =>
+    set((s) => ({ ...remember(s), parameters: s.parameters.map((p, i) => (i === index ? param : p)) })),
+  removeParameter: (index) => set((s) => ({ ...remember(s), parameters: s.parameters.filter((_, i) => i !== index) })),
+  applyPositions: (positions) =>
+    set((s) => ({
+      ...remember(s),
+      nodes: s.nodes.map((n) => (positions[n.id] ? { ...n, position: positions[n.id] } : n)),
+    })),
+  selectOnly: (nodeId) =>
+    set((s) => ({
+      nodes: s.nodes.map((n) => {
+        const selected = n.id === nodeId;
+        return n.selected === selected ? n : { ...n, selected };
+      }),
+      edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+    })),
+
+  deleteSelection: () =>
+    set((s) => {
+      const gone = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+      const edgesLeft = s.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
+      if (!gone.size && edgesLeft.length === s.edges.length) return {};
+      return { ...remember(s), nodes: s.nodes.filter((n) => !gone.has(n.id)), edges: edgesLeft };
+    }),
+  copySelection: () => {
+    const s = get();
+    const picked = s.nodes.filter((n) => n.selected);
+    const ids = new Set(picked.map((n) => n.id));
+    const edges = s.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map(edgeToDoc);
+    if (picked.length) set({ clipboard: { nodes: picked.map(nodeToDoc), edges }, pasteCount: 0 });
+    return picked.length;
+  },
+  paste: (color) => {
+    const s = get();
+    if (!s.clipboard?.nodes.length) return 0;
+    const count = s.pasteCount + 1;
+    const taken = new Set(s.nodes.map((n) => n.id));
+    const rename = new Map<string, string>();
+    const added: FlowNode[] = [];
+    for (const doc of s.clipboard.nodes) {
+      const id = nextId(taken, "dataset" in doc ? "d" : "n");
+      taken.add(id);
+      rename.set(doc.id, id);
+      const position = { x: doc.position.x + 40 * count, y: doc.position.y + 40 * count };
+      added.push({ ...nodeToFlow({ ...doc, id, position } as NodeDoc), selected: true });
+    }
+    const edges = s.clipboard.edges.map((e) =>
+      edgeToFlow({ ...e, source: rename.get(e.source)!, target: rename.get(e.target)! }, color),
+    );
+    set({
+      ...remember(s),
+      pasteCount: count,
+      nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...added],
+      edges: [...s.edges, ...edges],
+    });
+    return added.length;
+  },
+  undo: () =>
+    set((s) => {
+      const prev = s.past[s.past.length - 1];
+      if (!prev) return {};
+      return { ...prev, past: s.past.slice(0, -1), future: [...s.future, snapshot(s)], dirty: true };
+    }),
+  redo: () =>
+    set((s) => {
+      const next = s.future[s.future.length - 1];
+      if (!next) return {};
+      return { ...next, future: s.future.slice(0, -1), past: [...s.past, snapshot(s)], dirty: true };
+    }),
+  showToast: (message, kind = "error") => set({ toast: { id: ++toastSeq, message, kind } }),
+  clearToast: (id) => set((s) => (s.toast?.id === id ? { toast: null } : {})),
+}));
+
+export const resetPipelineStore = () => usePipelineStore.setState({ ...initial });
