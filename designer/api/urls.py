@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from designer.api import datasets, pipelines
+
+urlpatterns = [
+    path("pipelines/", pipelines.PipelineListView.as_view(), name="pipelines"),
+    path("pipelines/<int:pk>/", pipelines.PipelineDetailView.as_view(), name="pipeline"),
+    re_path(r"^pipelines/(?P<pk>\d+)/duplicate/?$", pipelines.PipelineDuplicateView.as_view(), name="pipeline-dup"),
+    re_path(r"^pipelines/(?P<pk>\d+)/validate/?$", pipelines.PipelineValidateView.as_view(), name="pipeline-validate"),
+    path("pipelines/<int:pk>/versions/", pipelines.VersionListView.as_view(), name="pipeline-versions"),
+    path("pipelines/<int:pk>/versions/<int:number>/", pipelines.VersionDetailView.as_view(), name="pipeline-version"),
+    re_path(
+        r"^pipelines/(?P<pk>\d+)/versions/(?P<number>\d+)/diff/(?P<other>\d+)/?$",
+        pipelines.VersionDiffView.as_view(),
+        name="pipeline-version-diff",
+    ),
+    path("datasets/", datasets.DatasetListView.as_view(), name="datasets"),
+]

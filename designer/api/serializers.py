@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from designer import services
+from designer.errors import LocatedError
+from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion
+
+
+def _graph(value: Any) -> Any:
+    try:
+        services.check_graph_shape(value)
+    except LocatedError as exc:
+        raise serializers.ValidationError(exc.errors[0]["message"])
+    return value
+
+
+class IssueSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    node = serializers.CharField(required=False)
+    port = serializers.CharField(required=False)
+    field = serializers.CharField(required=False)
+    nodes = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class PipelineCreateSerializer(serializers.Serializer):
+    team = serializers.CharField(max_length=63)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    graph = serializers.JSONField(required=False, help_text="The canvas document (see Pipelines in API.md).")
+
+    def validate_graph(self, value: Any) -> Any:
+        return _graph(value)
+
+
+class PipelineUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    graph = serializers.JSONField(required=False)
+
+    def validate_graph(self, value: Any) -> Any:
+        return _graph(value)
+
+
+class GraphSerializer(serializers.Serializer):
+    graph = serializers.JSONField()
+
+    def validate_graph(self, value: Any) -> Any:
+        return _graph(value)
+
+
+class DuplicateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+
+
+class PipelineRowSerializer(serializers.ModelSerializer):
+    team = serializers.CharField(source="team.name")
+    latest_version = serializers.IntegerField(allow_null=True, read_only=True)
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "team", "name", "description", "revision", "latest_version", "created_at", "updated_at"]
+
+
+class PipelineDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    team = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    graph = serializers.JSONField()
+    revision = serializers.IntegerField()
+    errors = IssueSerializer(many=True)
+    warnings = IssueSerializer(many=True)
+    latest_version = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class PipelineSaveSerializer(PipelineDetailSerializer):
+    version = serializers.IntegerField(allow_null=True, help_text="The version this save corresponds to.")
+    version_created = serializers.BooleanField(help_text="False when the graph did not change.")
+    runnable = serializers.BooleanField()
+
+
+class ValidateResultSerializer(serializers.Serializer):
+    errors = IssueSerializer(many=True)
+    warnings = IssueSerializer(many=True)
+    graph = serializers.JSONField(help_text="The graph with every module version pinned.")
+    plan = serializers.JSONField(allow_null=True)
+
+
+class VersionRowSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    runnable = serializers.BooleanField(read_only=True)
+    error_count = serializers.SerializerMethodField()
+    warning_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PipelineVersion
+        fields = ["number", "runnable", "error_count", "warning_count", "created_by", "created_at"]
+
+    def get_error_count(self, v: PipelineVersion) -> int:
+        return len(v.errors or [])
+
+    def get_warning_count(self, v: PipelineVersion) -> int:
+        return len(v.warnings or [])
+
+
+class VersionDetailSerializer(VersionRowSerializer):
+    errors = IssueSerializer(many=True)
+    warnings = IssueSerializer(many=True)
+
+    class Meta(VersionRowSerializer.Meta):
+        fields = [*VersionRowSerializer.Meta.fields, "graph", "plan", "errors", "warnings"]
+
+
+class DiffSerializer(serializers.Serializer):
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    nodes = serializers.JSONField(help_text="{added: [id], removed: [id], changed: [{id, fields}]}")
+    edges = serializers.JSONField(help_text="{added: [edge], removed: [edge]}")
+    parameters = serializers.JSONField(help_text="{added: [name], removed: [name], changed: [{name, fields}]}")
+    module_versions = serializers.JSONField(help_text="[{node, module, from, to}]")
+
+
+class DatasetUploadSerializer(serializers.Serializer):
+    team = serializers.CharField(max_length=63)
+    name = serializers.RegexField(r"^[a-z0-9][a-z0-9._-]{0,62}$", max_length=63)
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class DatasetVersionSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DatasetVersion
+        fields = ["version", "artifact", "size", "filename", "columns", "created_by", "created_at"]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    team = serializers.CharField(source="team.name")
+    ref = serializers.SerializerMethodField()
+    versions = DatasetVersionSerializer(many=True)
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "team", "name", "ref", "created_at", "versions"]
+
+    def get_ref(self, d: Dataset) -> str:
+        return f"{d.team.name}/{d.name}"
