@@ -76,6 +76,8 @@ TEMPLATES = [
     },
 ]
 
+if DEV:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 _default_db = f"sqlite:///{VAR_DIR / 'pipewright.sqlite3'}" if DEV else ""
 _database_url = env_str("DATABASE_URL", _default_db)
 if not _database_url:
