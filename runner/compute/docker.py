@@ -1,0 +1,128 @@
+"""Docker compute: one locked-down container per step attempt, via the Docker SDK."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+
+import docker
+from django.conf import settings
+
+from runner.compute import ComputeUnavailable, StepJob, StepOutcome
+
+LABEL = "pipewright.step"
+TMPFS = {"/tmp": "rw,size=64m,mode=1777"}
+
+
+def client() -> docker.DockerClient:
+    base_url = settings.DOCKER_HOST or None
+    try:
+        c = docker.DockerClient(base_url=base_url, timeout=10) if base_url else docker.from_env(timeout=10)
+        c.ping()
+    except Exception as exc:
+        where = base_url or "the default socket"
+        raise ComputeUnavailable(f"The Docker engine is unreachable at {where}: {exc}") from exc
+    return c
+
+
+def run_kwargs(job: StepJob) -> dict:
+    volumes = {str(job.module_dir): {"bind": "/module", "mode": "ro"}}
+    for port, path in job.inputs.items():
+        volumes[str(path)] = {"bind": f"/in/{port}", "mode": "ro"}
+    volumes[str(job.params_file)] = {"bind": "/in/params.json", "mode": "ro"}
+    volumes[str(job.out_dir)] = {"bind": "/out", "mode": "rw"}
+    env = dict(job.env)
+    env.update(
+        PIPEWRIGHT_IN="/in", PIPEWRIGHT_OUT="/out", PIPEWRIGHT_MODULE="/module", PIPEWRIGHT_PARAMS="/in/params.json"
+    )
+    env.setdefault("HOME", "/tmp")
+    return {
+        "image": job.image,
+        "command": list(job.command),
+        "name": job.name,
+        "user": "65534:65534",
+        "network_mode": "none",
+        "security_opt": ["no-new-privileges"],
+        "cap_drop": ["ALL"],
+        "read_only": True,
+        "tmpfs": TMPFS,
+        "mem_limit": int(job.memory_bytes),
+        "nano_cpus": int(job.cpu * 1e9),
+        "pids_limit": 256,
+        "volumes": volumes,
+        "environment": env,
+        "working_dir": "/out",
+        "labels": {LABEL: "1", **job.labels},
+        "detach": True,
+    }
+
+
+class DockerBackend:
+    target = "docker"
+
+    def run(self, job: StepJob, on_line: Callable[[str], None], should_stop: Callable[[], bool]) -> StepOutcome:
+        c = client()
+        try:
+            container = c.containers.run(**run_kwargs(job))
+        except docker.errors.ImageNotFound:
+            return StepOutcome(None, f"The image {job.image} is not available on this Docker engine.")
+        except docker.errors.APIError as exc:
+            return StepOutcome(None, f"Docker could not start the step: {exc.explanation or exc}")
+
+        def pump() -> None:
+            buf = b""
+            try:
+                for chunk in container.logs(stream=True, follow=True):
+                    buf += chunk
+                    while b"\n" in buf:
+                        line, buf = buf.split(b"\n", 1)
+                        on_line(line.decode(errors="replace"))
+            except Exception:  # the container went away
+                pass
+            if buf:
+                on_line(buf.decode(errors="replace"))
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + job.timeout
+        outcome: StepOutcome | None = None
+        try:
+            while True:
+                try:
+                    result = container.wait(timeout=0.25)
+                    exit_code = int(result.get("StatusCode", -1))
+                    break
+                except Exception:  # requests ReadTimeout / ConnectionError: still running
+                    pass
+                if time.monotonic() > deadline:
+                    self.kill(job.name, c)
+                    outcome = StepOutcome(None, f"timed out after {job.timeout} s", timed_out=True)
+                    exit_code = None
+                    break
+                if should_stop():
+                    self.kill(job.name, c)
+                    outcome = StepOutcome(None, "stopped", stopped=True)
+                    exit_code = None
+                    break
+            reader.join(timeout=5)
+        finally:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+        if outcome is not None:
+            return outcome
+        if exit_code == 137:
+            return StepOutcome(exit_code, "killed (out of memory or by a signal)")
+        return StepOutcome(exit_code)
+
+    def kill(self, name: str, c: docker.DockerClient | None = None) -> None:
+        with contextlib.suppress(Exception):
+            (c or client()).containers.get(name).kill()
+
+    def remove(self, name: str) -> None:
+        with contextlib.suppress(Exception):
+            client().containers.get(name).remove(force=True)
+
+    def running_names(self) -> list[str]:
+        return [ct.name for ct in client().containers.list(all=True, filters={"label": LABEL})]

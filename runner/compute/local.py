@@ -1,0 +1,99 @@
+"""Local compute: the step's command as a subprocess, same folders through PIPEWRIGHT_* env vars."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+
+from runner.compute import StepJob, StepOutcome
+
+_procs: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def _map(arg: str, job: StepJob) -> str:
+    if arg == "/module" or arg.startswith("/module/"):
+        return str(job.module_dir) + arg[len("/module") :]
+    if arg == "/out" or arg.startswith("/out/"):
+        return str(job.out_dir) + arg[len("/out") :]
+    if arg == "/in/params.json":
+        return str(job.params_file)
+    if arg.startswith("/in/"):
+        port, _, rest = arg[len("/in/") :].partition("/")
+        if port in job.inputs:
+            return str(job.inputs[port]) + ("/" + rest if rest else "")
+    return arg
+
+
+class LocalBackend:
+    target = "local"
+
+    def run(self, job: StepJob, on_line: Callable[[str], None], should_stop: Callable[[], bool]) -> StepOutcome:
+        command = [_map(a, job) for a in job.command]
+        if command and command[0] in {"python", "python3"}:
+            command[0] = "python3"
+        in_dir = job.params_file.parent
+        for port, path in job.inputs.items():
+            link = in_dir / port
+            if not link.exists():
+                link.symlink_to(path, target_is_directory=True)
+        env = dict(os.environ)
+        env.update(job.env)
+        env.update(
+            PIPEWRIGHT_IN=str(in_dir),
+            PIPEWRIGHT_OUT=str(job.out_dir),
+            PIPEWRIGHT_MODULE=str(job.module_dir),
+            PIPEWRIGHT_PARAMS=str(job.params_file),
+        )
+        proc = subprocess.Popen(
+            command,
+            cwd=job.out_dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        _procs[job.name] = proc
+
+        def pump() -> None:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                on_line(raw.decode(errors="replace").rstrip("\n"))
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + job.timeout
+        outcome: StepOutcome | None = None
+        try:
+            while proc.poll() is None:
+                if time.monotonic() > deadline:
+                    self._kill(proc)
+                    outcome = StepOutcome(None, f"timed out after {job.timeout} s", timed_out=True)
+                    break
+                if should_stop():
+                    self._kill(proc)
+                    outcome = StepOutcome(None, "stopped", stopped=True)
+                    break
+                time.sleep(0.05)
+            proc.wait()
+            reader.join(timeout=5)
+        finally:
+            _procs.pop(job.name, None)
+        return outcome or StepOutcome(proc.returncode)
+
+    @staticmethod
+    def _kill(proc: subprocess.Popen[bytes]) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    def kill(self, name: str) -> None:
+        proc = _procs.get(name)
+        if proc is not None:
+            self._kill(proc)
+
+    def running_names(self) -> list[str]:
+        return list(_procs)

@@ -1,0 +1,85 @@
+"""WebSocket /ws/runs/<id>/: a snapshot, then every numbered run event; {"type":"resume","after":k}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from runner import events
+
+
+@database_sync_to_async
+def _visible_run(user: Any, run_id: int) -> bool:
+    from modules.scoping import scope
+    from runner.models import Run
+
+    return scope(Run.objects.filter(pk=run_id), user).exists()
+
+
+@database_sync_to_async
+def _snapshot(run_id: int) -> dict[str, Any]:
+    from runner.models import Run
+    from runner.services import run_json
+
+    run = Run.objects.select_related("team", "pipeline_version", "created_by").get(pk=run_id)
+    return {"type": "snapshot", "seq": run.event_seq, "run": run_json(run)}
+
+
+@database_sync_to_async
+def _since(run_id: int, after: int) -> list[dict[str, Any]]:
+    return events.since(run_id, after)
+
+
+class RunConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
+        self.group = events.group(self.run_id)
+        self.sent = 0
+        user = self.scope.get("user")
+        if not getattr(user, "is_authenticated", False):
+            await self.close(code=4401)
+            return
+        if not await _visible_run(user, self.run_id):
+            await self.close(code=4404)
+            return
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        snapshot = await _snapshot(self.run_id)
+        self.sent = snapshot["seq"]
+        await self.send_json(snapshot)
+        # events published between the snapshot query and group_add are already in the table
+        for event in await _since(self.run_id, self.sent):
+            await self._forward(event)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "resume":
+            try:
+                after = int(content.get("after", 0))
+            except (TypeError, ValueError):
+                await self.send_json({"type": "error", "detail": "resume needs an integer 'after'"})
+                return
+            for event in await _since(self.run_id, after):
+                await self.send_json(event)
+                self.sent = max(self.sent, event["seq"])
+        elif isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def _forward(self, event: dict[str, Any]) -> None:
+        if event["seq"] <= self.sent:
+            return
+        if event["seq"] > self.sent + 1:  # a gap: fill it from the table so seq stays contiguous
+            for missed in await _since(self.run_id, self.sent):
+                if self.sent < missed["seq"] < event["seq"]:
+                    await self.send_json(missed)
+                    self.sent = missed["seq"]
+        self.sent = event["seq"]
+        await self.send_json(event)
+
+    async def run_event(self, message: dict[str, Any]) -> None:
+        await self._forward(message["event"])

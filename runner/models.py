@@ -1,0 +1,115 @@
+"""Runs, their steps, stored artifacts, the step cache and the run event log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from runner import states
+
+
+class Run(models.Model):
+    STATUS_CHOICES = [(s, s) for s in states.RUN_STATUSES]
+    RERUN_MODES = [("", "none"), ("all", "all"), ("failed", "failed"), ("from", "from")]
+
+    pipeline = models.ForeignKey("designer.Pipeline", on_delete=models.CASCADE, related_name="runs")
+    pipeline_version = models.ForeignKey("designer.PipelineVersion", on_delete=models.CASCADE, related_name="runs")
+    team = models.ForeignKey("modules.Team", on_delete=models.CASCADE, related_name="runs")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    rerun_mode = models.CharField(max_length=8, choices=RERUN_MODES, blank=True, default="")
+    plan = models.JSONField()  # the Plan snapshot this run executes
+    parameters = models.JSONField(default=dict, blank=True)
+    use_cache = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=states.PENDING, db_index=True)
+    error = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    event_seq = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+
+class StepRun(models.Model):
+    STATUS_CHOICES = [(s, s) for s in states.STEP_STATUSES]
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    node = models.CharField(max_length=100)
+    module = models.CharField(max_length=200)
+    version = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=states.PENDING, db_index=True)
+    attempt = models.IntegerField(default=0)
+    cache_key = models.CharField(max_length=64, blank=True, default="")
+    reused_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    force = models.BooleanField(default=False)
+    queue = models.CharField(max_length=32, blank=True, default="")
+    worker_id = models.CharField(max_length=200, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    container_name = models.CharField(max_length=100, blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    exit_code = models.IntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    outputs = models.JSONField(default=dict, blank=True)  # {port: sha256}
+    input_hashes = models.JSONField(default=dict, blank=True)  # {port: sha256}
+    params = models.JSONField(default=dict, blank=True)  # resolved parameters
+    metrics = models.JSONField(default=dict, blank=True)
+    log_path = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["run_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "node"], name="one_step_run_per_node")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.node} ({self.status})"
+
+
+class Artifact(models.Model):
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.BigIntegerField(default=0)
+    media_type = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.sha256
+
+
+class CacheEntry(models.Model):
+    cache_key = models.CharField(max_length=64, unique=True)
+    node = models.CharField(max_length=100, blank=True, default="")
+    module = models.CharField(max_length=200, blank=True, default="")
+    step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="+")
+    outputs = models.JSONField(default=dict)
+    module_digest = models.CharField(max_length=64)
+    params = models.JSONField(default=dict)
+    input_hashes = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.cache_key
+
+
+class RunEvent(models.Model):
+    """Every event a run published, so a reconnecting client can fetch what it missed."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    seq = models.IntegerField()
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="one_event_per_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.seq}"

@@ -1,0 +1,729 @@
+"""The runner's only writer: create runs, advance them, execute steps, cancel, rerun, reap.
+
+Every status change is `_move_step` / `_move_run`: a conditional UPDATE ... WHERE status IN (...)
+that acts only when exactly one row changed, so two workers can never both start or finish a step.
+The database is the record; Celery messages only wake workers up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import mimetypes
+import os
+import shutil
+import socket
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from designer.compiler.plan import Plan, Step
+from designer.errors import Conflict, LocatedError
+from runner import artifacts, compute, events, states
+from runner.models import Artifact, CacheEntry, Run, StepRun
+
+log = logging.getLogger(__name__)
+
+RERUN_MODES = ("all", "failed", "from")
+
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "PIPEWRIGHT_HEARTBEAT", 2))
+
+
+def heartbeat_timeout() -> float:
+    return float(getattr(settings, "PIPEWRIGHT_HEARTBEAT_TIMEOUT", 30))
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def _move_step(step_id: int, to: str, *, extra: Q | None = None, **fields: Any) -> bool:
+    qs = StepRun.objects.filter(pk=step_id, status__in=states.sources(states.STEP_TRANSITIONS, to))
+    if extra is not None:
+        qs = qs.filter(extra)
+    return qs.update(status=to, **fields) == 1
+
+
+def _move_run(run_id: int, to: str, **fields: Any) -> bool:
+    qs = Run.objects.filter(pk=run_id, status__in=states.sources(states.RUN_TRANSITIONS, to))
+    return qs.update(status=to, **fields) == 1
+
+
+# ---------------------------------------------------------------- serialization (events, API)
+
+
+def _artifact_info(shas: list[str]) -> dict[str, dict[str, Any]]:
+    return {
+        a.sha256: {"sha256": a.sha256, "size": a.size, "media_type": a.media_type}
+        for a in Artifact.objects.filter(sha256__in=shas)
+    }
+
+
+def step_json(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    if infos is None:
+        infos = _artifact_info(list(step.outputs.values()))
+    reused = None
+    if step.reused_from_id is not None:
+        origin = step.reused_from
+        reused = {"run": origin.run_id, "node": origin.node, "step": origin.pk} if origin else None
+    return {
+        "id": step.pk,
+        "node": step.node,
+        "module": step.module,
+        "version": step.version,
+        "status": step.status,
+        "cache_key": step.cache_key or None,
+        "reused_from": reused,
+        "force": step.force,
+        "attempt": step.attempt,
+        "started_at": step.started_at.isoformat() if step.started_at else None,
+        "finished_at": step.finished_at.isoformat() if step.finished_at else None,
+        "exit_code": step.exit_code,
+        "outputs": {
+            port: infos.get(sha, {"sha256": sha, "size": None, "media_type": ""}) for port, sha in step.outputs.items()
+        },
+        "metrics": step.metrics,
+        "error": step.error or None,
+    }
+
+
+def run_json(run: Run, *, steps: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": run.pk,
+        "pipeline": run.pipeline_id,
+        "version": run.pipeline_version.number if run.pipeline_version_id else None,
+        "pipeline_version": run.pipeline_version_id,
+        "team": run.team.name,
+        "parent": run.parent_id,
+        "rerun_mode": run.rerun_mode or None,
+        "parameters": run.parameters,
+        "cache": run.use_cache,
+        "status": run.status,
+        "error": run.error or None,
+        "created_by": run.created_by.username if run.created_by_id else None,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "seq": run.event_seq,
+    }
+    if steps:
+        rows = list(run.steps.select_related("reused_from").order_by("id"))
+        infos = _artifact_info([sha for s in rows for sha in s.outputs.values()])
+        data["steps"] = [step_json(s, infos) for s in rows]
+    return data
+
+
+def _publish_step(step_id: int) -> None:
+    step = StepRun.objects.select_related("reused_from").get(pk=step_id)
+    events.publish(step.run_id, {"type": "step", "node": step.node, "status": step.status, "step": step_json(step)})
+
+
+def _publish_run(run_id: int) -> None:
+    run = Run.objects.get(pk=run_id)
+    events.publish(
+        run_id,
+        {
+            "type": "run",
+            "status": run.status,
+            "error": run.error or None,
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        },
+    )
+
+
+# ---------------------------------------------------------------- create / rerun
+
+
+def _validate_parameters(plan: Plan, given: Any) -> dict[str, Any]:
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        raise LocatedError("parameters must be an object.", [{"field": "parameters", "message": "must be an object"}])
+    known = {p.name for p in plan.parameters}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise LocatedError(
+            f"Unknown pipeline parameter '{unknown[0]}'.",
+            [{"field": f"parameters.{n}", "message": "is not a parameter of this pipeline"} for n in unknown],
+        )
+    return plan.parameter_values(given)
+
+
+def _descendants(plan: Plan, node: str) -> set[str]:
+    found = {node}
+    for step in plan.steps:  # topological order
+        if any(u in found for u in step.upstream):
+            found.add(step.node)
+    return found
+
+
+@transaction.atomic
+def create_run(
+    pipeline_version: Any,
+    parameters: dict[str, Any] | None,
+    use_cache: bool,
+    user: Any,
+    parent: Run | None = None,
+    rerun_mode: str = "",
+    force_nodes: set[str] | None = None,
+    reuse: dict[str, StepRun] | None = None,
+) -> Run:
+    """A run of a runnable pipeline version; its first advance is enqueued after commit."""
+    if pipeline_version.plan is None:
+        raise LocatedError(
+            "This pipeline version did not compile and cannot run.", [{"field": "version", "message": "not runnable"}]
+        )
+    plan = Plan.from_json(pipeline_version.plan)
+    values = _validate_parameters(plan, parameters)
+    pipeline = pipeline_version.pipeline
+    run = Run.objects.create(
+        pipeline=pipeline,
+        pipeline_version=pipeline_version,
+        team_id=pipeline.team_id,
+        parent=parent,
+        rerun_mode=rerun_mode,
+        plan=pipeline_version.plan,
+        parameters=values,
+        use_cache=use_cache,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    force_nodes = force_nodes or set()
+    reuse = reuse or {}
+    now = timezone.now()
+    rows = []
+    for step in plan.steps:
+        row = StepRun(run=run, node=step.node, module=step.module, version=step.version, force=step.node in force_nodes)
+        origin = reuse.get(step.node)
+        if origin is not None:
+            row.status = states.CACHED
+            row.reused_from_id = origin.reused_from_id or origin.pk
+            row.outputs = dict(origin.outputs)
+            row.cache_key = origin.cache_key
+            row.input_hashes = dict(origin.input_hashes)
+            row.params = dict(origin.params)
+            row.metrics = dict(origin.metrics)
+            row.log_path = origin.log_path
+            row.started_at = row.finished_at = now
+        rows.append(row)
+    StepRun.objects.bulk_create(rows)
+    events.publish(run.pk, {"type": "run", "status": run.status, "started_at": None, "finished_at": None})
+    enqueue_advance(run.pk)
+    return run
+
+
+def rerun(parent: Run, mode: str, *, node: str | None, parameters: Any, use_cache: bool | None, user: Any) -> Run:
+    if mode not in RERUN_MODES:
+        raise LocatedError(
+            f"mode must be one of {', '.join(RERUN_MODES)}.",
+            [{"field": "mode", "message": f"must be one of {', '.join(RERUN_MODES)}"}],
+        )
+    plan = Plan.from_json(parent.plan)
+    params = parent.parameters if parameters is None else parameters
+    cache = parent.use_cache if use_cache is None else bool(use_cache)
+    if mode == "all":
+        return create_run(parent.pipeline_version, params, cache, user, parent=parent, rerun_mode=mode)
+    if mode == "from":
+        nodes = {s.node for s in plan.steps}
+        if not node:
+            raise LocatedError(
+                "mode 'from' needs the node to rerun from.",
+                [{"field": "node", "message": "is required for mode 'from'"}],
+            )
+        if node not in nodes:
+            raise LocatedError(
+                f"The run has no step '{node}'.", [{"field": "node", "message": f"no step '{node}' in this run"}]
+            )
+        return create_run(
+            parent.pipeline_version,
+            params,
+            cache,
+            user,
+            parent=parent,
+            rerun_mode=mode,
+            force_nodes=_descendants(plan, node),
+        )
+    # failed: reuse every step that succeeded in the parent (same parameters), run the rest
+    if parameters is not None and plan.parameter_values(parameters) != parent.parameters:
+        raise LocatedError(
+            "mode 'failed' reruns with the parent's parameters; use mode 'all' to change them.",
+            [{"field": "parameters", "message": "cannot change in mode 'failed'"}],
+        )
+    if parent.status not in states.RUN_TERMINAL:
+        raise Conflict(f"Run {parent.pk} is still {parent.status}; wait for it to finish or cancel it first.")
+    reuse = {s.node: s for s in parent.steps.filter(status__in=states.STEP_DONE_OK)}
+    return create_run(
+        parent.pipeline_version, parent.parameters, cache, user, parent=parent, rerun_mode=mode, reuse=reuse
+    )
+
+
+# ---------------------------------------------------------------- enqueue
+
+
+def enqueue_advance(run_id: int) -> None:
+    from runner.tasks import advance_run_task
+
+    transaction.on_commit(lambda: advance_run_task.apply_async((run_id,), queue="pipewright"))
+
+
+def enqueue_step(step_id: int, queue: str) -> None:
+    from runner.tasks import execute_step_task
+
+    transaction.on_commit(lambda: execute_step_task.apply_async((step_id,), queue=queue))
+
+
+# ---------------------------------------------------------------- cache keys
+
+
+def canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def cache_key(digest: str, params: dict[str, Any], input_hashes: dict[str, str]) -> str:
+    text = canonical({"module": digest, "params": params, "inputs": input_hashes})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _input_hashes(step: Step, by_node: dict[str, StepRun]) -> dict[str, str]:
+    hashes: dict[str, str] = {}
+    for b in step.inputs:
+        if b.source_node is not None:
+            hashes[b.port] = by_node[b.source_node].outputs.get(b.source_port or "", "")
+        elif b.artifact:
+            hashes[b.port] = b.artifact
+    return hashes
+
+
+def _target_for(step: Step) -> str:
+    for key, value in step.runtime.env:
+        if key == "PIPEWRIGHT_COMPUTE" and value in compute.TARGETS:
+            return value
+    return compute.default_target()
+
+
+# ---------------------------------------------------------------- advance
+
+
+def advance_run(run_id: int) -> str | None:
+    """Move every ready step forward (cache hit, queue, skip) and finish the run when all are done."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status in states.RUN_TERMINAL:
+            return run.status if run else None
+        if run.status in (states.PENDING, states.QUEUED) and _move_run(
+            run.pk, states.RUNNING, started_at=timezone.now()
+        ):
+            _publish_run(run.pk)
+        plan = Plan.from_json(run.plan)
+        by_node = {s.node: s for s in run.steps.all()}
+        changed = True
+        while changed:
+            changed = False
+            for step in plan.steps:
+                row = by_node[step.node]
+                if row.status != states.PENDING:
+                    continue
+                ups = [by_node[u].status for u in step.upstream]
+                if any(s in states.STEP_DONE_BAD for s in ups):
+                    if _move_step(
+                        row.pk, states.SKIPPED, finished_at=timezone.now(), error="an upstream step did not succeed"
+                    ):
+                        row.status = states.SKIPPED
+                        _publish_step(row.pk)
+                        changed = True
+                    continue
+                if not all(s in states.STEP_DONE_OK for s in ups):
+                    continue
+                changed |= _ready(run, step, row)
+        if all(s.status in states.STEP_TERMINAL for s in by_node.values()):
+            statuses = {s.status for s in by_node.values()}
+            if states.CANCELED in statuses:
+                final = states.CANCELED
+            elif statuses <= states.STEP_DONE_OK:
+                final = states.SUCCEEDED
+            else:
+                final = states.FAILED
+            failed = [s.node for s in by_node.values() if s.status == states.FAILED]
+            error = f"step(s) failed: {', '.join(failed)}" if failed else ""
+            if _move_run(run.pk, final, finished_at=timezone.now(), error=error):
+                _publish_run(run.pk)
+            return final
+        return states.RUNNING
+
+
+def _ready(run: Run, step: Step, row: StepRun) -> bool:
+    """Handle one ready step: a cache hit (returns True: more may be ready) or enqueue it."""
+    ups = {s.node: s for s in StepRun.objects.filter(run=run, node__in=step.upstream)}
+    hashes = _input_hashes(step, ups)
+    params = step.resolve_params(run.parameters)
+    key = cache_key(step.digest, params, hashes) if step.deterministic else ""
+    row.input_hashes, row.params, row.cache_key = hashes, params, key
+    if key and run.use_cache and not row.force:
+        entry = CacheEntry.objects.filter(cache_key=key).select_related("step_run").first()
+        if entry is not None and all(artifacts.exists(sha) for sha in entry.outputs.values()):
+            now = timezone.now()
+            origin = entry.step_run.reused_from_id or entry.step_run_id
+            if _move_step(
+                row.pk,
+                states.CACHED,
+                cache_key=key,
+                input_hashes=hashes,
+                params=params,
+                outputs=entry.outputs,
+                metrics=entry.step_run.metrics,
+                log_path=entry.step_run.log_path,
+                reused_from_id=origin,
+                started_at=now,
+                finished_at=now,
+            ):
+                row.status = states.CACHED
+                row.outputs = entry.outputs
+                _publish_step(row.pk)
+                return True
+            return False
+    queue = compute.queue_for(_target_for(step))
+    if _move_step(row.pk, states.QUEUED, cache_key=key, input_hashes=hashes, params=params, queue=queue):
+        row.status = states.QUEUED
+        _publish_step(row.pk)
+        enqueue_step(row.pk, queue)
+    return False
+
+
+# ---------------------------------------------------------------- execute
+
+
+def log_dir() -> Path:
+    path = Path(getattr(settings, "PIPEWRIGHT_LOG_DIR", settings.VAR_DIR / "logs"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class _LogSink:
+    """Appends step output to its log file and publishes it as batched "log" events."""
+
+    def __init__(self, run_id: int, node: str, path: Path):
+        self.run_id, self.node = run_id, node
+        self.file = path.open("a", encoding="utf-8")
+        self.pending: list[str] = []
+        self.lock = threading.Lock()
+        self.last = time.monotonic()
+
+    def line(self, text: str) -> None:
+        with self.lock:
+            self.file.write(text + "\n")
+            self.file.flush()
+            self.pending.append(text)
+            if time.monotonic() - self.last > 0.2 or len(self.pending) >= 200:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            lines, self.pending = self.pending, []
+            self.last = time.monotonic()
+            try:
+                events.publish(self.run_id, {"type": "log", "node": self.node, "lines": lines})
+            except Exception:
+                log.exception("could not publish log lines")
+
+    def close(self) -> None:
+        with self.lock:
+            self._flush()
+            self.file.close()
+
+
+def _prepare(step: Step, row: StepRun, attempt: int, work: Path) -> compute.StepJob:
+    from runner.lookup import module_files
+
+    if work.exists():
+        shutil.rmtree(work, ignore_errors=True)
+    module_dir, in_dir, out_dir = work / "module", work / "in", work / "out"
+    for d in (module_dir, in_dir, out_dir):
+        d.mkdir(parents=True)
+    for rel, text in module_files(step.module_version_id).items():
+        target = module_dir / rel
+        if module_dir.resolve() not in target.resolve().parents:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    params_file = in_dir / "params.json"
+    params_file.write_text(canonical(row.params))
+    inputs: dict[str, Path] = {}
+    for port, sha in row.input_hashes.items():
+        if not sha or not artifacts.exists(sha):
+            raise RuntimeError(f"input port '{port}': artifact {sha or '(none)'} is missing from the store")
+        inputs[port] = artifacts.path_for(sha)
+    for out_port, _type in step.outputs:
+        (out_dir / out_port).mkdir()
+    for p in [work, *work.rglob("*")]:
+        os.chmod(
+            p, 0o777 if p.is_dir() and (p == out_dir or out_dir in p.parents) else (0o755 if p.is_dir() else 0o644)
+        )
+    os.chmod(work, 0o755)
+    env = dict(step.runtime.env)
+    return compute.StepJob(
+        name=f"pw-step-{row.pk}-{attempt}",
+        image=step.runtime.image,
+        command=list(step.runtime.command),
+        env=env,
+        cpu=step.runtime.cpu,
+        memory_bytes=step.runtime.memory_bytes,
+        timeout=step.runtime.timeout,
+        module_dir=module_dir,
+        inputs=inputs,
+        params_file=params_file,
+        out_dir=out_dir,
+        labels={
+            "pipewright.run": str(row.run_id),
+            "pipewright.steprun": str(row.pk),
+            "pipewright.attempt": str(attempt),
+        },
+    )
+
+
+def _media_type(folder: Path) -> str:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    if len(files) == 1:
+        if files[0].name == "metrics.json":
+            return "application/vnd.pipewright.metrics+json"
+        return mimetypes.guess_type(files[0].name)[0] or "application/octet-stream"
+    return "inode/directory"
+
+
+def _collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str, Any]]:
+    outputs: dict[str, str] = {}
+    for port, _type in step.outputs:
+        folder = job.out_dir / port
+        if not folder.is_dir() or not any(folder.iterdir()):
+            raise RuntimeError(f"output port '{port}' was not written (expected files under /out/{port}/)")
+        media = _media_type(folder)
+        sha, size = artifacts.store_folder(folder)
+        Artifact.objects.get_or_create(sha256=sha, defaults={"size": size, "media_type": media})
+        outputs[port] = sha
+    metrics: dict[str, Any] = {}
+    mfile = job.out_dir / "metrics.json"
+    if mfile.is_file():
+        try:
+            loaded = json.loads(mfile.read_text())
+            metrics = loaded if isinstance(loaded, dict) else {"value": loaded}
+        except ValueError:
+            metrics = {"error": "metrics.json is not valid JSON"}
+    return outputs, metrics
+
+
+def execute_step(step_id: int) -> str | None:
+    """Claim a queued step, run one attempt, record the outcome, then advance its run."""
+    me = worker_id()
+    now = timezone.now()
+    with transaction.atomic():
+        if not _move_step(
+            step_id,
+            states.RUNNING,
+            worker_id=me,
+            heartbeat_at=now,
+            started_at=now,
+            attempt=F("attempt") + 1,
+            exit_code=None,
+            error="",
+        ):
+            return None  # someone else has it, or it was canceled
+        row = StepRun.objects.select_related("run").get(pk=step_id)
+        attempt = row.attempt
+        name = f"pw-step-{row.pk}-{attempt}"
+        log_path = log_dir() / f"run-{row.run_id}" / f"{row.node}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        StepRun.objects.filter(pk=step_id).update(container_name=name, log_path=str(log_path))
+        _publish_step(step_id)
+    run = row.run
+    step = Plan.from_json(run.plan).step(row.node)
+    mine = Q(worker_id=me, attempt=attempt)
+    sink = _LogSink(run.pk, row.node, log_path)
+    if attempt > 1:
+        sink.line(f"--- attempt {attempt} ---")
+    lost = threading.Event()
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(heartbeat_seconds()):
+            try:
+                n = (
+                    StepRun.objects.filter(pk=step_id, status=states.RUNNING)
+                    .filter(mine)
+                    .update(heartbeat_at=timezone.now())
+                )
+                if n == 0:
+                    lost.set()
+            except Exception:
+                log.exception("heartbeat failed")
+            finally:
+                from django.db import connection
+
+                connection.close()
+
+    beater = threading.Thread(target=beat, daemon=True)
+    beater.start()
+    work = Path(settings.WORK_ROOT) / f"step-{row.pk}-{attempt}"
+    target = compute.backend(_target_for(step)) if row.queue != "compute-local" else compute.backend("local")
+    outputs: dict[str, str] = {}
+    metrics: dict[str, Any] = {}
+    try:
+        try:
+            job = _prepare(step, row, attempt, work)
+            outcome = target.run(job, sink.line, lost.is_set)
+            if outcome.exit_code == 0 and not outcome.error:
+                outputs, metrics = _collect(step, job)
+        except compute.ComputeUnavailable as exc:
+            outcome = compute.StepOutcome(None, str(exc))
+        except Exception as exc:  # a step's own failure, never the worker's
+            outcome = compute.StepOutcome(None, str(exc) or exc.__class__.__name__)
+    finally:
+        done.set()
+        beater.join(timeout=5)
+        sink.close()
+        shutil.rmtree(work, ignore_errors=True)
+    finished = timezone.now()
+    if outcome.stopped:
+        pass  # canceled or taken over by the reaper: whoever moved it owns the next state
+    elif outcome.exit_code == 0 and not outcome.error:
+        with transaction.atomic():
+            if _move_step(
+                step_id,
+                states.SUCCEEDED,
+                extra=mine,
+                outputs=outputs,
+                metrics=metrics,
+                exit_code=0,
+                finished_at=finished,
+            ):
+                if row.cache_key:
+                    CacheEntry.objects.get_or_create(
+                        cache_key=row.cache_key,
+                        defaults={
+                            "node": row.node,
+                            "module": row.module,
+                            "step_run_id": step_id,
+                            "outputs": outputs,
+                            "module_digest": step.digest,
+                            "params": row.params,
+                            "input_hashes": row.input_hashes,
+                        },
+                    )
+                _publish_step(step_id)
+    else:
+        message = outcome.error or f"exited with code {outcome.exit_code}"
+        _fail_attempt(step_id, attempt, message, exit_code=outcome.exit_code, extra=mine, retries=step.runtime.retries)
+    advance_run(run.pk)
+    return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
+
+
+def _fail_attempt(step_id: int, attempt: int, message: str, *, exit_code: int | None, extra: Q, retries: int) -> None:
+    with transaction.atomic():
+        if attempt <= retries:
+            row = StepRun.objects.get(pk=step_id)
+            if _move_step(
+                step_id,
+                states.QUEUED,
+                extra=extra,
+                error=f"attempt {attempt} failed: {message}",
+                exit_code=exit_code,
+                worker_id="",
+                heartbeat_at=None,
+            ):
+                _publish_step(step_id)
+                enqueue_step(step_id, row.queue or compute.queue_for(compute.default_target()))
+        elif _move_step(
+            step_id, states.FAILED, extra=extra, error=message, exit_code=exit_code, finished_at=timezone.now()
+        ):
+            _publish_step(step_id)
+
+
+# ---------------------------------------------------------------- cancel / reap
+
+
+def cancel_run(run: Run) -> Run:
+    if run.status in states.RUN_TERMINAL:
+        raise Conflict(f"Run {run.pk} already {run.status}.")
+    now = timezone.now()
+    to_kill: list[tuple[str, str]] = []
+    with transaction.atomic():
+        Run.objects.select_for_update().get(pk=run.pk)
+        for row in run.steps.exclude(status__in=states.STEP_TERMINAL):
+            was_running = row.status == states.RUNNING
+            if _move_step(row.pk, states.CANCELED, finished_at=now, error="canceled"):
+                _publish_step(row.pk)
+                if was_running and row.container_name:
+                    to_kill.append((row.queue, row.container_name))
+        if _move_run(run.pk, states.CANCELED, finished_at=now, error="canceled"):
+            _publish_run(run.pk)
+
+        def kill() -> None:
+            for queue, name in to_kill:
+                if queue == "compute-docker":
+                    with contextlib.suppress(Exception):
+                        compute.backend("docker").kill(name)
+
+        transaction.on_commit(kill)
+    run.refresh_from_db()
+    return run
+
+
+def reap() -> dict[str, int]:
+    """Retry or fail attempts whose heartbeat stopped; remove containers no attempt owns."""
+    cutoff = timezone.now() - timedelta(seconds=heartbeat_timeout())
+    stale = list(StepRun.objects.filter(status=states.RUNNING, heartbeat_at__lt=cutoff).select_related("run"))
+    retried = failed = removed = 0
+    for row in stale:
+        step = Plan.from_json(row.run.plan).step(row.node)
+        extra = Q(attempt=row.attempt, worker_id=row.worker_id, heartbeat_at__lt=cutoff)
+        message = f"the worker stopped sending heartbeats (attempt {row.attempt})"
+        before = StepRun.objects.filter(pk=row.pk).values_list("status", flat=True).first()
+        _fail_attempt(row.pk, row.attempt, message, exit_code=None, extra=extra, retries=step.runtime.retries)
+        after = StepRun.objects.filter(pk=row.pk).values_list("status", flat=True).first()
+        if before != after:
+            if after == states.QUEUED:
+                retried += 1
+            else:
+                failed += 1
+                enqueue_advance(row.run_id)
+        if row.container_name:
+            _remove_container(row.container_name)
+    removed += _remove_orphans()
+    return {"retried": retried, "failed": failed, "removed": removed}
+
+
+def _remove_container(name: str) -> None:
+    try:
+        from runner.compute.docker import DockerBackend
+
+        DockerBackend().remove(name)
+    except Exception:
+        pass
+
+
+def _remove_orphans() -> int:
+    try:
+        from runner.compute.docker import DockerBackend
+
+        names = DockerBackend().running_names()
+    except Exception:
+        return 0
+    owned = set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))
+    removed = 0
+    for name in names:
+        if name.startswith("pw-step-") and name not in owned:
+            _remove_container(name)
+            removed += 1
+    return removed

@@ -1,0 +1,141 @@
+"""Services against the real database, with local compute and Celery in eager mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from designer.compiler.plan import PipelineParameter
+from runner import artifacts, services
+from runner.models import CacheEntry, Run, StepRun
+from tests.runner.conftest import make_version, step
+
+
+def _steps(run: Run) -> dict[str, StepRun]:
+    return {s.node: s for s in StepRun.objects.filter(run=run)}
+
+
+def test_it_runs_a_fan_out_fan_in_pipeline_to_success(
+    eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    m = modules_acme
+    version = make_version(
+        acme,
+        [
+            step("a", m["emit"], params={"n": {"$param": "n"}}),
+            step("b", m["add1"], upstream=("a",), params={"k": 1}),
+            step("c", m["add1"], upstream=("a",), params={"k": 2}),
+            step("d", m["add"], upstream=("b", "c"), params={"k": 3}),
+        ],
+        parameters=(PipelineParameter("n", "int", 3),),
+    )
+    run = services.create_run(version, {"n": 4}, True, alice)
+    run.refresh_from_db()
+    assert run.status == "succeeded", run.error
+    steps = _steps(run)
+    assert {s.status for s in steps.values()} == {"succeeded"}
+    assert steps["a"].metrics == {"rows": 4}
+    out = artifacts.path_for(steps["d"].outputs["data"]) / "data.csv"
+    assert out.read_text().count("\n") == 1 + 5 + 5 + 1
+    assert "emitting 4" in open(steps["a"].log_path).read()
+    assert run.event_seq == run.events.count() and run.event_seq > 8
+
+
+def test_it_reuses_cached_steps_on_a_rerun_and_links_the_origin(
+    eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    m = modules_acme
+    version = make_version(acme, [step("a", m["emit"], params={"n": 2}), step("b", m["add1"], upstream=("a",))])
+    first = services.create_run(version, {}, True, alice)
+    again = services.rerun(Run.objects.get(pk=first.pk), "all", node=None, parameters=None, use_cache=None, user=alice)
+    again.refresh_from_db()
+    assert again.status == "succeeded" and again.parent_id == first.pk
+    steps = _steps(again)
+    assert {s.status for s in steps.values()} == {"cached"}
+    origin = _steps(first)
+    assert steps["b"].reused_from_id == origin["b"].pk
+    assert steps["b"].outputs == origin["b"].outputs
+    assert CacheEntry.objects.count() == 2
+
+
+def test_it_skips_downstream_of_a_failed_step(eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
+    m = modules_acme
+    version = make_version(acme, [step("a", m["fail"]), step("b", m["add1"], upstream=("a",)), step("c", m["emit"])])
+    run = services.create_run(version, {}, True, alice)
+    run.refresh_from_db()
+    steps = _steps(run)
+    assert run.status == "failed" and "a" in run.error
+    assert steps["a"].status == "failed" and steps["a"].exit_code == 3
+    assert steps["b"].status == "skipped"
+    assert steps["c"].status == "succeeded"
+
+
+def test_it_retries_a_failing_step_per_its_runtime(
+    eager: Any, local: Any, alice: Any, acme: Any, runner_dirs: Any
+) -> None:
+    from tests.runner.conftest import FLAKY, publish_module
+
+    flaky = publish_module(acme, "flaky", FLAKY, deterministic=False)
+    version = make_version(acme, [step("a", flaky, retries=1, env=(("FLAKY_DIR", str(runner_dirs)),))])
+    run = services.create_run(version, {}, True, alice)
+    a = _steps(run)["a"]
+    assert a.status == "succeeded" and a.attempt == 2
+    assert "attempt 2" in open(a.log_path).read()
+
+
+def test_it_times_out_a_step(eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
+    version = make_version(acme, [step("a", modules_acme["sleep"], params={"seconds": 30}, timeout=1)])
+    run = services.create_run(version, {}, True, alice)
+    a = _steps(run)["a"]
+    assert a.status == "failed"
+    assert a.error == "timed out after 1 s"
+
+
+def test_it_reruns_only_failed_steps_reusing_the_parents_outputs(
+    eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    m = modules_acme
+    version = make_version(acme, [step("a", m["emit"]), step("b", m["fail"], upstream=())])
+    first = services.create_run(version, {}, False, alice)
+    first.refresh_from_db()
+    second = services.rerun(first, "failed", node=None, parameters=None, use_cache=False, user=alice)
+    steps = _steps(second)
+    assert steps["a"].status == "cached" and steps["a"].reused_from_id == _steps(first)["a"].pk
+    assert steps["b"].status == "failed" and steps["b"].attempt == 1
+
+
+def test_it_forces_a_node_and_its_descendants_in_mode_from(
+    eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    m = modules_acme
+    version = make_version(
+        acme, [step("a", m["emit"]), step("b", m["add1"], upstream=("a",)), step("c", m["add1"], upstream=("b",))]
+    )
+    first = services.create_run(version, {}, True, alice)
+    second = services.rerun(Run.objects.get(pk=first.pk), "from", node="b", parameters=None, use_cache=None, user=alice)
+    steps = _steps(second)
+    assert steps["a"].status == "cached"
+    assert steps["b"].status == "succeeded" and steps["b"].force
+    assert steps["c"].status == "succeeded" and steps["c"].force
+
+
+def test_it_cancels_a_pending_run(db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
+    version = make_version(acme, [step("a", modules_acme["emit"])])
+    run = services.create_run(version, {}, True, alice)  # not committed: nothing was enqueued
+    run = services.cancel_run(run)
+    assert run.status == "canceled"
+    assert _steps(run)["a"].status == "canceled"
+    assert services.advance_run(run.pk) == "canceled"
+
+
+def test_it_never_lets_two_workers_claim_one_step(
+    db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    version = make_version(acme, [step("a", modules_acme["emit"])])
+    run = services.create_run(version, {}, True, alice)
+    services.advance_run(run.pk)
+    a = _steps(run)["a"]
+    assert a.status == "queued"
+    assert services._move_step(a.pk, "running", worker_id="w1")
+    assert not services._move_step(a.pk, "running", worker_id="w2")
+    assert services.execute_step(a.pk) is None  # a redelivered message finds it taken
+    assert StepRun.objects.get(pk=a.pk).worker_id == "w1"
