@@ -1,5 +1,5 @@
 // The module catalog API (see /api/docs/). Shared by the palette, the canvas and catalog pages.
-import { get, post, request } from "./client";
+import { ApiError, get, post, request } from "./client";
 
 export type PortType = "DataFrame" | "Model" | "Metrics" | "Image" | "File" | "Any";
 export type VersionStatus = "active" | "deprecated" | "disabled";
@@ -91,10 +91,14 @@ export const publishVersion = async (ref: string, form: FormData) =>
 
 export const moduleRef = (team: string, name: string) => `${team}/${name}`;
 
-/** One module with its version summaries (found through the list endpoint, scoped by team). */
+/** One module with its version summaries; null when it does not exist or is not visible (404). */
 export const getModule = async (team: string, name: string): Promise<ModuleListItem | null> => {
-  const items = await listModules({ team });
-  return items.find((m) => m.team === team && m.name === name) ?? null;
+  try {
+    return await get<ModuleListItem>(`/api/modules/${team}/${name}/`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
 };
 
 export const specYamlUrl = (ref: string, version: string) => `/api/modules/${ref}/versions/${version}/spec.yaml`;

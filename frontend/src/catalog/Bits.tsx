@@ -15,7 +15,7 @@ export function StatusBadge({ status }: { status: VersionStatus | string }) {
 
 export function DefaultMarker() {
   return (
-    <span className="cat-default" title="The default version: new nodes and unpinned references use it">
+    <span className="cat-default" data-testid="default-marker" title="The default version: new nodes and unpinned references use it">
       ★ default
     </span>
   );

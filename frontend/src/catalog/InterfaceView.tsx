@@ -74,7 +74,10 @@ export function InterfaceView({ spec }: { spec: ModuleSpec }) {
                     <span className="cat-muted">—</span>
                   )}
                 </td>
-                <td>{r.description}</td>
+                <td>
+                  {r.title && <div className="cat-param-title">{r.title}</div>}
+                  {r.description && <div className="cat-muted">{r.description}</div>}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -139,6 +139,7 @@ describe("paramRows", () => {
       type: "number",
       default: "0.2",
       constraints: ["0 ≤ x ≤ 1"],
+      title: "",
       description: "Share held out",
     });
     expect(rows[1].constraints).toEqual(['one of "a", "b"']);

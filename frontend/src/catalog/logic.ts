@@ -151,6 +151,7 @@ export interface ParamRow {
   type: string;
   default: string;
   constraints: string[];
+  title: string;
   description: string;
 }
 
@@ -199,7 +200,8 @@ export function paramRows(parameters: Record<string, ParamSchema> | undefined): 
     type: typeOf(schema),
     default: "default" in schema ? formatValue(schema.default) : "",
     constraints: constraintsOf(schema),
-    description: String(schema.description ?? schema.title ?? ""),
+    title: typeof schema.title === "string" ? schema.title : "",
+    description: typeof schema.description === "string" ? schema.description : "",
   }));
 }
 
