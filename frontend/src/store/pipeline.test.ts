@@ -1,0 +1,112 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { PipelineDoc } from "../graph/types";
+import { resetPipelineStore, selectedNodeId, usePipelineStore } from "./pipeline";
+
+const doc: PipelineDoc = {
+  schema: 1,
+  nodes: [
+    { id: "d1", dataset: "acme/iris", version: 1, position: { x: 0, y: 0 } },
+    { id: "n1", module: "builtin/split-data", version: "1.0.0", params: {}, position: { x: 0, y: 100 } },
+    { id: "n2", module: "builtin/train", version: "1.0.0", params: {}, position: { x: 0, y: 200 } },
+  ],
+  edges: [
+    { source: "d1", source_port: "data", target: "n1", target_port: "data" },
+    { source: "n1", source_port: "train", target: "n2", target_port: "data" },
+  ],
+  parameters: [],
+};
+const st = () => usePipelineStore.getState();
+
+beforeEach(() => {
+  resetPipelineStore();
+  st().load({ id: 1, name: "p", team: "acme", etag: "e1" }, doc);
+});
+
+describe("pipeline store", () => {
+  it("loads clean and reproduces the document", () => {
+    expect(st().dirty).toBe(false);
+    expect(st().doc()).toEqual(doc);
+  });
+
+  it("undoes and redoes node additions, params and deletes", () => {
+    const id = st().addNode({ module: "builtin/score", version: null, params: {}, position: { x: 5, y: 5 } });
+    expect(id).toBe("n3");
+    expect(st().dirty).toBe(true);
+    st().setParam("n1", "seed", 7);
+    st().setParam("n1", "seed", 8); // same field: one undo step
+    expect(st().doc().nodes.find((n) => n.id === "n1")).toMatchObject({ params: { seed: 8 } });
+    st().undo();
+    expect(st().doc().nodes.find((n) => n.id === "n1")).toMatchObject({ params: {} });
+    st().undo();
+    expect(st().nodes).toHaveLength(3);
+    st().redo();
+    expect(st().nodes).toHaveLength(4);
+    st().redo();
+    expect(st().doc().nodes.find((n) => n.id === "n1")).toMatchObject({ params: { seed: 8 } });
+    expect(st().future).toHaveLength(0);
+  });
+
+  it("deletes a selected node with its edges, and undo brings both back", () => {
+    st().selectOnly("n1");
+    expect(selectedNodeId(st())).toBe("n1");
+    st().deleteSelection();
+    expect(st().nodes.map((n) => n.id)).toEqual(["d1", "n2"]);
+    expect(st().edges).toHaveLength(0);
+    st().undo();
+    expect(st().nodes).toHaveLength(3);
+    expect(st().edges).toHaveLength(2);
+  });
+
+  it("a new edit after undo clears the redo stack", () => {
+    st().addNode({ module: "m/x", version: null, params: {}, position: { x: 0, y: 0 } });
+    st().undo();
+    st().addParameter({ name: "k", type: "integer", default: 3 });
+    st().redo();
+    expect(st().nodes).toHaveLength(3);
+    expect(st().parameters).toEqual([{ name: "k", type: "integer", default: 3 }]);
+  });
+
+  it("copies and pastes a selection with fresh ids, internal edges and an offset", () => {
+    usePipelineStore.setState({ nodes: st().nodes.map((n) => ({ ...n, selected: n.id !== "d1" })) });
+    expect(st().copySelection()).toBe(2);
+    expect(st().paste()).toBe(2);
+    const d = st().doc();
+    expect(d.nodes.map((n) => n.id)).toEqual(["d1", "n1", "n2", "n3", "n4"]);
+    expect(d.nodes[3].position).toEqual({ x: 40, y: 140 });
+    expect(d.edges).toContainEqual({ source: "n3", source_port: "train", target: "n4", target_port: "data" });
+    expect(d.edges).toHaveLength(3);
+    expect(st().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(["n3", "n4"]);
+    st().undo();
+    expect(st().nodes).toHaveLength(3);
+  });
+
+  it("records one history entry per drag, not per frame", () => {
+    st().onNodesChange([{ type: "position", id: "n1", position: { x: 1, y: 1 }, dragging: true }]);
+    st().onNodesChange([{ type: "position", id: "n1", position: { x: 2, y: 2 }, dragging: true }]);
+    st().onNodesChange([{ type: "position", id: "n1", position: { x: 3, y: 3 }, dragging: false }]);
+    expect(st().past).toHaveLength(1);
+    expect(st().dirty).toBe(true);
+    st().undo();
+    expect(st().nodes.find((n) => n.id === "n1")?.position).toEqual({ x: 0, y: 100 });
+  });
+
+  it("selection changes are not edits", () => {
+    st().onNodesChange([{ type: "select", id: "n1", selected: true }]);
+    expect(st().dirty).toBe(false);
+    expect(st().past).toHaveLength(0);
+  });
+
+  it("connect ignores duplicates and markSaved clears dirty", () => {
+    st().connect({ source: "d1", source_port: "data", target: "n2", target_port: "extra" });
+    st().connect({ source: "d1", source_port: "data", target: "n2", target_port: "extra" });
+    expect(st().edges).toHaveLength(3);
+    st().markSaved("e2");
+    expect(st()).toMatchObject({ dirty: false, etag: "e2" });
+  });
+
+  it("indexes problems by node with errors outranking warnings", () => {
+    st().setProblems([{ node: "n1", message: "bad" }], [{ node: "n1", message: "old" }, { node: "n2", message: "deprecated" }, { message: "global" }]);
+    expect(st().problemsByNode.n1).toEqual({ level: "error", messages: ["old", "bad"] });
+    expect(st().problemsByNode.n2.level).toBe("warning");
+  });
+});
