@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("PIPEWRIGHT_VAR", ROOT / "var"))
 PY = sys.executable
+# Where a Redis is looked for when REDIS_URL is unset, before starting the embedded one.
+DEFAULT_REDIS = os.environ.get("PIPEWRIGHT_DEFAULT_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def say(message: str) -> None:
@@ -53,7 +55,7 @@ def ensure_redis(children: list[subprocess.Popen[bytes]]) -> str:
             sys.exit(f"REDIS_URL={url} does not answer; start that Redis or unset REDIS_URL for the embedded one")
         say(f"redis: using REDIS_URL={url}")
         return url
-    local = "redis://127.0.0.1:6379/0"
+    local = DEFAULT_REDIS
     if redis_answers(local):
         say(f"redis: using the Redis that answers at {local}")
         return local
@@ -63,7 +65,7 @@ def ensure_redis(children: list[subprocess.Popen[bytes]]) -> str:
     port = free_port()
     data = VAR / "redis"
     data.mkdir(parents=True, exist_ok=True)
-    say(f"redis: nothing answers on 6379; starting the embedded redis-server on 127.0.0.1:{port}")
+    say(f"redis: nothing answers at {local}; starting the embedded redis-server on 127.0.0.1:{port}")
     children.append(
         subprocess.Popen(
             [

@@ -1,0 +1,57 @@
+"""`make run`'s supervisor: the embedded Redis and the compute choice."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load() -> Any:
+    spec = importlib.util.spec_from_file_location("pipewright_run", ROOT / "scripts" / "run.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_it_starts_the_embedded_redis_when_nothing_answers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    run = _load()
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    run.DEFAULT_REDIS = f"redis://127.0.0.1:{run.free_port()}/0"  # a port where nothing listens
+    run.VAR = tmp_path
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        url = run.ensure_redis(children)
+        assert url != run.DEFAULT_REDIS
+        assert len(children) == 1
+        assert redis.Redis.from_url(url).ping()
+    finally:
+        for child in children:
+            child.terminate()
+            child.wait(timeout=10)
+
+
+def test_it_uses_a_redis_that_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _load()
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    run.DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+    children: list[subprocess.Popen[bytes]] = []
+    assert run.ensure_redis(children) == "redis://127.0.0.1:6379/0"
+    assert children == []
+
+
+def test_it_falls_back_to_local_compute_loudly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _load()
+    monkeypatch.delenv("PIPEWRIGHT_COMPUTE", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
+    assert run.pick_compute() == "local"
+    assert "FALLING BACK TO LOCAL COMPUTE" in capsys.readouterr().out
