@@ -34,7 +34,7 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   const [error, setError] = useState<string | null>(null);
   const [mode, setMode] = useState<RerunMode>("all");
   const [noCache, setNoCache] = useState(false);
-  const [tab, setTab] = useState<"step" | "history">("step");
+  const [collapsed, setCollapsed] = useState(false);
   const { socket } = useRunFeed(runId);
 
   const refreshHistory = useCallback(async () => {
@@ -77,7 +77,7 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
         useRunStore.getState().setRun(next.id);
         useRunStore.getState().loadRun(next);
         setHistory((h) => [next, ...h.filter((r) => r.id !== next.id)]);
-        setTab("step");
+        setCollapsed(false);
       }
     } catch (e) {
       setError(errorText(e));
@@ -113,19 +113,20 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   const ownRun = run !== null && run.pipeline === pipelineId;
 
   return (
-    <aside className="run-dock" data-testid="run-dock" data-run-id={run?.id ?? ""} data-run-status={run?.status ?? ""}>
-      <div className="run-dock-actions">
+    <aside
+      className={`run-dock${collapsed ? " collapsed" : ""}`}
+      data-testid="run-dock"
+      data-run-id={run?.id ?? ""}
+      data-run-status={run?.status ?? ""}
+    >
+      <div className="run-dock-bar">
         <button className="primary" data-testid="run-button" onClick={onRun} disabled={busy !== null}>
           {busy === "run" ? "Starting…" : "▶ Run"}
         </button>
         <button data-testid="cancel-run" onClick={onCancel} disabled={!live || busy !== null}>
-          Cancel
+          ■ Cancel
         </button>
-        <label className="check" title="ignore cached outputs and execute every step">
-          <input type="checkbox" data-testid="no-cache" checked={noCache} onChange={(e) => setNoCache(e.target.checked)} /> no cache
-        </label>
-      </div>
-      <div className="run-dock-actions">
+        <span className="sep" />
         <select data-testid="rerun-mode" value={mode} onChange={(e) => setMode(e.target.value as RerunMode)} aria-label="rerun mode">
           <option value="all">Rerun all</option>
           <option value="failed">Rerun failed</option>
@@ -134,8 +135,34 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
         <button
           data-testid="rerun-button"
           title="repeat this run's pipeline version; press Run to execute your latest edits"
-          onClick={onRerun} disabled={!ownRun || live || busy !== null || (mode === "from" && !selectedNode)}>
+          onClick={onRerun}
+          disabled={!ownRun || live || busy !== null || (mode === "from" && !selectedNode)}
+        >
           {busy === "rerun" ? "Starting…" : "↻ Rerun"}
+        </button>
+        <label className="check" title="ignore cached outputs and execute every step">
+          <input type="checkbox" data-testid="no-cache" checked={noCache} onChange={(e) => setNoCache(e.target.checked)} /> no cache
+        </label>
+        <span className="sep" />
+        {ownRun && run ? (
+          <div className="run-dock-summary">
+            <Link to={`/runs/${run.id}`} data-testid="run-link">
+              Run #{run.id}
+            </Link>
+            <StatusBadge status={run.status} testId="run-status" />
+            <ProgressBar done={progress.done} total={progress.total} status={run.status} />
+            <span className="muted small nowrap">
+              {run.version ? `v${run.version}` : ""}
+              {run.parent ? ` · rerun (${run.rerun_mode ?? "all"}) of #${run.parent}` : ""}
+              {run.cache === false ? " · cache off" : ""}
+            </span>
+            {socket === "reconnecting" ? <span className="muted small">reconnecting…</span> : null}
+          </div>
+        ) : (
+          <span className="muted small">No runs yet — press Run.</span>
+        )}
+        <button className="ghost right" onClick={() => setCollapsed((c) => !c)} title={collapsed ? "Show run panel" : "Hide run panel"} data-testid="run-dock-toggle">
+          {collapsed ? "▴" : "▾"}
         </button>
       </div>
       {error ? (
@@ -143,57 +170,25 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
           {error}
         </div>
       ) : null}
-
-      {ownRun && run ? (
-        <div className="run-summary">
-          <div className="run-summary-line">
-            <Link to={`/runs/${run.id}`} data-testid="run-link">
-              Run #{run.id}
-            </Link>
-            <StatusBadge status={run.status} testId="run-status" />
-            {socket === "reconnecting" ? <span className="muted small">reconnecting…</span> : null}
+      {collapsed ? null : (
+        <div className="run-dock-body">
+          <div className="run-dock-col history-col">
+            <h4>Runs of this pipeline</h4>
+            <RunHistory runs={history} current={run?.id ?? null} onPick={(rid) => useRunStore.getState().setRun(rid)} />
           </div>
-          <ProgressBar done={progress.done} total={progress.total} status={run.status} />
-          <div className="muted small">
-            {run.version ? `pipeline v${run.version}` : ""}
-            {run.parent ? ` · rerun (${run.rerun_mode ?? "all"}) of #${run.parent}` : ""}
-            {run.cache === false ? " · cache off" : ""}
-          </div>
-          {run.error ? <div className="run-error small">{run.error}</div> : null}
+          {!ownRun || !run ? (
+            <div className="run-dock-col muted small">Press Run to execute the pipeline; node colours, logs and outputs appear here live.</div>
+          ) : !selectedNode ? (
+            <div className="run-dock-col muted small">{run.error ? <div className="run-error">{run.error}</div> : null}Select a node on the canvas to see its log, outputs and cache.</div>
+          ) : step ? (
+            <StepDetails runId={run.id} step={step} layout="dock" />
+          ) : (
+            <div className="run-dock-col muted small">
+              Node <code>{selectedNode}</code> is not part of run #{run.id}.
+            </div>
+          )}
         </div>
-      ) : (
-        <div className="muted small run-summary">No run shown. Press Run to execute this pipeline.</div>
       )}
-
-      <div className="run-tabs">
-        <button className={tab === "step" ? "on" : ""} onClick={() => setTab("step")}>
-          Selected step
-        </button>
-        <button
-          className={tab === "history" ? "on" : ""}
-          data-testid="history-tab"
-          onClick={() => {
-            setTab("history");
-            void refreshHistory();
-          }}
-        >
-          History ({history.length})
-        </button>
-      </div>
-
-      <div className="run-dock-body">
-        {tab === "history" ? (
-          <RunHistory runs={history} current={run?.id ?? null} onPick={(id) => useRunStore.getState().setRun(id)} />
-        ) : !ownRun || !run ? null : !selectedNode ? (
-          <div className="muted small">Select a node on the canvas to see its log, outputs and cache.</div>
-        ) : step ? (
-          <StepDetails runId={run.id} step={step} />
-        ) : (
-          <div className="muted small">
-            Node <code>{selectedNode}</code> is not part of run #{run.id}.
-          </div>
-        )}
-      </div>
     </aside>
   );
 }

@@ -7,11 +7,14 @@ import { StatusBadge } from "./StatusBadge";
 import { StepOutputs } from "./StepOutputs";
 import { useNow } from "./useRunFeed";
 
-export function StepDetails({ runId, step }: { runId: number; step: StepRun }) {
+export function StepDetails({ runId, step, layout = "stack" }: { runId: number; step: StepRun; layout?: "stack" | "dock" }) {
   const now = useNow(step.status === "running");
+  const log = <LogPanel runId={runId} node={step.node} status={step.status} />;
   return (
-    <div className="run-step" data-testid="step-details" data-node={step.node} data-status={step.status}>
+    <>
+    <div className={`run-step ${layout}`} data-testid="step-details" data-node={step.node} data-status={step.status}>
       <div className="run-step-head">
+        <code className="node-id">{step.node}</code>
         <StatusBadge status={step.status} testId="step-status" />
         <span className="muted small">
           {duration(step.started_at, step.finished_at, now)}
@@ -28,9 +31,9 @@ export function StepDetails({ runId, step }: { runId: number; step: StepRun }) {
         <h4>Outputs</h4>
         <StepOutputs step={step} />
       </section>
-      <section>
-        <LogPanel runId={runId} node={step.node} status={step.status} />
-      </section>
+      {layout === "stack" ? <section>{log}</section> : null}
     </div>
+    {layout === "dock" ? <div className="run-dock-col log-col">{log}</div> : null}
+    </>
   );
 }
