@@ -88,7 +88,7 @@ def test_it_deprecates_a_version_through_the_ui(live_url: str, page: Any, acme: 
     badge = row(page, "1.0.0").get_by_test_id("status-badge")
     page.wait_for_function("el => el.textContent === 'deprecated'", arg=badge.element_handle())
     assert "Clips too early" in row(page, "1.0.0").inner_text()
-    assert "use 1.1.0" in row(page, "1.0.0").inner_text()
+    assert "successor: 1.1.0" in row(page, "1.0.0").inner_text()
 
     from modules.models import ModuleVersion
 
@@ -120,9 +120,11 @@ def test_it_deprecates_a_version_through_the_ui(live_url: str, page: Any, acme: 
     )
     form.get_by_role("button", name="Publish one").click()
     form.get_by_role("alert").wait_for()
-    assert "version" in form.inner_text()
+    assert "spec.version" in form.inner_text()
+    assert "semantic version" in form.inner_text()
     if SHOTS:
-        row(page, "1.0.0").click()
+        row(page, "1.0.0").get_by_role("button", name="1.0.0").click()
+        page.set_viewport_size({"width": 1400, "height": 1700})
         page.screenshot(path=os.path.join(SHOTS, "module-page.png"), full_page=True)
 
 
@@ -163,6 +165,7 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
         assert lifecycle_buttons(owner).count() == 0
         assert owner.get_by_test_id("publish-form").count() == 0
         if SHOTS:
+            owner.set_viewport_size({"width": 1400, "height": 1300})
             owner.screenshot(path=os.path.join(SHOTS, "builtin-page.png"), full_page=True)
             owner.goto(live_url + "/catalog")
             owner.get_by_test_id("category-group").first.wait_for()

@@ -47,17 +47,44 @@ export function Digest({ digest }: { digest: string }) {
     <span className="cat-digest">
       <code title={digest}>{shortDigest(digest)}</code>
       <button type="button" className="cat-icon-btn" onClick={copy} aria-label="Copy digest" title="Copy full digest">
-        {copied ? "✓" : "⧉"}
+        {copied ? <CheckIcon /> : <CopyIcon />}
       </button>
     </span>
   );
 }
 
+function CopyIcon() {
+  return (
+    <svg width="13" height="13" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.5" aria-hidden>
+      <rect x="5.5" y="5.5" width="8" height="8" rx="1.5" />
+      <path d="M10.5 5.5V3.5a1.5 1.5 0 0 0-1.5-1.5H3.5A1.5 1.5 0 0 0 2 3.5V9a1.5 1.5 0 0 0 1.5 1.5h2" />
+    </svg>
+  );
+}
+
+function CheckIcon() {
+  return (
+    <svg width="13" height="13" viewBox="0 0 16 16" fill="none" stroke="#059669" strokeWidth="2" aria-hidden>
+      <path d="M3 8.5l3.2 3L13 4.5" />
+    </svg>
+  );
+}
+
 /** An API failure shown inline: the detail, then every located error. */
-export function ErrorNotice({ error, onClose }: { error: unknown; onClose?: () => void }) {
+export function ErrorNotice({
+  error,
+  onClose,
+  shownElsewhere,
+}: {
+  error: unknown;
+  onClose?: () => void;
+  /** Fields whose errors the form already shows next to their control. */
+  shownElsewhere?: (field: string) => boolean;
+}) {
   if (!error) return null;
   const detail = error instanceof ApiError ? error.detail : error instanceof Error ? error.message : String(error);
-  const errors = error instanceof ApiError ? error.errors : [];
+  const all = error instanceof ApiError ? error.errors : [];
+  const errors = shownElsewhere ? all.filter((e) => !shownElsewhere(e.field ?? e.port ?? e.node ?? "")) : all;
   return (
     <div className="cat-error" role="alert">
       <div className="cat-error-text">

@@ -6,6 +6,7 @@ import { BUILTIN_TEAM, preferredVersion, statusSummary } from "./logic";
 export function ModuleCard({ module }: { module: ModuleListItem }) {
   const shown = preferredVersion(module.versions);
   const spec = module.spec;
+  const description = module.description || spec?.description || "";
   const types = spec ? [...new Set([...(spec.inputs ?? []), ...(spec.outputs ?? [])].map((p) => p.type))] : [];
   return (
     <Link to={`/catalog/${module.team}/${module.name}`} className="cat-card cat-module-card" data-testid="module-card">
@@ -14,7 +15,7 @@ export function ModuleCard({ module }: { module: ModuleListItem }) {
         {module.team === BUILTIN_TEAM && <span className="cat-pill">builtin</span>}
       </div>
       <code className="cat-card-ref">{module.ref}</code>
-      {module.description && <p className="cat-card-desc">{module.description}</p>}
+      {description && <p className="cat-card-desc">{description}</p>}
       {types.length > 0 && (
         <div className="cat-card-types">
           {types.map((t) => (
@@ -25,7 +26,8 @@ export function ModuleCard({ module }: { module: ModuleListItem }) {
       <div className="cat-card-foot">
         {module.default_version ? (
           <span>
-            <strong>{module.default_version}</strong> <DefaultMarker />
+            <strong>{module.default_version}</strong> <DefaultMarker />{" "}
+            {shown && shown.status !== "active" && <StatusBadge status={shown.status} />}
           </span>
         ) : shown ? (
           <span>

@@ -4,6 +4,9 @@ import { publishForm, publishVersion, type ModuleVersionDetail } from "../api/mo
 import { ErrorNotice } from "./Bits";
 import { errorsByField, specVersionOf } from "./logic";
 
+const isSpecField = (k: string) => k === "spec" || k.startsWith("spec.") || k.startsWith("spec[");
+const isFilesField = (k: string) => k === "files" || k.startsWith("files.") || k.startsWith("files[");
+
 interface Props {
   moduleRef: string;
   onPublished: (version: ModuleVersionDetail) => void;
@@ -20,8 +23,8 @@ export function PublishForm({ moduleRef, onPublished }: Props) {
   const [done, setDone] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const fieldErrors = error instanceof ApiError ? errorsByField(error.errors) : {};
-  const specErrors = Object.entries(fieldErrors).filter(([k]) => k === "spec" || k.startsWith("spec."));
-  const fileErrors = Object.entries(fieldErrors).filter(([k]) => k === "files" || k.startsWith("files"));
+  const specErrors = Object.entries(fieldErrors).filter(([k]) => isSpecField(k));
+  const fileErrors = Object.entries(fieldErrors).filter(([k]) => isFilesField(k));
 
   const chooseSpec = async (file: File | null) => {
     setSpec(file);
@@ -93,7 +96,11 @@ export function PublishForm({ moduleRef, onPublished }: Props) {
         <input type="checkbox" name="is_default" checked={isDefault} onChange={(e) => setIsDefault(e.target.checked)} />
         Make it the default version
       </label>
-      <ErrorNotice error={error} onClose={() => setError(null)} />
+      <ErrorNotice
+        error={error}
+        onClose={() => setError(null)}
+        shownElsewhere={(k) => isSpecField(k) || isFilesField(k)}
+      />
       {done && (
         <div className="cat-ok" role="status">
           Published {done}.

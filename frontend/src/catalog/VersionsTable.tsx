@@ -49,7 +49,7 @@ export function VersionsTable({ versions, selected, onSelect, onAction, busy }: 
               {v.status === "deprecated" && (v.deprecation_message || v.successor) && (
                 <div className="cat-deprecation">
                   {v.deprecation_message}
-                  {v.successor && <span> → use {v.successor}</span>}
+                  {v.successor && <span className="cat-successor">successor: {v.successor}</span>}
                 </div>
               )}
             </td>

@@ -127,7 +127,9 @@ export function ModulePage() {
             {team === BUILTIN_TEAM && <span className="cat-pill">builtin · read-only</span>}
             {role && team !== BUILTIN_TEAM && <span className="cat-pill">your role: {role}</span>}
           </div>
-          {module.description && <p className="cat-description">{module.description}</p>}
+          {(module.description || module.spec?.description) && (
+            <p className="cat-description">{module.description || module.spec?.description}</p>
+          )}
         </div>
         <div className="cat-header-side">
           <div className="cat-muted cat-small">Default version</div>
@@ -190,8 +192,8 @@ export function ModulePage() {
           <ErrorNotice error={detailError} />
           {spec ? (
             <>
-              {spec.description && spec.description !== module.description && (
-                <p className="cat-description">{spec.description}</p>
+              {spec.description && spec.description !== (module.description || module.spec?.description) && (
+                <p className="cat-description cat-spec-description">{spec.description}</p>
               )}
               <InterfaceView spec={spec} />
               {detail && detail.files.length > 0 && (
