@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+pytest_plugins = ["tests.runner.fixtures"]
+
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
