@@ -39,3 +39,26 @@ def make_module(
 def builtin_team() -> Team:
     team, _ = Team.objects.get_or_create(name="builtin")
     return team
+
+
+def add_member(team: Team, username: str, role: str) -> Any:
+    from modules.models import Membership
+    from tests.conftest import make_user
+
+    user = make_user(username)
+    Membership.objects.create(team=team, user=user, role=role)
+    return user
+
+
+ROLES = ("owner", "maintainer", "member", "viewer")
+
+
+def client_with_role(acme: Team, alice: Any, bob: Any, role: str) -> Any:
+    """An API client for a user of `acme` with `role` (alice is owner, bob member; others are made)."""
+    from tests.conftest import client_for
+
+    if role == "owner":
+        return client_for(alice)
+    if role == "member":
+        return client_for(bob)
+    return client_for(add_member(acme, f"{role}-user", role))
