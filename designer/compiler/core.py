@@ -537,6 +537,10 @@ class _Compiler:
                     )
                 else:
                     target_type = inp.type
+            if (source_type is None and (isinstance(source, _DatasetNode) or source.info is not None)) or (
+                target_type is None and target.info is not None
+            ):
+                continue  # a port was unknown (reported above); the edge feeds nothing
             key = (target.id, edge.target_port)
             if key in connected:
                 first = feeding.get(key)
