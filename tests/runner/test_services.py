@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from designer.compiler.plan import PipelineParameter
 from runner import artifacts, services
 from runner.models import CacheEntry, Run, StepRun
-from tests.runner.conftest import make_version, step
+from tests.runner.fixtures import make_version, step
 
 
 def _steps(run: Run) -> dict[str, StepRun]:
@@ -36,7 +37,7 @@ def test_it_runs_a_fan_out_fan_in_pipeline_to_success(
     assert steps["a"].metrics == {"rows": 4}
     out = artifacts.path_for(steps["d"].outputs["data"]) / "data.csv"
     assert out.read_text().count("\n") == 1 + 5 + 5 + 1
-    assert "emitting 4" in open(steps["a"].log_path).read()
+    assert "emitting 4" in Path(steps["a"].log_path).read_text()
     assert run.event_seq == run.events.count() and run.event_seq > 8
 
 
@@ -72,14 +73,14 @@ def test_it_skips_downstream_of_a_failed_step(eager: Any, local: Any, alice: Any
 def test_it_retries_a_failing_step_per_its_runtime(
     eager: Any, local: Any, alice: Any, acme: Any, runner_dirs: Any
 ) -> None:
-    from tests.runner.conftest import FLAKY, publish_module
+    from tests.runner.fixtures import FLAKY, publish_module
 
     flaky = publish_module(acme, "flaky", FLAKY, deterministic=False)
     version = make_version(acme, [step("a", flaky, retries=1, env=(("FLAKY_DIR", str(runner_dirs)),))])
     run = services.create_run(version, {}, True, alice)
     a = _steps(run)["a"]
     assert a.status == "succeeded" and a.attempt == 2
-    assert "attempt 2" in open(a.log_path).read()
+    assert "attempt 2" in Path(a.log_path).read_text()
 
 
 def test_it_times_out_a_step(eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:

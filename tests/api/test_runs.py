@@ -1,0 +1,136 @@
+"""Runs API: start, list, detail, cancel, rerun, logs, cache explanations; alice/bob/charlie scoping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from runner.models import Run
+from tests.runner.fixtures import FAIL, make_version, publish_module, step
+
+
+@pytest.fixture
+def version(acme: Any, local: Any) -> Any:
+    emit = publish_module(
+        acme,
+        "emit",
+        "import os\nopen(os.environ['PIPEWRIGHT_OUT'] + '/data/t.csv', 'w').write('a,b\\n1,2\\n')\nprint('hello')\n",
+    )
+    return make_version(acme, [step("a", emit, params={"n": {"$param": "n"}})], parameters=(_param(),))
+
+
+def _param() -> Any:
+    from designer.compiler.plan import PipelineParameter
+
+    return PipelineParameter("n", "int", 1)
+
+
+def test_it_starts_a_run_and_shows_every_step(eager: Any, as_alice: Any, version: Any) -> None:
+    r = as_alice.post(
+        f"/api/pipelines/{version.pipeline_id}/runs/", {"parameters": {"n": 2}, "cache": True}, format="json"
+    )
+    assert r.status_code == 201, r.content
+    run_id = r.json()["id"]
+    body = as_alice.get(f"/api/runs/{run_id}/").json()
+    assert body["status"] == "succeeded"
+    assert body["parameters"] == {"n": 2}
+    (a,) = body["steps"]
+    assert a["node"] == "a" and a["status"] == "succeeded" and a["attempt"] == 1 and a["exit_code"] == 0
+    assert a["outputs"]["data"]["media_type"] == "text/csv" and a["outputs"]["data"]["size"] == 8
+    assert set(a) >= {"cache_key", "reused_from", "started_at", "finished_at", "metrics", "error"}
+    listed = as_alice.get(f"/api/runs/?pipeline={version.pipeline_id}").json()
+    assert [x["id"] for x in listed] == [run_id]
+
+
+def test_it_serves_logs_with_an_offset(eager: Any, as_alice: Any, version: Any) -> None:
+    run_id = as_alice.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").json()["id"]
+    r = as_alice.get(f"/api/runs/{run_id}/steps/a/logs")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/plain")
+    assert r.content == b"hello\n" and r["X-Next-Offset"] == "6"
+    tail = as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset=3")
+    assert tail.content == b"lo\n" and tail["X-Next-Offset"] == "6"
+    assert as_alice.get(f"/api/runs/{run_id}/steps/zz/logs").status_code == 404
+    assert as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset=x").status_code == 400
+
+
+def test_it_explains_a_cache_hit_and_a_miss_naming_the_parameter(eager: Any, as_alice: Any, version: Any) -> None:
+    first = as_alice.post(f"/api/pipelines/{version.pipeline_id}/runs/", {"parameters": {"n": 1}}, format="json").json()
+    hit = as_alice.post(f"/api/runs/{first['id']}/rerun", {"mode": "all"}, format="json")
+    assert hit.status_code == 201
+    body = hit.json()
+    assert body["parent"] == first["id"] and body["steps"][0]["status"] == "cached"
+    assert body["steps"][0]["reused_from"]["run"] == first["id"] and body["steps"][0]["reused_from"]["node"] == "a"
+    explain = as_alice.get(f"/api/runs/{body['id']}/steps/a/cache").json()
+    assert explain["hit"] is True and explain["ingredients"]["params"] == {"n": 1}
+    miss = as_alice.post(
+        f"/api/runs/{first['id']}/rerun", {"mode": "all", "parameters": {"n": 5}}, format="json"
+    ).json()
+    assert miss["steps"][0]["status"] == "succeeded"
+    why = as_alice.get(f"/api/runs/{miss['id']}/steps/a/cache").json()
+    assert why["hit"] is False
+    assert why["nearest"]["differences"] == [
+        {"ingredient": "parameter", "name": "n", "message": "parameter 'n' changed", "was": 1, "now": 5}
+    ]
+
+
+def test_it_refuses_bad_run_requests_with_located_errors(eager: Any, as_alice: Any, version: Any, acme: Any) -> None:
+    url = f"/api/pipelines/{version.pipeline_id}/runs/"
+    r = as_alice.post(url, {"parameters": {"nope": 1}}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "parameters.nope"
+    r = as_alice.post(url, {"version": 9}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "version"
+    r = as_alice.post(url, {"cache": "yes"}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "cache"
+    run_id = as_alice.post(url, {}, format="json").json()["id"]
+    r = as_alice.post(f"/api/runs/{run_id}/rerun", {"mode": "sometimes"}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "mode"
+    r = as_alice.post(f"/api/runs/{run_id}/rerun", {"mode": "from", "node": "zz"}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "node"
+    assert Run.objects.count() == 1
+    r = as_alice.post(f"/api/runs/{run_id}/cancel")
+    assert r.status_code == 409
+
+
+def test_it_hides_runs_from_other_teams_and_lets_members_run(
+    eager: Any, as_bob: Any, as_charlie: Any, version: Any
+) -> None:
+    r = as_bob.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json")
+    assert r.status_code == 201
+    run_id = r.json()["id"]
+    assert as_charlie.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").status_code == 404
+    assert as_charlie.get(f"/api/runs/{run_id}/").status_code == 404
+    assert as_charlie.get("/api/runs/").json() == []
+    assert as_charlie.post(f"/api/runs/{run_id}/rerun", {"mode": "all"}, format="json").status_code == 404
+    assert as_charlie.get(f"/api/runs/{run_id}/steps/a/logs").status_code == 404
+    sha = as_bob.get(f"/api/runs/{run_id}/").json()["steps"][0]["outputs"]["data"]["sha256"]
+    assert as_charlie.get(f"/api/artifacts/{sha}/").status_code == 404
+    assert as_bob.get(f"/api/artifacts/{sha}/").status_code == 200
+
+
+def test_it_lets_viewers_read_but_not_run(eager: Any, as_alice: Any, version: Any, acme: Any) -> None:
+    from modules.models import Membership, Role
+    from tests.conftest import client_for, make_user
+
+    vera = make_user("vera")
+    Membership.objects.create(team=acme, user=vera, role=Role.VIEWER)
+    as_vera = client_for(vera)
+    assert as_vera.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").status_code == 403
+    run_id = as_alice.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").json()["id"]
+    assert as_vera.get(f"/api/runs/{run_id}/").status_code == 200
+    assert as_vera.post(f"/api/runs/{run_id}/cancel").status_code == 403
+
+
+def test_it_cancels_a_run_in_progress(db: Any, as_alice: Any, version: Any) -> None:
+    run_id = as_alice.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").json()["id"]
+    r = as_alice.post(f"/api/runs/{run_id}/cancel")
+    assert r.status_code == 200
+    assert r.json()["status"] == "canceled" and r.json()["steps"][0]["status"] == "canceled"
+
+
+def test_it_reports_a_failed_step_with_its_error(eager: Any, as_alice: Any, acme: Any, local: Any) -> None:
+    failing = make_version(acme, [step("a", publish_module(acme, "fail", FAIL))])
+    run = as_alice.post(f"/api/pipelines/{failing.pipeline_id}/runs/", {}, format="json").json()
+    body = as_alice.get(f"/api/runs/{run['id']}/").json()
+    assert body["status"] == "failed"
+    assert body["steps"][0]["error"] == "exited with code 3" and body["steps"][0]["exit_code"] == 3
