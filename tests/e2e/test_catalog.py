@@ -152,6 +152,20 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
         assert row(owner, "1.1.0").get_by_role("button", name="Deprecate").is_visible()
         assert owner.get_by_test_id("publish-form").is_visible()
 
+        # an owner creates an empty module from the catalog page and lands on its page, ready to publish
+        owner.goto(live_url + "/catalog")
+        owner.get_by_role("button", name="+ New module").click()
+        create = owner.get_by_test_id("new-module-form")
+        create.get_by_label("Name", exact=True).fill("scale-features")
+        create.get_by_role("button", name="Create module").click()
+        assert "already exists" in create.get_by_role("alert").inner_text()
+        create.get_by_label("Name", exact=True).fill("fresh-module")
+        create.get_by_label("Display name").fill("Fresh Module")
+        create.get_by_role("button", name="Create module").click()
+        owner.wait_for_url("**/catalog/acme/fresh-module")
+        owner.get_by_text("No versions published yet.").wait_for()
+        assert owner.get_by_test_id("publish-form").is_visible()
+
         # the builtin library is read-only for everybody, even an owner of a team
         owner.goto(live_url + "/catalog")
         owner.get_by_test_id("category-group").first.wait_for()

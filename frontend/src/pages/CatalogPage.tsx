@@ -4,7 +4,8 @@ import { fetchMe, type Me } from "../api/me";
 import { listModules, type ModuleListItem } from "../api/modules";
 import { ErrorNotice } from "../catalog/Bits";
 import { ModuleCard } from "../catalog/ModuleCard";
-import { BUILTIN_TEAM, groupByCategory } from "../catalog/logic";
+import { NewModuleForm } from "../catalog/NewModuleForm";
+import { BUILTIN_TEAM, canManage, groupByCategory } from "../catalog/logic";
 import "../catalog/catalog.css";
 
 export function CatalogPage() {
@@ -17,6 +18,7 @@ export function CatalogPage() {
   const [all, setAll] = useState<ModuleListItem[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [me, setMe] = useState<Me | null>(null);
+  const [creating, setCreating] = useState(false);
 
   useEffect(() => {
     fetchMe().then(setMe, () => setMe(null));
@@ -57,6 +59,10 @@ export function CatalogPage() {
     const names = new Set<string>([BUILTIN_TEAM, ...all.map((m) => m.team), ...(me?.teams.map((t) => t.name) ?? [])]);
     return [...names].sort((a, b) => (a === BUILTIN_TEAM ? -1 : b === BUILTIN_TEAM ? 1 : a.localeCompare(b)));
   }, [all, me]);
+  const managed = useMemo(
+    () => (me?.teams ?? []).filter((t) => canManage(t.role, t.name)).map((t) => t.name),
+    [me],
+  );
   const groups = useMemo(() => groupByCategory(items ?? []), [items]);
   const filtered = Boolean(q || category || team);
 
@@ -70,7 +76,13 @@ export function CatalogPage() {
             their own.
           </p>
         </div>
+        {managed.length > 0 && !creating && (
+          <button type="button" className="cat-btn cat-btn-primary" onClick={() => setCreating(true)}>
+            + New module
+          </button>
+        )}
       </header>
+      {creating && <NewModuleForm teams={managed} categories={categories} onCancel={() => setCreating(false)} />}
       <div className="cat-toolbar" role="search">
         <input
           type="search"
