@@ -24,10 +24,12 @@ from designer.compiler.catalog import (
     Datasets,
     ModuleInfo,
     ModuleVersions,
+    PortSpec,
     resolve_version,
     version_key,
 )
 from designer.compiler.document import SCHEMA_VERSION, upgrade
+from designer.compiler.fastschema import Check, fast_check
 from designer.compiler.issues import Issue
 from designer.compiler.plan import InputBinding, PipelineParameter, Plan, Step
 
@@ -87,6 +89,16 @@ class _DatasetNode:
     info: DatasetInfo | None = None
 
 
+@dataclass(frozen=True)
+class _Resolution:
+    info: ModuleInfo | None
+    code: str | None = None
+    text: str | None = None
+    place: str | None = None
+    deprecated: str | None = None
+    newer: str | None = None
+
+
 @dataclass
 class _Edge:
     index: int
@@ -105,6 +117,9 @@ class _Compiler:
         self._modules: dict[str, ModuleVersions | None] = {}
         self._datasets: dict[tuple[str, int | None], DatasetInfo | None] = {}
         self._validators: dict[tuple[int, str], Draft202012Validator] = {}
+        self._fast: dict[tuple[int, str], Check | None] = {}
+        self._ports: dict[int, tuple[dict[str, PortSpec], dict[str, PortSpec]]] = {}
+        self._resolved: dict[tuple[str, str | None], _Resolution] = {}
 
     # -- helpers -------------------------------------------------------------------------------
     def error(
@@ -142,11 +157,24 @@ class _Compiler:
         return found
 
     def schema_problem(self, info: ModuleInfo, name: str, value: Any) -> str | None:
+        key = (info.module_version_id, name)
+        if key not in self._fast:
+            self._fast[key] = fast_check(info.parameters[name])
+        fast = self._fast[key]
+        if fast is not None and fast(value):
+            return None
         validator = self.validator(info, name)
         if validator.is_valid(value):
             return None
         problem = best_match(validator.iter_errors(value))
         return problem.message if problem is not None else "invalid value"
+
+    def ports(self, info: ModuleInfo) -> tuple[dict[str, PortSpec], dict[str, PortSpec]]:
+        found = self._ports.get(info.module_version_id)
+        if found is None:
+            found = ({p.name: p for p in info.inputs}, {p.name: p for p in info.outputs})
+            self._ports[info.module_version_id] = found
+        return found
 
     # -- document structure --------------------------------------------------------------------
     def read_document(
@@ -314,61 +342,64 @@ class _Compiler:
         return out
 
     # -- resolution ----------------------------------------------------------------------------
-    def resolve_module(self, node: _ModuleNode) -> None:
-        where = f"nodes[{node.index}]"
-        mod = self.module(node.ref)
+    def resolution(self, ref: str, requested: str | None) -> _Resolution:
+        """How (ref, requested) resolves; computed once per distinct pair."""
+        key = (ref, requested)
+        found = self._resolved.get(key)
+        if found is not None:
+            return found
+        found = self._resolve(ref, requested)
+        self._resolved[key] = found
+        return found
+
+    def _resolve(self, ref: str, requested: str | None) -> _Resolution:
+        mod = self.module(ref)
         if mod is None:
-            self.error(
+            return _Resolution(
+                None,
                 codes.UNKNOWN_MODULE,
-                f"Node '{node.id}' uses module '{node.ref}', which does not exist or is not visible to you.",
-                node=node.id,
-                field=f"{where}.module",
+                f"uses module '{ref}', which does not exist or is not visible to you",
+                "module",
             )
-            return
-        if node.requested is not None:
-            match = next((v for v in mod.versions if v.version == node.requested), None)
+        if requested is not None:
+            match = next((v for v in mod.versions if v.version == requested), None)
             if match is None:
-                self.error(
-                    codes.UNKNOWN_VERSION,
-                    f"Node '{node.id}': {node.ref} has no version {node.requested}.",
-                    node=node.id,
-                    field=f"{where}.version",
-                )
-                return
+                return _Resolution(None, codes.UNKNOWN_VERSION, f"{ref} has no version {requested}", "version")
             if match.status == "disabled":
-                self.error(
-                    codes.DISABLED_VERSION,
-                    f"Node '{node.id}': {node.ref}@{node.requested} is disabled; pick another version.",
-                    node=node.id,
-                    field=f"{where}.version",
+                return _Resolution(
+                    None, codes.DISABLED_VERSION, f"{ref}@{requested} is disabled; pick another version", "version"
                 )
-                return
-        info, problem = resolve_version(mod, node.requested)
+        info, problem = resolve_version(mod, requested)
         if info is None:
-            self.error(
-                codes.NO_USABLE_VERSION,
-                f"Node '{node.id}': {problem or node.ref + ' has no usable version'}.",
-                node=node.id,
-                field=f"{where}.version",
-            )
-            return
-        node.info = info
+            return _Resolution(None, codes.NO_USABLE_VERSION, problem or f"{ref} has no usable version", "version")
+        deprecated = newer = None
         if info.status == "deprecated":
-            parts = [f"Node '{node.id}': {node.ref}@{info.version} is deprecated"]
+            deprecated = f"{ref}@{info.version} is deprecated"
             if info.deprecation_message:
-                parts.append(f": {info.deprecation_message}")
+                deprecated += f": {info.deprecation_message}"
             if info.successor:
-                parts.append(f"; use {info.successor} instead")
-            self.warn(codes.DEPRECATED_VERSION, "".join(parts) + ".", node=node.id, field=f"{where}.version")
-        if node.requested is not None:
+                deprecated += f"; use {info.successor} instead"
+        if requested is not None:
             default, _ = resolve_version(mod, None)
             if default is not None and version_key(default.version) > version_key(info.version):
-                self.warn(
-                    codes.NEWER_VERSION,
-                    f"Node '{node.id}' is pinned to {node.ref}@{info.version}; {default.version} is now the default.",
-                    node=node.id,
-                    field=f"{where}.version",
-                )
+                newer = f"is pinned to {ref}@{info.version}; {default.version} is now the default"
+        return _Resolution(info, None, None, None, deprecated, newer)
+
+    def resolve_module(self, node: _ModuleNode) -> None:
+        res = self.resolution(node.ref, node.requested)
+        where = f"nodes[{node.index}]"
+        if res.info is None:
+            assert res.code is not None
+            sep = " " if res.code == codes.UNKNOWN_MODULE else ": "
+            self.error(res.code, f"Node '{node.id}'{sep}{res.text}.", node=node.id, field=f"{where}.{res.place}")
+            return
+        node.info = res.info
+        if res.deprecated is not None:
+            self.warn(
+                codes.DEPRECATED_VERSION, f"Node '{node.id}': {res.deprecated}.", node=node.id, field=f"{where}.version"
+            )
+        if res.newer is not None:
+            self.warn(codes.NEWER_VERSION, f"Node '{node.id}' {res.newer}.", node=node.id, field=f"{where}.version")
 
     def resolve_dataset(self, node: _DatasetNode) -> None:
         where = f"nodes[{node.index}]"
@@ -510,7 +541,7 @@ class _Compiler:
                 else:
                     source_type = DATASET_TYPE
             elif source.info is not None:
-                out = next((p for p in source.info.outputs if p.name == edge.source_port), None)
+                out = self.ports(source.info)[1].get(edge.source_port)
                 if out is None:
                     self.error(
                         codes.UNKNOWN_PORT,
@@ -525,7 +556,7 @@ class _Compiler:
             # target port
             target_type: str | None = None
             if target.info is not None:
-                inp = next((p for p in target.info.inputs if p.name == edge.target_port), None)
+                inp = self.ports(target.info)[0].get(edge.target_port)
                 if inp is None:
                     self.error(
                         codes.UNKNOWN_PORT,

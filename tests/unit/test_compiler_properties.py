@@ -95,3 +95,36 @@ def test_compiling_is_deterministic_under_shuffles(doc: dict[str, Any], rnd: ran
     again = compile(shuffled, CATALOG, DATASETS)
     assert again.plan is not None
     assert json.dumps(again.plan.to_json()) == expected
+
+
+SCHEMAS = st.sampled_from(
+    [
+        {"type": "number", "minimum": 0, "maximum": 1},
+        {"type": "integer", "exclusiveMinimum": 0, "default": 3},
+        {"type": "string", "enum": ["a", "b"]},
+        {"type": ["string", "null"], "minLength": 2, "maxLength": 4},
+        {"type": "string", "pattern": "^[a-z]+$"},
+        {"type": "boolean"},
+        {"enum": [1, 2.5, True, None]},
+        {"const": 0},
+        {"type": "integer", "exclusiveMaximum": 10, "minimum": -3},
+        {"type": "array", "items": {"type": "integer"}},
+    ]
+)
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-20, 20) | st.floats(-20, 20, allow_nan=False) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(SCHEMAS, VALUES)
+def test_the_fast_schema_path_never_accepts_what_jsonschema_rejects(schema: dict[str, Any], value: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    from designer.compiler.fastschema import fast_check
+
+    check = fast_check(schema)
+    if check is not None and check(value):
+        assert Draft202012Validator(schema).is_valid(value)
