@@ -159,6 +159,8 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
         create.get_by_label("Name", exact=True).fill("scale-features")
         create.get_by_role("button", name="Create module").click()
         assert "already exists" in create.get_by_role("alert").inner_text()
+        if SHOTS:
+            owner.screenshot(path=os.path.join(SHOTS, "new-module.png"))
         create.get_by_label("Name", exact=True).fill("fresh-module")
         create.get_by_label("Display name").fill("Fresh Module")
         create.get_by_role("button", name="Create module").click()
