@@ -1,6 +1,6 @@
 // Pure catalog logic (no React, no fetch): permissions, badges, semver ordering, parameter rows.
 import type { LocatedError } from "../api/client";
-import type { ModuleListItem, ParamSchema, PortType, VersionStatus, VersionSummary } from "../api/modules";
+import type { ModuleListItem, ParamSchema, VersionStatus, VersionSummary } from "../api/modules";
 
 export type Role = "owner" | "maintainer" | "member" | "viewer";
 export const BUILTIN_TEAM = "builtin";
@@ -37,19 +37,8 @@ export function statusBadge(status: VersionStatus | string): BadgeStyle {
   return BADGES[status as VersionStatus] ?? { label: String(status), tone: "grey", title: String(status) };
 }
 
-/** Colours of the port types, the same on the canvas and in the catalog. */
-export const PORT_COLORS: Record<PortType, string> = {
-  DataFrame: "#0ea5e9",
-  Model: "#8b5cf6",
-  Metrics: "#f59e0b",
-  Image: "#ec4899",
-  File: "#64748b",
-  Any: "#94a3b8",
-};
-
-export function portColor(type: string): string {
-  return PORT_COLORS[type as PortType] ?? PORT_COLORS.Any;
-}
+/** Port colours come from the canvas, so chips here match the handles there. */
+export { PORT_COLORS, portColor } from "../graph/ports";
 
 // --- semver -------------------------------------------------------------------------------------
 
