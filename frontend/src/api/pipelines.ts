@@ -11,10 +11,14 @@ export interface Pipeline {
   id: number;
   name: string;
   team: string;
+  /** absent in list rows */
   graph: PipelineDoc;
   errors?: Problem[];
   warnings?: Problem[];
   version?: number;
+  revision?: number;
+  latest_version?: number | null;
+  description?: string;
   created_at?: string;
   updated_at?: string;
   etag?: string;

@@ -4,6 +4,15 @@ import type { Field } from "../graph/schemaForm";
 import { displayValue, parseInput, validateValue } from "../graph/schemaForm";
 import { isParamRef, type PipelineParam } from "../graph/types";
 
+function rangeText(f: Field): string {
+  const lo = f.min ?? f.exclusiveMin;
+  const hi = f.max ?? f.exclusiveMax;
+  if (lo === undefined && hi === undefined) return "";
+  const left = lo === undefined ? "" : `${lo} ${f.exclusiveMin !== undefined ? "<" : "≤"} `;
+  const right = hi === undefined ? "" : ` ${f.exclusiveMax !== undefined ? "<" : "≤"} ${hi}`;
+  return ` ${left}x${right}`;
+}
+
 interface Props {
   field: Field;
   value: unknown;
@@ -96,7 +105,7 @@ export function ParamField({ field, value, parameters, onChange }: Props) {
           {field.label}
           {field.kind === "integer" || field.kind === "number" ? (
             <span className="range">
-              {field.min !== undefined || field.max !== undefined ? ` ${field.min ?? "−∞"} … ${field.max ?? "∞"}` : ""}
+              {rangeText(field)}
             </span>
           ) : null}
         </label>
@@ -107,7 +116,7 @@ export function ParamField({ field, value, parameters, onChange }: Props) {
           onClick={() => onChange(bound ? undefined : { $param: parameters.find((p) => p.name === field.name)?.name ?? parameters[0].name })}
           data-testid={`bind-${field.name}`}
         >
-          {bound ? "⛓ bound" : "⛓"}
+          {bound ? "$ bound" : "$"}
         </button>
       </div>
       {input}

@@ -33,6 +33,11 @@ describe("form generation from JSON Schema", () => {
     expect(validateValue(fieldFor("i", { type: "integer" }), 1.5)).toBe("Must be a whole number");
     expect(validateValue(fieldFor("e", { enum: ["a"] }), "b")).toBeTruthy();
     expect(validateValue(fieldFor("r", { type: "string" }, true), undefined)).toBe("Required");
+    const ex = fieldFor("x", { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 });
+    expect(validateValue(ex, 0)).toBe("Must be more than 0");
+    expect(validateValue(ex, 1)).toBe("Must be less than 1");
+    expect(validateValue(ex, 0.3)).toBeNull();
+    expect(validateValue(fieldFor("s", { type: "string", minLength: 1 }), "")).toBe("Must not be empty");
     expect(validateValue(fieldFor("r", { type: "string", default: "x" }, true), undefined)).toBeNull();
   });
 });

@@ -10,6 +10,9 @@ export interface Field {
   description?: string;
   min?: number;
   max?: number;
+  exclusiveMin?: number;
+  exclusiveMax?: number;
+  minLength?: number;
   options?: unknown[];
   default?: unknown;
   required: boolean;
@@ -32,11 +35,22 @@ export function fieldFor(name: string, schema: ParamSchema, required = false): F
   switch (schema.type) {
     case "number":
     case "integer":
-      return { ...base, kind: schema.type, min: schema.minimum, max: schema.maximum };
+      return {
+        ...base,
+        kind: schema.type,
+        min: schema.minimum,
+        max: schema.maximum,
+        exclusiveMin: typeof schema.exclusiveMinimum === "number" ? schema.exclusiveMinimum : undefined,
+        exclusiveMax: typeof schema.exclusiveMaximum === "number" ? schema.exclusiveMaximum : undefined,
+      };
     case "boolean":
       return { ...base, kind: "checkbox" };
     case "string":
-      return { ...base, kind: schema.format === "code" ? "code" : "text" };
+      return {
+        ...base,
+        kind: schema.format === "code" ? "code" : "text",
+        minLength: typeof schema.minLength === "number" ? schema.minLength : undefined,
+      };
     default:
       return { ...base, kind: "json" };
   }
@@ -77,6 +91,11 @@ export function validateValue(field: Field, value: unknown): string | null {
     if (field.kind === "integer" && !Number.isInteger(value)) return "Must be a whole number";
     if (field.min !== undefined && value < field.min) return `Must be at least ${field.min}`;
     if (field.max !== undefined && value > field.max) return `Must be at most ${field.max}`;
+    if (field.exclusiveMin !== undefined && value <= field.exclusiveMin) return `Must be more than ${field.exclusiveMin}`;
+    if (field.exclusiveMax !== undefined && value >= field.exclusiveMax) return `Must be less than ${field.exclusiveMax}`;
+  }
+  if ((field.kind === "text" || field.kind === "code") && field.minLength !== undefined && String(value).length < field.minLength) {
+    return field.minLength === 1 ? "Must not be empty" : `At least ${field.minLength} characters`;
   }
   if (field.kind === "select" && !field.options?.some((o) => o === value)) return "Not one of the allowed values";
   if (field.kind === "checkbox" && typeof value !== "boolean") return "Must be true or false";

@@ -40,6 +40,7 @@ function applyServer(p: Pipeline, etag: string) {
 function Designer({ id }: { id: number }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
+  const [fitOnLoad, setFitOnLoad] = useState(false);
   const [saving, setSaving] = useState(false);
   const [conflict, setConflict] = useState(false);
   const [tab, setTab] = useState<Tab>("properties");
@@ -63,6 +64,7 @@ function Designer({ id }: { id: number }) {
         useCatalogStore.getState().setModules(modules);
         useCatalogStore.getState().setDatasets(datasets);
         applyServer(pipeline, etag);
+        setFitOnLoad((pipeline.graph?.nodes?.length ?? 0) > 0);
         setReady(true);
         if (pipeline.errors === undefined) {
           const r = await validatePipeline(id, upgradeDoc(pipeline.graph)).catch(() => null);
@@ -259,10 +261,12 @@ function Designer({ id }: { id: number }) {
         <Palette />
         <div className="canvas-column">
           <div className="canvas-wrap" data-testid="canvas">
-            {ready ? <Canvas fitOnLoad /> : <div className="empty">Loading pipeline…</div>}
+            {ready ? <Canvas fitOnLoad={fitOnLoad} /> : <div className="empty">Loading pipeline…</div>}
             <Toast />
           </div>
-          <RunDock pipelineId={id} selectedNode={selected} ensureSaved={ensureSaved} />
+          <div className="dock-slot">
+            <RunDock pipelineId={id} selectedNode={selected} ensureSaved={ensureSaved} />
+          </div>
         </div>
         <aside className="sidepanel">
           <div className="tabs">

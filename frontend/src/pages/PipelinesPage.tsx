@@ -102,7 +102,7 @@ export function PipelinesPage() {
             <tr>
               <th>Name</th>
               <th>Team</th>
-              <th>Nodes</th>
+              <th>Version</th>
               <th>Updated</th>
               <th />
             </tr>
@@ -136,7 +136,7 @@ export function PipelinesPage() {
                 <td>
                   <span className="team-pill">{p.team}</span>
                 </td>
-                <td className="muted">{p.graph?.nodes?.length ?? ""}</td>
+                <td className="muted">{p.latest_version ? `v${p.latest_version}` : "draft"}</td>
                 <td className="muted">{when(p.updated_at)}</td>
                 <td className="row-actions" onClick={(e) => e.stopPropagation()}>
                   {confirmDelete === p.id ? (
