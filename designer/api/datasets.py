@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer import services
+from designer.api.parsers import SafeJSONParser
 from designer.api.serializers import DatasetSerializer, DatasetUploadSerializer
 from designer.models import Dataset, DatasetVersion
 from modules import scoping
@@ -18,7 +19,7 @@ from modules.models import Role
 
 
 class DatasetListView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
 
     @extend_schema(responses=DatasetSerializer(many=True))
     def get(self, request: Request) -> Response:

@@ -200,3 +200,10 @@ def test_it_does_not_see_other_teams_modules(as_alice: Any, as_charlie: Any, cat
     response = as_charlie.post("/api/pipelines/", {"team": "other", "name": "x", "graph": graph()}, format="json")
     assert response.status_code == 201
     assert {e["code"] for e in response.json()["errors"]} == {"unknown_module"}
+
+
+def test_it_rejects_absurdly_nested_json_with_400(as_alice: Any) -> None:
+    body = '{"team": "acme", "name": "x", "graph": ' + "[" * 50000 + "]" * 50000 + "}"
+    response = as_alice.post("/api/pipelines/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested" in response.json()["detail"]
