@@ -164,11 +164,42 @@ class DefaultSerializer(serializers.Serializer):
     version = serializers.CharField(max_length=100)
 
 
+# Response shapes, for the OpenAPI schema (frontend/src/api/modules.ts mirrors them).
+
+
+class VersionSummarySerializer(serializers.Serializer):
+    version = serializers.CharField()
+    status = serializers.ChoiceField(choices=VersionStatus.choices)
+    is_default = serializers.BooleanField()
+    digest = serializers.CharField(help_text="sha256 of interface + runtime + files + image")
+    deprecation_message = serializers.CharField()
+    successor = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ModuleListItemSerializer(serializers.Serializer):
+    ref = serializers.CharField(help_text="team/name")
+    team = serializers.CharField()
+    name = serializers.CharField()
+    display_name = serializers.CharField()
+    category = serializers.CharField()
+    description = serializers.CharField()
+    default_version = serializers.CharField(allow_null=True)
+    versions = VersionSummarySerializer(many=True, help_text="newest first")
+    spec = serializers.JSONField(required=False, help_text="spec of the default, else the newest active version")
+
+
+class ModuleVersionDetailSerializer(VersionSummarySerializer):
+    ref = serializers.CharField()
+    spec = serializers.JSONField(help_text="the normalized spec")
+    files = serializers.ListField(child=serializers.CharField(), help_text="relative paths of the module files")
+
+
 # --- views -----------------------------------------------------------------------------------------
 
 
 class ModuleListView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: ModuleListItemSerializer(many=True)}, operation_id="modules_list")
     def get(self, request: Request) -> Response:
         qs = visible_modules(request.user)
         q = request.query_params.get("q", "").strip()
@@ -188,7 +219,7 @@ class ModuleListView(APIView):
         modules = with_versions(qs.order_by("category", "display_name", "team__name", "name"))
         return Response([module_item(m) for m in modules])
 
-    @extend_schema(request=ModuleCreateSerializer, responses={201: dict})
+    @extend_schema(request=ModuleCreateSerializer, responses={201: ModuleListItemSerializer})
     def post(self, request: Request) -> Response:
         body = ModuleCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -205,6 +236,7 @@ class ModuleListView(APIView):
 
 
 class ModuleDetailView(APIView):
+    @extend_schema(responses={200: ModuleListItemSerializer})
     def get(self, request: Request, team: str, name: str) -> Response:
         return Response(module_item(get_module(request.user, team, name)))
 
@@ -238,11 +270,17 @@ def _decode(raw: bytes, field: str) -> str:
 class VersionListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @extend_schema(responses={200: VersionSummarySerializer(many=True)}, operation_id="modules_versions_list")
     def get(self, request: Request, team: str, name: str) -> Response:
         module = get_module(request.user, team, name)
         return Response([version_summary(module, v) for v in _sorted_versions(module)])
 
-    @extend_schema(request=PublishSerializer, responses={201: dict})
+    @extend_schema(
+        request={"application/json": PublishSerializer, "multipart/form-data": PublishSerializer},
+        responses={201: ModuleVersionDetailSerializer},
+        description="JSON {spec, files, is_default} or multipart: `spec` (a YAML file) plus source files "
+        "(the form field name is the path; fields named file/files use the upload's file name).",
+    )
     def post(self, request: Request, team: str, name: str) -> Response:
         module = get_module(request.user, team, name)
         scoping.require_role(request.user, module.team, Role.MAINTAINER, action="publish module versions")
@@ -258,12 +296,14 @@ class VersionListView(APIView):
 
 
 class VersionDetailView(APIView):
+    @extend_schema(responses={200: ModuleVersionDetailSerializer})
     def get(self, request: Request, team: str, name: str, version: str) -> Response:
         module = get_module(request.user, team, name)
         return Response(version_detail(module, get_version(module, version)))
 
 
 class VersionSpecYamlView(APIView):
+    @extend_schema(responses={(200, "text/yaml"): str})
     def get(self, request: Request, team: str, name: str, version: str) -> HttpResponse:
         module = get_module(request.user, team, name)
         found = get_version(module, version)
@@ -288,7 +328,7 @@ class _LifecycleView(APIView):
 
 
 class DeprecateView(_LifecycleView):
-    @extend_schema(request=DeprecateSerializer, responses={200: dict})
+    @extend_schema(request=DeprecateSerializer, responses={200: ModuleVersionDetailSerializer})
     def post(self, request: Request, team: str, name: str, version: str) -> Response:
         module, found = self._target(request, team, name, version)
         body = DeprecateSerializer(data=request.data)
@@ -299,7 +339,7 @@ class DeprecateView(_LifecycleView):
 
 
 class DisableView(_LifecycleView):
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: ModuleVersionDetailSerializer})
     def post(self, request: Request, team: str, name: str, version: str) -> Response:
         module, found = self._target(request, team, name, version)
         services.do_disable(found)
@@ -307,7 +347,7 @@ class DisableView(_LifecycleView):
 
 
 class EnableView(_LifecycleView):
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: ModuleVersionDetailSerializer})
     def post(self, request: Request, team: str, name: str, version: str) -> Response:
         module, found = self._target(request, team, name, version)
         services.do_enable(found)
@@ -315,7 +355,7 @@ class EnableView(_LifecycleView):
 
 
 class DefaultView(APIView):
-    @extend_schema(request=DefaultSerializer, responses={200: dict})
+    @extend_schema(request=DefaultSerializer, responses={200: ModuleListItemSerializer})
     def post(self, request: Request, team: str, name: str) -> Response:
         module = get_module(request.user, team, name)
         scoping.require_role(request.user, module.team, Role.MAINTAINER, action="choose the default version")
