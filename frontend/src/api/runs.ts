@@ -124,7 +124,8 @@ export const logsUrl = (runId: number, node: string, offset = 0) =>
 
 export async function fetchLogs(runId: number, node: string, offset = 0): Promise<LogChunk> {
   // raw text: a log line that happens to be JSON must not be re-serialised by the JSON client
-  const response = await fetch(logsUrl(runId, node, offset), { headers: { Accept: "text/plain" }, credentials: "same-origin" });
+  // no Accept: text/plain here — DRF's content negotiation would answer 406
+  const response = await fetch(logsUrl(runId, node, offset), { credentials: "same-origin" });
   if (!response.ok) throw new ApiError(response.status, `logs: HTTP ${response.status}`);
   const text = await response.text();
   const header = response.headers.get("X-Next-Offset");

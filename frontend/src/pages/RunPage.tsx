@@ -1,6 +1,7 @@
 // One run: summary, live steps table (status, timing, attempts, cache, exit code, logs, outputs)
 // and the selected step's details.
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { loadPipeline } from "../api/pipelines";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../api/client";
 import { artifactUrl, cancelRun, FINAL_RUN_STATUSES, logsUrl, reusedRunId } from "../api/runs";
@@ -21,6 +22,17 @@ export function RunPage() {
   const [actionError, setActionError] = useState<string | null>(null);
   const live = run !== null && !FINAL_RUN_STATUSES.includes(run.status);
   const now = useNow(live);
+  const pipelineId = run?.pipeline;
+  const [pipelineName, setPipelineName] = useState<string | null>(null);
+  useEffect(() => {
+    if (pipelineId === undefined) return;
+    let alive = true;
+    loadPipeline(pipelineId).then(
+      ({ pipeline }) => alive && setPipelineName(pipeline.name),
+      () => undefined,
+    );
+    return () => void (alive = false);
+  }, [pipelineId]);
 
   if (!valid) return <div className="empty">No such run.</div>;
   if (!run) {
@@ -46,7 +58,7 @@ export function RunPage() {
       </h1>
       <div className="run-meta">
         <span>
-          Pipeline <Link to={`/pipelines/${run.pipeline}`}>{run.pipeline_name ?? `#${run.pipeline}`}</Link>
+          Pipeline <Link to={`/pipelines/${run.pipeline}`}>{pipelineName ?? run.pipeline_name ?? `#${run.pipeline}`}</Link>
           {run.version ? ` v${run.version}` : ""}
         </span>
         {run.parent ? (
@@ -83,6 +95,7 @@ export function RunPage() {
         </div>
       ) : null}
       <div className="run-page-grid">
+        <div className="table-scroll">
         <table className="page-table" data-testid="steps-table">
           <thead>
             <tr>
@@ -116,7 +129,7 @@ export function RunPage() {
                     <StatusBadge status={s.status} />
                   </td>
                   <td className="muted">{when(s.started_at)}</td>
-                  <td className="muted">{duration(s.started_at, s.finished_at, now)}</td>
+                  <td className="muted">{s.status === "cached" ? "—" : duration(s.started_at, s.finished_at, now)}</td>
                   <td className="muted">{s.attempt || "—"}</td>
                   <td>
                     {s.status === "cached" ? (
@@ -157,8 +170,9 @@ export function RunPage() {
             })}
           </tbody>
         </table>
+        </div>
         <div className="panel">
-          {step ? <StepDetails runId={run.id} step={step} /> : <div className="muted small">Select a step to see its log, outputs and cache.</div>}
+          {step ? <StepDetails key={`${run.id}:${step.node}`} runId={run.id} step={step} /> : <div className="muted small">Select a step to see its log, outputs and cache.</div>}
         </div>
       </div>
     </div>

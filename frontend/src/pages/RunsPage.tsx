@@ -1,6 +1,7 @@
 // Runs history across every pipeline of my teams.
 import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
+import { listPipelines } from "../api/pipelines";
 import { FINAL_RUN_STATUSES, listRuns, type Run } from "../api/runs";
 import { duration, when } from "../runs/format";
 import { StatusBadge } from "../runs/StatusBadge";
@@ -13,6 +14,13 @@ export function RunsPage() {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
   const [q, setQ] = useState("");
+  const [names, setNames] = useState<Record<number, string>>({});
+  useEffect(() => {
+    listPipelines().then(
+      (ps) => setNames(Object.fromEntries(ps.map((p) => [p.id, p.name]))),
+      () => undefined,
+    );
+  }, []);
   const navigate = useNavigate();
   const anyLive = (runs ?? []).some((r) => !FINAL_RUN_STATUSES.includes(r.status));
   const now = useNow(anyLive);
@@ -37,9 +45,9 @@ export function RunsPage() {
     return (runs ?? []).filter(
       (r) =>
         (!status || r.status === status) &&
-        (!needle || `#${r.id} ${r.pipeline_name ?? ""} ${r.pipeline} ${r.created_by ?? ""}`.toLowerCase().includes(needle)),
+        (!needle || `#${r.id} ${names[r.pipeline] ?? r.pipeline_name ?? ""} ${r.pipeline} ${r.created_by ?? ""}`.toLowerCase().includes(needle)),
     );
-  }, [runs, status, q]);
+  }, [runs, status, q, names]);
 
   return (
     <div className="runs-page" data-testid="runs-page">
@@ -84,7 +92,7 @@ export function RunsPage() {
                   </td>
                   <td>
                     <Link to={`/pipelines/${r.pipeline}`} onClick={(e) => e.stopPropagation()}>
-                      {r.pipeline_name ?? `Pipeline ${r.pipeline}`}
+                      {names[r.pipeline] ?? r.pipeline_name ?? `Pipeline ${r.pipeline}`}
                     </Link>
                     {r.version ? <span className="muted small"> v{r.version}</span> : null}
                   </td>

@@ -6,14 +6,16 @@ import { getCacheInfo, reusedRunId, type CacheInfo, type StepRun } from "../api/
 const SETTLED = ["succeeded", "failed", "cached", "skipped", "canceled", "running"];
 
 export function CacheInfoView({ runId, step }: { runId: number; step: StepRun }) {
-  const [info, setInfo] = useState<CacheInfo | null>(null);
+  const [fetched, setFetched] = useState<CacheInfo | null>(null);
+  // never show another step's answer while this one loads
+  const info = fetched && fetched.node === step.node ? fetched : null;
   const settled = SETTLED.includes(step.status);
   useEffect(() => {
     if (!settled) return;
     let alive = true;
     getCacheInfo(runId, step.node).then(
-      (i) => alive && setInfo(i),
-      () => alive && setInfo(null),
+      (i) => alive && setFetched({ ...i, node: i.node ?? step.node }),
+      () => alive && setFetched(null),
     );
     return () => void (alive = false);
   }, [runId, step.node, settled, step.status]);

@@ -27,7 +27,7 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
         const chunk = await fetchLogs(runId, node, from);
         if (alive && useRunStore.getState().runId === runId) {
           // when the server ignores ?offset= it returns everything: offset 0 dedupes that too
-          useRunStore.getState().appendLogChunk(node, chunk.text, chunk.nextOffset - new TextEncoder().encode(chunk.text).length);
+          useRunStore.getState().appendLogChunk(node, chunk.text, from);
         }
       } catch {
         /* no log yet (step not started) — the next poll or live event brings it */
@@ -65,6 +65,7 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
       <pre
         ref={pre}
         data-testid="log-text"
+        data-bytes={buf.end}
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 8;

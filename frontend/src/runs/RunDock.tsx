@@ -65,7 +65,10 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   const liveStatus = run?.status;
   useEffect(() => {
     if (!run) return;
-    setHistory((h) => (h.some((r) => r.id === run.id && r.status !== run.status) ? h.map((r) => (r.id === run.id ? { ...r, status: run.status, finished_at: run.finished_at } : r)) : h));
+    const changed = (r: Run) => r.id === run.id && (r.status !== run.status || r.started_at !== run.started_at || r.finished_at !== run.finished_at);
+    setHistory((h) =>
+      h.some(changed) ? h.map((r) => (r.id === run.id ? { ...r, status: run.status, started_at: run.started_at, finished_at: run.finished_at } : r)) : h,
+    );
   }, [run, liveStatus]);
 
   const act = async (label: string, fn: () => Promise<Run | null>) => {
@@ -181,7 +184,7 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
           ) : !selectedNode ? (
             <div className="run-dock-col muted small">{run.error ? <div className="run-error">{run.error}</div> : null}Select a node on the canvas to see its log, outputs and cache.</div>
           ) : step ? (
-            <StepDetails runId={run.id} step={step} layout="dock" />
+            <StepDetails key={`${run.id}:${step.node}`} runId={run.id} step={step} layout="dock" />
           ) : (
             <div className="run-dock-col muted small">
               Node <code>{selectedNode}</code> is not part of run #{run.id}.

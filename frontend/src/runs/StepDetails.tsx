@@ -17,7 +17,7 @@ export function StepDetails({ runId, step, layout = "stack" }: { runId: number; 
         <code className="node-id">{step.node}</code>
         <StatusBadge status={step.status} testId="step-status" />
         <span className="muted small">
-          {duration(step.started_at, step.finished_at, now)}
+          {step.status === "cached" ? "reused" : duration(step.started_at, step.finished_at, now)}
           {step.attempt > 1 ? ` · attempt ${step.attempt}` : ""}
           {step.exit_code !== null && step.exit_code !== undefined ? ` · exit ${step.exit_code}` : ""}
         </span>
