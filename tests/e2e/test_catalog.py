@@ -73,6 +73,10 @@ def test_it_deprecates_a_version_through_the_ui(live_url: str, page: Any, acme: 
     assert "Model" in page.get_by_test_id("outputs").inner_text()
     assert "0 ≤ x ≤ 10" in page.get_by_test_id("params-table").inner_text()
 
+    href = page.get_by_test_id("spec-yaml").get_attribute("href")
+    exported = page.request.get(live_url + href)
+    assert exported.ok and "version: 1.0.0" in exported.text()
+
     # disabling the default is refused, and the API's message is shown inline
     row(page, "1.0.0").get_by_role("button", name="Disable").click()
     assert "default version" in page.get_by_role("alert").inner_text()

@@ -25,6 +25,9 @@ export function CatalogPage() {
     listModules().then(setAll, () => setAll([]));
   }, []);
 
+  // Back/forward changes the URL: follow it.
+  useEffect(() => setText(q), [q]);
+
   // Debounce typing into the URL, which drives the query.
   useEffect(() => {
     if (text === q) return;

@@ -165,8 +165,8 @@ export function ModulePage() {
               Version {selected} {current && <StatusBadge status={current.status} />}{" "}
               {current?.is_default && <DefaultMarker />}
             </h2>
-            <a className="cat-btn cat-btn-sm" href={specYamlUrl(ref, selected)} target="_blank" rel="noreferrer">
-              spec.yaml ↗
+            <a className="cat-btn cat-btn-sm" href={specYamlUrl(ref, selected)} download data-testid="spec-yaml">
+              ↓ spec.yaml
             </a>
           </div>
           {current?.status === "deprecated" && (
