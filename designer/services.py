@@ -128,7 +128,7 @@ def do_save_pipeline(
                 "reload it and apply your change again."
             )
         latest = locked.versions.order_by("-number").first()
-        created = latest is None or latest.graph != stored
+        created = latest.graph != stored if latest is not None else graph is not None
         if created:
             latest = _new_version(locked, user, stored, result)
         if name is not None:

@@ -86,6 +86,7 @@ def detail_body(pipeline: Pipeline, result: CompileResult, latest: int | None) -
         "latest_version": latest,
         "created_at": pipeline.created_at,
         "updated_at": pipeline.updated_at,
+        "etag": pipeline.etag,
     }
 
 

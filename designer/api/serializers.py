@@ -77,6 +77,7 @@ class PipelineDetailSerializer(serializers.Serializer):
     latest_version = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    etag = serializers.CharField(help_text="The same value as the ETag header; send it back as If-Match.")
 
 
 class PipelineSaveSerializer(PipelineDetailSerializer):
@@ -143,11 +144,16 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
 class DatasetSerializer(serializers.ModelSerializer):
     team = serializers.CharField(source="team.name")
     ref = serializers.SerializerMethodField()
+    latest_version = serializers.SerializerMethodField()
     versions = DatasetVersionSerializer(many=True)
 
     class Meta:
         model = Dataset
-        fields = ["id", "team", "name", "ref", "created_at", "versions"]
+        fields = ["id", "team", "name", "ref", "latest_version", "created_at", "versions"]
 
     def get_ref(self, d: Dataset) -> str:
         return f"{d.team.name}/{d.name}"
+
+    def get_latest_version(self, d: Dataset) -> int | None:
+        numbers = [v.version for v in d.versions.all()]
+        return max(numbers) if numbers else None

@@ -32,7 +32,7 @@ def test_it_uploads_versions_and_detects_columns(as_bob: Any) -> None:
     stored = artifacts.path_for(v1["artifact"]) / "iris.csv"
     assert stored.read_bytes().startswith(b"sepal,petal")
     second = upload_csv(as_bob, content=b"\xef\xbb\xbfa;b\n1;2\n").json()
-    assert [v["version"] for v in second["versions"]] == [1, 2]
+    assert [v["version"] for v in second["versions"]] == [1, 2] and second["latest_version"] == 2
     assert second["versions"][1]["columns"] == ["a", "b"]
 
 

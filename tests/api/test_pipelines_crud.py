@@ -73,6 +73,7 @@ def test_it_reads_a_pipeline_with_etag_and_compile_result(as_alice: Any, catalog
     assert response.status_code == 200
     assert response["ETag"] == '"1"'
     body = response.json()
+    assert body["etag"] == '"1"'
     assert set(body) >= {"id", "team", "name", "description", "graph", "revision", "errors", "warnings"}
     assert body["latest_version"] == 1
     assert [(e["code"], e["node"], e["field"]) for e in body["errors"]] == [
