@@ -87,6 +87,8 @@ def test_it_deprecates_a_version_through_the_ui(live_url: str, page: Any, acme: 
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Message").fill("Clips too early; use 1.1.0.")
     dialog.get_by_label("Successor (optional)").select_option("1.1.0")
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "deprecate-dialog.png"))
     dialog.get_by_role("button", name="Deprecate").click()
     dialog.wait_for(state="detached")
     badge = row(page, "1.0.0").get_by_test_id("status-badge")
@@ -128,6 +130,7 @@ def test_it_deprecates_a_version_through_the_ui(live_url: str, page: Any, acme: 
     assert "semantic version" in form.inner_text()
     if SHOTS:
         row(page, "1.0.0").get_by_role("button", name="1.0.0").click()
+        page.get_by_test_id("params-table").wait_for()
         page.set_viewport_size({"width": 1400, "height": 1700})
         page.screenshot(path=os.path.join(SHOTS, "module-page.png"), full_page=True)
 
