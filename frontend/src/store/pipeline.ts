@@ -134,8 +134,10 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
   ...initial,
 
   load: (meta, doc, color) => {
-    const { nodes, edges } = docToFlow(doc, color);
-    set({ ...meta, nodes, edges, parameters: doc.parameters, dirty: false, past: [], future: [], dragging: false });
+    const { nodes } = docToFlow(doc);
+    set({ ...meta, nodes, edges: [], parameters: doc.parameters, dirty: false, past: [], future: [], dragging: false });
+    // Edge colours look up port types on the nodes just loaded.
+    set({ edges: doc.edges.map((e) => edgeToFlow(e, color)) });
   },
   markSaved: (etag, name) => set((s) => ({ etag, dirty: false, name: name ?? s.name })),
   setProblems: (errors, warnings) => set({ errors, warnings, problemsByNode: indexProblems(errors, warnings) }),
