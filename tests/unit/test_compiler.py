@@ -371,3 +371,34 @@ def test_issues_serialize_only_their_places() -> None:
 def test_memory_datasets_resolve_latest() -> None:
     assert MemoryDatasets().dataset("a/b", None) is None
     assert DATASETS.dataset("acme/iris", None) is not None
+
+
+def chain(n: int) -> dict[str, Any]:
+    nodes: list[dict[str, Any]] = [{"id": "d", "dataset": "acme/iris", "version": 1}]
+    edges = []
+    for i in range(n):
+        nodes.append({"id": f"n{(i * 7919) % n:05d}", "module": "builtin/merge", "version": None, "params": {}})
+    ids = [nd["id"] for nd in nodes[1:]]
+    edges.append(edge("d", "data", ids[0], "left"))
+    for i in range(1, n):
+        edges.append(edge(ids[i - 1], "data", ids[i], "left"))
+        if i >= 2:
+            edges.append(edge(ids[i - 2], "data", ids[i], "right"))
+    return {"schema": 1, "nodes": nodes, "edges": edges, "parameters": []}
+
+
+def test_compile_time_grows_linearly_not_quadratically() -> None:
+    import time
+
+    def best(doc: dict[str, Any]) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            result = run(doc)
+            times.append(time.perf_counter() - start)
+            assert result.errors == ()
+        return min(times)
+
+    small, large = chain(500), chain(4000)
+    ratio = best(large) / best(small)
+    assert ratio < 20, f"8x the nodes took {ratio:.1f}x the time"  # linear ~8x, quadratic ~64x
