@@ -248,6 +248,7 @@ def test_it_runs_iris_from_the_canvas_and_reruns_from_cache(
     assert page.get_by_test_id("step-row-evaluate").get_attribute("data-status") == "succeeded"
     page.get_by_test_id("step-row-evaluate").click()
     page.get_by_test_id("step-details").get_by_text("accuracy").first.wait_for()
+    page.get_by_test_id("step-details").get_by_test_id("preview-image").wait_for()
     shot(page, "run-page.png")
 
     page.goto(f"{live_url}/runs")
