@@ -690,7 +690,8 @@ def reap() -> dict[str, int]:
         extra = Q(attempt=row.attempt, worker_id=row.worker_id, heartbeat_at__lt=cutoff)
         message = f"the worker stopped sending heartbeats (attempt {row.attempt})"
         before = StepRun.objects.filter(pk=row.pk).values_list("status", flat=True).first()
-        _fail_attempt(row.pk, row.attempt, message, exit_code=None, extra=extra, retries=step.runtime.retries)
+        # a lost worker is not the step's fault: it gets one attempt more than its own retries
+        _fail_attempt(row.pk, row.attempt, message, exit_code=None, extra=extra, retries=step.runtime.retries + 1)
         after = StepRun.objects.filter(pk=row.pk).values_list("status", flat=True).first()
         if before != after:
             if after == states.QUEUED:

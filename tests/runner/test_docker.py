@@ -37,10 +37,8 @@ def test_it_runs_steps_in_locked_down_containers(
             for c in client.containers.list(filters={"label": "pipewright.step"}):
                 c.reload()
                 if (
-                    (c.attrs["Config"]["Image"] == "pipewright/python-ml:1"
-                    and "sleep" in str(c.attrs["Mounts"]))
-                    or c.name
-                ):
+                    c.attrs["Config"]["Image"] == "pipewright/python-ml:1" and "sleep" in str(c.attrs["Mounts"])
+                ) or c.name:
                     seen.update(c.attrs)
                     break
             time.sleep(0.05)
