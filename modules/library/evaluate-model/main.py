@@ -38,7 +38,8 @@ def classification(df, label, meta):
     ax.set_title("Confusion matrix")
     for i in range(len(labels)):
         for j in range(len(labels)):
-            ax.text(j, i, int(cm[i, j]), ha="center", va="center", color="black")
+            dark = cm[i, j] > cm.max() / 2
+            ax.text(j, i, int(cm[i, j]), ha="center", va="center", color="white" if dark else "black")
     return out, fig
 
 
