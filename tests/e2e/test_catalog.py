@@ -93,6 +93,7 @@ def test_it_deprecates_a_version_through_the_ui(live_url: str, page: Any, acme: 
     dialog.wait_for(state="detached")
     badge = row(page, "1.0.0").get_by_test_id("status-badge")
     page.wait_for_function("el => el.textContent === 'deprecated'", arg=badge.element_handle())
+    assert "1.0.0 is deprecated." in page.get_by_role("status").inner_text()
     assert "Clips too early" in row(page, "1.0.0").inner_text()
     assert "successor: 1.1.0" in row(page, "1.0.0").inner_text()
 

@@ -35,12 +35,19 @@ export function ModulePage() {
   const [busy, setBusy] = useState<string | null>(null);
   const [deprecating, setDeprecating] = useState<string | null>(null);
   const [revision, setRevision] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
 
   const reload = useCallback(() => setRevision((r) => r + 1), []);
 
   useEffect(() => {
     fetchMe().then(setMe, () => setMe(null));
   }, []);
+
+  useEffect(() => {
+    if (!notice) return;
+    const t = window.setTimeout(() => setNotice(null), 4000);
+    return () => window.clearTimeout(t);
+  }, [notice]);
 
   useEffect(() => {
     let live = true;
@@ -76,11 +83,13 @@ export function ModulePage() {
 
   const select = (version: string) => setSearch({ version }, { replace: true });
 
-  const run = async (version: string, action: () => Promise<unknown>) => {
+  const run = async (version: string, action: () => Promise<unknown>, done: string) => {
     setBusy(version);
     setActionError(null);
+    setNotice(null);
     try {
       await action();
+      setNotice(done);
       reload();
     } catch (e) {
       setActionError(e);
@@ -93,9 +102,9 @@ export function ModulePage() {
     if (action === "deprecate") {
       setActionError(null);
       setDeprecating(v.version);
-    } else if (action === "disable") run(v.version, () => disableVersion(ref, v.version));
-    else if (action === "enable") run(v.version, () => enableVersion(ref, v.version));
-    else run(v.version, () => setDefaultVersion(ref, v.version));
+    } else if (action === "disable") run(v.version, () => disableVersion(ref, v.version), `${v.version} is disabled.`);
+    else if (action === "enable") run(v.version, () => enableVersion(ref, v.version), `${v.version} is active again.`);
+    else run(v.version, () => setDefaultVersion(ref, v.version), `${v.version} is now the default version.`);
   };
 
   if (module === undefined) return <div className="cat-page cat-muted">Loading {ref}…</div>;
@@ -145,6 +154,11 @@ export function ModulePage() {
           )}
         </div>
         <ErrorNotice error={actionError} onClose={() => setActionError(null)} />
+        {notice && (
+          <div className="cat-ok" role="status">
+            {notice}
+          </div>
+        )}
         {versions.length === 0 ? (
           <div className="cat-empty">No versions published yet.</div>
         ) : (
@@ -239,6 +253,7 @@ export function ModulePage() {
           onClose={() => setDeprecating(null)}
           onSubmit={async (message, successor) => {
             await deprecateVersion(ref, deprecating, message, successor ?? undefined);
+            setNotice(`${deprecating} is deprecated.`);
             setDeprecating(null);
             reload();
           }}
