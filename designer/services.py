@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from designer.compiler import CompileResult, compile, upgrade
+from designer.compiler.serialize import plan_json
 from designer.errors import Conflict, LocatedError, PreconditionFailed
 from designer.lookup import DbDatasets
 from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion, empty_graph
@@ -83,7 +84,7 @@ def _new_version(pipeline: Pipeline, user: Any, graph: dict[str, Any], result: C
         pipeline=pipeline,
         number=last + 1,
         graph=graph,
-        plan=result.plan.to_json() if result.plan is not None and not result.errors else None,
+        plan=plan_json(result.plan) if result.plan is not None and not result.errors else None,
         errors=result.errors_json(),
         warnings=result.warnings_json(),
         created_by=user if getattr(user, "is_authenticated", False) else None,

@@ -30,6 +30,7 @@ from designer.api.serializers import (
 )
 from designer.compiler import CompileResult
 from designer.compiler.diff import diff
+from designer.compiler.serialize import plan_json
 from designer.errors import PreconditionFailed, PreconditionRequired
 from designer.models import Pipeline, PipelineVersion
 from modules import scoping
@@ -185,7 +186,7 @@ class PipelineValidateView(APIView):
                 "errors": result.errors_json(),
                 "warnings": result.warnings_json(),
                 "graph": result.pinned,
-                "plan": result.plan.to_json() if result.plan is not None else None,
+                "plan": plan_json(result.plan) if result.plan is not None else None,
             }
         )
 
