@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from designer.errors import Conflict, LocatedError
 from modules import spec as specs
@@ -35,9 +35,13 @@ def do_create_module(
 ) -> Module:
     if Module.objects.filter(team=team, name=name).exists():
         raise Conflict(f"Module '{team.name}/{name}' already exists.")
-    return Module.objects.create(
-        team=team, name=name, display_name=display_name or name, category=category, description=description
-    )
+    try:
+        with transaction.atomic():
+            return Module.objects.create(
+                team=team, name=name, display_name=display_name or name, category=category, description=description
+            )
+    except IntegrityError:  # a concurrent create won the race
+        raise Conflict(f"Module '{team.name}/{name}' already exists.")
 
 
 def _locked(module: Module) -> Module:
@@ -85,6 +89,12 @@ def _version_of(module: Module, version: str, field: str) -> ModuleVersion:
 @transaction.atomic
 def do_deprecate(version: ModuleVersion, message: str, successor: str | None) -> ModuleVersion:
     module = _locked(version.module)
+    version.refresh_from_db()
+    if version.status == VersionStatus.DISABLED:
+        raise LocatedError(
+            f"{module.ref}@{version.version} is disabled; enable it before deprecating it.",
+            [{"field": "version", "message": "is disabled"}],
+        )
     if successor is not None:
         if successor == version.version:
             raise LocatedError(

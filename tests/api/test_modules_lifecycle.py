@@ -134,3 +134,11 @@ def test_it_keeps_builtin_lifecycle_read_only(as_alice: Any) -> None:
 
 def test_it_404s_an_unknown_version(as_alice: Any, module: Module) -> None:
     assert as_alice.post(f"{BASE}/versions/3.0.0/disable").status_code == 404
+
+
+def test_it_refuses_to_deprecate_a_disabled_version(as_alice: Any, module: Module) -> None:
+    as_alice.post(f"{BASE}/versions/1.0.0/disable")
+    response = as_alice.post(f"{BASE}/versions/1.0.0/deprecate", {"message": "old"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "version", "message": "is disabled"}]
+    assert status_of("1.0.0") == "disabled"
