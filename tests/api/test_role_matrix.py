@@ -1,0 +1,92 @@
+"""Every role x every kind of action, through the real API: who may see and do what.
+
+viewer < member < maintainer < owner within a team; anybody outside the team gets 404, never 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from modules.models import Membership, Team
+from tests.api.modules_helpers import make_spec
+from tests.api.pipelines_helpers import graph, make_catalog
+from tests.conftest import client_for, make_user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("owner", "maintainer", "member", "viewer", "outsider")
+
+# action -> expected status per role, in ROLES order
+EXPECTED: dict[str, tuple[int, ...]] = {
+    "read pipeline": (200, 200, 200, 200, 404),
+    "edit pipeline": (200, 200, 200, 403, 404),
+    "run pipeline": (201, 201, 201, 403, 404),
+    "read module": (200, 200, 200, 200, 404),
+    "publish module version": (201, 201, 403, 403, 404),
+    "deprecate module version": (200, 200, 403, 403, 404),
+    "manage members": (201, 403, 403, 403, 404),
+}
+
+
+@pytest.fixture
+def world(alice: Any) -> dict[str, Any]:
+    team = Team.objects.create(name="acme")
+    Membership.objects.create(team=team, user=alice, role="owner")
+    make_catalog(team)
+    owner = client_for(alice)
+    created = owner.post("/api/pipelines/", {"team": "acme", "name": "p1", "graph": graph()}, format="json")
+    assert created.status_code == 201, created.json()
+    return {"team": team, "pipeline": created.json()["id"], "owner": owner}
+
+
+def _client(world: dict[str, Any], role: str) -> APIClient:
+    user = make_user(f"user-{role}")
+    if role == "outsider":
+        Membership.objects.create(team=Team.objects.create(name="elsewhere"), user=user, role="owner")
+    else:
+        Membership.objects.create(team=world["team"], user=user, role=role)
+    return client_for(user)
+
+
+def _act(client: APIClient, world: dict[str, Any], action: str) -> int:
+    pid = world["pipeline"]
+    if action == "read pipeline":
+        return client.get(f"/api/pipelines/{pid}/").status_code
+    if action == "edit pipeline":
+        etag = world["owner"].get(f"/api/pipelines/{pid}/")["ETag"]
+        body = {"graph": graph(test_size=0.3)}
+        return client.put(f"/api/pipelines/{pid}/", body, format="json", HTTP_IF_MATCH=etag).status_code
+    if action == "run pipeline":
+        return client.post(f"/api/pipelines/{pid}/runs/", {"parameters": {}}, format="json").status_code
+    if action == "read module":
+        return client.get("/api/modules/acme/split/versions/1.0.0/").status_code
+    if action == "publish module version":
+        body = {"spec": make_spec("split", "9.0.0"), "files": {"main.py": "print(9)\n"}}
+        return client.post("/api/modules/acme/split/versions/", body, format="json").status_code
+    if action == "deprecate module version":
+        url = "/api/modules/acme/train/versions/1.0.0/deprecate"
+        return client.post(url, {"message": "use 2.0.0", "successor": "2.0.0"}, format="json").status_code
+    if action == "manage members":
+        make_user("newcomer")
+        body = {"username": "newcomer", "role": "viewer"}
+        return client.post("/api/teams/acme/members/", body, format="json").status_code
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_matrix(world: dict[str, Any], role: str) -> None:
+    client = _client(world, role)
+    got = {action: _act(client, world, action) for action in EXPECTED}
+    expected = {action: statuses[ROLES.index(role)] for action, statuses in EXPECTED.items()}
+    assert got == expected
+
+
+def test_an_outsider_cannot_tell_a_hidden_pipeline_from_a_missing_one(world: dict[str, Any]) -> None:
+    outsider = _client(world, "outsider")
+    hidden = outsider.get(f"/api/pipelines/{world['pipeline']}/")
+    missing = outsider.get("/api/pipelines/999999/")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
