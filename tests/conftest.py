@@ -35,10 +35,19 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+_PASSWORD_HASHES: dict[str, str] = {}  # PBKDF2 costs ~1 s a user: hash each test password once per session
+
+
 def make_user(username: str) -> Any:
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
 
-    return get_user_model().objects.create_user(username, f"{username}@example.com", "pw-" + username)
+    if username not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[username] = make_password("pw-" + username)
+    user = get_user_model().objects.create_user(username, f"{username}@example.com", None)
+    user.password = _PASSWORD_HASHES[username]
+    user.save(update_fields=["password"])
+    return user
 
 
 @pytest.fixture
