@@ -122,14 +122,17 @@ def do_save_pipeline(
     result = check_graph(user, source)
     stored = _stored_graph(result, source)
     with transaction.atomic():
-        locked = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+        # The stored graph and plan are large: never decode them here, compare in the database.
+        locked = Pipeline.objects.select_for_update().defer("graph").get(pk=pipeline.pk)
         if locked.revision != expected_revision:
             raise PreconditionFailed(
                 f"Pipeline '{locked.name}' is at revision {locked.revision}, not {expected_revision}; "
                 "reload it and apply your change again."
             )
-        latest = locked.versions.order_by("-number").first()
-        created = latest.graph != stored if latest is not None else graph is not None
+        versions = PipelineVersion.objects.filter(pipeline=locked).defer("graph", "plan")
+        latest = versions.order_by("-number").first()
+        unchanged = latest is not None and versions.filter(pk=latest.pk, graph=stored).exists()
+        created = not unchanged and (latest is not None or graph is not None)
         if created:
             latest = _new_version(locked, user, stored, result)
         if name is not None:

@@ -49,8 +49,12 @@ def visible_pipelines(request: Request) -> QuerySet[Pipeline]:
     return scoping.scope(Pipeline.objects.select_related("team"), request.user)
 
 
-def get_pipeline(request: Request, pk: int, *, write: bool = False, action: str = "change this pipeline") -> Pipeline:
-    pipeline = get_object_or_404(visible_pipelines(request), pk=pk)
+def get_pipeline(
+    request: Request, pk: int, *, write: bool = False, action: str = "change this pipeline", light: bool = False
+) -> Pipeline:
+    """A visible pipeline (404 otherwise); `write` needs member or up; `light` defers the graph."""
+    rows = visible_pipelines(request)
+    pipeline = get_object_or_404(rows.defer("graph") if light else rows, pk=pk)
     if write:
         scoping.require_role(request.user, pipeline.team, Role.MEMBER, action=action)
     return pipeline
@@ -133,7 +137,7 @@ class PipelineDetailView(APIView):
 
     @extend_schema(parameters=[IF_MATCH], request=PipelineUpdateSerializer, responses=PipelineSaveSerializer)
     def put(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk, write=True)
+        pipeline = get_pipeline(request, pk, write=True, light=True)
         body = PipelineUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         expected = parse_if_match(request)
@@ -153,7 +157,7 @@ class PipelineDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk, write=True, action="delete this pipeline")
+        pipeline = get_pipeline(request, pk, write=True, action="delete this pipeline", light=True)
         services.do_delete_pipeline(pipeline)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -177,7 +181,7 @@ class PipelineValidateView(APIView):
 
     @extend_schema(request=GraphSerializer, responses=ValidateResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        get_pipeline(request, pk)
+        get_pipeline(request, pk, light=True)
         body = GraphSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.check_graph(request.user, body.validated_data["graph"])
@@ -192,7 +196,7 @@ class PipelineValidateView(APIView):
 
 
 def get_version(request: Request, pk: int, number: int) -> PipelineVersion:
-    pipeline = get_pipeline(request, pk)
+    pipeline = get_pipeline(request, pk, light=True)
     return get_object_or_404(PipelineVersion.objects.select_related("created_by"), pipeline=pipeline, number=number)
 
 
@@ -201,8 +205,8 @@ class VersionListView(APIView):
 
     @extend_schema(responses=VersionRowSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk)
-        rows = pipeline.versions.select_related("created_by").order_by("-number")
+        pipeline = get_pipeline(request, pk, light=True)
+        rows = pipeline.versions.select_related("created_by").defer("graph", "plan").order_by("-number")
         return Response(VersionRowSerializer(rows, many=True).data)
 
 
