@@ -192,3 +192,51 @@ def test_it_round_trips_any_valid_spec(description: str, display: str, params: A
     again = specs.load_yaml(first)
     assert again == normalized
     assert specs.dump_yaml(again) == first
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=12,
+)
+spec_keys = st.sampled_from([*specs.KNOWN_KEYS, "other"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.dictionaries(spec_keys, json_values, max_size=10))
+def test_it_only_ever_raises_spec_errors_on_garbage(data: dict[str, Any]) -> None:
+    try:
+        specs.validate_spec(data)
+    except specs.SpecError as exc:
+        assert exc.errors and all(isinstance(e["field"], str) and e["message"] for e in exc.errors)
+
+
+ports = st.lists(
+    st.dictionaries(st.sampled_from(["name", "type", "optional", "description", "x"]), json_values, max_size=4)
+    | json_values,
+    max_size=3,
+)
+schema_keys = st.sampled_from(["type", "default", "enum", "minimum", "pattern", "format", "items", "minLength"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    inputs=ports,
+    outputs=ports,
+    parameters=st.dictionaries(st.text(max_size=6), st.dictionaries(schema_keys, json_values, max_size=4), max_size=3),
+    runtime=st.dictionaries(st.sampled_from([*specs.RUNTIME_KEYS, "x"]), json_values, max_size=6),
+)
+def test_it_only_ever_raises_spec_errors_on_garbage_inside(
+    inputs: Any, outputs: Any, parameters: Any, runtime: Any
+) -> None:
+    data = {**good(), "inputs": inputs, "outputs": outputs, "parameters": parameters, "runtime": runtime}
+    try:
+        specs.validate_spec(data)
+    except specs.SpecError as exc:
+        assert exc.errors and all(isinstance(e["field"], str) and e["message"] for e in exc.errors)
+
+
+def test_it_refuses_a_schema_whose_pattern_is_not_a_regex() -> None:
+    spec = good()
+    spec["parameters"]["name"] = {"type": "string", "pattern": "[", "default": "a"}
+    assert "regex" in errors_of(spec)["parameters.name.pattern"]
