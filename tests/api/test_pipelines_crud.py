@@ -208,3 +208,32 @@ def test_it_rejects_absurdly_nested_json_with_400(as_alice: Any) -> None:
     response = as_alice.post("/api/pipelines/", body, content_type="application/json")
     assert response.status_code == 400
     assert "nested" in response.json()["detail"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_with_one_etag_let_exactly_one_win(as_alice: Any, as_bob: Any, catalog: None) -> None:
+    import threading
+
+    from django.db import connections
+
+    created = create(as_alice, graph())
+    pk, etag = created.json()["id"], created["ETag"]
+    statuses: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def save(client: Any, size: float) -> None:
+        try:
+            barrier.wait()
+            statuses.append(put(client, pk, {"graph": graph(test_size=size)}, etag).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(c, s)) for c, s in ((as_alice, 0.4), (as_bob, 0.6))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 412]
+    pipeline = Pipeline.objects.get(pk=pk)
+    assert pipeline.revision == 2
+    assert PipelineVersion.objects.filter(pipeline_id=pk).count() == 2
