@@ -388,9 +388,8 @@ def chain(n: int) -> dict[str, Any]:
 
 
 def test_compile_time_grows_linearly_not_quadratically() -> None:
-    import time
-
     import gc
+    import time
 
     def best(doc: dict[str, Any]) -> float:
         times = []
