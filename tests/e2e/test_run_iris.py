@@ -254,3 +254,5 @@ def test_it_runs_iris_from_the_canvas_and_reruns_from_cache(
     page.goto(f"{live_url}/runs")
     for run_id in (first_run, second_run, third_run):
         page.get_by_test_id(f"runs-row-{run_id}").wait_for()
+    assert "Iris" in page.get_by_test_id(f"runs-row-{first_run}").inner_text()
+    shot(page, "runs-page.png")

@@ -5,7 +5,6 @@ import { listPipelines } from "../api/pipelines";
 import { FINAL_RUN_STATUSES, listRuns, type Run } from "../api/runs";
 import { duration, when } from "../runs/format";
 import { StatusBadge } from "../runs/StatusBadge";
-import { runProgress } from "../store/runs";
 import { useNow } from "../runs/useRunFeed";
 import "../runs/runs.css";
 
@@ -73,7 +72,6 @@ export function RunsPage() {
               <th>Run</th>
               <th>Pipeline</th>
               <th>Status</th>
-              <th>Steps</th>
               <th>Started</th>
               <th>Duration</th>
               <th>By</th>
@@ -81,14 +79,19 @@ export function RunsPage() {
           </thead>
           <tbody>
             {shown.map((r) => {
-              const p = runProgress(r);
               return (
                 <tr key={r.id} className="clickable" data-testid={`runs-row-${r.id}`} onClick={() => navigate(`/runs/${r.id}`)}>
                   <td>
                     <Link to={`/runs/${r.id}`} onClick={(e) => e.stopPropagation()}>
                       #{r.id}
                     </Link>
-                    {r.parent ? <span className="muted small"> ↻ #{r.parent}</span> : null}
+                    {r.parent ? (
+                      <span className="muted small">
+                        {" "}
+                        ↻ {r.rerun_mode ?? "rerun"} of #{r.parent}
+                      </span>
+                    ) : null}
+                    {r.cache === false ? <span className="muted small"> · no cache</span> : null}
                   </td>
                   <td>
                     <Link to={`/pipelines/${r.pipeline}`} onClick={(e) => e.stopPropagation()}>
@@ -99,7 +102,6 @@ export function RunsPage() {
                   <td>
                     <StatusBadge status={r.status} />
                   </td>
-                  <td className="muted">{p.total ? `${p.done}/${p.total}` : "—"}</td>
                   <td className="muted">{when(r.started_at ?? r.created_at)}</td>
                   <td className="muted">{duration(r.started_at, r.finished_at, now)}</td>
                   <td className="muted">{r.created_by ?? ""}</td>
