@@ -36,6 +36,10 @@ const minimapColor = (n: FlowNode) => (n.type === "dataset" ? "#0ea5e9" : "#6366
 const proOptions = { hideAttribution: true };
 const defaultEdgeOptions = { type: "smoothstep", animated: false };
 
+const setMoving = (on: boolean) => document.querySelector(".canvas-wrap")?.classList.toggle("moving", on);
+const onMoveStart = () => setMoving(true);
+const onMoveEnd = () => setMoving(false);
+
 export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
   const nodes = usePipelineStore((s) => s.nodes);
   const edges = usePipelineStore((s) => s.edges);
@@ -104,8 +108,10 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       onDragOver={onDragOver}
       deleteKeyCode={null}
       onlyRenderVisibleElements
+      onMoveStart={onMoveStart}
+      onMoveEnd={onMoveEnd}
       fitView={fitOnLoad}
-      fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
+      fitViewOptions={{ padding: 0.2, maxZoom: 1.1, minZoom: 0.3 }}
       minZoom={0.05}
       defaultEdgeOptions={defaultEdgeOptions}
       proOptions={proOptions}

@@ -1,6 +1,6 @@
 // Custom canvas nodes. Memoized and reading only what they need through stable selectors,
 // so a 1,000-node pipeline re-renders just the nodes that changed.
-import { Handle, Position, type NodeProps, type NodeTypes } from "@xyflow/react";
+import { Handle, Position, useStore, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
 import { memo } from "react";
 import type { Port } from "../api/modules";
 import type { DatasetFlowNode, ModuleFlowNode } from "../graph/convert";
@@ -10,9 +10,12 @@ import { usePipelineStore } from "../store/pipeline";
 import { DATASET_OUTPUT, specFor, useCatalogStore } from "../store/pipelineCatalog";
 import { useRunStore } from "../store/runs";
 
+/** Below this zoom the text is unreadable anyway: draw lighter nodes (no port labels, no subtitle). */
+const zoomedOut = (s: ReactFlowState) => s.transform[2] < 0.5;
+
 const spread = (i: number, count: number) => `${((i + 1) * 100) / (count + 1)}%`;
 
-function Ports({ ports, kind }: { ports: Port[]; kind: "in" | "out" }) {
+function Ports({ ports, kind, labels }: { ports: Port[]; kind: "in" | "out"; labels: boolean }) {
   const position = kind === "in" ? Position.Top : Position.Bottom;
   return (
     <>
@@ -27,13 +30,15 @@ function Ports({ ports, kind }: { ports: Port[]; kind: "in" | "out" }) {
           title={`${p.name}: ${p.type}${p.optional ? " (optional)" : ""}`}
         />
       ))}
-      <div className={`port-labels port-labels-${kind}`}>
-        {ports.map((p, i) => (
-          <span key={p.name} style={{ left: spread(i, ports.length) }}>
-            {p.name}
-          </span>
-        ))}
-      </div>
+      {labels ? (
+        <div className={`port-labels port-labels-${kind}`}>
+          {ports.map((p, i) => (
+            <span key={p.name} style={{ left: spread(i, ports.length) }}>
+              {p.name}
+            </span>
+          ))}
+        </div>
+      ) : null}
     </>
   );
 }
@@ -63,20 +68,21 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
   const item = useCatalogStore((s) => s.modules[data.module]);
   const status = useRunStore((s) => s.stepStatus[id]);
   const level = usePipelineStore((s) => s.problemsByNode[id]?.level);
+  const far = useStore(zoomedOut);
   const version = data.version ?? item?.default_version ?? "default";
   const vstatus = item?.versions.find((v) => v.version === version)?.status;
   const upgrade = item ? upgradeFor(item.versions, version) : null;
   const name = spec?.display_name ?? item?.display_name ?? data.module.split("/").pop();
   return (
     <div className={nodeClass("pw-node", selected, status, level)} data-testid="canvas-node" data-module={data.module}>
-      <Ports ports={spec?.inputs ?? []} kind="in" />
+      <Ports ports={spec?.inputs ?? []} kind="in" labels={!far} />
       <div className="pw-node-body">
         <div className={`pw-node-icon cat-${(item?.category ?? spec?.category ?? "other").replace(/\W+/g, "-").toLowerCase()}`}>
           {(name ?? "?").slice(0, 1).toUpperCase()}
         </div>
         <div className="pw-node-text">
           <div className="pw-node-title">{name}</div>
-          <div className="pw-node-sub">{item?.category ?? spec?.category ?? data.module}</div>
+          {far ? null : <div className="pw-node-sub">{item?.category ?? spec?.category ?? data.module}</div>}
         </div>
         <span className={`version-badge ${vstatus ?? ""}`} title={vstatus ? `Version ${version} is ${vstatus}` : `Version ${version}`}>
           v{version}
@@ -86,7 +92,7 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
       {!spec ? <div className="pw-node-missing">Module not found</div> : null}
       <StatusChip id={id} />
       <ProblemBadge id={id} />
-      <Ports ports={spec?.outputs ?? []} kind="out" />
+      <Ports ports={spec?.outputs ?? []} kind="out" labels={!far} />
     </div>
   );
 });
@@ -106,7 +112,7 @@ export const DatasetNode = memo(function DatasetNode({ id, data, selected }: Nod
       </div>
       <StatusChip id={id} />
       <ProblemBadge id={id} />
-      <Ports ports={[DATASET_OUTPUT]} kind="out" />
+      <Ports ports={[DATASET_OUTPUT]} kind="out" labels />
     </div>
   );
 });

@@ -1,12 +1,14 @@
 // Port lookups over the live stores, for connection checks and edge colours.
+import { Position } from "@xyflow/react";
 import type { PortLookup } from "../graph/connect";
+import type { FlowNode } from "../graph/convert";
 import { portColor } from "../graph/ports";
 import type { EdgeDoc } from "../graph/types";
 import { usePipelineStore } from "../store/pipeline";
 import { DATASET_OUTPUT, specFor, useCatalogStore } from "../store/pipelineCatalog";
 
-function portsOf(nodeId: string, kind: "inputs" | "outputs") {
-  const node = usePipelineStore.getState().nodes.find((n) => n.id === nodeId);
+function portsOf(nodeOrId: string | FlowNode, kind: "inputs" | "outputs") {
+  const node = typeof nodeOrId === "string" ? usePipelineStore.getState().nodes.find((n) => n.id === nodeOrId) : nodeOrId;
   if (!node) return undefined;
   if (node.type === "dataset") return kind === "outputs" ? [DATASET_OUTPUT] : [];
   const spec = specFor(useCatalogStore.getState(), node.data.module as string, node.data.version as string | null);
@@ -19,3 +21,29 @@ export const livePorts: PortLookup = {
 };
 
 export const edgeColor = (e: EdgeDoc) => portColor(livePorts.outputType(e.source, e.source_port));
+
+export const NODE_W = 230;
+export const NODE_H = 70;
+const HANDLE = 11;
+
+/**
+ * Size and handle positions known before the node is drawn, so React Flow does not have to mount
+ * every node of a big pipeline once just to measure it (onlyRenderVisibleElements).
+ * Mirrors the CSS: .pw-node is 230 px wide and 70 px tall, handles spread evenly on top/bottom.
+ */
+export function withLayoutHints(node: FlowNode): FlowNode {
+  const inputs = node.type === "dataset" ? [] : portsOf(node, "inputs");
+  const outputs = node.type === "dataset" ? [DATASET_OUTPUT] : portsOf(node, "outputs");
+  if (!inputs || !outputs) return node;
+  const place = (names: { name: string }[], type: "source" | "target") =>
+    names.map((p, i) => ({
+      id: p.name,
+      type,
+      position: type === "target" ? Position.Top : Position.Bottom,
+      x: ((i + 1) * NODE_W) / (names.length + 1) - HANDLE / 2,
+      y: type === "target" ? -HANDLE / 2 : NODE_H - HANDLE / 2,
+      width: HANDLE,
+      height: HANDLE,
+    }));
+  return { ...node, initialWidth: NODE_W, initialHeight: NODE_H, handles: [...place(inputs, "target"), ...place(outputs, "source")] };
+}

@@ -11,7 +11,7 @@ import { Palette } from "../canvas/Palette";
 import { ParametersPanel } from "../canvas/ParametersPanel";
 import { ProblemsPanel } from "../canvas/ProblemsPanel";
 import { PropertiesPanel } from "../canvas/PropertiesPanel";
-import { edgeColor } from "../canvas/ports";
+import { edgeColor, withLayoutHints } from "../canvas/ports";
 import { Toast } from "../canvas/Toast";
 import { layeredLayout } from "../graph/layout";
 import { upgradeDoc } from "../graph/types";
@@ -34,6 +34,7 @@ const pinnedKeys = (s: ReturnType<typeof usePipelineStore.getState>) => {
 function applyServer(p: Pipeline, etag: string) {
   const s = usePipelineStore.getState();
   s.load({ id: p.id, name: p.name, team: p.team, etag }, upgradeDoc(p.graph), edgeColor);
+  usePipelineStore.setState((x) => ({ nodes: x.nodes.map(withLayoutHints) }));
   s.setProblems(p.errors ?? [], p.warnings ?? []);
 }
 
@@ -63,6 +64,7 @@ function Designer({ id }: { id: number }) {
         if (!live) return;
         useCatalogStore.getState().setModules(modules);
         useCatalogStore.getState().setDatasets(datasets);
+        performance.mark("pw:pipeline-loaded");
         applyServer(pipeline, etag);
         setFitOnLoad((pipeline.graph?.nodes?.length ?? 0) > 0);
         setReady(true);
