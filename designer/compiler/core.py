@@ -36,6 +36,8 @@ from designer.compiler.plan import InputBinding, PipelineParameter, Plan, Step
 DATASET_PORT = "data"
 DATASET_TYPE = "DataFrame"
 DATASET_ACCEPTED_BY = frozenset({"DataFrame", "File", "Any"})
+NUMBERS = frozenset({int, float})
+SCALARS = frozenset({str, int, float, bool, type(None)})
 PARAMETER_TYPES = ("string", "number", "integer", "boolean", "array", "object")
 
 
@@ -118,6 +120,7 @@ class _Compiler:
         self._datasets: dict[tuple[str, int | None], DatasetInfo | None] = {}
         self._validators: dict[tuple[int, str], Draft202012Validator] = {}
         self._fast: dict[tuple[int, str], Check | None] = {}
+        self._verdicts: dict[tuple[tuple[int, str], type, Any], str | None] = {}
         self._ports: dict[int, tuple[dict[str, PortSpec], dict[str, PortSpec]]] = {}
         self._resolved: dict[tuple[str, str | None], _Resolution] = {}
 
@@ -158,6 +161,14 @@ class _Compiler:
 
     def schema_problem(self, info: ModuleInfo, name: str, value: Any) -> str | None:
         key = (info.module_version_id, name)
+        if type(value) in SCALARS:
+            memo = (key, type(value), value)
+            if memo not in self._verdicts:
+                self._verdicts[memo] = self._schema_problem(key, info, name, value)
+            return self._verdicts[memo]
+        return self._schema_problem(key, info, name, value)
+
+    def _schema_problem(self, key: tuple[int, str], info: ModuleInfo, name: str, value: Any) -> str | None:
         if key not in self._fast:
             self._fast[key] = fast_check(info.parameters[name])
         fast = self._fast[key]
@@ -218,11 +229,7 @@ class _Compiler:
             seen.add(node_id)
             position = node.get("position")
             if position is not None and not (
-                isinstance(position, dict)
-                and all(
-                    isinstance(position.get(k), (int, float)) and not isinstance(position.get(k), bool)
-                    for k in ("x", "y")
-                )
+                type(position) is dict and type(position.get("x")) in NUMBERS and type(position.get("y")) in NUMBERS
             ):
                 self.error(
                     codes.MALFORMED,

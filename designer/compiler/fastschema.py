@@ -26,84 +26,93 @@ SUPPORTED = ANNOTATIONS | {
     "maxLength",
     "pattern",
 }
+TYPE_NAMES = frozenset({"string", "integer", "number", "boolean", "null"})
+NUMBER_TYPES = (int, float)
+_MISSING = object()
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return type(value) in NUMBER_TYPES
 
 
-TYPES: dict[str, Check] = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": _is_number,
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
+def _python_types(names: list[str]) -> frozenset[type]:
+    """The exact Python types (as json.loads produces them) that certainly satisfy `type`."""
+    out: set[type] = set()
+    for name in names:
+        if name == "string":
+            out.add(str)
+        elif name == "integer":
+            out.add(int)
+        elif name == "number":
+            out.update((int, float))
+        elif name == "boolean":
+            out.add(bool)
+        elif name == "null":
+            out.add(type(None))
+    return frozenset(out)
 
 
 def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _bound_check(key: str, bound: float) -> Check:
-    def check(v: Any) -> bool:
-        if not _is_number(v):
-            return True
-        if key == "minimum":
-            return bool(v >= bound)
-        if key == "maximum":
-            return bool(v <= bound)
-        if key == "exclusiveMinimum":
-            return bool(v > bound)
-        return bool(v < bound)
-
-    return check
-
-
-def _length_check(key: str, limit: int) -> Check:
-    def check(v: Any) -> bool:
-        if not isinstance(v, str):
-            return True
-        return len(v) >= limit if key == "minLength" else len(v) <= limit
-
-    return check
-
-
 def fast_check(schema: Mapping[str, Any]) -> Check | None:
     if not isinstance(schema, Mapping) or not set(schema) <= SUPPORTED:
         return None
-    checks: list[Check] = []
+    types: frozenset[type] | None = None
     if "type" in schema:
         wanted = schema["type"]
         names = [wanted] if isinstance(wanted, str) else wanted
-        if not isinstance(names, list) or not all(isinstance(n, str) and n in TYPES for n in names):
+        if not isinstance(names, list) or not all(isinstance(n, str) and n in TYPE_NAMES for n in names):
             return None
-        preds = [TYPES[n] for n in names]
-        checks.append(lambda v: any(p(v) for p in preds))
+        types = _python_types(names)
+    enum: list[Any] | None = None
     if "enum" in schema:
-        options = schema["enum"]
-        if not isinstance(options, list):
+        if not isinstance(schema["enum"], list):
             return None
-        checks.append(lambda v: any(_same(v, o) for o in options))
-    if "const" in schema:
-        const = schema["const"]
-        checks.append(lambda v: _same(v, const))
-    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        if key in schema:
-            bound = schema[key]
-            if not _is_number(bound):
-                return None
-            checks.append(_bound_check(key, bound))
-    for key in ("minLength", "maxLength"):
-        if key in schema:
-            limit = schema[key]
-            if not isinstance(limit, int) or isinstance(limit, bool):
-                return None
-            checks.append(_length_check(key, limit))
+        enum = schema["enum"]
+    const = schema.get("const", _MISSING)
+    bounds = [schema.get(k) for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")]
+    if any(b is not None and not _is_number(b) for b in bounds):
+        return None
+    lo, hi, xlo, xhi = bounds
+    has_bounds = any(b is not None for b in bounds)
+    lengths = [schema.get(k) for k in ("minLength", "maxLength")]
+    if any(n is not None and type(n) is not int for n in lengths):
+        return None
+    min_len, max_len = lengths
+    regex = None
     if "pattern" in schema:
         try:
             regex = re.compile(schema["pattern"])
         except (re.error, TypeError):
             return None
-        checks.append(lambda v: not isinstance(v, str) or regex.search(v) is not None)
-    return lambda v: all(c(v) for c in checks)
+    has_text = min_len is not None or max_len is not None or regex is not None
+
+    def check(v: Any) -> bool:
+        t = type(v)
+        if types is not None and t not in types:
+            return False
+        if enum is not None and not any(_same(v, o) for o in enum):
+            return False
+        if const is not _MISSING and not _same(v, const):
+            return False
+        if has_bounds and (t is int or t is float):
+            if lo is not None and v < lo:
+                return False
+            if hi is not None and v > hi:
+                return False
+            if xlo is not None and v <= xlo:
+                return False
+            if xhi is not None and v >= xhi:
+                return False
+        if has_text and t is str:
+            if min_len is not None and len(v) < min_len:
+                return False
+            if max_len is not None and len(v) > max_len:
+                return False
+            if regex is not None and regex.search(v) is None:
+                return False
+        return True
+
+    return check
