@@ -84,3 +84,28 @@ def test_pipelines_bind_datasets_at_compile_time(as_alice: Any, as_charlie: Any,
         "/api/pipelines/", {"team": "other", "name": "x", "graph": with_source(graph("other"))}, format="json"
     )
     assert {e["code"] for e in theirs.json()["errors"]} >= {"unknown_dataset"}
+
+
+def test_db_datasets_is_scoped_and_preloads_in_one_query(
+    as_alice: Any, as_charlie: Any, alice: Any, charlie: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from designer.lookup import DbDatasets
+
+    upload_csv(as_alice, "iris")
+    upload_csv(as_alice, "iris")
+    upload_csv(as_alice, "wine")
+    mine = DbDatasets(alice)
+    with CaptureQueriesContext(connection) as queries:
+        mine.preload(["acme/iris", "acme/wine", "acme/none", "not-a-ref"])
+        latest = mine.dataset("acme/iris", None)
+        first = mine.dataset("acme/iris", 1)
+        assert mine.dataset("acme/wine", 2) is None
+        assert mine.dataset("acme/none", None) is None
+        assert mine.dataset("not-a-ref", None) is None
+    assert len(queries) <= 2  # roles + versions
+    assert latest is not None and latest.version == 2 and latest.columns == ("sepal", "petal", "species")
+    assert first is not None and first.artifact == latest.artifact  # same bytes, same artifact
+    assert DbDatasets(charlie).dataset("acme/iris", None) is None
