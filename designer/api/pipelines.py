@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer import services
-from designer.api.parsers import SafeJSONParser
 from designer.api.serializers import (
     DiffSerializer,
     DuplicateSerializer,
@@ -101,8 +100,6 @@ def with_etag(response: Response, pipeline: Pipeline) -> Response:
 
 
 class PipelineListView(APIView):
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(responses=PipelineRowSerializer(many=True))
     def get(self, request: Request) -> Response:
         rows = visible_pipelines(request).annotate(latest_version=Max("versions__number"))
@@ -127,8 +124,6 @@ class PipelineListView(APIView):
 
 
 class PipelineDetailView(APIView):
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(responses=PipelineDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         pipeline = get_pipeline(request, pk)
@@ -163,8 +158,6 @@ class PipelineDetailView(APIView):
 
 
 class PipelineDuplicateView(APIView):
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(request=DuplicateSerializer, responses={201: PipelineSaveSerializer})
     def post(self, request: Request, pk: int) -> Response:
         pipeline = get_pipeline(request, pk, write=True, action="duplicate this pipeline")
@@ -177,8 +170,6 @@ class PipelineDuplicateView(APIView):
 
 
 class PipelineValidateView(APIView):
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(request=GraphSerializer, responses=ValidateResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         get_pipeline(request, pk, light=True)
@@ -201,8 +192,6 @@ def get_version(request: Request, pk: int, number: int) -> PipelineVersion:
 
 
 class VersionListView(APIView):
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(responses=VersionRowSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         pipeline = get_pipeline(request, pk, light=True)
@@ -211,16 +200,12 @@ class VersionListView(APIView):
 
 
 class VersionDetailView(APIView):
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(responses=VersionDetailSerializer)
     def get(self, request: Request, pk: int, number: int) -> Response:
         return Response(VersionDetailSerializer(get_version(request, pk, number)).data)
 
 
 class VersionDiffView(APIView):
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(responses=DiffSerializer)
     def get(self, request: Request, pk: int, number: int, other: int) -> Response:
         a = get_version(request, pk, number)

@@ -13,11 +13,12 @@ from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.api.parsers import SafeJSONParser
 from designer.compiler.catalog import version_key
 from designer.errors import LocatedError
 from modules import scoping, services
@@ -268,7 +269,7 @@ def _decode(raw: bytes, field: str) -> str:
 
 
 class VersionListView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses={200: VersionSummarySerializer(many=True)}, operation_id="modules_versions_list")
     def get(self, request: Request, team: str, name: str) -> Response:
