@@ -159,8 +159,11 @@ def test_it_runs_iris_from_the_canvas_and_reruns_from_cache(
     pipeline = created.json()
     assert not pipeline.get("errors"), pipeline["errors"]
 
+    page.set_viewport_size({"width": 1400, "height": 1100})  # room for the canvas above the run dock
     login(page, live_url, "alice", "pw-alice")
     page.goto(f"{live_url}/pipelines/{pipeline['id']}")
+    node(page, "import").wait_for()
+    page.locator(".react-flow__controls-fitview").click()  # the canvas renders only the nodes in view
     for n in NODES:
         node(page, n).wait_for()
     page.evaluate(WATCH_NODES)
@@ -169,6 +172,7 @@ def test_it_runs_iris_from_the_canvas_and_reruns_from_cache(
     page.get_by_test_id("run-button").click()
     page.wait_for_function("() => window.__statusLog.some(([, s]) => s === 'running')", timeout=RUN_TIMEOUT_MS)
     during = statuses(page)
+    shot(page, "run-canvas-live.png")
     assert "succeeded" not in {during["evaluate"]}, during  # caught mid-run, not only at the end
     first_run = wait_run_finished(page, as_alice)
     assert statuses(page) == dict.fromkeys(NODES, "succeeded")

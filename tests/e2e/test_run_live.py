@@ -47,6 +47,7 @@ def test_it_tails_the_log_live_and_cancels_from_the_dock(
     assert created.status_code == 201, created.content
     assert not created.json().get("errors"), created.json()["errors"]
 
+    page.set_viewport_size({"width": 1400, "height": 1100})  # room for the canvas above the run dock
     login(page, live_url, "alice", "pw-alice")
     page.goto(f"{live_url}/pipelines/{created.json()['id']}")
     node(page, "slow").wait_for()
