@@ -20,3 +20,13 @@ def execute_step_task(step_run_id: int) -> str | None:
 @shared_task(name="runner.reap", acks_late=True)
 def reap_task() -> dict[str, int]:
     return services.reap()
+
+
+@shared_task(name="runner.noop")
+def noop_task(mark: str | None = None) -> None:
+    """Does nothing (but set a Redis key when given): the floor for bench/runner_bench.py."""
+    if mark:
+        import redis
+        from django.conf import settings
+
+        redis.Redis.from_url(settings.REDIS_URL).set(mark, "1", ex=600)

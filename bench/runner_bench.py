@@ -1,0 +1,316 @@
+#!/usr/bin/env python
+"""Runner benchmarks against floors measured in the same run.
+
+(a) a 10-step chain of containers vs a plain sequential `docker run` loop of the same containers;
+(b) a 20-step chain of no-op steps (local compute) vs a raw Celery chain of 20 no-op tasks;
+(c) the wall time of a fully cached rerun of a 50-step pipeline (no container may start);
+(d) container exit -> run event on the channel layer, p50/p95;
+(e) a 50-wide fan-out of 0.5 s steps vs the ideal for the worker count.
+It starts its own Celery worker (threads pool) on the DATABASE_URL / REDIS_URL given.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PIPEWRIGHT_DEV", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+os.environ.setdefault("CELERY_KEY_PREFIX", f"pwbench{os.getpid()}:")
+os.environ.setdefault("CHANNELS_PREFIX", f"pwbench{os.getpid()}")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+WORKERS = 8
+IMAGE = "pipewright/python-ml:1"
+NOOP = "import os\nopen(os.environ['PIPEWRIGHT_OUT'] + '/data/x', 'w').write(os.environ.get('N', '0'))\n"
+STAMP = (
+    "import os, time\nopen(os.environ['PIPEWRIGHT_OUT'] + '/data/x', 'w').write('1')\n"
+    "print('EXIT', time.time(), flush=True)\n"
+)
+SLEEP = "import os, time\ntime.sleep(0.5)\nopen(os.environ['PIPEWRIGHT_OUT'] + '/data/x', 'w').write('1')\n"
+
+
+def setup() -> tuple[Any, Any, dict[str, Any]]:
+    from django.contrib.auth import get_user_model
+
+    from modules import services as catalog
+    from modules.models import Membership, Module, Role, Team
+    from modules.spec import validate_spec
+
+    call_command("migrate", verbosity=0)
+    user, _ = get_user_model().objects.get_or_create(username="bench-runner")
+    team, _ = Team.objects.get_or_create(name="bench-runner")
+    Membership.objects.get_or_create(team=team, user=user, defaults={"role": Role.OWNER})
+    stamp = str(time.time_ns())
+    mods = {}
+    for name, script, det in (("noop", NOOP, True), ("stamp", STAMP, False), ("sleep", SLEEP, False)):
+        module = Module.objects.filter(team=team, name=name).first() or catalog.do_create_module(team, name)
+        spec = validate_spec(
+            {
+                "name": name,
+                "version": f"1.0.{stamp}",
+                "inputs": [{"name": "in0", "type": "Any", "optional": True}],
+                "outputs": [{"name": "data", "type": "Any"}],
+                "runtime": {"image": IMAGE, "command": ["python3", "/module/main.py"]},
+                "deterministic": det,
+            }
+        )
+        mods[name] = catalog.do_publish_version(module, spec, {"main.py": script + f"# {stamp}\n"})
+    return user, team, mods
+
+
+def pipeline(team: Any, mv: Any, n: int, *, chain: bool, target: str, root: Any = None) -> Any:
+    from designer.compiler.plan import InputBinding, Plan, Runtime, Step
+    from designer.models import Pipeline, PipelineVersion
+
+    steps = []
+    for i in range(n):
+        inputs: tuple[InputBinding, ...] = ()
+        if chain and i:
+            inputs = (InputBinding("in0", "Any", source_node=f"s{i - 1}", source_port="data"),)
+        steps.append(
+            Step(
+                node=f"s{i}",
+                module=f"{team.name}/{mv.module.name}",
+                version=mv.version,
+                module_version_id=mv.pk,
+                digest=mv.digest,
+                deterministic=mv.spec["deterministic"],
+                params={"i": i},
+                inputs=inputs,
+                outputs=(("data", "Any"),),
+                runtime=Runtime(
+                    image=IMAGE,
+                    command=("python3", "/module/main.py"),
+                    env=(("PIPEWRIGHT_COMPUTE", target), ("N", str(i))),
+                    memory_bytes=256 * 1024**2,
+                    timeout=120,
+                ),
+            )
+        )
+    p = Pipeline.objects.create(team=team, name=f"bench-{n}-{time.time_ns()}")
+    return PipelineVersion.objects.create(pipeline=p, number=1, graph={}, plan=Plan(steps=tuple(steps)).to_json())
+
+
+def run_and_wait(
+    version: Any, user: Any, *, cache: bool = True, parent: Any = None, timeout: float = 600
+) -> tuple[Any, float]:
+    from runner import services
+    from runner.models import Run
+
+    start = time.perf_counter()
+    if parent is None:
+        run = services.create_run(version, {}, cache, user)
+    else:
+        run = services.rerun(parent, "all", node=None, parameters=None, use_cache=True, user=user)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = Run.objects.get(pk=run.pk)
+        if run.status in ("succeeded", "failed", "canceled"):
+            break
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - start
+    if run.status != "succeeded":
+        raise SystemExit(f"run {run.pk} ended {run.status}: {run.error}")
+    return run, elapsed
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    log = open(Path(settings.VAR_DIR) / "runner-bench-worker.log", "wb")  # noqa: SIM115
+    cmd = [sys.executable, "-m", "celery", "-A", "designer", "worker", "--pool", "threads", "-c", str(WORKERS)]
+    cmd += [
+        "-Q",
+        "pipewright,compute-docker,compute-local",
+        "-n",
+        f"bench-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "WARNING",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    time.sleep(3)
+    return proc
+
+
+def bench_docker_loop(mv: Any, n: int) -> float:
+    """The floor for (a): the same locked-down containers, one `docker run` after another."""
+    import tempfile
+
+    import docker
+
+    from runner.compute import StepJob
+    from runner.compute.docker import run_kwargs
+
+    client = docker.from_env()
+    start = time.perf_counter()
+    for i in range(n):
+        with tempfile.TemporaryDirectory(dir=settings.VAR_DIR) as tmp:
+            t = Path(tmp)
+            (t / "module").mkdir()
+            (t / "module" / "main.py").write_text(mv.files["main.py"])
+            (t / "out" / "data").mkdir(parents=True)
+            os.chmod(t / "out", 0o777)
+            os.chmod(t / "out" / "data", 0o777)
+            (t / "params.json").write_text("{}")
+            for p in (t, t / "module", t / "module" / "main.py", t / "params.json"):
+                os.chmod(p, 0o755)
+            job = StepJob(
+                f"pw-bench-floor-{os.getpid()}-{i}",
+                IMAGE,
+                ["python3", "/module/main.py"],
+                {"N": str(i)},
+                1.0,
+                256 * 1024**2,
+                120,
+                t / "module",
+                {},
+                t / "params.json",
+                t / "out",
+            )
+            kwargs = run_kwargs(job)
+            container = client.containers.run(**kwargs)
+            container.wait()
+            container.logs()
+            container.remove(force=True)
+    return time.perf_counter() - start
+
+
+def bench_celery_chain(n: int) -> float:
+    import redis
+    from celery import chain
+
+    from runner.tasks import noop_task
+
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    mark = f"pwbench:{os.getpid()}:{time.time_ns()}"
+    sigs = [noop_task.si().set(queue="pipewright") for _ in range(n - 1)] + [noop_task.si(mark).set(queue="pipewright")]
+    start = time.perf_counter()
+    chain(*sigs).apply_async()
+    while not r.get(mark):
+        time.sleep(0.002)
+    return time.perf_counter() - start
+
+
+async def _receive(layer: Any, channel: str, timeout: float) -> Any:
+    import asyncio
+
+    return await asyncio.wait_for(layer.receive(channel), timeout)
+
+
+def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[float]:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+    from django.db import transaction
+
+    from runner import events, services
+    from runner.models import StepRun
+
+    layer = get_channel_layer()
+    out: list[float] = []
+    for _ in range(samples):
+        version = pipeline(team, mv, 1, chain=False, target="docker")
+        channel = async_to_sync(layer.new_channel)()
+        with transaction.atomic():  # subscribe before the run is enqueued (on commit)
+            run = services.create_run(version, {}, False, user)
+            async_to_sync(layer.group_add)(events.group(run.pk), channel)
+        got = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and got is None:
+            try:
+                msg = async_to_sync(_receive)(layer, channel, 5)
+            except TimeoutError:
+                continue
+            ev = msg["event"]
+            if ev.get("type") == "step" and ev.get("status") == "succeeded":
+                got = time.time()
+        step = StepRun.objects.get(run=run)
+        exits = [
+            float(line.split()[1]) for line in Path(step.log_path).read_text().splitlines() if line.startswith("EXIT ")
+        ]
+        if got and exits:
+            out.append(got - exits[-1])
+        async_to_sync(layer.group_discard)(events.group(run.pk), channel)
+    return out
+
+
+def main() -> int:
+    import docker
+
+    from runner.models import StepRun
+
+    user, team, mods = setup()
+    worker = start_worker()
+    try:
+        # (a) 10 containers in a chain vs a docker run loop
+        n = 10
+        version = pipeline(team, mods["noop"], n, chain=True, target="docker")
+        floor = bench_docker_loop(mods["noop"], n)
+        _, ours = run_and_wait(version, user, cache=False)
+        print(
+            f"(a) 10-step container chain: {ours:.2f} s vs sequential docker run loop {floor:.2f} s -> ratio {ours / floor:.2f}x (target <= 1.15x)"  # noqa: E501
+        )
+
+        # (b) 20 no-op steps (local compute) vs a raw Celery chain of 20 no-op tasks
+        n = 20
+        version = pipeline(team, mods["noop"], n, chain=True, target="local")
+        floor = statistics.median(bench_celery_chain(n) for _ in range(3))
+        _, ours = run_and_wait(version, user, cache=False)
+        print(
+            f"(b) 20-step no-op chain: {ours:.2f} s vs raw Celery chain {floor:.3f} s -> ratio {ours / floor:.1f}x ({ours / n * 1000:.0f} ms per step incl. a python3 process)"  # noqa: E501
+        )
+
+        # (c) fully cached rerun of a 50-step pipeline
+        n = 50
+        version = pipeline(team, mods["noop"], n, chain=True, target="local")
+        first, cold = run_and_wait(version, user, cache=True)
+        again, warm = run_and_wait(version, user, parent=first)
+        started = StepRun.objects.filter(run=again).exclude(status="cached").count()
+        print(
+            f"(c) 50-step pipeline: first run {cold:.2f} s, fully cached rerun {warm:.3f} s (target < 1 s), steps executed on rerun: {started}"  # noqa: E501
+        )
+
+        # (d) container exit -> run event latency
+        lat = sorted(bench_latency(team, mods["stamp"], user, 15))
+        if lat:
+            p50 = statistics.median(lat) * 1000
+            p95 = lat[min(len(lat) - 1, math.ceil(0.95 * len(lat)) - 1)] * 1000
+            print(
+                f"(d) container exit -> step event on the channel layer: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(lat)} steps"  # noqa: E501
+            )
+
+        # (e) 50-wide fan-out vs the ideal for the worker count
+        n = 50
+        version = pipeline(team, mods["sleep"], n, chain=False, target="local")
+        _, ours = run_and_wait(version, user, cache=False)
+        ideal = math.ceil(n / WORKERS) * 0.5
+        print(
+            f"(e) 50-wide fan-out of 0.5 s steps on {WORKERS} worker threads: {ours:.2f} s vs ideal {ideal:.2f} s -> ratio {ours / ideal:.2f}x"  # noqa: E501
+        )
+        left = docker.from_env().containers.list(all=True, filters={"label": "pipewright.step"})
+        print(f"containers left behind: {len(left)}")
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
