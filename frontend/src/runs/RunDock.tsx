@@ -61,6 +61,12 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
     return () => void (alive = false);
   }, [pipelineId, refreshHistory]);
 
+  // runs started elsewhere (API, schedules, another tab) show up in the history too
+  useEffect(() => {
+    const t = setInterval(() => void refreshHistory(), 15000);
+    return () => clearInterval(t);
+  }, [refreshHistory]);
+
   // keep the history's status of the current run in step with the live one
   const liveStatus = run?.status;
   useEffect(() => {
