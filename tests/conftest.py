@@ -14,12 +14,14 @@ CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 pytest_plugins = ["tests.runner.fixtures"]
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Mark browser tests `e2e` and run them last: Playwright's sync API keeps an event loop
+    running in the main thread for the rest of the session, which async tests cannot share."""
     for item in items:
-        path = str(item.fspath)
-        for folder, marker in (("/e2e/", "e2e"),):
-            if folder in path:
-                item.add_marker(getattr(pytest.mark, marker))
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
