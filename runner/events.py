@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import threading
+from concurrent.futures import Future
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import F
@@ -28,13 +31,59 @@ def publish(run_id: int, event: dict[str, Any]) -> int:
     return seq
 
 
+class _Sender:
+    """One background event loop per process that owns the channel layer's Redis connections and
+    sends in order, so a publish costs a queue put instead of a new event loop and connection."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queue: asyncio.Queue[tuple[str, dict[str, Any], Future[None]]] | None = None
+        self.lock = threading.Lock()
+        self.pid = 0
+
+    def _ensure(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]]:
+        with self.lock:
+            if self.loop is None or self.queue is None or self.pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                queue: asyncio.Queue[Any] = asyncio.Queue()
+                threading.Thread(target=loop.run_forever, name="run-events", daemon=True).start()
+                asyncio.run_coroutine_threadsafe(self._pump(queue), loop)
+                self.loop, self.queue, self.pid = loop, queue, os.getpid()
+            return self.loop, self.queue
+
+    @staticmethod
+    async def _pump(queue: asyncio.Queue[Any]) -> None:
+        while True:
+            group_name, message, done = await queue.get()
+            try:
+                layer = get_channel_layer()
+                if layer is not None and group_name:
+                    await layer.group_send(group_name, message)
+            except Exception:
+                pass
+            finally:
+                done.set_result(None)
+
+    def send(self, group_name: str, message: dict[str, Any]) -> Future[None]:
+        loop, queue = self._ensure()
+        done: Future[None] = Future()
+        loop.call_soon_threadsafe(queue.put_nowait, (group_name, message, done))
+        return done
+
+
+_sender = _Sender()
+
+
 def _send(run_id: int, data: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     # a broadcast failure never fails the run; clients resume from the table
     with contextlib.suppress(Exception):
-        async_to_sync(layer.group_send)(group(run_id), {"type": "run.event", "event": data})
+        _sender.send(group(run_id), {"type": "run.event", "event": data})
+
+
+def flush(timeout: float = 5) -> None:
+    """Wait until every event queued so far has been handed to the channel layer."""
+    with contextlib.suppress(Exception):
+        _sender.send("", {}).result(timeout)
 
 
 def since(run_id: int, after: int) -> list[dict[str, Any]]:
