@@ -45,5 +45,5 @@ export function withLayoutHints(node: FlowNode): FlowNode {
       width: HANDLE,
       height: HANDLE,
     }));
-  return { ...node, initialWidth: NODE_W, initialHeight: NODE_H, handles: [...place(inputs, "target"), ...place(outputs, "source")] };
+  return { ...node, measured: node.measured ?? { width: NODE_W, height: NODE_H }, handles: [...place(inputs, "target"), ...place(outputs, "source")] };
 }

@@ -13,11 +13,12 @@ import { ProblemsPanel } from "../canvas/ProblemsPanel";
 import { PropertiesPanel } from "../canvas/PropertiesPanel";
 import { edgeColor, withLayoutHints } from "../canvas/ports";
 import { Toast } from "../canvas/Toast";
+import { edgeToDoc } from "../graph/convert";
 import { layeredLayout } from "../graph/layout";
 import { upgradeDoc } from "../graph/types";
 import { RunDock } from "../runs/RunDock";
 import { resetPipelineStore, selectedNodeId, usePipelineStore } from "../store/pipeline";
-import { specKey, useCatalogStore } from "../store/pipelineCatalog";
+import { specFor, specKey, useCatalogStore } from "../store/pipelineCatalog";
 
 type Tab = "properties" | "parameters" | "problems";
 
@@ -78,6 +79,13 @@ function Designer({ id }: { id: number }) {
       live = false;
     };
   }, [id]);
+
+  // Fit again once the docked panels have taken their room.
+  useEffect(() => {
+    if (!ready || !fitOnLoad) return;
+    const t = setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1.1, minZoom: 0.3 }), 120);
+    return () => clearTimeout(t);
+  }, [ready, fitOnLoad, flow]);
 
   // Specs of pinned non-default versions are fetched on demand.
   useEffect(() => {
@@ -158,12 +166,22 @@ function Designer({ id }: { id: number }) {
 
   const autoLayout = useCallback(async () => {
     const s = usePipelineStore.getState();
+    const cat = useCatalogStore.getState();
     const positions = await layeredLayout(
-      s.nodes.map((n) => ({ id: n.id, width: n.measured?.width ?? 230, height: n.measured?.height ?? 90 })),
-      s.edges,
+      s.nodes.map((n) => {
+        const spec = n.type === "module" ? specFor(cat, n.data.module as string, n.data.version as string | null) : undefined;
+        return {
+          id: n.id,
+          width: n.measured?.width ?? 230,
+          height: n.measured?.height ?? 70,
+          inputs: spec?.inputs.map((p) => p.name) ?? [],
+          outputs: n.type === "dataset" ? ["data"] : (spec?.outputs.map((p) => p.name) ?? []),
+        };
+      }),
+      s.edges.map(edgeToDoc),
     );
     usePipelineStore.getState().applyPositions(positions);
-    requestAnimationFrame(() => flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.1 }));
+    setTimeout(() => void flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.1, minZoom: 0.3 }), 60);
   }, [flow]);
 
   const focusNode = useCallback(
