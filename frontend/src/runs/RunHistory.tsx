@@ -18,7 +18,7 @@ export function RunHistory({ runs, current, onPick }: { runs: Run[]; current: nu
             <span className="id">#{r.id}</span>
             <StatusBadge status={r.status} />
             <span className="muted small">{when(r.created_at ?? r.started_at)}</span>
-            <span className="muted small right">{duration(r.started_at, r.finished_at)}</span>
+            <span className="muted small right">{r.finished_at || !r.started_at ? duration(r.started_at, r.finished_at) : "…"}</span>
           </button>
         </li>
       ))}
