@@ -714,11 +714,19 @@ def _remove_container(name: str) -> None:
         pass
 
 
+def _db_label() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"{db.get('HOST') or ''}:{db.get('PORT') or ''}/{db.get('NAME')}"
+
+
 def _remove_orphans() -> int:
+    """Remove step containers of this database that no running attempt owns."""
     try:
         from runner.compute.docker import DockerBackend
 
-        names = DockerBackend().running_names()
+        names = DockerBackend().running_names(labels={"pipewright.db": _db_label()})
     except Exception:
         return 0
     owned = set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))

@@ -6,6 +6,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import docker
 from django.conf import settings
@@ -59,6 +60,11 @@ def run_kwargs(job: StepJob) -> dict:
     }
 
 
+def _remove_quietly(container: Any) -> None:
+    with contextlib.suppress(Exception):
+        container.remove(force=True)
+
+
 class DockerBackend:
     target = "docker"
 
@@ -108,8 +114,9 @@ class DockerBackend:
                     break
             reader.join(timeout=5)
         finally:
-            with contextlib.suppress(Exception):
-                container.remove(force=True)
+            # removal takes ~100 ms; the step's result does not wait for it (the reaper removes
+            # any container a crash left behind)
+            threading.Thread(target=_remove_quietly, args=(container,), daemon=True).start()
         if outcome is not None:
             return outcome
         if exit_code == 137:
@@ -124,5 +131,6 @@ class DockerBackend:
         with contextlib.suppress(Exception):
             client().containers.get(name).remove(force=True)
 
-    def running_names(self) -> list[str]:
-        return [ct.name for ct in client().containers.list(all=True, filters={"label": LABEL})]
+    def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
+        wanted = [LABEL] + [f"{k}={v}" for k, v in (labels or {}).items()]
+        return [ct.name for ct in client().containers.list(all=True, filters={"label": wanted})]

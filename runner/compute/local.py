@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,7 +36,9 @@ class LocalBackend:
     def run(self, job: StepJob, on_line: Callable[[str], None], should_stop: Callable[[], bool]) -> StepOutcome:
         command = [_map(a, job) for a in job.command]
         if command and command[0] in {"python", "python3"}:
-            command[0] = "python3"
+            # the project's interpreter: it has the same libraries as the step image, and starts
+            # without a version-manager shim in front of it
+            command[0] = sys.executable
         in_dir = job.params_file.parent
         for port, path in job.inputs.items():
             link = in_dir / port
@@ -95,5 +98,5 @@ class LocalBackend:
         if proc is not None:
             self._kill(proc)
 
-    def running_names(self) -> list[str]:
+    def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
         return list(_procs)

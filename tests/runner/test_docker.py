@@ -16,6 +16,14 @@ from tests.runner.fixtures import make_version, step
 pytestmark = pytest.mark.docker
 
 
+def _gone(client: Any, filters: dict[str, str], timeout: float = 10) -> None:
+    """Containers are removed in the background right after a step ends."""
+    deadline = time.monotonic() + timeout
+    while client.containers.list(all=True, filters=filters):
+        assert time.monotonic() < deadline, f"containers {filters} still exist"
+        time.sleep(0.1)
+
+
 def test_it_runs_steps_in_locked_down_containers(
     eager: Any, docker_compute: Any, alice: Any, acme: Any, modules_acme: Any
 ) -> None:
@@ -64,7 +72,7 @@ def test_it_runs_steps_in_locked_down_containers(
     assert not any("docker.sock" in (m.get("Source") or "") for m in seen["Mounts"])
     b = StepRun.objects.get(run=run, node="b")
     assert (artifacts.path_for(b.outputs["data"]) / "data.csv").read_text().startswith("x,y\n0,0\n1,1\n")
-    assert not client.containers.list(all=True, filters={"label": f"pipewright.run={run.pk}"})
+    _gone(client, {"label": f"pipewright.run={run.pk}"})
 
 
 def test_it_kills_a_container_past_its_timeout(
@@ -76,7 +84,7 @@ def test_it_kills_a_container_past_its_timeout(
     a = StepRun.objects.get(run=run, node="a")
     assert a.status == "failed" and a.error == "timed out after 1 s"
     assert time.monotonic() - started < 15
-    assert not docker.from_env().containers.list(all=True, filters={"name": a.container_name})
+    _gone(docker.from_env(), {"name": a.container_name})
 
 
 def test_it_fails_fast_when_the_engine_is_unreachable(
