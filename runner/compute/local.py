@@ -81,7 +81,8 @@ class LocalBackend:
                     self._kill(proc)
                     outcome = StepOutcome(None, "stopped", stopped=True)
                     break
-                time.sleep(0.05)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=0.05)  # returns at once when the step exits
             proc.wait()
             reader.join(timeout=5)
         finally:
