@@ -6,7 +6,7 @@ import type { Port } from "../api/modules";
 import type { DatasetFlowNode, ModuleFlowNode } from "../graph/convert";
 import { portColor } from "../graph/ports";
 import { upgradeFor } from "../graph/versions";
-import { usePipelineStore } from "../store/pipeline";
+import { usePipelineStore, type NodeProblems } from "../store/pipeline";
 import { DATASET_OUTPUT, specFor, useCatalogStore } from "../store/pipelineCatalog";
 import { useRunStore } from "../store/runs";
 
@@ -43,14 +43,12 @@ function Ports({ ports, kind, labels }: { ports: Port[]; kind: "in" | "out"; lab
   );
 }
 
-function StatusChip({ id }: { id: string }) {
-  const status = useRunStore((s) => s.stepStatus[id]);
+function StatusChip({ status }: { status: string | undefined }) {
   if (!status || status === "pending") return null;
   return <span className={`run-chip run-${status}`}>{status}</span>;
 }
 
-function ProblemBadge({ id }: { id: string }) {
-  const problems = usePipelineStore((s) => s.problemsByNode[id]);
+function ProblemBadge({ problems }: { problems: NodeProblems | undefined }) {
   if (!problems) return null;
   return (
     <span className={`problem-badge ${problems.level}`} title={problems.messages.join("\n")} data-testid="problem-badge">
@@ -67,7 +65,8 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
   const spec = useCatalogStore((s) => specFor(s, data.module, data.version));
   const item = useCatalogStore((s) => s.modules[data.module]);
   const status = useRunStore((s) => s.stepStatus[id]);
-  const level = usePipelineStore((s) => s.problemsByNode[id]?.level);
+  const problems = usePipelineStore((s) => s.problemsByNode[id]);
+  const level = problems?.level;
   const far = useStore(zoomedOut);
   const version = data.version ?? item?.default_version ?? "default";
   const vstatus = item?.versions.find((v) => v.version === version)?.status;
@@ -90,8 +89,8 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
         </span>
       </div>
       {!spec ? <div className="pw-node-missing">Module not found</div> : null}
-      <StatusChip id={id} />
-      <ProblemBadge id={id} />
+      <StatusChip status={status} />
+      <ProblemBadge problems={problems} />
       <Ports ports={spec?.outputs ?? []} kind="out" labels={!far} />
     </div>
   );
@@ -99,7 +98,8 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
 
 export const DatasetNode = memo(function DatasetNode({ id, data, selected }: NodeProps<DatasetFlowNode>) {
   const status = useRunStore((s) => s.stepStatus[id]);
-  const level = usePipelineStore((s) => s.problemsByNode[id]?.level);
+  const problems = usePipelineStore((s) => s.problemsByNode[id]);
+  const level = problems?.level;
   return (
     <div className={nodeClass("pw-node dataset", selected, status, level)} data-testid="canvas-node" data-dataset={data.dataset}>
       <div className="pw-node-body">
@@ -110,8 +110,8 @@ export const DatasetNode = memo(function DatasetNode({ id, data, selected }: Nod
         </div>
         <span className="version-badge">{data.version === null ? "latest" : `v${data.version}`}</span>
       </div>
-      <StatusChip id={id} />
-      <ProblemBadge id={id} />
+      <StatusChip status={status} />
+      <ProblemBadge problems={problems} />
       <Ports ports={[DATASET_OUTPUT]} kind="out" labels />
     </div>
   );

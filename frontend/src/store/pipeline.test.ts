@@ -90,6 +90,15 @@ describe("pipeline store", () => {
     expect(st().nodes.find((n) => n.id === "n1")?.position).toEqual({ x: 0, y: 100 });
   });
 
+  it("ignores a re-measure that reports the size already held", () => {
+    st().onNodesChange([{ type: "dimensions", id: "n1", dimensions: { width: 230, height: 70 }, setAttributes: true }]);
+    const nodes = st().nodes;
+    expect(nodes.find((n) => n.id === "n1")?.measured).toEqual({ width: 230, height: 70 });
+    st().onNodesChange([{ type: "dimensions", id: "n1", dimensions: { width: 230, height: 70 }, setAttributes: true }]);
+    expect(st().nodes).toBe(nodes);
+    expect(st().dirty).toBe(false);
+  });
+
   it("selection changes are not edits", () => {
     st().onNodesChange([{ type: "select", id: "n1", selected: true }]);
     expect(st().dirty).toBe(false);

@@ -146,8 +146,16 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
     return flowToDoc(s.nodes, s.edges, s.parameters);
   },
 
-  onNodesChange: (changes) =>
+  onNodesChange: (all) =>
     set((s) => {
+      // A node scrolled into view reports its size again; when it is the size we already hold,
+      // skip it so panning a big pipeline does not rebuild the node list on every frame.
+      const changes = all.filter((c) => {
+        if (c.type !== "dimensions" || c.resizing || !c.dimensions) return true;
+        const m = s.nodes.find((n) => n.id === c.id)?.measured;
+        return !m || m.width !== c.dimensions.width || m.height !== c.dimensions.height;
+      });
+      if (!changes.length) return {};
       let history = {};
       const structural = changes.some((c) => c.type === "remove" || c.type === "add" || c.type === "replace");
       const moving = changes.some((c) => c.type === "position" && c.dragging);
