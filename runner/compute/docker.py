@@ -17,15 +17,27 @@ LABEL = "pipewright.step"
 TMPFS = {"/tmp": "rw,size=64m,mode=1777"}
 
 
+_local = threading.local()
+
+
 def client() -> docker.DockerClient:
+    """A Docker client for this thread (reused while the engine answers)."""
     base_url = settings.DOCKER_HOST or None
+    cached = getattr(_local, "client", None)
+    if cached is not None and getattr(_local, "base_url", None) == base_url:
+        return cached
     try:
         c = docker.DockerClient(base_url=base_url, timeout=10) if base_url else docker.from_env(timeout=10)
         c.ping()
     except Exception as exc:
         where = base_url or "the default socket"
         raise ComputeUnavailable(f"The Docker engine is unreachable at {where}: {exc}") from exc
+    _local.client, _local.base_url = c, base_url
     return c
+
+
+def _forget_client() -> None:
+    _local.client = None
 
 
 def run_kwargs(job: StepJob) -> dict:
@@ -76,6 +88,9 @@ class DockerBackend:
             return StepOutcome(None, f"The image {job.image} is not available on this Docker engine.")
         except docker.errors.APIError as exc:
             return StepOutcome(None, f"Docker could not start the step: {exc.explanation or exc}")
+        except Exception as exc:  # the engine went away since the client was made
+            _forget_client()
+            raise ComputeUnavailable(f"The Docker engine is unreachable: {exc}") from exc
 
         def pump() -> None:
             buf = b""
