@@ -5,6 +5,8 @@ import type { PipelineDoc } from "../graph/types";
 
 export interface Problem extends LocatedError {
   code?: string;
+  /** several nodes at once, e.g. the members of a cycle */
+  nodes?: string[];
 }
 
 export interface Pipeline {

@@ -11,11 +11,14 @@ export const ProblemsPanel = memo(function ProblemsPanel({ onFocusNode }: { onFo
   return (
     <ul className="problems" data-testid="problems">
       {rows.map(([p, level], i) => (
-        <li key={i} className={level} onClick={() => p.node && onFocusNode(p.node)} data-testid="problem">
+        <li key={i} className={level} onClick={() => {
+            const target = p.node ?? p.nodes?.[0];
+            if (target) onFocusNode(target);
+          }} data-testid="problem">
           <span className={`sev ${level}`}>{level === "error" ? "Error" : "Warning"}</span>
           <span className="msg">{p.message}</span>
           <span className="where">
-            {[p.node, p.port ?? p.field].filter(Boolean).join(" · ")}
+            {[p.node ?? p.nodes?.join(", "), p.port ?? p.field].filter(Boolean).join(" · ")}
             {p.code ? <em> {p.code}</em> : null}
           </span>
         </li>

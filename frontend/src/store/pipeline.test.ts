@@ -117,5 +117,7 @@ describe("pipeline store", () => {
     st().setProblems([{ node: "n1", message: "bad" }], [{ node: "n1", message: "old" }, { node: "n2", message: "deprecated" }, { message: "global" }]);
     expect(st().problemsByNode.n1).toEqual({ level: "error", messages: ["old", "bad"] });
     expect(st().problemsByNode.n2.level).toBe("warning");
+    st().setProblems([{ nodes: ["n1", "n2"], message: "cycle" }], []);
+    expect(st().problemsByNode.n2).toEqual({ level: "error", messages: ["cycle"] });
   });
 });

@@ -89,10 +89,12 @@ function indexProblems(errors: Problem[], warnings: Problem[]): Record<string, N
     [errors, "error"],
   ] as const) {
     for (const p of list) {
-      if (!p.node) continue;
-      const cur = out[p.node];
-      if (!cur) out[p.node] = { level, messages: [p.message] };
-      else out[p.node] = { level: level === "error" ? "error" : cur.level, messages: [...cur.messages, p.message] };
+      const ids = new Set([...(p.node ? [p.node] : []), ...(p.nodes ?? [])]);
+      for (const id of ids) {
+        const cur = out[id];
+        if (!cur) out[id] = { level, messages: [p.message] };
+        else out[id] = { level: level === "error" ? "error" : cur.level, messages: [...cur.messages, p.message] };
+      }
     }
   }
   return out;
