@@ -99,6 +99,15 @@ describe("pipeline store", () => {
     expect(st().dirty).toBe(false);
   });
 
+  it("a version change drops the layout hints so the node is measured again", () => {
+    usePipelineStore.setState({ nodes: st().nodes.map((n) => ({ ...n, measured: { width: 1, height: 1 }, handles: [] })) });
+    st().setVersion("n1", "2.0.0");
+    const n1 = st().nodes.find((n) => n.id === "n1")!;
+    expect(n1.data.version).toBe("2.0.0");
+    expect(n1.handles).toBeUndefined();
+    expect(n1.measured).toBeUndefined();
+  });
+
   it("selection changes are not edits", () => {
     st().onNodesChange([{ type: "select", id: "n1", selected: true }]);
     expect(st().dirty).toBe(false);

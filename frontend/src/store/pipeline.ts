@@ -208,7 +208,12 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
   setVersion: (nodeId, version) =>
     set((s) => ({
       ...remember(s),
-      nodes: s.nodes.map((n) => (n.id === nodeId && n.type === "module" ? ({ ...n, data: { ...n.data, version } } as ModuleFlowNode) : n)),
+      // Another version may have other ports: drop the size/handle hints so React Flow re-measures.
+      nodes: s.nodes.map((n) =>
+        n.id === nodeId && n.type === "module"
+          ? ({ ...n, handles: undefined, measured: undefined, data: { ...n.data, version } } as ModuleFlowNode)
+          : n,
+      ),
     })),
   addParameter: (param) => set((s) => ({ ...remember(s), parameters: [...s.parameters, param] })),
   updateParameter: (index, param) =>
