@@ -140,3 +140,31 @@ def test_it_never_lets_two_workers_claim_one_step(
     assert not services._move_step(a.pk, "running", worker_id="w2")
     assert services.execute_step(a.pk) is None  # a redelivered message finds it taken
     assert StepRun.objects.get(pk=a.pk).worker_id == "w1"
+
+
+def test_it_cancels_a_running_step_and_stops_its_process(
+    eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    import threading
+    import time
+
+    local.PIPEWRIGHT_HEARTBEAT = 0.2
+    version = make_version(
+        acme, [step("a", modules_acme["sleep"], params={"seconds": 30}), step("b", modules_acme["emit"])]
+    )
+    holder: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: holder.setdefault("run", services.create_run(version, {}, True, alice)))
+    started = time.monotonic()
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not StepRun.objects.filter(node="a", status="running", run__pipeline_version=version).exists():
+        assert time.monotonic() < deadline, "step a never started"
+        time.sleep(0.05)
+    run = Run.objects.get(pipeline_version=version)
+    services.cancel_run(run)
+    worker.join(timeout=20)
+    assert not worker.is_alive() and time.monotonic() - started < 20
+    run.refresh_from_db()
+    a = _steps(run)["a"]
+    assert run.status == "canceled" and a.status == "canceled" and a.error == "canceled"
+    assert services.advance_run(run.pk) == "canceled"
