@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -10,6 +11,8 @@ import pytest
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e]
+
+SHOTS = os.environ.get("PIPEWRIGHT_SCREENSHOTS")  # a folder to save screenshots into, for a person to look at
 
 
 def rows(page: Any) -> Any:
@@ -44,6 +47,8 @@ def test_it_creates_renames_duplicates_and_deletes(live_url: str, page: Any, acm
 
     rows(page).first.get_by_test_id("duplicate").click()
     page.wait_for_function("() => document.querySelectorAll('[data-testid=pipeline-row]').length === 2")
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "pipelines.png"))
     assert sorted(Pipeline.objects.values_list("name", flat=True)) == ["Churn v2", "Churn v2 (copy)"]
 
     copy = rows(page).filter(has_text="(copy)")
