@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.http import FileResponse, HttpResponse
 from rest_framework import status
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -112,7 +113,24 @@ class RunRerunView(APIView):
         return Response(services.run_json(run), status=status.HTTP_201_CREATED)
 
 
+class PlainTextRenderer(BaseRenderer):
+    """Lets `Accept: text/plain` through content negotiation; errors are still JSON text."""
+
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        if isinstance(data, str):
+            return data.encode()
+        return json.dumps(data).encode()
+
+
 class StepLogsView(APIView):
+    renderer_classes = [JSONRenderer, PlainTextRenderer]
+
     def get(self, request: Request, run_id: int, node: str) -> HttpResponse:
         step = _step_for(_run_for(request, run_id), node)
         raw = request.query_params.get("offset", "0")

@@ -48,6 +48,8 @@ def test_it_serves_logs_with_an_offset(eager: Any, as_alice: Any, version: Any) 
     r = as_alice.get(f"/api/runs/{run_id}/steps/a/logs")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/plain")
     assert r.content == b"hello\n" and r["X-Next-Offset"] == "6"
+    plain = as_alice.get(f"/api/runs/{run_id}/steps/a/logs", HTTP_ACCEPT="text/plain")
+    assert plain.status_code == 200 and plain.content == b"hello\n"
     tail = as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset=3")
     assert tail.content == b"lo\n" and tail["X-Next-Offset"] == "6"
     assert as_alice.get(f"/api/runs/{run_id}/steps/zz/logs").status_code == 404
