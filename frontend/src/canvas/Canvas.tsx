@@ -34,6 +34,7 @@ const isValidConnection: IsValidConnection = (c) => {
 
 const minimapColor = (n: FlowNode) => (n.type === "dataset" ? "#0ea5e9" : "#6366f1");
 const proOptions = { hideAttribution: true };
+const minimapStyle = { width: 168, height: 112 };
 const defaultEdgeOptions = { type: "smoothstep", animated: false };
 
 const setMoving = (on: boolean) => document.querySelector(".canvas-wrap")?.classList.toggle("moving", on);
@@ -120,7 +121,7 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       multiSelectionKeyCode={["Meta", "Control", "Shift"]}
     >
       <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-      <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" />
+      <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} nodeBorderRadius={6} maskColor="rgba(241,245,249,0.7)" style={minimapStyle} />
       <Controls showInteractive={false} />
     </ReactFlow>
   );
