@@ -151,6 +151,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "VersionStatusEnum": "modules.models.VersionStatus",
+        "StepStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "cached", "skipped", "canceled"],
+        "RunStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "canceled"],
+    },
 }
 
 # Redis: broker, channel layer and the result of nothing else.

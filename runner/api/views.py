@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models.expressions import RawSQL
 from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -22,6 +24,7 @@ from designer.errors import LocatedError
 from modules.models import Role
 from modules.scoping import require_role, scope, visible_team_ids
 from runner import artifacts, services, states
+from runner.api import schema
 from runner.models import Artifact, CacheEntry, Run, StepRun
 
 
@@ -51,6 +54,7 @@ def _step_for(run: Run, node: str) -> StepRun:
 
 
 class PipelineRunsView(APIView):
+    @extend_schema(request=schema.RunCreateSerializer, responses={201: schema.RunSerializer})
     def post(self, request: Request, pipeline_id: int) -> Response:
         from designer.models import Pipeline
         from designer.services import runnable_version
@@ -69,6 +73,11 @@ class PipelineRunsView(APIView):
 
 
 class RunListView(APIView):
+    @extend_schema(
+        operation_id="runs_list",
+        parameters=[OpenApiParameter("pipeline", int), OpenApiParameter("status", str)],
+        responses=schema.RunSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         qs = scope(Run.objects.select_related("team", "pipeline_version", "created_by"), request.user)
         pipeline = request.query_params.get("pipeline")
@@ -85,11 +94,13 @@ class RunListView(APIView):
 
 
 class RunDetailView(APIView):
+    @extend_schema(responses=schema.RunSerializer)
     def get(self, request: Request, run_id: int) -> Response:
         return Response(services.run_json(_run_for(request, run_id)))
 
 
 class RunCancelView(APIView):
+    @extend_schema(request=None, responses=schema.RunSerializer)
     def post(self, request: Request, run_id: int) -> Response:
         run = _run_for(request, run_id)
         require_role(request.user, run.team, Role.MEMBER, action="cancel runs")
@@ -97,6 +108,7 @@ class RunCancelView(APIView):
 
 
 class RunRerunView(APIView):
+    @extend_schema(request=schema.RerunSerializer, responses={201: schema.RunSerializer})
     def post(self, request: Request, run_id: int) -> Response:
         parent = _run_for(request, run_id)
         require_role(request.user, parent.team, Role.MEMBER, action="rerun pipelines")
@@ -131,6 +143,7 @@ class PlainTextRenderer(BaseRenderer):
 class StepLogsView(APIView):
     renderer_classes = [JSONRenderer, PlainTextRenderer]
 
+    @extend_schema(parameters=[OpenApiParameter("offset", int)], responses={(200, "text/plain"): OpenApiTypes.STR})
     def get(self, request: Request, run_id: int, node: str) -> HttpResponse:
         step = _step_for(_run_for(request, run_id), node)
         raw = request.query_params.get("offset", "0")
@@ -191,6 +204,7 @@ def _diff(ingredients: dict[str, Any], entry: CacheEntry) -> list[dict[str, Any]
 
 
 class StepCacheView(APIView):
+    @extend_schema(responses=schema.CacheExplainSerializer)
     def get(self, request: Request, run_id: int, node: str) -> Response:
         run = _run_for(request, run_id)
         step = _step_for(run, node)
@@ -268,6 +282,9 @@ def _files(folder: Path) -> list[Path]:
 
 
 class ArtifactView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("file", str)], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
+    )
     def get(self, request: Request, sha256: str) -> HttpResponse:
         folder = _visible_artifact(request, sha256)
         files = _files(folder)
@@ -289,6 +306,7 @@ class ArtifactView(APIView):
 
 
 class ArtifactPreviewView(APIView):
+    @extend_schema(responses=schema.PreviewSerializer)
     def get(self, request: Request, sha256: str) -> Response:
         folder = _visible_artifact(request, sha256)
         files = _files(folder)

@@ -42,3 +42,8 @@ def test_it_refuses_to_start_without_a_secret_key_in_production() -> None:
 def test_a_bad_boolean_is_named() -> None:
     result = _manage("check", PIPEWRIGHT_DEV="1", DEBUG="maybe")
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_the_openapi_schema_is_valid_and_warning_free() -> None:
+    result = _manage("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull, PIPEWRIGHT_DEV="1")
+    assert result.returncode == 0, result.stderr
