@@ -28,16 +28,6 @@ CHAIN = 25
 RUNS = 3
 PAINT_BUDGET_MS = 2000.0
 FPS_FLOOR = 30.0
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 # Records the first animation frame in which `selector` matches a drawn element.
 FIRST_PAINT = """
@@ -191,7 +181,7 @@ def main() -> int:
     from django.db import connection
     from playwright.sync_api import sync_playwright
 
-    from tests.live import live_daphne
+    from tests.live import CHROMIUM, CHROMIUM_ARGS, live_daphne
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     db = settings.DATABASES["default"]
@@ -202,7 +192,7 @@ def main() -> int:
         dist = ROOT / "frontend" / "dist"
         extra = {} if os.environ.get("PIPEWRIGHT_FRONTEND_DIST") else {"PIPEWRIGHT_FRONTEND_DIST": str(dist)}
         with live_daphne(**extra) as base, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             measure(browser, base, ids["small"], ".react-flow__node", pan=False)  # warm caches
             rows: dict[str, list[dict[str, float]]] = {"empty": [], "small": [], "big": []}
             for _ in range(int(os.environ.get("CANVAS_RUNS", RUNS))):

@@ -17,6 +17,18 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Debian's Chromium, as Playwright launches it for the browser tests and the canvas bench.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -71,6 +83,25 @@ def live_daphne(**extra: str) -> Iterator[str]:
         proc.terminate()
         try:
             proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextmanager
+def live_worker(log_dir: Path, *, queues: str = "pipewright,compute-docker", **extra: str) -> Iterator[None]:
+    """A real Celery worker on the test database, its step logs under `log_dir`."""
+    log = (Path(settings.VAR_DIR) / f"celery-test-{os.getpid()}.log").open("wb")
+    cmd = [sys.executable, "-m", "celery", "-A", "designer", "worker", "-l", "INFO", "-Q", queues, "-c", "2"]
+    cmd += ["-n", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    env = child_env(PIPEWRIGHT_COMPUTE="docker", PIPEWRIGHT_LOG_DIR=str(log_dir), **extra)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()

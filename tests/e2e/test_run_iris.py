@@ -7,8 +7,6 @@ only from the training step (import and split come from the cache) and the run p
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from tests.e2e.conftest import login
-from tests.live import ROOT, child_env
+from tests.live import live_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.celery, pytest.mark.docker]
 
@@ -80,26 +78,9 @@ def worker(live_url: str, tmp_path: Path) -> Iterator[None]:
     import redis
 
     redis.Redis.from_url(os.environ.get("REDIS_URL", settings.REDIS_URL)).flushdb()  # stale tasks of earlier runs
-    log_path = Path(settings.VAR_DIR) / f"celery-e2e-{os.getpid()}.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "designer", "worker", "-l", "INFO", "-Q", "pipewright,compute-docker",
-         "-c", "2", "-n", f"e2e-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT,
-        # run ids restart with every test database: keep this test's step logs apart
-        env=child_env(PIPEWRIGHT_COMPUTE="docker", PIPEWRIGHT_LOG_DIR=str(tmp_path / "logs")),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
+    # run ids restart with every test database: keep this test's step logs apart
+    with live_worker(tmp_path / "logs"):
         yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def node(page: Any, node_id: str) -> Any:
