@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
 
@@ -22,3 +23,23 @@ app.conf.beat_schedule = {
         "options": {"queue": "pipewright", "expires": 30},
     },
 }
+
+
+@worker_init.connect
+def _keep_database_connections(**_: object) -> None:
+    """A worker keeps its database connections between tasks: a new PostgreSQL connection per task
+    costs more than the task's own queries. Celery's Django fixup closes them only every
+    CELERY_DB_REUSE_MAX tasks; before each task, Django's own check replaces one that broke or
+    outlived WORKER_DB_CONN_MAX_AGE. Daphne keeps Django's default of one connection per request."""
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        db["CONN_MAX_AGE"] = int(os.environ.get("WORKER_DB_CONN_MAX_AGE", "300"))
+        db["CONN_HEALTH_CHECKS"] = True
+    task_prerun.connect(_check_connections, weak=False)
+
+
+def _check_connections(**_: object) -> None:
+    from django.db import close_old_connections
+
+    close_old_connections()

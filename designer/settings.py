@@ -180,6 +180,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)  # see designer/celery.py
 CELERY_TASK_ALWAYS_EAGER = False
 # Messages only wake workers; the database holds the record of each step. A long step therefore
 # never depends on the visibility timeout, which we still keep above the longest step timeout.

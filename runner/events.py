@@ -10,8 +10,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from runner.models import Run, RunEvent
 
@@ -23,12 +22,23 @@ def group(run_id: int) -> str:
 def publish(run_id: int, event: dict[str, Any]) -> int:
     """Number, store and (after commit) broadcast one event; returns its seq."""
     with transaction.atomic():
-        Run.objects.filter(pk=run_id).update(event_seq=F("event_seq") + 1)
-        seq = Run.objects.filter(pk=run_id).values_list("event_seq", flat=True).get()
+        seq = _next_seq(run_id)
         data = dict(event, seq=seq, run_id=run_id)
         RunEvent.objects.create(run_id=run_id, seq=seq, data=data)
         transaction.on_commit(lambda: _send(run_id, data))
     return seq
+
+
+def _next_seq(run_id: int) -> int:
+    """Increment and read the run's event counter in one statement (PostgreSQL and SQLite both
+    know UPDATE ... RETURNING); the row lock it takes orders concurrent publishers."""
+    table = connection.ops.quote_name(Run._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq", [run_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Run.DoesNotExist(f"run {run_id} does not exist")
+    return int(row[0])
 
 
 class _Sender:

@@ -17,13 +17,14 @@ import shutil
 import socket
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from designer.compiler.plan import Plan, Step
@@ -128,8 +129,14 @@ def run_json(run: Run, *, steps: bool = True) -> dict[str, Any]:
 
 
 def _publish_step(step_id: int) -> None:
-    step = StepRun.objects.select_related("reused_from").get(pk=step_id)
-    events.publish(step.run_id, {"type": "step", "node": step.node, "status": step.status, "step": step_json(step)})
+    _publish_row(StepRun.objects.select_related("reused_from").get(pk=step_id))
+
+
+def _publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> None:
+    """Publish a step from a row the caller holds up to date (saves reading it back)."""
+    events.publish(
+        step.run_id, {"type": "step", "node": step.node, "status": step.status, "step": step_json(step, infos)}
+    )
 
 
 def _publish_run(run_id: int) -> None:
@@ -348,7 +355,7 @@ def advance_run(run_id: int) -> str | None:
                     continue
                 if not all(s in states.STEP_DONE_OK for s in ups):
                     continue
-                changed |= _ready(run, step, row)
+                changed |= _ready(run, step, row, by_node)
         if all(s.status in states.STEP_TERMINAL for s in by_node.values()):
             statuses = {s.status for s in by_node.values()}
             if states.CANCELED in statuses:
@@ -365,10 +372,10 @@ def advance_run(run_id: int) -> str | None:
         return states.RUNNING
 
 
-def _ready(run: Run, step: Step, row: StepRun) -> bool:
-    """Handle one ready step: a cache hit (returns True: more may be ready) or enqueue it."""
-    ups = {s.node: s for s in StepRun.objects.filter(run=run, node__in=step.upstream)}
-    hashes = _input_hashes(step, ups)
+def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> bool:
+    """Handle one ready step: a cache hit (returns True: more may be ready) or enqueue it.
+    `by_node` holds the run's rows as read under the run's lock, kept current by the caller."""
+    hashes = _input_hashes(step, by_node)
     params = step.resolve_params(run.parameters)
     key = cache_key(step.digest, params, hashes) if step.deterministic else ""
     row.input_hashes, row.params, row.cache_key = hashes, params, key
@@ -397,8 +404,8 @@ def _ready(run: Run, step: Step, row: StepRun) -> bool:
             return False
     queue = compute.queue_for(_target_for(step))
     if _move_step(row.pk, states.QUEUED, cache_key=key, input_hashes=hashes, params=params, queue=queue):
-        row.status = states.QUEUED
-        _publish_step(row.pk)
+        row.status, row.queue = states.QUEUED, queue
+        _publish_row(row)
         enqueue_step(row.pk, queue)
     return False
 
@@ -503,16 +510,20 @@ def _media_type(folder: Path) -> str:
     return "inode/directory"
 
 
-def _collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str, Any]]:
+def _collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str, Any], dict[str, dict[str, Any]]]:
+    """Store the step's output folders (moved, not copied: the work folder is thrown away) and read
+    its metrics; returns outputs by port, metrics and the artifacts' info by sha256."""
     outputs: dict[str, str] = {}
+    infos: dict[str, dict[str, Any]] = {}
     for port, _type in step.outputs:
         folder = job.out_dir / port
         if not folder.is_dir() or not any(folder.iterdir()):
             raise RuntimeError(f"output port '{port}' was not written (expected files under /out/{port}/)")
         media = _media_type(folder)
-        sha, size = artifacts.store_folder(folder)
-        Artifact.objects.get_or_create(sha256=sha, defaults={"size": size, "media_type": media})
+        sha, size = artifacts.store_folder(folder, move=True)
+        art, _ = Artifact.objects.get_or_create(sha256=sha, defaults={"size": size, "media_type": media})
         outputs[port] = sha
+        infos[sha] = {"sha256": sha, "size": art.size, "media_type": art.media_type}
     metrics: dict[str, Any] = {}
     mfile = job.out_dir / "metrics.json"
     if mfile.is_file():
@@ -521,38 +532,76 @@ def _collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str
             metrics = loaded if isinstance(loaded, dict) else {"value": loaded}
         except ValueError:
             metrics = {"error": "metrics.json is not valid JSON"}
-    return outputs, metrics
+    return outputs, metrics, infos
+
+
+def _tr(step_id, label):
+    with open("/tmp/pwtrace.log", "a") as fh:
+        fh.write(f"{step_id} {label} {time.time():.4f}\n")
 
 
 def execute_step(step_id: int) -> str | None:
     """Claim a queued step, run one attempt, record the outcome, then advance its run."""
+    _tr(step_id, "begin")
     me = worker_id()
     now = timezone.now()
     with transaction.atomic():
+        row = StepRun.objects.select_related("run").filter(pk=step_id).first()
+        if row is None:
+            return None
+        attempt = row.attempt + 1
+        name = f"pw-step-{row.pk}-{attempt}"
+        log_path = log_dir() / f"run-{row.run_id}" / f"{row.node}.log"
+        # the claim: only one worker moves this attempt from queued to running
         if not _move_step(
             step_id,
             states.RUNNING,
+            extra=Q(attempt=row.attempt),
             worker_id=me,
             heartbeat_at=now,
             started_at=now,
-            attempt=F("attempt") + 1,
+            attempt=attempt,
             exit_code=None,
             error="",
+            container_name=name,
+            log_path=str(log_path),
         ):
             return None  # someone else has it, or it was canceled
-        row = StepRun.objects.select_related("run").get(pk=step_id)
-        attempt = row.attempt
-        name = f"pw-step-{row.pk}-{attempt}"
-        log_path = log_dir() / f"run-{row.run_id}" / f"{row.node}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        StepRun.objects.filter(pk=step_id).update(container_name=name, log_path=str(log_path))
-        _publish_step(step_id)
+        row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
+        row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
+        _publish_row(row)
+    _tr(step_id, "claimed")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     run = row.run
     step = Plan.from_json(run.plan).step(row.node)
     mine = Q(worker_id=me, attempt=attempt)
-    sink = _LogSink(run.pk, row.node, log_path)
-    if attempt > 1:
-        sink.line(f"--- attempt {attempt} ---")
+    work = Path(settings.WORK_ROOT) / f"step-{row.pk}-{attempt}"
+    try:
+        outcome = _attempt(step, row, work, mine)
+        _tr(step_id, "attempted")
+        _record(step, row, outcome, mine)
+        _tr(step_id, "recorded")
+        advance_run(run.pk)
+        _tr(step_id, "advanced")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock
+    return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
+
+
+@dataclass
+class _Attempt(compute.StepOutcome):
+    """An attempt's outcome and, when it succeeded, what it produced."""
+
+    outputs: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    infos: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
+    """Run one attempt with a heartbeat; a step's own failure is an outcome, never an exception."""
+    sink = _LogSink(row.run_id, row.node, Path(row.log_path))
+    if row.attempt > 1:
+        sink.line(f"--- attempt {row.attempt} ---")
     lost = threading.Event()
     done = threading.Event()
 
@@ -560,7 +609,7 @@ def execute_step(step_id: int) -> str | None:
         while not done.wait(heartbeat_seconds()):
             try:
                 n = (
-                    StepRun.objects.filter(pk=step_id, status=states.RUNNING)
+                    StepRun.objects.filter(pk=row.pk, status=states.RUNNING)
                     .filter(mine)
                     .update(heartbeat_at=timezone.now())
                 )
@@ -575,58 +624,65 @@ def execute_step(step_id: int) -> str | None:
 
     beater = threading.Thread(target=beat, daemon=True)
     beater.start()
-    work = Path(settings.WORK_ROOT) / f"step-{row.pk}-{attempt}"
     target = compute.backend(_target_for(step)) if row.queue != "compute-local" else compute.backend("local")
-    outputs: dict[str, str] = {}
-    metrics: dict[str, Any] = {}
+    result = _Attempt(None)
     try:
         try:
-            job = _prepare(step, row, attempt, work)
+            job = _prepare(step, row, row.attempt, work)
+            _tr(row.pk, "prepared")
             outcome = target.run(job, sink.line, lost.is_set)
+            _tr(row.pk, "ran")
+            result.exit_code, result.error = outcome.exit_code, outcome.error
+            result.timed_out, result.stopped = outcome.timed_out, outcome.stopped
             if outcome.exit_code == 0 and not outcome.error:
-                outputs, metrics = _collect(step, job)
+                result.outputs, result.metrics, result.infos = _collect(step, job)
         except compute.ComputeUnavailable as exc:
-            outcome = compute.StepOutcome(None, str(exc))
+            result.exit_code, result.error = None, str(exc)
         except Exception as exc:  # a step's own failure, never the worker's
-            outcome = compute.StepOutcome(None, str(exc) or exc.__class__.__name__)
+            result.exit_code, result.error = None, str(exc) or exc.__class__.__name__
     finally:
         done.set()
-        beater.join(timeout=5)
         sink.close()
-        shutil.rmtree(work, ignore_errors=True)
-    finished = timezone.now()
+    return result
+
+
+def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
+    """Record an attempt's outcome if this worker still owns it."""
     if outcome.stopped:
-        pass  # canceled or taken over by the reaper: whoever moved it owns the next state
-    elif outcome.exit_code == 0 and not outcome.error:
-        with transaction.atomic():
-            if _move_step(
-                step_id,
-                states.SUCCEEDED,
-                extra=mine,
-                outputs=outputs,
-                metrics=metrics,
-                exit_code=0,
-                finished_at=finished,
-            ):
-                if row.cache_key:
-                    CacheEntry.objects.get_or_create(
-                        cache_key=row.cache_key,
-                        defaults={
-                            "node": row.node,
-                            "module": row.module,
-                            "step_run_id": step_id,
-                            "outputs": outputs,
-                            "module_digest": step.digest,
-                            "params": row.params,
-                            "input_hashes": row.input_hashes,
-                        },
-                    )
-                _publish_step(step_id)
-    else:
+        return  # canceled or taken over by the reaper: whoever moved it owns the next state
+    if outcome.exit_code != 0 or outcome.error:
         message = outcome.error or f"exited with code {outcome.exit_code}"
-        _fail_attempt(step_id, attempt, message, exit_code=outcome.exit_code, extra=mine, retries=step.runtime.retries)
-    advance_run(run.pk)
-    return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
+        retries = step.runtime.retries
+        _fail_attempt(row.pk, row.attempt, message, exit_code=outcome.exit_code, extra=mine, retries=retries)
+        return
+    finished = timezone.now()
+    with transaction.atomic():
+        if not _move_step(
+            row.pk,
+            states.SUCCEEDED,
+            extra=mine,
+            outputs=outcome.outputs,
+            metrics=outcome.metrics,
+            exit_code=0,
+            finished_at=finished,
+        ):
+            return
+        if row.cache_key:
+            CacheEntry.objects.get_or_create(
+                cache_key=row.cache_key,
+                defaults={
+                    "node": row.node,
+                    "module": row.module,
+                    "step_run_id": row.pk,
+                    "outputs": outcome.outputs,
+                    "module_digest": step.digest,
+                    "params": row.params,
+                    "input_hashes": row.input_hashes,
+                },
+            )
+        row.status, row.outputs, row.metrics = states.SUCCEEDED, outcome.outputs, outcome.metrics
+        row.exit_code, row.finished_at = 0, finished
+        _publish_row(row, outcome.infos)
 
 
 def _fail_attempt(step_id: int, attempt: int, message: str, *, exit_code: int | None, extra: Q, retries: int) -> None:

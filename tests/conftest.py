@@ -40,6 +40,22 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
 _PASSWORD_HASHES: dict[str, str] = {}  # PBKDF2 costs ~1 s a user: hash each test password once per session
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Drop the test database cleanly: first end the sessions that threads of this process (the
+    WebSocket consumer's database threads) and the live servers' children still hold on it."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 def make_user(username: str) -> Any:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password

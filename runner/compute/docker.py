@@ -83,7 +83,10 @@ class DockerBackend:
     def run(self, job: StepJob, on_line: Callable[[str], None], should_stop: Callable[[], bool]) -> StepOutcome:
         c = client()
         try:
+            from runner.services import _tr
+            _tr(job.name, "docker-run")
             container = c.containers.run(**run_kwargs(job))
+            _tr(job.name, "docker-started")
         except docker.errors.ImageNotFound:
             return StepOutcome(None, f"The image {job.image} is not available on this Docker engine.")
         except docker.errors.APIError as exc:
@@ -127,7 +130,9 @@ class DockerBackend:
                     outcome = StepOutcome(None, "stopped", stopped=True)
                     exit_code = None
                     break
+            _tr(job.name, "waited")
             reader.join(timeout=5)
+            _tr(job.name, "joined")
         finally:
             # removal takes ~100 ms; the step's result does not wait for it (the reaper removes
             # any container a crash left behind)
