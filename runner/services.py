@@ -521,9 +521,13 @@ def _collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str
             raise RuntimeError(f"output port '{port}' was not written (expected files under /out/{port}/)")
         media = _media_type(folder)
         sha, size = artifacts.store_folder(folder, move=True)
-        art, _ = Artifact.objects.get_or_create(sha256=sha, defaults={"size": size, "media_type": media})
         outputs[port] = sha
-        infos[sha] = {"sha256": sha, "size": art.size, "media_type": art.media_type}
+        infos[sha] = {"sha256": sha, "size": size, "media_type": media}  # same bytes, same answers
+    # one INSERT ... ON CONFLICT DO NOTHING: an artifact stored before keeps its row
+    Artifact.objects.bulk_create(
+        [Artifact(sha256=sha, size=i["size"], media_type=i["media_type"]) for sha, i in infos.items()],
+        ignore_conflicts=True,
+    )
     metrics: dict[str, Any] = {}
     mfile = job.out_dir / "metrics.json"
     if mfile.is_file():
@@ -667,19 +671,18 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
             finished_at=finished,
         ):
             return
-        if row.cache_key:
-            CacheEntry.objects.get_or_create(
+        if row.cache_key:  # the first step to produce a key owns its entry
+            entry = CacheEntry(
                 cache_key=row.cache_key,
-                defaults={
-                    "node": row.node,
-                    "module": row.module,
-                    "step_run_id": row.pk,
-                    "outputs": outcome.outputs,
-                    "module_digest": step.digest,
-                    "params": row.params,
-                    "input_hashes": row.input_hashes,
-                },
+                node=row.node,
+                module=row.module,
+                step_run_id=row.pk,
+                outputs=outcome.outputs,
+                module_digest=step.digest,
+                params=row.params,
+                input_hashes=row.input_hashes,
             )
+            CacheEntry.objects.bulk_create([entry], ignore_conflicts=True)
         row.status, row.outputs, row.metrics = states.SUCCEEDED, outcome.outputs, outcome.metrics
         row.exit_code, row.finished_at = 0, finished
         _publish_row(row, outcome.infos)

@@ -72,71 +72,81 @@ def run_kwargs(job: StepJob) -> dict:
     }
 
 
-def _remove_quietly(container: Any) -> None:
+def create_args(job: StepJob, api_version: str) -> dict[str, Any]:
+    """`run_kwargs` translated for the low-level create call, as the SDK's `containers.run` does."""
+    from docker.models.containers import _create_container_args
+
+    kwargs = run_kwargs(job)
+    kwargs.pop("detach")
+    return _create_container_args({**kwargs, "version": api_version})
+
+
+def _remove_quietly(api: Any, container_id: str) -> None:
     with contextlib.suppress(Exception):
-        container.remove(force=True)
+        api.remove_container(container_id, force=True)
 
 
 class DockerBackend:
     target = "docker"
 
     def run(self, job: StepJob, on_line: Callable[[str], None], should_stop: Callable[[], bool]) -> StepOutcome:
+        """Create, attach, start, wait, like `docker run`: the output is attached before the step
+        starts (nothing to replay, and the stream ends as the step exits, not after a log poll)."""
         c = client()
+        api = c.api
         try:
-            from runner.services import _tr
-            _tr(job.name, "docker-run")
-            container = c.containers.run(**run_kwargs(job))
-            _tr(job.name, "docker-started")
+            container_id = api.create_container(**create_args(job, api._version))["Id"]
         except docker.errors.ImageNotFound:
             return StepOutcome(None, f"The image {job.image} is not available on this Docker engine.")
         except docker.errors.APIError as exc:
-            return StepOutcome(None, f"Docker could not start the step: {exc.explanation or exc}")
+            return StepOutcome(None, f"Docker could not create the step's container: {exc.explanation or exc}")
         except Exception as exc:  # the engine went away since the client was made
             _forget_client()
             raise ComputeUnavailable(f"The Docker engine is unreachable: {exc}") from exc
-
-        def pump() -> None:
-            buf = b""
-            try:
-                for chunk in container.logs(stream=True, follow=True):
-                    buf += chunk
-                    while b"\n" in buf:
-                        line, buf = buf.split(b"\n", 1)
-                        on_line(line.decode(errors="replace"))
-            except Exception:  # the container went away
-                pass
-            if buf:
-                on_line(buf.decode(errors="replace"))
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
-        deadline = time.monotonic() + job.timeout
-        outcome: StepOutcome | None = None
         try:
+            try:
+                stream = api.attach(container_id, stdout=True, stderr=True, stream=True, logs=True)
+                api.start(container_id)
+            except docker.errors.APIError as exc:
+                return StepOutcome(None, f"Docker could not start the step: {exc.explanation or exc}")
+
+            def pump() -> None:
+                buf = b""
+                try:
+                    for chunk in stream:
+                        buf += chunk
+                        while b"\n" in buf:
+                            line, buf = buf.split(b"\n", 1)
+                            on_line(line.decode(errors="replace"))
+                except Exception:  # the container went away
+                    pass
+                if buf:
+                    on_line(buf.decode(errors="replace"))
+
+            reader = threading.Thread(target=pump, daemon=True)
+            reader.start()
+            deadline = time.monotonic() + job.timeout
+            outcome: StepOutcome | None = None
+            exit_code: int | None = None
             while True:
                 try:
-                    result = container.wait(timeout=0.25)
-                    exit_code = int(result.get("StatusCode", -1))
+                    exit_code = int(api.wait(container_id, timeout=0.25).get("StatusCode", -1))
                     break
                 except Exception:  # requests ReadTimeout / ConnectionError: still running
                     pass
                 if time.monotonic() > deadline:
                     self.kill(job.name, c)
                     outcome = StepOutcome(None, f"timed out after {job.timeout} s", timed_out=True)
-                    exit_code = None
                     break
                 if should_stop():
                     self.kill(job.name, c)
                     outcome = StepOutcome(None, "stopped", stopped=True)
-                    exit_code = None
                     break
-            _tr(job.name, "waited")
             reader.join(timeout=5)
-            _tr(job.name, "joined")
         finally:
-            # removal takes ~100 ms; the step's result does not wait for it (the reaper removes
+            # removal takes tens of ms; the step's result does not wait for it (the reaper removes
             # any container a crash left behind)
-            threading.Thread(target=_remove_quietly, args=(container,), daemon=True).start()
+            threading.Thread(target=_remove_quietly, args=(api, container_id), daemon=True).start()
         if outcome is not None:
             return outcome
         if exit_code == 137:
