@@ -185,7 +185,7 @@ class CronField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
-        text = super().to_internal_value(data)
+        text = super().to_internal_value(data) if isinstance(data, str) else data
         try:
             return parse_cron(text)
         except CronError as exc:
