@@ -259,6 +259,19 @@ def test_it_creates_a_schedule_as_a_beat_task(as_alice: Any, endpoint: dict[str,
     assert as_alice.get("/api/schedules/?endpoint=other").json() == []
 
 
+def test_beat_reads_the_schedule_from_the_database(as_alice: Any, endpoint: dict[str, Any]) -> None:
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    from designer.celery import app
+
+    pk = schedule(as_alice, endpoint["slug"], cron="* * * * *").json()["id"]
+    entries = [e for e in DatabaseScheduler(app=app, lazy=True).all_as_schedule().values() if e.args == [pk]]
+    assert [(e.task, e.options["queue"], e.options["expires"]) for e in entries] == [
+        ("designer.run_schedule", "pipewright", 300)
+    ]
+    assert entries[0].is_due().next <= 60
+
+
 @pytest.mark.parametrize(
     ("cron", "names"),
     [
