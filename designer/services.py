@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import logging
+import uuid
 from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.text import slugify
 
 from designer.compiler import CompileResult, compile, upgrade
+from designer.compiler.plan import Plan
 from designer.compiler.serialize import plan_json
+from designer.cron import Cron
 from designer.errors import Conflict, LocatedError, PreconditionFailed
 from designer.lookup import DbDatasets
-from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion, empty_graph
+from designer.models import Dataset, DatasetVersion, Endpoint, Pipeline, PipelineVersion, Schedule, empty_graph
+from modules import scoping
 from modules.lookup import DbCatalog
-from modules.models import Team
+from modules.models import Role, Team
+
+log = logging.getLogger(__name__)
 
 MAX_NODES = 5000
 MAX_EDGES = 20000
@@ -214,3 +224,215 @@ def do_upload_dataset(user: Any, team: Team, name: str, stream: BinaryIO, filena
         except IntegrityError:
             continue
     raise Conflict(f"Dataset '{team.name}/{name}' is being uploaded concurrently; try again.")
+
+
+# -- endpoints ---------------------------------------------------------------------------------
+
+SLUG_MAX = 63
+
+
+def endpoint_slug(name: str) -> str:
+    """The URL slug of an endpoint called `name`, or a 400 naming `name` when nothing is left."""
+    slug = slugify(name)[:SLUG_MAX].strip("-_")
+    if not slug:
+        raise LocatedError(
+            "name: needs at least one letter or digit to make the endpoint's URL.",
+            [{"field": "name", "message": "needs at least one letter or digit to make the endpoint's URL"}],
+        )
+    return slug
+
+
+def publishable_version(pipeline: Pipeline, number: int | None) -> PipelineVersion:
+    """Version `number` of `pipeline` (latest when None) if it compiled; else a 400 whose first
+    error names `version` and whose others are the version's compile errors."""
+    versions = PipelineVersion.objects.filter(pipeline=pipeline).defer("graph")
+    version = versions.order_by("-number").first() if number is None else versions.filter(number=number).first()
+    if version is None:
+        message = "the pipeline has no saved version yet" if number is None else f"the pipeline has no version {number}"
+        raise LocatedError(f"version: {message}.", [{"field": "version", "message": message}])
+    if not version.runnable:
+        errors = [dict(e) for e in version.errors] or [{"field": "graph", "message": "the graph did not compile"}]
+        first = errors[0].get("message", "")
+        raise LocatedError(
+            f"Version {version.number} of pipeline '{pipeline.name}' has {len(errors)} compile error(s) "
+            f"and cannot be published: {first}",
+            [{"field": "version", "message": f"version {version.number} has {len(errors)} compile error(s)"}, *errors],
+        )
+    return version
+
+
+def do_publish_pipeline(user: Any, pipeline: Pipeline, name: str, number: int | None = None) -> Endpoint:
+    """A new endpoint for a runnable version of `pipeline`; a taken slug is a 409 naming `name`."""
+    version = publishable_version(pipeline, number)
+    slug = endpoint_slug(name)
+    try:
+        with transaction.atomic():
+            return Endpoint.objects.create(
+                slug=slug,
+                name=name,
+                team_id=pipeline.team_id,
+                pipeline=pipeline,
+                version=version,
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        raise LocatedError(
+            f"An endpoint with the URL slug '{slug}' already exists; choose another name.",
+            [{"field": "name", "message": f"the slug '{slug}' is taken"}],
+            status_code=409,
+        )
+
+
+def do_update_endpoint(endpoint: Endpoint, *, name: str | None = None, number: int | None = None) -> Endpoint:
+    """Rename (the slug stays) and/or re-point the endpoint at another runnable version."""
+    if number is not None:
+        endpoint.version = publishable_version(endpoint.pipeline, number)
+    if name is not None:
+        endpoint.name = name
+    endpoint.save()
+    return endpoint
+
+
+def do_delete_endpoint(endpoint: Endpoint) -> None:
+    """The endpoint and its schedules (whose beat tasks go with them, see designer.signals)."""
+    with transaction.atomic():
+        endpoint.delete()
+
+
+def do_run_endpoint(endpoint: Endpoint, parameters: Any, use_cache: bool, user: Any) -> Any:
+    """A run of the endpoint's current version (runner.services.create_run validates parameters)."""
+    from runner import services as runner
+
+    version = PipelineVersion.objects.select_related("pipeline").get(pk=endpoint.version_id)
+    return runner.create_run(version, parameters, use_cache, user)
+
+
+# -- schedules ---------------------------------------------------------------------------------
+
+SCHEDULE_TASK = "designer.run_schedule"
+SCHEDULE_QUEUE = "pipewright"
+SCHEDULE_EXPIRES = 300  # a firing no worker picks up within five minutes is dropped, not piled up
+
+
+def check_schedule_parameters(endpoint: Endpoint, parameters: Any) -> dict[str, Any]:
+    """`parameters` as given, or a 400 naming each one the endpoint's version does not have."""
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, dict):
+        raise LocatedError("parameters must be an object.", [{"field": "parameters", "message": "must be an object"}])
+    plan = PipelineVersion.objects.filter(pk=endpoint.version_id).values_list("plan", flat=True).get()
+    known = {p.name for p in Plan.from_json(plan).parameters} if plan else set()
+    unknown = sorted(set(parameters) - known)
+    if unknown:
+        raise LocatedError(
+            f"Unknown pipeline parameter '{unknown[0]}'.",
+            [{"field": f"parameters.{n}", "message": "is not a parameter of this pipeline"} for n in unknown],
+        )
+    return parameters
+
+
+def _crontab(cron: Cron) -> Any:
+    from django_celery_beat.models import CrontabSchedule
+
+    spec = {**cron._asdict(), "timezone": ZoneInfo(settings.CELERY_TIMEZONE)}
+    return CrontabSchedule.objects.filter(**spec).first() or CrontabSchedule.objects.create(**spec)
+
+
+def drop_unused_crontab(crontab_id: int | None) -> None:
+    from django_celery_beat.models import CrontabSchedule
+
+    if crontab_id is not None:
+        CrontabSchedule.objects.filter(pk=crontab_id, periodictask__isnull=True).delete()
+
+
+def do_create_schedule(
+    user: Any, endpoint: Endpoint, cron: Cron, parameters: dict[str, Any], enabled: bool
+) -> Schedule:
+    """A Schedule row plus the django-celery-beat PeriodicTask that fires `designer.run_schedule`."""
+    from django_celery_beat.models import PeriodicTask
+
+    with transaction.atomic():
+        task = PeriodicTask.objects.create(
+            name=f"pipewright schedule {uuid.uuid4().hex}",
+            task=SCHEDULE_TASK,
+            crontab=_crontab(cron),
+            args="[]",
+            queue=SCHEDULE_QUEUE,
+            expire_seconds=SCHEDULE_EXPIRES,
+            enabled=enabled,
+            description=f"Runs endpoint '{endpoint.slug}'; managed by /api/schedules/.",
+        )
+        schedule = Schedule.objects.create(
+            team_id=endpoint.team_id,
+            endpoint=endpoint,
+            owner=user,
+            cron=str(cron),
+            parameters=parameters,
+            periodic_task=task,
+        )
+        task.name = f"pipewright schedule {schedule.pk} ({endpoint.slug})"[:200]
+        task.args = json.dumps([schedule.pk])
+        task.save()
+    return schedule
+
+
+def do_update_schedule(
+    schedule: Schedule,
+    *,
+    cron: Cron | None = None,
+    parameters: dict[str, Any] | None = None,
+    enabled: bool | None = None,
+) -> Schedule:
+    from django_celery_beat.models import PeriodicTask
+
+    with transaction.atomic():
+        task = PeriodicTask.objects.select_for_update().get(pk=schedule.periodic_task_id)
+        old_crontab = task.crontab_id
+        if cron is not None:
+            task.crontab = _crontab(cron)
+            schedule.cron = str(cron)
+        if enabled is not None:
+            task.enabled = enabled
+        task.save()
+        if parameters is not None:
+            schedule.parameters = parameters
+        schedule.save()
+        if task.crontab_id != old_crontab:
+            drop_unused_crontab(old_crontab)
+    schedule.periodic_task = task
+    return schedule
+
+
+def do_delete_schedule(schedule: Schedule) -> None:
+    """The schedule and its PeriodicTask (removed by designer.signals, as on every cascade)."""
+    with transaction.atomic():
+        schedule.delete()
+
+
+def run_schedule(schedule_id: int) -> str:
+    """Fire a schedule: a run of its endpoint's current version, as its owner. Quiet when gone."""
+    from runner import services as runner
+
+    schedule = (
+        Schedule.objects.select_related("endpoint", "owner", "team", "periodic_task").filter(pk=schedule_id).first()
+    )
+    if schedule is None:
+        return "gone"
+    if not schedule.periodic_task.enabled:
+        return "disabled"
+    owner = schedule.owner
+    scoping.forget_roles(owner)
+    if not scoping.has_role(owner, schedule.team, Role.MEMBER):
+        message = f"{owner.username} is no longer a member of team '{schedule.team.name}' who may run pipelines"
+        Schedule.objects.filter(pk=schedule.pk).update(last_error=message)
+        log.warning("schedule %s refused: %s", schedule.pk, message)
+        return "refused"
+    version = PipelineVersion.objects.select_related("pipeline").get(pk=schedule.endpoint.version_id)
+    try:
+        run = runner.create_run(version, schedule.parameters, True, owner)
+    except LocatedError as exc:
+        Schedule.objects.filter(pk=schedule.pk).update(last_error=str(exc.detail))
+        log.warning("schedule %s could not start a run: %s", schedule.pk, exc.detail)
+        return "refused"
+    Schedule.objects.filter(pk=schedule.pk).update(last_run=run, last_error="")
+    return f"run {run.pk}"

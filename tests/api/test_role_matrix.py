@@ -24,6 +24,11 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "read pipeline": (200, 200, 200, 200, 404),
     "edit pipeline": (200, 200, 200, 403, 404),
     "run pipeline": (201, 201, 201, 403, 404),
+    "publish pipeline": (201, 201, 201, 403, 404),
+    "read endpoint": (200, 200, 200, 200, 404),
+    "re-point endpoint": (200, 200, 200, 403, 404),
+    "run endpoint": (201, 201, 201, 403, 404),
+    "schedule endpoint": (201, 201, 201, 403, 404),
     "read module": (200, 200, 200, 200, 404),
     "publish module version": (201, 201, 403, 403, 404),
     "deprecate module version": (200, 200, 403, 403, 404),
@@ -39,7 +44,10 @@ def world(alice: Any) -> dict[str, Any]:
     owner = client_for(alice)
     created = owner.post("/api/pipelines/", {"team": "acme", "name": "p1", "graph": graph()}, format="json")
     assert created.status_code == 201, created.json()
-    return {"team": team, "pipeline": created.json()["id"], "owner": owner}
+    pid = created.json()["id"]
+    published = owner.post(f"/api/pipelines/{pid}/publish", {"name": "p1"}, format="json")
+    assert published.status_code == 201, published.json()
+    return {"team": team, "pipeline": pid, "endpoint": published.json()["slug"], "owner": owner}
 
 
 def _client(world: dict[str, Any], role: str) -> APIClient:
@@ -61,6 +69,18 @@ def _act(client: APIClient, world: dict[str, Any], action: str) -> int:
         return client.put(f"/api/pipelines/{pid}/", body, format="json", HTTP_IF_MATCH=etag).status_code
     if action == "run pipeline":
         return client.post(f"/api/pipelines/{pid}/runs/", {"parameters": {}}, format="json").status_code
+    if action == "publish pipeline":
+        return client.post(f"/api/pipelines/{pid}/publish", {"name": "p1 again"}, format="json").status_code
+    slug = world["endpoint"]
+    if action == "read endpoint":
+        return client.get(f"/api/endpoints/{slug}/").status_code
+    if action == "re-point endpoint":
+        return client.patch(f"/api/endpoints/{slug}/", {"version": 1}, format="json").status_code
+    if action == "run endpoint":
+        return client.post(f"/api/endpoints/{slug}/runs", {"parameters": {}}, format="json").status_code
+    if action == "schedule endpoint":
+        body = {"endpoint": slug, "cron": "0 6 * * *", "parameters": {}, "enabled": True}
+        return client.post("/api/schedules/", body, format="json").status_code
     if action == "read module":
         return client.get("/api/modules/acme/split/versions/1.0.0/").status_code
     if action == "publish module version":

@@ -11,6 +11,7 @@ import { Palette } from "../canvas/Palette";
 import { ParametersPanel } from "../canvas/ParametersPanel";
 import { ProblemsPanel } from "../canvas/ProblemsPanel";
 import { PropertiesPanel } from "../canvas/PropertiesPanel";
+import { PublishDialog } from "../canvas/PublishDialog";
 import { edgeColor, withLayoutHints } from "../canvas/ports";
 import { Toast } from "../canvas/Toast";
 import { edgeToDoc } from "../graph/convert";
@@ -45,6 +46,7 @@ function Designer({ id }: { id: number }) {
   const [fitOnLoad, setFitOnLoad] = useState(false);
   const [saving, setSaving] = useState(false);
   const [conflict, setConflict] = useState(false);
+  const [publishing, setPublishing] = useState(false);
   const [tab, setTab] = useState<Tab>("properties");
   const name = usePipelineStore((s) => s.name);
   const dirty = usePipelineStore((s) => s.dirty);
@@ -141,6 +143,15 @@ function Designer({ id }: { id: number }) {
     if (s.dirty) return saveRef.current();
     return s.errors.length === 0;
   }, []);
+
+  const openPublish = async () => {
+    if (await ensureSaved()) {
+      setPublishing(true);
+      return;
+    }
+    setTab("problems");
+    usePipelineStore.getState().showToast("Fix the problems before publishing: only a pipeline that compiles can be published.");
+  };
 
   const reloadTheirs = async () => {
     setSaving(true);
@@ -273,6 +284,9 @@ function Designer({ id }: { id: number }) {
         <button className="btn ghost" onClick={() => flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.1 })} title="Fit view">
           ⤢ Fit
         </button>
+        <button className="btn" onClick={() => void openPublish()} disabled={saving} title="Publish as an endpoint with a stable URL" data-testid="publish">
+          Publish
+        </button>
         <button className="btn primary" onClick={() => void save()} disabled={saving} title="Save (Ctrl+S)" data-testid="save">
           Save
         </button>
@@ -309,6 +323,7 @@ function Designer({ id }: { id: number }) {
           </div>
         </aside>
       </div>
+      {publishing ? <PublishDialog pipelineId={id} defaultName={name} onClose={() => setPublishing(false)} /> : null}
       {conflict ? <ConflictDialog busy={saving} onReload={() => void reloadTheirs()} onOverwrite={() => void overwrite()} onCancel={() => setConflict(false)} /> : null}
     </div>
   );

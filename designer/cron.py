@@ -1,0 +1,58 @@
+"""Five-field cron expressions ("m h dom mon dow"), checked field by field with Celery's parser."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from celery.schedules import crontab
+
+
+class CronError(ValueError):
+    """A cron expression that Celery cannot schedule; the message names the bad field."""
+
+
+class Cron(NamedTuple):
+    minute: str
+    hour: str
+    day_of_month: str
+    month_of_year: str
+    day_of_week: str
+
+    def __str__(self) -> str:
+        return " ".join(self)
+
+
+# (crontab keyword, name in messages, what it accepts, longest text stored by django-celery-beat)
+FIELDS = (
+    ("minute", "minute", "0-59", 240),
+    ("hour", "hour", "0-23", 96),
+    ("day_of_month", "day of month", "1-31", 124),
+    ("month_of_year", "month", "1-12", 64),
+    ("day_of_week", "day of week", "0-6 (0 is Sunday) or sun-sat", 64),
+)
+FORMS = "'*', a number, a range (1-5), a list (1,3,5) or a step (*/15)"
+
+
+def parse_cron(expression: object) -> Cron:
+    """The five fields of `expression`, each accepted by celery.schedules.crontab, or CronError."""
+    if not isinstance(expression, str):
+        raise CronError("must be a string of five fields: minute hour day-of-month month day-of-week")
+    parts = expression.split()
+    if len(parts) != len(FIELDS):
+        raise CronError(
+            f"has {len(parts)} field(s), needs 5: minute hour day-of-month month day-of-week (e.g. '0 6 * * 1-5')"
+        )
+    for (keyword, label, accepts, longest), value in zip(FIELDS, parts, strict=True):
+        if len(value) > longest:
+            raise CronError(f"{label} field is longer than {longest} characters")
+        try:
+            crontab(**{keyword: value})
+        except Exception as exc:  # celery raises ValueError or its own ParseException
+            why = str(exc).rstrip(".") if keyword == "day_of_week" or "weekday" not in str(exc) else "not a number"
+            raise CronError(f"{label} field '{value}' is not valid ({why}): use {accepts} as {FORMS}") from exc
+    cron = Cron(*parts)
+    try:
+        crontab(**cron._asdict())
+    except Exception as exc:  # e.g. day of month 31 in February only
+        raise CronError(f"never fires: {str(exc).removeprefix('Invalid crontab: ')}") from exc
+    return cron
