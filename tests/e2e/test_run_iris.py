@@ -1,6 +1,7 @@
 """The run UI end to end: an iris pipeline run from the canvas with a real Celery worker and Docker.
 
-Nodes colour live, the evaluation's metrics preview shows, a changed training parameter reruns
+With PIPEWRIGHT_DOCS_SHOT=1 it replaces docs/canvas.png (the README's picture). Nodes colour live,
+the evaluation's metrics preview shows, a changed training parameter reruns
 only from the training step (import and split come from the cache) and the run page lists it all.
 """
 
@@ -173,6 +174,9 @@ def test_it_runs_iris_from_the_canvas_and_reruns_from_cache(
     assert 0.8 <= float(accuracy) <= 1.0, accuracy
     outputs.get_by_test_id("preview-image").wait_for()
     assert page.get_by_test_id("cache-info").get_attribute("data-hit") == "false"
+    shot(page, "run-canvas-evaluate.png")
+    if os.environ.get("PIPEWRIGHT_DOCS_SHOT"):  # the README's picture
+        page.screenshot(path=str(Path(settings.BASE_DIR) / "docs" / "canvas.png"))
     # the log of a step was tailed into the panel
     details = select(page, "train")
     page.wait_for_function("() => Number(document.querySelector('[data-testid=log-text]').dataset.bytes) > 0")

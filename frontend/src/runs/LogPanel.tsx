@@ -1,6 +1,6 @@
 // Tails one step's log: HTTP ?offset= catch-up (on open, while running, and when a live chunk
 // arrives past what we hold) plus live "log" events from the feed, into a capped buffer.
-import { useEffect, useLayoutEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { fetchLogs, logsUrl, type StepStatus } from "../api/runs";
 import { useRunStore } from "../store/runs";
 import { emptyLog, logText } from "./logBuffer";
@@ -13,6 +13,8 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
   const behind = buf.behind;
   const pre = useRef<HTMLPreElement>(null);
   const stick = useRef(true);
+  const key = `${runId}/${node}`;
+  const [loaded, setLoaded] = useState<string | null>(null); // which log the first fetch answered for
 
   useEffect(() => {
     let alive = true;
@@ -33,6 +35,7 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
         /* no log yet (step not started) — the next poll or live event brings it */
       } finally {
         busy = false;
+        if (alive) setLoaded(`${runId}/${node}`);
       }
     };
     void tail();
@@ -71,7 +74,7 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
           stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
         }}
       >
-        {text || <span className="muted">{live ? "waiting for output…" : "no output"}</span>}
+        {text || <span className="muted">{loaded !== key ? "loading…" : live ? "waiting for output…" : "no output"}</span>}
       </pre>
     </div>
   );

@@ -1,6 +1,6 @@
 // Compact list of this pipeline's runs; clicking one shows it on the canvas.
 import type { Run } from "../api/runs";
-import { duration, when } from "./format";
+import { duration, when, whenShort } from "./format";
 import { StatusBadge } from "./StatusBadge";
 
 export function RunHistory({ runs, current, onPick }: { runs: Run[]; current: number | null; onPick: (id: number) => void }) {
@@ -17,7 +17,9 @@ export function RunHistory({ runs, current, onPick }: { runs: Run[]; current: nu
           >
             <span className="id">#{r.id}</span>
             <StatusBadge status={r.status} />
-            <span className="muted small">{when(r.created_at ?? r.started_at)}</span>
+            <span className="muted small when" title={when(r.created_at ?? r.started_at)}>
+              {whenShort(r.created_at ?? r.started_at)}
+            </span>
             <span className="muted small right">{r.finished_at || !r.started_at ? duration(r.started_at, r.finished_at) : "…"}</span>
           </button>
         </li>

@@ -22,6 +22,17 @@ export function when(iso: string | null | undefined): string {
   return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
+/** A short form for narrow lists: "14:05" today, "Nov 3" before. */
+export function whenShort(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const sameDay = d.toDateString() === new Date().toDateString();
+  return sameDay
+    ? d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit", hour12: false })
+    : d.toLocaleDateString([], { month: "short", day: "numeric" });
+}
+
 export function bytes(n: number | undefined): string {
   if (n === undefined || n === null) return "";
   if (n < 1024) return `${n} B`;
