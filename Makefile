@@ -73,6 +73,7 @@ test-fast: $(VENV)/.installed ## unit and API tests only (no Docker, Celery or b
 	  $(PY) -m pytest -m "not docker and not celery and not e2e" $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed frontend images ## measure speed against floors measured in the same run
+	@bash scripts/ensure_services.sh $(TEST_DATABASE_URL)
 	PIPEWRIGHT_DEV=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py
 
 clean: ## remove build output and local state (keeps .venv)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test suite needs PostgreSQL and Redis on loopback. Start them when they are installed
+# The test suite and the benchmarks need PostgreSQL and Redis on loopback. Start them when they are installed
 # but stopped; otherwise say exactly what is missing.
 set -u
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -14,5 +14,14 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     sleep 1
   fi
   redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "services: Redis does not answer on 127.0.0.1:6379" >&2; exit 1; }
+fi
+# With a database URL as $1: create that database when it does not exist yet (the benchmarks use
+# it directly; the test suite makes its own test_ database).
+if [ -n "${1:-}" ]; then
+  db="${1##*/}"; db="${db%%\?*}"
+  if ! psql "$1" -qAtc 'select 1' >/dev/null 2>&1; then
+    echo "services: creating database $db"
+    psql "${1%/*}/postgres" -qc "CREATE DATABASE \"$db\"" || exit 1
+  fi
 fi
 echo "services: PostgreSQL and Redis answer"
