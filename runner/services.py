@@ -539,14 +539,8 @@ def _collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str
     return outputs, metrics, infos
 
 
-def _tr(step_id, label):
-    with open("/tmp/pwtrace.log", "a") as fh:
-        fh.write(f"{step_id} {label} {time.time():.4f}\n")
-
-
 def execute_step(step_id: int) -> str | None:
     """Claim a queued step, run one attempt, record the outcome, then advance its run."""
-    _tr(step_id, "begin")
     me = worker_id()
     now = timezone.now()
     with transaction.atomic():
@@ -574,7 +568,6 @@ def execute_step(step_id: int) -> str | None:
         row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
         row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
         _publish_row(row)
-    _tr(step_id, "claimed")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     run = row.run
     step = Plan.from_json(run.plan).step(row.node)
@@ -582,11 +575,8 @@ def execute_step(step_id: int) -> str | None:
     work = Path(settings.WORK_ROOT) / f"step-{row.pk}-{attempt}"
     try:
         outcome = _attempt(step, row, work, mine)
-        _tr(step_id, "attempted")
         _record(step, row, outcome, mine)
-        _tr(step_id, "recorded")
         advance_run(run.pk)
-        _tr(step_id, "advanced")
     finally:
         shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock
     return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
@@ -633,9 +623,7 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
     try:
         try:
             job = _prepare(step, row, row.attempt, work)
-            _tr(row.pk, "prepared")
             outcome = target.run(job, sink.line, lost.is_set)
-            _tr(row.pk, "ran")
             result.exit_code, result.error = outcome.exit_code, outcome.error
             result.timed_out, result.stopped = outcome.timed_out, outcome.stopped
             if outcome.exit_code == 0 and not outcome.error:
