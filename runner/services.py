@@ -8,6 +8,7 @@ The database is the record; Celery messages only wake workers up.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -140,7 +141,7 @@ def _publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) 
 
 
 def _publish_run(run_id: int) -> None:
-    run = Run.objects.get(pk=run_id)
+    run = Run.objects.only("status", "error", "started_at", "finished_at").get(pk=run_id)
     events.publish(
         run_id,
         {
@@ -325,17 +326,29 @@ def _target_for(step: Step) -> str:
 # ---------------------------------------------------------------- advance
 
 
+def plan_of(run: Run) -> Plan:
+    """A run's plan, read and parsed once per worker process: a plan never changes after its run
+    is created, and a big one costs more to decode than the rest of a step's bookkeeping."""
+    return _cached_plan(run.pk, run.created_at.isoformat())
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_plan(run_id: int, created_at: str) -> Plan:
+    # the creation time is part of the key, so a run id reused (SQLite, after a delete) is a miss
+    return Plan.from_json(Run.objects.values_list("plan", flat=True).get(pk=run_id))
+
+
 def advance_run(run_id: int) -> str | None:
     """Move every ready step forward (cache hit, queue, skip) and finish the run when all are done."""
     with transaction.atomic():
-        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        run = Run.objects.select_for_update().defer("plan").filter(pk=run_id).first()
         if run is None or run.status in states.RUN_TERMINAL:
             return run.status if run else None
         if run.status in (states.PENDING, states.QUEUED) and _move_run(
             run.pk, states.RUNNING, started_at=timezone.now()
         ):
             _publish_run(run.pk)
-        plan = Plan.from_json(run.plan)
+        plan = plan_of(run)
         by_node = {s.node: s for s in run.steps.all()}
         changed = True
         while changed:
@@ -544,7 +557,7 @@ def execute_step(step_id: int) -> str | None:
     me = worker_id()
     now = timezone.now()
     with transaction.atomic():
-        row = StepRun.objects.select_related("run").filter(pk=step_id).first()
+        row = StepRun.objects.select_related("run").defer("run__plan").filter(pk=step_id).first()
         if row is None:
             return None
         attempt = row.attempt + 1
@@ -570,7 +583,7 @@ def execute_step(step_id: int) -> str | None:
         _publish_row(row)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     run = row.run
-    step = Plan.from_json(run.plan).step(row.node)
+    step = plan_of(run).step(row.node)
     mine = Q(worker_id=me, attempt=attempt)
     work = Path(settings.WORK_ROOT) / f"step-{row.pk}-{attempt}"
     try:
