@@ -562,7 +562,9 @@ def execute_step(step_id: int) -> str | None:
             return None
         attempt = row.attempt + 1
         name = f"pw-step-{row.pk}-{attempt}"
-        log_path = log_dir() / f"run-{row.run_id}" / f"{row.node}.log"
+        # unique even when a fresh database reuses run ids; named by the step run, not the node id
+        stamp = row.run.created_at.strftime("%Y%m%dT%H%M%S%f")
+        log_path = log_dir() / f"run-{row.run_id}-{stamp}" / f"step-{row.pk}.log"
         # the claim: only one worker moves this attempt from queued to running
         if not _move_step(
             step_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import heapq
+import re
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from designer.compiler.issues import Issue
 from designer.compiler.plan import InputBinding, PipelineParameter, Plan, Step
 
 DATASET_PORT = "data"
+NODE_ID_MAX = 100  # a step run's node column; ids also name things in URLs and files
+NODE_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{NODE_ID_MAX - 1}}}")
 DATASET_TYPE = "DataFrame"
 DATASET_ACCEPTED_BY = frozenset({"DataFrame", "File", "Any"})
 NUMBERS = frozenset({int, float})
@@ -220,6 +223,14 @@ class _Compiler:
             node_id = node.get("id")
             if not isinstance(node_id, str) or not node_id:
                 self.error(codes.MALFORMED, "A node needs a non-empty string 'id'.", field=f"{where}.id")
+                continue
+            if not NODE_ID.fullmatch(node_id):
+                self.error(
+                    codes.MALFORMED,
+                    f"Node id {node_id[:120]!r} must be 1 to {NODE_ID_MAX} letters, digits, '_', '-' or '.',"
+                    " starting with a letter or digit.",
+                    field=f"{where}.id",
+                )
                 continue
             if node_id in seen:
                 self.error(

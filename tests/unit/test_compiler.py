@@ -138,6 +138,19 @@ def test_it_reports_duplicate_node_ids() -> None:
     assert codes(run(doc)) == [("duplicate_node", "train", None, "nodes[4]")]
 
 
+@pytest.mark.parametrize("bad", ["../../etc/x", "a/b", ".hidden", "with space", "x" * 101, "ünï"])
+def test_it_refuses_node_ids_unfit_for_urls_and_files(bad: str) -> None:
+    doc = pipeline()
+    doc["nodes"].append(node(bad, "evaluate"))
+    result = run(doc)
+    assert ("malformed", None, None, "nodes[4].id") in codes(result)
+    assert result.plan is None
+    assert run(pipeline()).plan is not None  # "split", "train", "eval", "iris" are fine; so is "x" * 100
+    ok = pipeline()
+    ok["nodes"].append(node("x" * 100, "summarize"))
+    assert not [c for c in codes(run(ok)) if c[3] == "nodes[4].id"]
+
+
 def test_it_reports_duplicate_pipeline_parameters() -> None:
     doc = pipeline()
     doc["parameters"].append({"name": "ts", "type": "number", "default": 0.1})
