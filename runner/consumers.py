@@ -32,6 +32,9 @@ def _since(run_id: int, after: int) -> list[dict[str, Any]]:
     return events.since(run_id, after)
 
 
+_NOT_JSON = object()
+
+
 class RunConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
@@ -57,12 +60,20 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return _NOT_JSON
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "resume":
-            try:
-                after = int(content.get("after", 0))
-            except (TypeError, ValueError):
-                await self.send_json({"type": "error", "detail": "resume needs an integer 'after'"})
+        if content is _NOT_JSON:
+            await self.send_json({"type": "error", "detail": "messages must be JSON objects"})
+        elif isinstance(content, dict) and content.get("type") == "resume":
+            after = content.get("after", 0)
+            if type(after) is not int or not 0 <= after < 2**62:
+                await self.send_json({"type": "error", "detail": "resume needs a non-negative integer 'after'"})
                 return
             for event in await _since(self.run_id, after):
                 await self.send_json(event)

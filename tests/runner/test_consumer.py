@@ -43,6 +43,13 @@ def test_it_sends_a_snapshot_then_numbered_events_and_resumes(
         await comm.send_json_to({"type": "resume", "after": 2})
         again = [await comm.receive_json_from(timeout=5) for _ in range(2)]
         assert [e["seq"] for e in again] == [3, 4]
+        # bad messages get an error back and the feed stays open
+        await comm.send_to(text_data="not json")
+        assert (await comm.receive_json_from(timeout=5))["type"] == "error"
+        await comm.send_json_to({"type": "resume", "after": 10**30})
+        assert "non-negative integer" in (await comm.receive_json_from(timeout=5))["detail"]
+        await comm.send_json_to({"type": "ping"})
+        assert (await comm.receive_json_from(timeout=5)) == {"type": "pong"}
         await comm.disconnect()
 
     asyncio.run(scenario())
