@@ -315,19 +315,15 @@ SCHEDULE_EXPIRES = 300  # a firing no worker picks up within five minutes is dro
 
 
 def check_schedule_parameters(endpoint: Endpoint, parameters: Any) -> dict[str, Any]:
-    """`parameters` as given, or a 400 naming each one the endpoint's version does not have."""
+    """`parameters` as given, or a 400 naming each value the endpoint's version would refuse."""
+    from runner.services import validate_parameters
+
     if parameters is None:
         return {}
     if not isinstance(parameters, dict):
         raise LocatedError("parameters must be an object.", [{"field": "parameters", "message": "must be an object"}])
     plan = PipelineVersion.objects.filter(pk=endpoint.version_id).values_list("plan", flat=True).get()
-    known = {p.name for p in Plan.from_json(plan).parameters} if plan else set()
-    unknown = sorted(set(parameters) - known)
-    if unknown:
-        raise LocatedError(
-            f"Unknown pipeline parameter '{unknown[0]}'.",
-            [{"field": f"parameters.{n}", "message": "is not a parameter of this pipeline"} for n in unknown],
-        )
+    validate_parameters(Plan.from_json(plan) if plan else Plan(steps=()), parameters)
     return parameters
 
 

@@ -27,6 +27,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from designer.compiler.plan import Plan, Step
 from designer.errors import Conflict, LocatedError
@@ -157,19 +159,74 @@ def _publish_run(run_id: int) -> None:
 # ---------------------------------------------------------------- create / rerun
 
 
-def _validate_parameters(plan: Plan, given: Any) -> dict[str, Any]:
+_PARAMETER_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def validate_parameters(plan: Plan, given: Any) -> dict[str, Any]:
+    """A run's pipeline parameter values (the given ones over the defaults), or a 400 naming each
+    value that is unknown, missing, of the wrong type, or outside a bound module parameter's schema."""
     if given is None:
         given = {}
     if not isinstance(given, dict):
         raise LocatedError("parameters must be an object.", [{"field": "parameters", "message": "must be an object"}])
-    known = {p.name for p in plan.parameters}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise LocatedError(
-            f"Unknown pipeline parameter '{unknown[0]}'.",
-            [{"field": f"parameters.{n}", "message": "is not a parameter of this pipeline"} for n in unknown],
-        )
-    return plan.parameter_values(given)
+    declared = {p.name: p for p in plan.parameters}
+    problems: list[dict[str, str]] = [
+        {"field": f"parameters.{n}", "message": "is not a parameter of this pipeline"}
+        for n in sorted(set(given) - set(declared))
+    ]
+    values = plan.parameter_values({k: v for k, v in given.items() if k in declared})
+    bound = _bound_schemas(plan)
+    for name, param in declared.items():
+        value = values[name]
+        if value is None:
+            if bound.get(name):
+                problems.append({"field": f"parameters.{name}", "message": "is required (it has no default)"})
+            continue
+        allowed = _PARAMETER_TYPES.get(param.type)
+        if allowed is not None and type(value) not in allowed:  # exact types: a bool is not a number
+            article = "an" if param.type[0] in "aeiou" else "a"
+            message = f"must be {article} {param.type}, not {value!r}"
+            problems.append({"field": f"parameters.{name}", "message": message})
+            continue
+        if name in given:
+            for where, schema in bound.get(name, []):
+                error = best_match(Draft202012Validator(schema).iter_errors(value))
+                if error is not None:
+                    problems.append({"field": f"parameters.{name}", "message": f"{error.message} (for {where})"})
+                    break
+    if problems:
+        first = problems[0]
+        raise LocatedError(f"{first['field']} {first['message']}.", problems)
+    return values
+
+
+def _bound_schemas(plan: Plan) -> dict[str, list[tuple[str, Any]]]:
+    """For each pipeline parameter, the JSON Schemas of the module parameters bound to it."""
+    from modules.models import ModuleVersion
+
+    bindings = [
+        (step, name, value["$param"])
+        for step in plan.steps
+        for name, value in step.params.items()
+        if isinstance(value, dict) and set(value) == {"$param"}
+    ]
+    if not bindings:
+        return {}
+    specs = dict(
+        ModuleVersion.objects.filter(pk__in={s.module_version_id for s, _, _ in bindings}).values_list("pk", "spec")
+    )
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for step, name, target in bindings:
+        schema = (specs.get(step.module_version_id) or {}).get("parameters", {}).get(name)
+        out.setdefault(target, []).append((f"node '{step.node}' parameter '{name}'", schema if schema else {}))
+    return out
 
 
 def _descendants(plan: Plan, node: str) -> set[str]:
@@ -197,7 +254,7 @@ def create_run(
             "This pipeline version did not compile and cannot run.", [{"field": "version", "message": "not runnable"}]
         )
     plan = Plan.from_json(pipeline_version.plan)
-    values = _validate_parameters(plan, parameters)
+    values = validate_parameters(plan, parameters)
     pipeline = pipeline_version.pipeline
     run = Run.objects.create(
         pipeline=pipeline,

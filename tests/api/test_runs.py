@@ -23,7 +23,7 @@ def version(acme: Any, local: Any) -> Any:
 def _param() -> Any:
     from designer.compiler.plan import PipelineParameter
 
-    return PipelineParameter("n", "int", 1)
+    return PipelineParameter("n", "integer", 1)
 
 
 def test_it_starts_a_run_and_shows_every_step(eager: Any, as_alice: Any, version: Any) -> None:
@@ -136,3 +136,43 @@ def test_it_reports_a_failed_step_with_its_error(eager: Any, as_alice: Any, acme
     body = as_alice.get(f"/api/runs/{run['id']}/").json()
     assert body["status"] == "failed"
     assert body["steps"][0]["error"] == "exited with code 3" and body["steps"][0]["exit_code"] == 3
+
+
+SPLIT = {
+    "nodes": [
+        {"id": "imp", "module": "builtin/import-data", "version": None, "params": {"sample": "iris"}},
+        {"id": "split", "module": "builtin/split-data", "version": None,
+         "params": {"test_size": {"$param": "test_size"}, "seed": {"$param": "seed"}}},
+    ],
+    "edges": [{"source": "imp", "source_port": "data", "target": "split", "target_port": "data"}],
+    "parameters": [{"name": "test_size", "type": "number", "default": 0.3}, {"name": "seed", "type": "integer"}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "message"),
+    [
+        ({"test_size": "0.5", "seed": 1}, "parameters.test_size", "must be a number"),
+        ({"test_size": True, "seed": 1}, "parameters.test_size", "must be a number"),
+        ({"test_size": 1.5, "seed": 1}, "parameters.test_size", "node 'split' parameter 'test_size'"),
+        ({"test_size": 0.5}, "parameters.seed", "is required"),
+        ({"seed": 2.5}, "parameters.seed", "must be an integer"),
+        ({"seed": 1, "nope": 1}, "parameters.nope", "is not a parameter"),
+    ],
+)
+def test_it_checks_run_parameters_against_their_types_and_bound_schemas(
+    db: Any, as_alice: Any, given: dict[str, Any], field: str, message: str
+) -> None:
+    from django.core.management import call_command
+
+    call_command("load_library", verbosity=0)
+    created = as_alice.post("/api/pipelines/", {"team": "acme", "name": "S", "graph": SPLIT}, format="json").json()
+    assert not created["errors"], created["errors"]
+    r = as_alice.post(f"/api/pipelines/{created['id']}/runs/", {"parameters": given}, format="json")
+    assert r.status_code == 400, r.content
+    assert any(e["field"] == field and message in e["message"] for e in r.json()["errors"]), r.json()
+    assert not Run.objects.exists()  # nothing half-saved
+    ok = as_alice.post(
+        f"/api/pipelines/{created['id']}/runs/", {"parameters": {"test_size": 0.5, "seed": 3}}, format="json"
+    )
+    assert ok.status_code == 201 and ok.json()["parameters"] == {"test_size": 0.5, "seed": 3}

@@ -27,7 +27,7 @@ def test_it_runs_a_fan_out_fan_in_pipeline_to_success(
             step("c", m["add1"], upstream=("a",), params={"k": 2}),
             step("d", m["add"], upstream=("b", "c"), params={"k": 3}),
         ],
-        parameters=(PipelineParameter("n", "int", 3),),
+        parameters=(PipelineParameter("n", "integer", 3),),
     )
     run = services.create_run(version, {"n": 4}, True, alice)
     run.refresh_from_db()
