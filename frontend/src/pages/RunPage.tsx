@@ -86,7 +86,8 @@ export function RunPage() {
       {run.error ? <div className="run-error">{run.error}</div> : null}
       {actionError ? <div className="run-error">{actionError}</div> : null}
       {run.parameters && Object.keys(run.parameters).length ? (
-        <div className="run-meta">
+        <div className="run-meta run-params-line" data-testid="run-parameters">
+          <span className="muted">Parameters</span>
           {Object.entries(run.parameters).map(([k, v]) => (
             <span key={k}>
               {k} = <b>{JSON.stringify(v)}</b>

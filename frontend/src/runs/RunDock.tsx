@@ -1,11 +1,16 @@
 // The run panel docked beside the canvas: Run / Cancel / Rerun, progress, the selected node's
-// status, cache, outputs and live log, and this pipeline's run history.
+// status, cache, outputs and live log, and this pipeline's run history. Run asks for the pipeline
+// parameters' values first when the pipeline has any.
 import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { ApiError } from "../api/client";
 import { cancelRun, FINAL_RUN_STATUSES, listRuns, rerun, startRun, type RerunMode, type Run } from "../api/runs";
+import type { PipelineParam } from "../graph/types";
+import { usePipelineStore } from "../store/pipeline";
 import { runProgress, useRunStore } from "../store/runs";
 import { RunHistory } from "./RunHistory";
+import { RunParametersDialog } from "./RunParametersDialog";
+import { formatValues } from "./runParameters";
 import { ProgressBar, StatusBadge } from "./StatusBadge";
 import { StepDetails } from "./StepDetails";
 import { useRunFeed } from "./useRunFeed";
@@ -35,6 +40,10 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   const [mode, setMode] = useState<RerunMode>("all");
   const [noCache, setNoCache] = useState(false);
   const [collapsed, setCollapsed] = useState(false);
+  /** the parameters asked for in the Run dialog while it is open */
+  const [asking, setAsking] = useState<readonly PipelineParam[] | null>(null);
+  const pipelineName = usePipelineStore((s) => s.name);
+  const remembered = useRunStore((s) => s.lastParameters[pipelineId]);
   const { socket } = useRunFeed(runId);
 
   const refreshHistory = useCallback(async () => {
@@ -77,17 +86,20 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
     );
   }, [run, liveStatus]);
 
+  /** follow a run just started */
+  const adopt = (next: Run) => {
+    useRunStore.getState().setRun(next.id);
+    useRunStore.getState().loadRun(next);
+    setHistory((h) => [next, ...h.filter((r) => r.id !== next.id)]);
+    setCollapsed(false);
+  };
+
   const act = async (label: string, fn: () => Promise<Run | null>) => {
     setBusy(label);
     setError(null);
     try {
       const next = await fn();
-      if (next) {
-        useRunStore.getState().setRun(next.id);
-        useRunStore.getState().loadRun(next);
-        setHistory((h) => [next, ...h.filter((r) => r.id !== next.id)]);
-        setCollapsed(false);
-      }
+      if (next) adopt(next);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -101,8 +113,26 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
         setError("The pipeline has errors; fix them before running.");
         return null;
       }
+      // the saved graph's parameters: with any, the dialog asks for their values before starting
+      const parameters = usePipelineStore.getState().parameters;
+      if (parameters.length) {
+        setAsking(parameters);
+        return null;
+      }
       return startRun(pipelineId, { cache: !noCache });
     });
+
+  const closeDialog = useCallback(() => setAsking(null), []);
+
+  const submitRun = async (values: Record<string, unknown>, cache: boolean) => {
+    if (!(await ensureSaved())) throw new Error("The pipeline has errors; fix them before running.");
+    const next = await startRun(pipelineId, { parameters: values, cache });
+    useRunStore.getState().rememberParameters(pipelineId, values);
+    setNoCache(!cache);
+    setAsking(null);
+    setError(null);
+    adopt(next);
+  };
 
   const onRerun = () =>
     act("rerun", async () => {
@@ -165,6 +195,11 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
               {run.parent ? ` · rerun (${run.rerun_mode ?? "all"}) of #${run.parent}` : ""}
               {run.cache === false ? " · cache off" : ""}
             </span>
+            {run.parameters && Object.keys(run.parameters).length ? (
+              <span className="muted small run-dock-params" title={`Parameters: ${formatValues(run.parameters)}`} data-testid="run-dock-params">
+                {formatValues(run.parameters)}
+              </span>
+            ) : null}
             {socket === "reconnecting" ? <span className="muted small">reconnecting…</span> : null}
           </div>
         ) : (
@@ -198,6 +233,16 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
           )}
         </div>
       )}
+      {asking ? (
+        <RunParametersDialog
+          pipelineName={pipelineName}
+          parameters={asking}
+          remembered={remembered}
+          noCache={noCache}
+          onSubmit={submitRun}
+          onClose={closeDialog}
+        />
+      ) : null}
     </aside>
   );
 }

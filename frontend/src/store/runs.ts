@@ -27,6 +27,9 @@ export interface RunState extends RunData {
   loadRun: (run: Run) => void;
   applyEvent: (event: RunEvent) => void;
   appendLogChunk: (node: string, text: string, offset?: number) => void;
+  /** pipeline id -> parameter values of the last run started from the Run dialog (this session) */
+  lastParameters: Record<number, Record<string, unknown>>;
+  rememberParameters: (pipelineId: number, values: Record<string, unknown>) => void;
 }
 
 export const initialRunData = (runId: number | null = null): RunData => ({
@@ -124,6 +127,8 @@ export function runProgress(run: Run | null): { done: number; total: number } {
 
 export const useRunStore = create<RunState>((set) => ({
   ...initialRunData(),
+  lastParameters: {},
+  rememberParameters: (pipelineId, values) => set((s) => ({ lastParameters: { ...s.lastParameters, [pipelineId]: { ...values } } })),
   setRun: (runId) => set((s) => (s.runId === runId ? s : initialRunData(runId))),
   setStepStatus: (node, status) => set((s) => ({ stepStatus: { ...s.stepStatus, [node]: status } })),
   loadRun: (run) =>
