@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -143,26 +144,50 @@ class PlainTextRenderer(BaseRenderer):
 class StepLogsView(APIView):
     renderer_classes = [JSONRenderer, PlainTextRenderer]
 
-    @extend_schema(parameters=[OpenApiParameter("offset", int)], responses={(200, "text/plain"): OpenApiTypes.STR})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("offset", int, description="byte offset to read from (tailing: the last X-Next-Offset)"),
+            OpenApiParameter(
+                "tail",
+                int,
+                description="without offset: only about the last N bytes, from a line start (X-Offset says where)",
+            ),
+        ],
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+    )
     def get(self, request: Request, run_id: int, node: str) -> HttpResponse:
         step = _step_for(_run_for(request, run_id), node)
-        raw = request.query_params.get("offset", "0")
-        if not raw.isdigit():
-            raise LocatedError(
-                "offset must be a non-negative integer.",
-                [{"field": "offset", "message": "must be a non-negative integer"}],
-            )
-        offset = int(raw)
+        offset = _byte_count(request, "offset", "0")
+        tail = _byte_count(request, "tail", "")
         data = b""
+        size = 0
         path = Path(step.log_path) if step.log_path else None
         if path is not None and path.is_file():
             with path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if tail is not None and "offset" not in request.query_params and size > tail:
+                    fh.seek(size - tail)
+                    skipped = fh.readline()  # start at a line start, not mid-line
+                    offset = size - tail + len(skipped)
                 fh.seek(offset)
                 data = fh.read()
         response = HttpResponse(data, content_type="text/plain; charset=utf-8")
+        response["X-Offset"] = str(offset)
         response["X-Next-Offset"] = str(offset + len(data))
+        response["X-Log-Size"] = str(max(size, offset + len(data)))
         response["X-Step-Status"] = step.status
         return response
+
+
+def _byte_count(request: Request, name: str, default: str) -> int | None:
+    raw = request.query_params.get(name, default)
+    if raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise LocatedError(
+            f"{name} must be a non-negative integer.", [{"field": name, "message": "must be a non-negative integer"}]
+        )
+    return int(raw)
 
 
 def _diff(ingredients: dict[str, Any], entry: CacheEntry) -> list[dict[str, Any]]:

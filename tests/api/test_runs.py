@@ -54,6 +54,27 @@ def test_it_serves_logs_with_an_offset(eager: Any, as_alice: Any, version: Any) 
     assert tail.content == b"lo\n" and tail["X-Next-Offset"] == "6"
     assert as_alice.get(f"/api/runs/{run_id}/steps/zz/logs").status_code == 404
     assert as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset=x").status_code == 400
+    assert as_alice.get(f"/api/runs/{run_id}/steps/a/logs?tail=-1").status_code == 400
+
+
+def test_it_serves_only_the_tail_of_a_big_log_from_a_line_start(eager: Any, as_alice: Any, version: Any) -> None:
+    from pathlib import Path
+
+    from runner.models import StepRun
+
+    run_id = as_alice.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").json()["id"]
+    log = Path(StepRun.objects.get(run_id=run_id, node="a").log_path)
+    with log.open("a") as fh:
+        fh.writelines(f"line {i:06d}\n" for i in range(100_000))  # 1.2 MB after "hello\n"
+    size = log.stat().st_size
+    r = as_alice.get(f"/api/runs/{run_id}/steps/a/logs?tail=1000")
+    start = int(r["X-Offset"])
+    assert size - 1000 <= start < size - 1000 + 12 and r["X-Log-Size"] == str(size)
+    assert r.content.startswith(b"line ") and r.content.endswith(b"line 099999\n")  # whole lines only
+    assert int(r["X-Next-Offset"]) == size and len(r.content) == size - start
+    small = as_alice.get(f"/api/runs/{run_id}/steps/a/logs?tail={size * 2}")
+    assert small["X-Offset"] == "0" and small.content.startswith(b"hello\n")
+    assert as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset=6&tail=10").content.startswith(b"line 000000")
 
 
 def test_it_explains_a_cache_hit_and_a_miss_naming_the_parameter(eager: Any, as_alice: Any, version: Any) -> None:

@@ -115,6 +115,8 @@ export const rerun = (id: number, options: RerunOptions) => post<Run>(`/api/runs
 
 export interface LogChunk {
   text: string;
+  /** byte offset of `text` in the log (after a `tail` read, where the kept part starts) */
+  offset: number;
   /** byte offset to ask for next time */
   nextOffset: number;
 }
@@ -122,15 +124,20 @@ export interface LogChunk {
 export const logsUrl = (runId: number, node: string, offset = 0) =>
   `/api/runs/${runId}/steps/${encodeURIComponent(node)}/logs${offset ? `?offset=${offset}` : ""}`;
 
-export async function fetchLogs(runId: number, node: string, offset = 0): Promise<LogChunk> {
+/** A log from `offset`; with `tail` (and offset 0) only about its last `tail` bytes, from a line start. */
+export async function fetchLogs(runId: number, node: string, offset = 0, tail?: number): Promise<LogChunk> {
   // raw text: a log line that happens to be JSON must not be re-serialised by the JSON client
   // no Accept: text/plain here — DRF's content negotiation would answer 406
-  const response = await fetch(logsUrl(runId, node, offset), { credentials: "same-origin" });
+  const url = offset === 0 && tail !== undefined ? `${logsUrl(runId, node)}?tail=${tail}` : logsUrl(runId, node, offset);
+  const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new ApiError(response.status, `logs: HTTP ${response.status}`);
   const text = await response.text();
-  const header = response.headers.get("X-Next-Offset");
-  const nextOffset = header !== null && header !== "" ? Number(header) : offset + new TextEncoder().encode(text).length;
-  return { text, nextOffset };
+  const number = (name: string) => {
+    const header = response.headers.get(name);
+    return header !== null && header !== "" && Number.isFinite(Number(header)) ? Number(header) : null;
+  };
+  const start = number("X-Offset") ?? offset;
+  return { text, offset: start, nextOffset: number("X-Next-Offset") ?? start + new TextEncoder().encode(text).length };
 }
 
 export const getCacheInfo = (runId: number, node: string) =>

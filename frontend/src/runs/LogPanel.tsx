@@ -3,9 +3,12 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { fetchLogs, logsUrl, type StepStatus } from "../api/runs";
 import { useRunStore } from "../store/runs";
+import { bytes } from "./format";
 import { emptyLog, logText } from "./logBuffer";
 
 const LIVE: StepStatus[] = ["queued", "running"];
+/** how much of a log the panel first reads: its tail, so a huge finished log opens at once */
+export const TAIL_BYTES = 256 * 1024;
 
 export function LogPanel({ runId, node, status }: { runId: number; node: string; status: StepStatus | undefined }) {
   const buf = useRunStore((s) => s.logs[node]) ?? emptyLog();
@@ -26,10 +29,12 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
         const state = useRunStore.getState();
         if (state.runId !== runId) return;
         const from = (state.logs[node] ?? emptyLog()).end;
-        const chunk = await fetchLogs(runId, node, from);
+        // the first read takes only the tail of a big log; later reads continue from its end
+        const chunk = await fetchLogs(runId, node, from, from === 0 ? TAIL_BYTES : undefined);
         if (alive && useRunStore.getState().runId === runId) {
+          if (from === 0) useRunStore.getState().startLogAt(node, chunk.text, chunk.offset);
           // when the server ignores ?offset= it returns everything: offset 0 dedupes that too
-          useRunStore.getState().appendLogChunk(node, chunk.text, from);
+          else useRunStore.getState().appendLogChunk(node, chunk.text, from);
         }
       } catch {
         /* no log yet (step not started) — the next poll or live event brings it */
@@ -64,7 +69,13 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
           raw
         </a>
       </div>
-      {buf.dropped ? <div className="run-logs-dropped">… {buf.dropped.toLocaleString()} earlier lines not shown (open raw for all)</div> : null}
+      {buf.skipped || buf.dropped ? (
+        <div className="run-logs-dropped" data-testid="log-skipped">
+          … {buf.skipped ? `the first ${bytes(buf.skipped)}` : ""}
+          {buf.skipped && buf.dropped ? " and " : ""}
+          {buf.dropped ? `${buf.dropped.toLocaleString()} earlier lines` : ""} not shown (open raw for all)
+        </div>
+      ) : null}
       <pre
         ref={pre}
         data-testid="log-text"

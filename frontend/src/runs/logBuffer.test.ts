@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendLog, caughtUp, emptyLog, logText } from "./logBuffer";
+import { appendLog, caughtUp, emptyLog, logFrom, logText } from "./logBuffer";
 
 describe("log buffer", () => {
   it("joins chunks that split lines", () => {
@@ -38,5 +38,15 @@ describe("log buffer", () => {
     expect(b.dropped).toBe(95000);
     expect(b.lines[0]).toBe("line 95000");
     expect(logText(b).split("\n").at(-1)).toBe("line 99999");
+  });
+
+  it("starts from a tail and continues from its end", () => {
+    let b = appendLog(logFrom(1000), "x\ny\n", 1000);
+    expect(b.skipped).toBe(1000);
+    expect(b.end).toBe(1004);
+    expect(b.lines).toEqual(["x", "y"]);
+    b = appendLog(b, "y\nz\n", 1002); // overlap by offset is dropped
+    expect(b.lines).toEqual(["x", "y", "z"]);
+    expect(appendLog(b, "w\n", 2000).behind).toBe(true); // a hole is refused
   });
 });

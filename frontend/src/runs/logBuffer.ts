@@ -13,11 +13,16 @@ export interface LogBuffer {
   end: number;
   /** true when a live chunk arrived past `end`: fetch from `end` to fill the hole */
   behind: boolean;
+  /** bytes at the head of the log never fetched (the buffer was started from its tail) */
+  skipped: number;
 }
 
 export const DEFAULT_LOG_CAP = 5000;
 
-export const emptyLog = (): LogBuffer => ({ lines: [], partial: "", dropped: 0, end: 0, behind: false });
+export const emptyLog = (): LogBuffer => ({ lines: [], partial: "", dropped: 0, end: 0, behind: false, skipped: 0 });
+
+/** An empty buffer that begins at byte `start` of the log (a tail read skipped what comes before). */
+export const logFrom = (start: number): LogBuffer => ({ ...emptyLog(), end: start, skipped: start });
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -47,7 +52,7 @@ export function appendLog(buf: LogBuffer, text: string, offset?: number, cap = D
     dropped += lines.length - cap;
     lines = lines.slice(lines.length - cap);
   }
-  return { lines, partial, dropped, end: buf.end + size, behind: false };
+  return { ...buf, lines, partial, dropped, end: buf.end + size, behind: false };
 }
 
 /** Marks a fetched tail as caught up even if it returned nothing new. */

@@ -3,7 +3,7 @@
 import { create } from "zustand";
 import type { RunEvent } from "../api/events";
 import { FINAL_STEP_STATUSES, type Run, type StepRun, type StepStatus } from "../api/runs";
-import { appendLog, caughtUp, emptyLog, type LogBuffer } from "../runs/logBuffer";
+import { appendLog, caughtUp, emptyLog, logFrom, type LogBuffer } from "../runs/logBuffer";
 
 export type { StepStatus } from "../api/runs";
 
@@ -27,6 +27,8 @@ export interface RunState extends RunData {
   loadRun: (run: Run) => void;
   applyEvent: (event: RunEvent) => void;
   appendLogChunk: (node: string, text: string, offset?: number) => void;
+  /** the first read of a log, from its tail: what comes before `offset` is never fetched */
+  startLogAt: (node: string, text: string, offset: number) => void;
   /** pipeline id -> parameter values of the last run started from the Run dialog (this session) */
   lastParameters: Record<number, Record<string, unknown>>;
   rememberParameters: (pipelineId: number, values: Record<string, unknown>) => void;
@@ -138,6 +140,13 @@ export const useRunStore = create<RunState>((set) => ({
       return { run, stepStatus: statusMap(run.steps ?? []) };
     }),
   applyEvent: (event) => set((s) => reduceEvent(s, event)),
+  startLogAt: (node, text, offset) =>
+    set((s) => {
+      const buf = s.logs[node];
+      if (buf && buf.end > 0) return s; // live events got there first: keep them, tail from their end
+      const fresh = caughtUp(appendLog(logFrom(offset), text, offset));
+      return { logs: { ...s.logs, [node]: fresh } };
+    }),
   appendLogChunk: (node, text, offset) =>
     set((s) => {
       const buf = s.logs[node] ?? emptyLog();
