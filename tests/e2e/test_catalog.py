@@ -67,7 +67,7 @@ def test_it_deprecates_a_version_through_the_ui(live_url: str, page: Any, acme: 
 
     page.get_by_test_id("versions-table").wait_for()
     assert row(page, "1.0.0").get_by_test_id("status-badge").inner_text() == "active"
-    assert row(page, "1.0.0").get_by_test_id("default-marker").is_visible()
+    row(page, "1.0.0").get_by_test_id("default-marker").wait_for()
     # the selected (default) version's interface, typed ports and parameters
     assert "scaler" in page.get_by_test_id("outputs").inner_text()
     assert "Model" in page.get_by_test_id("outputs").inner_text()
@@ -147,6 +147,7 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
     page.get_by_test_id("versions-table").wait_for()
     page.get_by_test_id("params-table").wait_for()
     assert row(page, "1.1.0").is_visible()
+    page.get_by_text("your role: member").wait_for()  # the role is known: what is hidden stays hidden
     assert lifecycle_buttons(page).count() == 0
     assert page.get_by_test_id("publish-form").count() == 0
 
@@ -157,8 +158,8 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
         login(owner, live_url, "alice", "pw-alice")
         owner.goto(live_url + "/catalog/acme/scale-features")
         owner.get_by_test_id("versions-table").wait_for()
-        assert row(owner, "1.1.0").get_by_role("button", name="Deprecate").is_visible()
-        assert owner.get_by_test_id("publish-form").is_visible()
+        row(owner, "1.1.0").get_by_role("button", name="Deprecate").wait_for()
+        owner.get_by_test_id("publish-form").wait_for()  # shown once the role is known
 
         # an owner creates an empty module from the catalog page and lands on its page, ready to publish
         owner.goto(live_url + "/catalog")
@@ -174,7 +175,7 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
         create.get_by_role("button", name="Create module").click()
         owner.wait_for_url("**/catalog/acme/fresh-module")
         owner.get_by_text("No versions published yet.").wait_for()
-        assert owner.get_by_test_id("publish-form").is_visible()
+        owner.get_by_test_id("publish-form").wait_for()  # shown once the role is known
 
         # the builtin library is read-only for everybody, even an owner of a team
         owner.goto(live_url + "/catalog")

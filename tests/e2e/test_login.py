@@ -18,7 +18,7 @@ def test_it_logs_in_and_sees_the_canvas(live_url: str, page: Any) -> None:
     page.fill("#id_username", "alice")
     page.fill("#id_password", "wrong")
     page.click("button[type=submit]")
-    assert page.get_by_role("alert").is_visible()
+    page.get_by_role("alert").wait_for()  # the form comes back with the error
     login(page, live_url, "alice", "pw-alice")
     page.goto(live_url + f"/pipelines/{pipeline.pk}")
     page.wait_for_selector(".react-flow")
