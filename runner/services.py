@@ -490,19 +490,27 @@ def log_dir() -> Path:
 
 
 class _LogSink:
-    """Appends step output to its log file and publishes it as batched "log" events."""
+    """Appends step output to its log file and publishes it as batched "log" events, each with the
+    byte offset of its first line in the file, so a client that holds the log up to there appends
+    it directly and one that does not knows what to fetch (`?offset=`)."""
 
     def __init__(self, run_id: int, node: str, path: Path):
         self.run_id, self.node = run_id, node
-        self.file = path.open("a", encoding="utf-8")
+        self.file = path.open("ab")
+        self.pos = self.file.tell()  # a retry appends to the earlier attempts' log
+        self.start = self.pos
         self.pending: list[str] = []
         self.lock = threading.Lock()
         self.last = time.monotonic()
 
     def line(self, text: str) -> None:
+        data = (text + "\n").encode("utf-8", errors="replace")
         with self.lock:
-            self.file.write(text + "\n")
+            self.file.write(data)
             self.file.flush()
+            if not self.pending:
+                self.start = self.pos
+            self.pos += len(data)
             self.pending.append(text)
             if time.monotonic() - self.last > 0.2 or len(self.pending) >= 200:
                 self._flush()
@@ -512,7 +520,7 @@ class _LogSink:
             lines, self.pending = self.pending, []
             self.last = time.monotonic()
             try:
-                events.publish(self.run_id, {"type": "log", "node": self.node, "lines": lines})
+                events.publish(self.run_id, {"type": "log", "node": self.node, "lines": lines, "offset": self.start})
             except Exception:
                 log.exception("could not publish log lines")
 

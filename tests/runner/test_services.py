@@ -81,6 +81,16 @@ def test_it_retries_a_failing_step_per_its_runtime(
     a = _steps(run)["a"]
     assert a.status == "succeeded" and a.attempt == 2
     assert "attempt 2" in Path(a.log_path).read_text()
+    # every live log event says where its lines start in the file, across both attempts
+    from runner import events
+
+    logged = [e for e in events.since(run.pk, 0) if e["type"] == "log"]
+    content = Path(a.log_path).read_bytes()
+    assert len(logged) >= 2 and logged[0]["offset"] == 0
+    for e in logged:
+        text = "".join(line + "\n" for line in e["lines"]).encode()
+        assert content[e["offset"] : e["offset"] + len(text)] == text, e
+    assert any(e["offset"] > 0 and "--- attempt 2 ---" in e["lines"] for e in logged)
 
 
 def test_it_times_out_a_step(eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
