@@ -304,7 +304,7 @@ def do_run_endpoint(endpoint: Endpoint, parameters: Any, use_cache: bool, user: 
     from runner import services as runner
 
     version = PipelineVersion.objects.select_related("pipeline").get(pk=endpoint.version_id)
-    return runner.create_run(version, parameters, use_cache, user)
+    return runner.create_run(version, parameters, use_cache, user, trigger=f"endpoint:{endpoint.slug}")
 
 
 # -- schedules ---------------------------------------------------------------------------------
@@ -425,7 +425,7 @@ def run_schedule(schedule_id: int) -> str:
         return "refused"
     version = PipelineVersion.objects.select_related("pipeline").get(pk=schedule.endpoint.version_id)
     try:
-        run = runner.create_run(version, schedule.parameters, True, owner)
+        run = runner.create_run(version, schedule.parameters, True, owner, trigger=f"schedule:{schedule.pk}")
     except LocatedError as exc:
         Schedule.objects.filter(pk=schedule.pk).update(last_error=str(exc.detail))
         log.warning("schedule %s could not start a run: %s", schedule.pk, exc.detail)

@@ -29,6 +29,8 @@ class Run(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     event_seq = models.IntegerField(default=0)
+    # what started the run when not a person in the UI or API: "endpoint:<slug>", "schedule:<id>"
+    trigger = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

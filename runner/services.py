@@ -119,6 +119,7 @@ def run_json(run: Run, *, steps: bool = True) -> dict[str, Any]:
         "status": run.status,
         "error": run.error or None,
         "created_by": run.created_by.username if run.created_by_id else None,
+        "trigger": run.trigger or None,
         "created_at": run.created_at.isoformat() if run.created_at else None,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
@@ -247,6 +248,7 @@ def create_run(
     rerun_mode: str = "",
     force_nodes: set[str] | None = None,
     reuse: dict[str, StepRun] | None = None,
+    trigger: str = "",
 ) -> Run:
     """A run of a runnable pipeline version; its first advance is enqueued after commit."""
     if pipeline_version.plan is None:
@@ -266,6 +268,7 @@ def create_run(
         parameters=values,
         use_cache=use_cache,
         created_by=user if getattr(user, "is_authenticated", False) else None,
+        trigger=trigger,
     )
     force_nodes = force_nodes or set()
     reuse = reuse or {}

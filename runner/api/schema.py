@@ -46,6 +46,7 @@ class RunSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["pending", "queued", "running", "succeeded", "failed", "canceled"])
     error = serializers.CharField(allow_null=True)
     created_by = serializers.CharField(allow_null=True)
+    trigger = serializers.CharField(allow_null=True, help_text="endpoint:<slug> or schedule:<id>, else null")
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)

@@ -169,7 +169,9 @@ def test_it_runs_an_endpoint_with_a_token(
     run = Run.objects.select_related("pipeline_version").get(pk=body["id"])
     assert run.pipeline_id == pipeline["id"] and run.pipeline_version.number == 2 and body["version"] == 2
     assert run.parameters == {"depth": 5} and run.created_by == alice and run.use_cache is True
+    assert body["trigger"] == f"endpoint:{endpoint['slug']}"
     direct = client.post(f"/api/pipelines/{pipeline['id']}/runs/", {}, format="json").json()
+    assert direct["trigger"] is None
     assert set(body) == set(direct) and len(body["steps"]) == 2
     # re-pointing changes what the same URL runs
     as_alice.patch(f"/api/endpoints/{endpoint['slug']}/", {"version": 1}, format="json")
@@ -332,6 +334,7 @@ def test_the_beat_task_starts_a_run_of_the_endpoints_current_version(
     run = Run.objects.select_related("pipeline_version").get()
     assert run.pipeline_version.number == 2 and run.parameters == {"depth": 6} and run.created_by == alice
     assert as_alice.get(f"/api/schedules/{pk}/").json()["last_run"] == run.pk
+    assert run.trigger == f"schedule:{pk}"
     as_alice.patch(f"/api/endpoints/{endpoint['slug']}/", {"version": 1}, format="json")
     run_schedule_task(pk)
     assert Run.objects.select_related("pipeline_version").first().pipeline_version.number == 1  # type: ignore[union-attr]

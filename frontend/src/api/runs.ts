@@ -47,6 +47,8 @@ export interface Run {
   parameters?: Record<string, unknown>;
   cache?: boolean;
   created_by?: string | null;
+  /** "endpoint:<slug>" or "schedule:<id>" when an endpoint or a schedule started the run */
+  trigger?: string | null;
   created_at?: string | null;
   started_at: string | null;
   finished_at: string | null;

@@ -78,6 +78,11 @@ export function RunPage() {
             By <b>{run.created_by}</b>
           </span>
         ) : null}
+        {run.trigger ? (
+          <span data-testid="run-trigger">
+            Via <b>{run.trigger.replace(":", " ")}</b>
+          </span>
+        ) : null}
         {run.cache === false ? <span>cache off</span> : null}
       </div>
       <div style={{ maxWidth: 480, marginBottom: 16 }}>
