@@ -1,7 +1,7 @@
 // Binds the run store to one run: loads it over HTTP for an instant picture, then follows the
 // WebSocket feed (snapshot + seq'd events, reconnect + resume) until the component unmounts.
 import { useEffect, useState } from "react";
-import { connectRunFeed, type SocketStatus } from "../api/events";
+import { connectRunFeed, type RunEvent, type SocketStatus } from "../api/events";
 import { FINAL_RUN_STATUSES, getRun } from "../api/runs";
 import { useRunStore } from "../store/runs";
 
@@ -19,8 +19,27 @@ export function useRunFeed(runId: number | null): { socket: SocketStatus; error:
       (run) => alive && useRunStore.getState().loadRun(run),
       (e: Error) => alive && setError(e.message),
     );
+    // A burst of events (a cached rerun of a big pipeline sends thousands in a second) is applied
+    // in one store update per frame, so the canvas renders once per frame, not once per event.
+    let queue: RunEvent[] = [];
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      const batch = queue;
+      queue = [];
+      if (alive && batch.length) useRunStore.getState().applyEvents(batch);
+    };
+    const schedule = () => {
+      if (scheduled) return;
+      scheduled = true;
+      if (typeof requestAnimationFrame === "function" && document.visibilityState === "visible") requestAnimationFrame(flush);
+      else setTimeout(flush, 50);
+    };
     const feed = connectRunFeed(runId, {
-      onEvent: (event) => useRunStore.getState().applyEvent(event),
+      onEvent: (event) => {
+        queue.push(event);
+        schedule();
+      },
       lastSeq: () => useRunStore.getState().seq,
       onStatus: (s) => alive && setSocket(s),
       done: () => {

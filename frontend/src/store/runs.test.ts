@@ -112,6 +112,25 @@ describe("reduceEvent", () => {
     expect(s.logs.a.lines).toEqual([]);
   });
 
+  it("applies a burst in one store update, as one event at a time would", () => {
+    const steps = Array.from({ length: 300 }, (_, i) => step(`n${i}`, "pending"));
+    const burst: RunEvent[] = [
+      { type: "snapshot", seq: 0, run: run(7, steps) },
+      ...steps.map((s, i): RunEvent => ({ type: "step", seq: i + 1, step: { node: s.node, status: "cached" } })),
+    ];
+    useRunStore.getState().setRun(7);
+    let updates = 0;
+    const stop = useRunStore.subscribe(() => updates++);
+    useRunStore.getState().applyEvents(burst);
+    stop();
+    expect(updates).toBe(1);
+    const state = useRunStore.getState();
+    expect(state.seq).toBe(300);
+    expect(state.stepStatus).toEqual(apply(burst).stepStatus);
+    expect(Object.values(state.stepStatus).every((x) => x === "cached")).toBe(true);
+    useRunStore.setState(initialRunData()); // the store is shared by the tests below
+  });
+
   it("ignores a snapshot of another run", () => {
     const s = apply([{ type: "snapshot", seq: 0, run: run(8) }]);
     expect(s.run).toBeNull();

@@ -26,6 +26,8 @@ export interface RunState extends RunData {
   /** a run fetched over HTTP: shown until (and unless) the socket's snapshot is newer */
   loadRun: (run: Run) => void;
   applyEvent: (event: RunEvent) => void;
+  /** many events in one update (the feed batches a burst into one render) */
+  applyEvents: (events: RunEvent[]) => void;
   appendLogChunk: (node: string, text: string, offset?: number) => void;
   /** the first read of a log, from its tail: what comes before `offset` is never fetched */
   startLogAt: (node: string, text: string, offset: number) => void;
@@ -140,6 +142,7 @@ export const useRunStore = create<RunState>((set) => ({
       return { run, stepStatus: statusMap(run.steps ?? []) };
     }),
   applyEvent: (event) => set((s) => reduceEvent(s, event)),
+  applyEvents: (events) => set((s) => events.reduce(reduceEvent, s)),
   startLogAt: (node, text, offset) =>
     set((s) => {
       const buf = s.logs[node];
