@@ -12,9 +12,11 @@ Targets: first paint <= 2,000 ms, pan >= 30 fps.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +143,30 @@ def print_profile(profile: dict[str, Any]) -> None:
         print(f"    {ms:8.1f} ms  {key}")
 
 
-def measure(browser: Any, base: str, pid: int, selector: str, pan: bool) -> dict[str, float]:
+@contextlib.contextmanager
+def bench_database(suffix: str) -> Iterator[None]:
+    """A fresh database `<DATABASE_URL's name>_<suffix>` for the duration, dropped afterwards (after
+    ending the sessions a live server left behind)."""
+    from django.conf import settings
+    from django.db import connection
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    db = settings.DATABASES["default"]
+    db.setdefault("TEST", {})["NAME"] = f"{db['NAME']}_{suffix}"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def signed_in_page(browser: Any, base: str) -> tuple[Any, Any]:
+    """A new browser context and page, logged in as the bench user."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60000)
@@ -150,6 +175,20 @@ def measure(browser: Any, base: str, pid: int, selector: str, pan: bool) -> dict
     page.fill("#id_password", "pw-bench")
     page.click("button[type=submit]")
     page.wait_for_url(lambda u: "/login/" not in u)
+    return context, page
+
+
+def frontend_env() -> dict[str, str]:
+    """Serve the built front end unless PIPEWRIGHT_FRONTEND_DIST already points at one."""
+    return (
+        {}
+        if os.environ.get("PIPEWRIGHT_FRONTEND_DIST")
+        else {"PIPEWRIGHT_FRONTEND_DIST": str(ROOT / "frontend" / "dist")}
+    )
+
+
+def measure(browser: Any, base: str, pid: int, selector: str, pan: bool) -> dict[str, float]:
+    context, page = signed_in_page(browser, base)
     page.add_init_script(FIRST_PAINT % selector)
     page.goto(f"{base}/pipelines/{pid}")
     page.wait_for_function("window.__firstPaint !== null")
@@ -177,21 +216,13 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.db import connection
     from playwright.sync_api import sync_playwright
 
     from tests.live import CHROMIUM, CHROMIUM_ARGS, live_daphne
 
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    db = settings.DATABASES["default"]
-    db.setdefault("TEST", {})["NAME"] = f"{db['NAME']}_canvas_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("canvas_bench"):
         ids = setup_data()
-        dist = ROOT / "frontend" / "dist"
-        extra = {} if os.environ.get("PIPEWRIGHT_FRONTEND_DIST") else {"PIPEWRIGHT_FRONTEND_DIST": str(dist)}
-        with live_daphne(**extra) as base, sync_playwright() as pw:
+        with live_daphne(**frontend_env()) as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             measure(browser, base, ids["small"], ".react-flow__node", pan=False)  # warm caches
             rows: dict[str, list[dict[str, float]]] = {"empty": [], "small": [], "big": []}
@@ -200,8 +231,6 @@ def main() -> int:
                 rows["small"].append(measure(browser, base, ids["small"], ".react-flow__node", pan=False))
                 rows["big"].append(measure(browser, base, ids["big"], ".react-flow__node", pan=True))
             browser.close()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in rows[name])

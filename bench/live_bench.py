@@ -26,6 +26,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
 os.environ.setdefault("PIPEWRIGHT_DEV", "1")
 os.environ.setdefault("CHANNELS_PREFIX", f"pwlive{os.getpid()}")
 
+# the same 1,000-node pipeline, database and sign-in as the canvas bench
+from canvas_bench import bench_database, frontend_env, graph, signed_in_page  # noqa: E402
+from canvas_bench import setup_data as canvas_data  # noqa: E402
+
 STEPS = 1000
 ROUNDS = 3
 WORST_FRAME_MS = 200.0
@@ -54,7 +58,6 @@ async () => {
 
 
 def setup_data() -> tuple[int, Any]:
-    from canvas_bench import setup_data as canvas_data  # the same 1,000-node pipeline
     from django.contrib.auth import get_user_model
 
     from designer.models import PipelineVersion
@@ -68,8 +71,6 @@ def new_run(version: Any, user: Any) -> Any:
     """A running run with a pending step per node, as a worker would leave it before the burst.
     (The bench graph is a draft: its chains start with an unconnected input, so it has no plan; the
     canvas and the dock read the steps, which is what is measured.)"""
-    from canvas_bench import graph
-
     from designer.compiler.plan import Plan
     from runner.models import Run, StepRun
 
@@ -107,14 +108,7 @@ def burst(run: Any) -> float:
 
 def measure(browser: Any, base: str, pipeline_id: int, version: Any, user: Any) -> dict[str, float]:
     run = new_run(version, user)
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60000)
-    page.goto(base + "/login/")
-    page.fill("#id_username", "bench")
-    page.fill("#id_password", "pw-bench")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda u: "/login/" not in u)
+    context, page = signed_in_page(browser, base)
     page.goto(f"{base}/pipelines/{pipeline_id}")
     page.wait_for_function(f"document.querySelector('[data-testid=run-dock]')?.dataset.runId === '{run.pk}'")
     page.wait_for_function(f"document.querySelector('[data-testid=run-progress]')?.dataset.total === '{STEPS}'")
@@ -146,31 +140,16 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.db import connection
     from playwright.sync_api import sync_playwright
 
     from tests.live import CHROMIUM, CHROMIUM_ARGS, live_daphne
 
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    db = settings.DATABASES["default"]
-    db.setdefault("TEST", {})["NAME"] = f"{db['NAME']}_live_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("live_bench"):
         pipeline_id, (version, user) = setup_data()
-        dist = ROOT / "frontend" / "dist"
-        extra = {} if os.environ.get("PIPEWRIGHT_FRONTEND_DIST") else {"PIPEWRIGHT_FRONTEND_DIST": str(dist)}
-        with live_daphne(**extra) as base, sync_playwright() as pw:
+        with live_daphne(**frontend_env()) as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             rows = [measure(browser, base, pipeline_id, version, user) for _ in range(ROUNDS)]
             browser.close()
-    finally:
-        with connection.cursor() as cursor:  # the live server's sessions may still be closing
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
     def med(key: str) -> float:
         return statistics.median(r[key] for r in rows)
