@@ -23,7 +23,7 @@ def _snapshot(run_id: int) -> dict[str, Any]:
     from runner.models import Run
     from runner.services import run_json
 
-    run = Run.objects.select_related("team", "pipeline_version", "created_by").get(pk=run_id)
+    run = Run.objects.select_related("team", "pipeline", "pipeline_version", "created_by").get(pk=run_id)
     return {"type": "snapshot", "seq": run.event_seq, "run": run_json(run)}
 
 

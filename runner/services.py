@@ -109,6 +109,7 @@ def run_json(run: Run, *, steps: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": run.pk,
         "pipeline": run.pipeline_id,
+        "pipeline_name": run.pipeline.name,
         "version": run.pipeline_version.number if run.pipeline_version_id else None,
         "pipeline_version": run.pipeline_version_id,
         "team": run.team.name,

@@ -36,6 +36,7 @@ class StepSerializer(serializers.Serializer):
 class RunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     pipeline = serializers.IntegerField()
+    pipeline_name = serializers.CharField()
     version = serializers.IntegerField(allow_null=True)
     pipeline_version = serializers.IntegerField(allow_null=True)
     team = serializers.CharField()

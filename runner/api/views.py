@@ -38,7 +38,7 @@ def _bool(data: Any, name: str, default: bool) -> bool:
 
 def _run_for(request: Request, run_id: int) -> Run:
     run = (
-        scope(Run.objects.select_related("team", "pipeline_version", "created_by"), request.user)
+        scope(Run.objects.select_related("team", "pipeline", "pipeline_version", "created_by"), request.user)
         .filter(pk=run_id)
         .first()
     )
@@ -80,7 +80,7 @@ class RunListView(APIView):
         responses=schema.RunSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        qs = scope(Run.objects.select_related("team", "pipeline_version", "created_by"), request.user)
+        qs = scope(Run.objects.select_related("team", "pipeline", "pipeline_version", "created_by"), request.user)
         pipeline = request.query_params.get("pipeline")
         if pipeline is not None:
             if not pipeline.isdigit():
