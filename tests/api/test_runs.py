@@ -35,6 +35,7 @@ def test_it_starts_a_run_and_shows_every_step(eager: Any, as_alice: Any, version
     body = as_alice.get(f"/api/runs/{run_id}/").json()
     assert body["status"] == "succeeded"
     assert body["parameters"] == {"n": 2}
+    assert body["pipeline_name"] == version.pipeline.name and body["trigger"] is None
     (a,) = body["steps"]
     assert a["node"] == "a" and a["status"] == "succeeded" and a["attempt"] == 1 and a["exit_code"] == 0
     assert a["outputs"]["data"]["media_type"] == "text/csv" and a["outputs"]["data"]["size"] == 8
