@@ -20,10 +20,9 @@ def _visible_run(user: Any, run_id: int) -> bool:
 
 @database_sync_to_async
 def _snapshot(run_id: int) -> dict[str, Any]:
-    from runner.models import Run
-    from runner.services import run_json
+    from runner.services import run_json, runs_for_json
 
-    run = Run.objects.select_related("team", "pipeline", "pipeline_version", "created_by").get(pk=run_id)
+    run = runs_for_json().get(pk=run_id)
     return {"type": "snapshot", "seq": run.event_seq, "run": run_json(run)}
 
 

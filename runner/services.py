@@ -8,6 +8,7 @@ The database is the record; Celery messages only wake workers up.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -25,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
@@ -103,6 +104,14 @@ def step_json(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> 
         "metrics": step.metrics,
         "error": step.error or None,
     }
+
+
+def runs_for_json() -> QuerySet[Run]:
+    """Runs with what `run_json` reads joined in, and without the big JSON it does not read (plans
+    and graphs: a 1,000-node pipeline's are megabytes)."""
+    return Run.objects.select_related("team", "pipeline", "pipeline_version", "created_by").defer(
+        "plan", "pipeline__graph", "pipeline_version__graph", "pipeline_version__plan"
+    )
 
 
 def run_json(run: Run, *, steps: bool = True) -> dict[str, Any]:
@@ -411,25 +420,21 @@ def advance_run(run_id: int) -> str | None:
             _publish_run(run.pk)
         plan = plan_of(run)
         by_node = {s.node: s for s in run.steps.all()}
-        changed = True
-        while changed:
-            changed = False
-            for step in plan.steps:
-                row = by_node[step.node]
-                if row.status != states.PENDING:
-                    continue
-                ups = [by_node[u].status for u in step.upstream]
-                if any(s in states.STEP_DONE_BAD for s in ups):
-                    if _move_step(
-                        row.pk, states.SKIPPED, finished_at=timezone.now(), error="an upstream step did not succeed"
-                    ):
-                        row.status = states.SKIPPED
-                        _publish_step(row.pk)
-                        changed = True
-                    continue
-                if not all(s in states.STEP_DONE_OK for s in ups):
-                    continue
-                changed |= _ready(run, step, row, by_node)
+        # one pass in topological order: a step cached or skipped here is seen by those after it
+        for step in plan.steps:
+            row = by_node[step.node]
+            if row.status != states.PENDING:
+                continue
+            ups = [by_node[u].status for u in step.upstream]
+            if any(s in states.STEP_DONE_BAD for s in ups):
+                if _move_step(
+                    row.pk, states.SKIPPED, finished_at=timezone.now(), error="an upstream step did not succeed"
+                ):
+                    row.status = states.SKIPPED
+                    _publish_step(row.pk)
+                continue
+            if all(s in states.STEP_DONE_OK for s in ups):
+                _ready(run, step, row, by_node)
         if all(s.status in states.STEP_TERMINAL for s in by_node.values()):
             statuses = {s.status for s in by_node.values()}
             if states.CANCELED in statuses:
@@ -446,8 +451,8 @@ def advance_run(run_id: int) -> str | None:
         return states.RUNNING
 
 
-def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> bool:
-    """Handle one ready step: a cache hit (returns True: more may be ready) or enqueue it.
+def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> None:
+    """Handle one ready step: a cache hit or enqueue it.
     `by_node` holds the run's rows as read under the run's lock, kept current by the caller."""
     hashes = _input_hashes(step, by_node)
     params = step.resolve_params(run.parameters)
@@ -474,14 +479,12 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> b
                 row.status = states.CACHED
                 row.outputs = entry.outputs
                 _publish_step(row.pk)
-                return True
-            return False
+            return
     queue = compute.queue_for(_target_for(step))
     if _move_step(row.pk, states.QUEUED, cache_key=key, input_hashes=hashes, params=params, queue=queue):
         row.status, row.queue = states.QUEUED, queue
         _publish_row(row)
         enqueue_step(row.pk, queue)
-    return False
 
 
 # ---------------------------------------------------------------- execute
@@ -519,6 +522,13 @@ class _LogSink:
             if time.monotonic() - self.last > 0.2 or len(self.pending) >= 200:
                 self._flush()
 
+    def tick(self) -> None:
+        """Publish lines that have waited 0.2 s: the last lines of a burst go out while the step
+        is quiet, not with its next line."""
+        with self.lock:
+            if self.pending and time.monotonic() - self.last > 0.2:
+                self._flush()
+
     def _flush(self) -> None:
         if self.pending:
             lines, self.pending = self.pending, []
@@ -534,8 +544,8 @@ class _LogSink:
             self.file.close()
 
 
-def _prepare(step: Step, row: StepRun, attempt: int, work: Path) -> compute.StepJob:
-    from runner.lookup import module_files
+def _prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
+    from modules.lookup import module_files
 
     if work.exists():
         shutil.rmtree(work, ignore_errors=True)
@@ -564,7 +574,7 @@ def _prepare(step: Step, row: StepRun, attempt: int, work: Path) -> compute.Step
     os.chmod(work, 0o755)
     env = dict(step.runtime.env)
     return compute.StepJob(
-        name=f"pw-step-{row.pk}-{attempt}",
+        name=row.container_name,
         image=step.runtime.image,
         command=list(step.runtime.command),
         env=env,
@@ -576,9 +586,10 @@ def _prepare(step: Step, row: StepRun, attempt: int, work: Path) -> compute.Step
         params_file=params_file,
         out_dir=out_dir,
         labels={
+            "pipewright.db": _db_label(),  # the reaper removes orphans of its own database only
             "pipewright.run": str(row.run_id),
             "pipewright.steprun": str(row.pk),
-            "pipewright.attempt": str(attempt),
+            "pipewright.attempt": str(row.attempt),
         },
     )
 
@@ -684,38 +695,37 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
     done = threading.Event()
 
     def beat() -> None:
-        while not done.wait(heartbeat_seconds()):
-            try:
-                n = (
-                    StepRun.objects.filter(pk=row.pk, status=states.RUNNING)
-                    .filter(mine)
-                    .update(heartbeat_at=timezone.now())
-                )
-                if n == 0:
-                    lost.set()
-            except Exception:
-                log.exception("heartbeat failed")
-            finally:
-                from django.db import connection
+        from django.db import connection
 
-                connection.close()
+        try:
+            while not done.wait(heartbeat_seconds()):
+                try:
+                    n = (
+                        StepRun.objects.filter(pk=row.pk, status=states.RUNNING)
+                        .filter(mine)
+                        .update(heartbeat_at=timezone.now())
+                    )
+                    if n == 0:
+                        lost.set()
+                except Exception:
+                    log.exception("heartbeat failed")
+        finally:
+            connection.close()  # this thread's own connection
+
+    def should_stop() -> bool:  # polled by the backend while the step runs
+        sink.tick()
+        return lost.is_set()
 
     beater = threading.Thread(target=beat, daemon=True)
     beater.start()
-    target = compute.backend(_target_for(step)) if row.queue != "compute-local" else compute.backend("local")
-    result = _Attempt(None)
+    target = compute.backend(compute.target_of(row.queue))
     try:
-        try:
-            job = _prepare(step, row, row.attempt, work)
-            outcome = target.run(job, sink.line, lost.is_set)
-            result.exit_code, result.error = outcome.exit_code, outcome.error
-            result.timed_out, result.stopped = outcome.timed_out, outcome.stopped
-            if outcome.exit_code == 0 and not outcome.error:
-                result.outputs, result.metrics, result.infos = _collect(step, job)
-        except compute.ComputeUnavailable as exc:
-            result.exit_code, result.error = None, str(exc)
-        except Exception as exc:  # a step's own failure, never the worker's
-            result.exit_code, result.error = None, str(exc) or exc.__class__.__name__
+        job = _prepare(step, row, work)
+        result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
+        if result.exit_code == 0 and not result.error:
+            result.outputs, result.metrics, result.infos = _collect(step, job)
+    except Exception as exc:  # a step's own failure (or the engine's absence), never the worker's
+        result = _Attempt(None, str(exc) or exc.__class__.__name__)
     finally:
         done.set()
         sink.close()
@@ -760,7 +770,11 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
         _publish_row(row, outcome.infos)
 
 
-def _fail_attempt(step_id: int, attempt: int, message: str, *, exit_code: int | None, extra: Q, retries: int) -> None:
+def _fail_attempt(
+    step_id: int, attempt: int, message: str, *, exit_code: int | None, extra: Q, retries: int
+) -> str | None:
+    """Queue the step again while it has retries left, else fail it; returns the status it moved
+    to, or None when the attempt was no longer this caller's to end."""
     with transaction.atomic():
         if attempt <= retries:
             row = StepRun.objects.get(pk=step_id)
@@ -774,11 +788,14 @@ def _fail_attempt(step_id: int, attempt: int, message: str, *, exit_code: int | 
                 heartbeat_at=None,
             ):
                 _publish_step(step_id)
-                enqueue_step(step_id, row.queue or compute.queue_for(compute.default_target()))
+                enqueue_step(step_id, compute.queue_for(compute.target_of(row.queue)))
+                return states.QUEUED
         elif _move_step(
             step_id, states.FAILED, extra=extra, error=message, exit_code=exit_code, finished_at=timezone.now()
         ):
             _publish_step(step_id)
+            return states.FAILED
+    return None
 
 
 # ---------------------------------------------------------------- cancel / reap
@@ -801,10 +818,9 @@ def cancel_run(run: Run) -> Run:
             _publish_run(run.pk)
 
         def kill() -> None:
-            for queue, name in to_kill:
-                if queue == "compute-docker":
-                    with contextlib.suppress(Exception):
-                        compute.backend("docker").kill(name)
+            for queue, name in to_kill:  # a local step in another process stops on its lost claim
+                with contextlib.suppress(Exception):
+                    compute.backend(compute.target_of(queue)).kill(name)
 
         transaction.on_commit(kill)
     run.refresh_from_db()
@@ -814,22 +830,21 @@ def cancel_run(run: Run) -> Run:
 def reap() -> dict[str, int]:
     """Retry or fail attempts whose heartbeat stopped; remove containers no attempt owns."""
     cutoff = timezone.now() - timedelta(seconds=heartbeat_timeout())
-    stale = list(StepRun.objects.filter(status=states.RUNNING, heartbeat_at__lt=cutoff).select_related("run"))
+    stale = StepRun.objects.filter(status=states.RUNNING, heartbeat_at__lt=cutoff)
     retried = failed = removed = 0
-    for row in stale:
-        step = Plan.from_json(row.run.plan).step(row.node)
+    for row in stale.select_related("run").defer("run__plan"):
+        step = plan_of(row.run).step(row.node)
         extra = Q(attempt=row.attempt, worker_id=row.worker_id, heartbeat_at__lt=cutoff)
         message = f"the worker stopped sending heartbeats (attempt {row.attempt})"
-        before = StepRun.objects.filter(pk=row.pk).values_list("status", flat=True).first()
         # a lost worker is not the step's fault: it gets one attempt more than its own retries
-        _fail_attempt(row.pk, row.attempt, message, exit_code=None, extra=extra, retries=step.runtime.retries + 1)
-        after = StepRun.objects.filter(pk=row.pk).values_list("status", flat=True).first()
-        if before != after:
-            if after == states.QUEUED:
-                retried += 1
-            else:
-                failed += 1
-                enqueue_advance(row.run_id)
+        moved = _fail_attempt(
+            row.pk, row.attempt, message, exit_code=None, extra=extra, retries=step.runtime.retries + 1
+        )
+        if moved == states.QUEUED:
+            retried += 1
+        elif moved == states.FAILED:
+            failed += 1
+            enqueue_advance(row.run_id)
         if row.container_name:
             _remove_container(row.container_name)
     removed += _remove_orphans()

@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer.compiler.plan import Plan
 from designer.errors import LocatedError
 from modules.models import Role
 from modules.scoping import require_role, scope, visible_team_ids
@@ -37,11 +36,7 @@ def _bool(data: Any, name: str, default: bool) -> bool:
 
 
 def _run_for(request: Request, run_id: int) -> Run:
-    run = (
-        scope(Run.objects.select_related("team", "pipeline", "pipeline_version", "created_by"), request.user)
-        .filter(pk=run_id)
-        .first()
-    )
+    run = scope(services.runs_for_json(), request.user).filter(pk=run_id).first()
     if run is None:
         raise NotFound(f"Run {run_id} not found.")
     return run
@@ -80,7 +75,7 @@ class RunListView(APIView):
         responses=schema.RunSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        qs = scope(Run.objects.select_related("team", "pipeline", "pipeline_version", "created_by"), request.user)
+        qs = scope(services.runs_for_json(), request.user)
         pipeline = request.query_params.get("pipeline")
         if pipeline is not None:
             if not pipeline.isdigit():
@@ -233,7 +228,7 @@ class StepCacheView(APIView):
     def get(self, request: Request, run_id: int, node: str) -> Response:
         run = _run_for(request, run_id)
         step = _step_for(run, node)
-        plan_step = Plan.from_json(run.plan).step(node)
+        plan_step = services.plan_of(run).step(node)
         ingredients = {"module_digest": plan_step.digest, "params": step.params, "inputs": step.input_hashes}
         body: dict[str, Any] = {
             "node": node,

@@ -59,6 +59,12 @@ def queue_for(target: str) -> str:
     return f"compute-{target}"
 
 
+def target_of(queue: str) -> str:
+    """The compute target a step's queue routes to (`queue_for` backwards); the default when unset."""
+    target = queue.removeprefix("compute-")
+    return target if target in TARGETS else default_target()
+
+
 def default_target() -> str:
     return settings.PIPEWRIGHT_COMPUTE if settings.PIPEWRIGHT_COMPUTE in TARGETS else "docker"
 

@@ -114,9 +114,8 @@ class DockerBackend:
                 buf = b""
                 try:
                     for chunk in stream:
-                        buf += chunk
-                        while b"\n" in buf:
-                            line, buf = buf.split(b"\n", 1)
+                        *lines, buf = (buf + chunk).split(b"\n")
+                        for line in lines:
                             on_line(line.decode(errors="replace"))
                 except Exception:  # the container went away
                     pass
