@@ -3,6 +3,8 @@ import os
 from celery import Celery
 from celery.signals import task_prerun, worker_init
 
+from designer.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
 
 app = Celery("pipewright")
@@ -21,7 +23,7 @@ app.conf.task_routes = {
 app.conf.beat_schedule = {
     "runner-reap": {
         "task": "runner.reap",
-        "schedule": float(os.environ.get("PIPEWRIGHT_REAP_EVERY", "10")),
+        "schedule": float(env_int("PIPEWRIGHT_REAP_EVERY", 10)),  # as settings reads it
         "options": {"queue": "pipewright", "expires": 30},
     },
 }
@@ -36,7 +38,7 @@ def _keep_database_connections(**_: object) -> None:
     from django.conf import settings
 
     for db in settings.DATABASES.values():
-        db["CONN_MAX_AGE"] = int(os.environ.get("WORKER_DB_CONN_MAX_AGE", "300"))
+        db["CONN_MAX_AGE"] = env_int("WORKER_DB_CONN_MAX_AGE", 300)
         db["CONN_HEALTH_CHECKS"] = True
     task_prerun.connect(_check_connections, weak=False)
 

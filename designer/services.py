@@ -32,10 +32,19 @@ MAX_NODES = 5000
 MAX_EDGES = 20000
 
 
+def _saved_version(pipeline: Pipeline, number: int | None) -> PipelineVersion | None:
+    """Version `number` of `pipeline` (the latest when None), without its graph, or None."""
+    versions = PipelineVersion.objects.filter(pipeline=pipeline).defer("graph")
+    return versions.order_by("-number").first() if number is None else versions.filter(number=number).first()
+
+
+def _compile_errors(version: PipelineVersion) -> list[dict[str, Any]]:
+    return [dict(e) for e in version.errors] or [{"field": "graph", "message": "the graph did not compile"}]
+
+
 def runnable_version(pipeline: Pipeline, number: int | None = None) -> PipelineVersion:
     """The given version of `pipeline` (latest when None), or a 400 naming why it cannot run."""
-    versions = PipelineVersion.objects.filter(pipeline=pipeline)
-    version = versions.order_by("-number").first() if number is None else versions.filter(number=number).first()
+    version = _saved_version(pipeline, number)
     if version is None:
         if number is None:
             raise LocatedError(
@@ -46,8 +55,8 @@ def runnable_version(pipeline: Pipeline, number: int | None = None) -> PipelineV
             f"Pipeline '{pipeline.name}' has no version {number}.",
             [{"field": "version", "message": f"no version {number}"}],
         )
-    if version.errors or version.plan is None:
-        errors = [dict(e) for e in version.errors] or [{"field": "graph", "message": "the graph did not compile"}]
+    if not version.runnable:
+        errors = _compile_errors(version)
         first = errors[0].get("message", "")
         raise LocatedError(
             f"Version {version.number} of pipeline '{pipeline.name}' has {len(errors)} error(s) "
@@ -245,13 +254,12 @@ def endpoint_slug(name: str) -> str:
 def publishable_version(pipeline: Pipeline, number: int | None) -> PipelineVersion:
     """Version `number` of `pipeline` (latest when None) if it compiled; else a 400 whose first
     error names `version` and whose others are the version's compile errors."""
-    versions = PipelineVersion.objects.filter(pipeline=pipeline).defer("graph")
-    version = versions.order_by("-number").first() if number is None else versions.filter(number=number).first()
+    version = _saved_version(pipeline, number)
     if version is None:
         message = "the pipeline has no saved version yet" if number is None else f"the pipeline has no version {number}"
         raise LocatedError(f"version: {message}.", [{"field": "version", "message": message}])
     if not version.runnable:
-        errors = [dict(e) for e in version.errors] or [{"field": "graph", "message": "the graph did not compile"}]
+        errors = _compile_errors(version)
         first = errors[0].get("message", "")
         raise LocatedError(
             f"Version {version.number} of pipeline '{pipeline.name}' has {len(errors)} compile error(s) "
@@ -299,12 +307,15 @@ def do_delete_endpoint(endpoint: Endpoint) -> None:
         endpoint.delete()
 
 
-def do_run_endpoint(endpoint: Endpoint, parameters: Any, use_cache: bool, user: Any) -> Any:
+def do_run_endpoint(
+    endpoint: Endpoint, parameters: Any, use_cache: bool, user: Any, *, trigger: str | None = None
+) -> Any:
     """A run of the endpoint's current version (runner.services.create_run validates parameters)."""
     from runner import services as runner
 
-    version = PipelineVersion.objects.select_related("pipeline").get(pk=endpoint.version_id)
-    return runner.create_run(version, parameters, use_cache, user, trigger=f"endpoint:{endpoint.slug}")
+    versions = PipelineVersion.objects.select_related("pipeline").defer("graph", "pipeline__graph")
+    version = versions.get(pk=endpoint.version_id)
+    return runner.create_run(version, parameters, use_cache, user, trigger=trigger or f"endpoint:{endpoint.slug}")
 
 
 # -- schedules ---------------------------------------------------------------------------------
@@ -407,7 +418,6 @@ def do_delete_schedule(schedule: Schedule) -> None:
 
 def run_schedule(schedule_id: int) -> str:
     """Fire a schedule: a run of its endpoint's current version, as its owner. Quiet when gone."""
-    from runner import services as runner
 
     schedule = (
         Schedule.objects.select_related("endpoint", "owner", "team", "periodic_task").filter(pk=schedule_id).first()
@@ -423,9 +433,8 @@ def run_schedule(schedule_id: int) -> str:
         Schedule.objects.filter(pk=schedule.pk).update(last_error=message)
         log.warning("schedule %s refused: %s", schedule.pk, message)
         return "refused"
-    version = PipelineVersion.objects.select_related("pipeline").get(pk=schedule.endpoint.version_id)
     try:
-        run = runner.create_run(version, schedule.parameters, True, owner, trigger=f"schedule:{schedule.pk}")
+        run = do_run_endpoint(schedule.endpoint, schedule.parameters, True, owner, trigger=f"schedule:{schedule.pk}")
     except LocatedError as exc:
         Schedule.objects.filter(pk=schedule.pk).update(last_error=str(exc.detail))
         log.warning("schedule %s could not start a run: %s", schedule.pk, exc.detail)

@@ -3,7 +3,6 @@
 Every API view and the WebSocket consumer scope through here:
 - `visible_team_ids(user)` and `scope(queryset, user)` hide other teams' objects (so they 404);
 - `require_role(user, team, role)` turns "visible but not allowed" into a 403 naming the role;
-- `TeamRole` is the DRF permission class for "this view needs at least role X" on unsafe methods.
 The builtin team's objects are readable by every signed-in user and writable by nobody through
 the API (the `load_library` command owns them).
 """
@@ -14,7 +13,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from modules.models import BUILTIN_TEAM, ROLE_RANK, Membership, Role, Team
 
@@ -35,13 +33,8 @@ def forget_roles(user: Any) -> None:
         del user._pipewright_roles
 
 
-def visible_team_ids(user: Any, *, include_builtin: bool = False) -> set[int]:
-    ids = set(roles_of(user))
-    if include_builtin:
-        builtin = Team.objects.filter(name=BUILTIN_TEAM).values_list("id", flat=True).first()
-        if builtin is not None:
-            ids.add(builtin)
-    return ids
+def visible_team_ids(user: Any) -> set[int]:
+    return set(roles_of(user))
 
 
 def scope(qs: QuerySet[Any], user: Any, *, field: str = "team", include_builtin: bool = False) -> QuerySet[Any]:
@@ -82,17 +75,3 @@ def team_for_write(user: Any, name: str, minimum: str, *, action: str = "do this
         raise NotFound(f"Team '{name}' not found.")
     require_role(user, team, minimum, action=action)
     return team
-
-
-class TeamRole(BasePermission):
-    """Object permission: reads need visibility (the scoped queryset), writes need `write_role`.
-
-    Views set `write_role` (default member) and objects expose `.team`.
-    """
-
-    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        minimum = getattr(view, "write_role", Role.MEMBER)
-        require_role(request.user, obj.team, minimum, action=getattr(view, "write_action", "change this"))
-        return True

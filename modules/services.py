@@ -12,10 +12,14 @@ from modules import spec as specs
 from modules.models import Membership, Module, ModuleVersion, Role, Team, VersionStatus
 
 
-@transaction.atomic
 def do_create_team(user: Any, name: str) -> Team:
-    team = Team.objects.create(name=name)
-    Membership.objects.create(team=team, user=user, role=Role.OWNER)
+    """A new team owned by `user`; a taken name is a 409 (the unique index decides, even in a race)."""
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(name=name)
+            Membership.objects.create(team=team, user=user, role=Role.OWNER)
+    except IntegrityError:
+        raise Conflict(f"A team named '{name}' already exists.") from None
     return team
 
 

@@ -117,10 +117,18 @@ class PipelineListView(APIView):
         pipeline, result, version = services.do_create_pipeline(
             request.user, team, data["name"], data.get("description", ""), data.get("graph")
         )
-        number = version.number if version is not None else None
-        out = detail_body(pipeline, result, number)
-        out.update(version=number, version_created=version is not None, runnable=result.ok and number is not None)
+        out = save_body(pipeline, result, version, created=version is not None)
         return with_etag(Response(out, status=status.HTTP_201_CREATED), pipeline)
+
+
+def save_body(
+    pipeline: Pipeline, result: CompileResult, version: PipelineVersion | None, *, created: bool
+) -> dict[str, Any]:
+    """The answer to a save: the pipeline's detail plus the version it is at and whether it runs."""
+    number = version.number if version is not None else None
+    out = detail_body(pipeline, result, number)
+    out.update(version=number, version_created=created, runnable=result.ok and number is not None)
+    return out
 
 
 class PipelineDetailView(APIView):
@@ -145,10 +153,7 @@ class PipelineDetailView(APIView):
             description=data.get("description"),
             graph=data.get("graph"),
         )
-        number = version.number if version is not None else None
-        out = detail_body(saved, result, number)
-        out.update(version=number, version_created=created, runnable=result.ok)
-        return with_etag(Response(out), saved)
+        return with_etag(Response(save_body(saved, result, version, created=created)), saved)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
@@ -164,8 +169,7 @@ class PipelineDuplicateView(APIView):
         body = DuplicateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         copy, result, version = services.do_duplicate_pipeline(request.user, pipeline, body.validated_data["name"])
-        out = detail_body(copy, result, version.number)
-        out.update(version=version.number, version_created=True, runnable=result.ok)
+        out = save_body(copy, result, version, created=True)
         return with_etag(Response(out, status=status.HTTP_201_CREATED), copy)
 
 

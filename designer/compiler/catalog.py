@@ -6,14 +6,13 @@ dataset lookup); tests use in-memory ones. Nothing here imports Django.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from designer.compiler.plan import Runtime
 
 PORT_TYPES = ("DataFrame", "Model", "Metrics", "Image", "File", "Any")
-STATUSES = ("active", "deprecated", "disabled")
 
 
 @dataclass(frozen=True)
@@ -100,8 +99,3 @@ def resolve_version(mod: ModuleVersions, requested: str | None) -> tuple[ModuleI
     if not active:
         return None, f"{mod.ref} has no active version"
     return max(active, key=lambda v: version_key(v.version)), None
-
-
-def newest_usable(versions: Sequence[ModuleInfo]) -> ModuleInfo | None:
-    usable = [v for v in versions if v.status == "active"]
-    return max(usable, key=lambda v: version_key(v.version)) if usable else None

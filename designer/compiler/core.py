@@ -761,6 +761,10 @@ def _pin(doc: dict[str, Any], by_id: dict[str, _ModuleNode | _DatasetNode]) -> d
     return pinned
 
 
+def _inside(successors: dict[str, list[str]], v: str, within: set[str]) -> list[str]:
+    return [t for t in successors.get(v, ()) if t in within]
+
+
 def _strongly_connected(nodes: list[str], successors: dict[str, list[str]], within: set[str]) -> list[list[str]]:
     """Tarjan's algorithm, iterative; only edges inside `within`."""
     index: dict[str, int] = {}
@@ -772,23 +776,23 @@ def _strongly_connected(nodes: list[str], successors: dict[str, list[str]], with
     for root in nodes:
         if root in index:
             continue
-        work: list[tuple[str, int]] = [(root, 0)]
+        # each frame: a node, its successors inside `within` (filtered once), the next one to visit
+        work: list[tuple[str, list[str], int]] = [(root, _inside(successors, root, within), 0)]
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
         on_stack.add(root)
         while work:
-            v, i = work[-1]
-            succ = [t for t in successors.get(v, ()) if t in within]
+            v, succ, i = work[-1]
             if i < len(succ):
-                work[-1] = (v, i + 1)
+                work[-1] = (v, succ, i + 1)
                 w = succ[i]
                 if w not in index:
                     index[w] = low[w] = counter
                     counter += 1
                     stack.append(w)
                     on_stack.add(w)
-                    work.append((w, 0))
+                    work.append((w, _inside(successors, w, within), 0))
                 elif w in on_stack:
                     low[v] = min(low[v], index[w])
             else:

@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer.errors import Conflict
 from modules import scoping, services
 from modules.models import SLUG, Membership, Role, Team
 
@@ -60,8 +59,6 @@ class TeamListView(APIView):
     def post(self, request: Request) -> Response:
         body = TeamCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if Team.objects.filter(name=body.validated_data["name"]).exists():
-            raise Conflict(f"A team named '{body.validated_data['name']}' already exists.")
         team = services.do_create_team(request.user, body.validated_data["name"])
         scoping.forget_roles(request.user)
         return Response(TeamSerializer(team, context={"request": request}).data, status=status.HTTP_201_CREATED)

@@ -43,6 +43,15 @@ def test_it_creates_an_empty_pipeline_without_a_version(as_bob: Any) -> None:
     assert response.status_code == 201
     assert response.json()["latest_version"] is None
     assert response.json()["graph"]["nodes"] == []
+    assert response.json()["runnable"] is False
+    renamed = as_bob.put(
+        f"/api/pipelines/{response.json()['id']}/",
+        {"name": "still blank"},
+        format="json",
+        HTTP_IF_MATCH=response["ETag"],
+    )
+    assert renamed.status_code == 200 and renamed.json()["version"] is None
+    assert renamed.json()["runnable"] is False  # no version to run, whatever the graph says
 
 
 def test_it_lists_only_my_teams_pipelines(as_alice: Any, as_charlie: Any, catalog: None) -> None:
