@@ -27,7 +27,7 @@ export const ParametersPanel = memo(function ParametersPanel() {
     <div className="params-panel" data-testid="pipeline-parameters">
       {parameters.length === 0 ? <div className="muted small pad">No pipeline parameters yet.</div> : null}
       {parameters.map((p, i) => (
-        <div className="param-row" key={i}>
+        <div className="param-row" key={`${i}:${p.name}:${String(p.default)}`}>
           <code className="param-name">{p.name}</code>
           <select value={p.type} onChange={(e) => change(i, p, { type: e.target.value as PipelineParamType })}>
             {TYPES.map((t) => (

@@ -1,7 +1,6 @@
 // The port type lattice: Any is the top and connects to everything; other types only to themselves.
 import type { PortType } from "../api/modules";
 
-export const PORT_TYPES: PortType[] = ["DataFrame", "Model", "Metrics", "Image", "File", "Any"];
 
 export const PORT_COLORS: Record<PortType, string> = {
   DataFrame: "#0ea5e9",

@@ -25,6 +25,8 @@ type Tab = "properties" | "parameters" | "problems";
 
 const isEditable = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+/** Keys belong to a field being edited or to an open dialog, not to the graph behind it. */
+const keysTakenElsewhere = (t: EventTarget | null) => isEditable(t) || document.querySelector('[aria-modal="true"]') !== null;
 
 /** "team/name@version" of every pinned module version on the canvas, for loading missing specs. */
 const pinnedKeys = (s: ReturnType<typeof usePipelineStore.getState>) => {
@@ -219,7 +221,7 @@ function Designer({ id }: { id: number }) {
         void saveRef.current();
         return;
       }
-      if (isEditable(e.target)) return;
+      if (keysTakenElsewhere(e.target)) return;
       const s = usePipelineStore.getState();
       if (mod && key === "z") {
         e.preventDefault();

@@ -22,7 +22,8 @@ export function RunPage() {
   const [actionError, setActionError] = useState<string | null>(null);
   const live = run !== null && !FINAL_RUN_STATUSES.includes(run.status);
   const now = useNow(live);
-  const pipelineId = run?.pipeline;
+  // the run names its pipeline; only a run from a server that does not is looked up
+  const pipelineId = run && !run.pipeline_name ? run.pipeline : undefined;
   const [pipelineName, setPipelineName] = useState<string | null>(null);
   useEffect(() => {
     if (pipelineId === undefined) return;
@@ -58,7 +59,7 @@ export function RunPage() {
       </h1>
       <div className="run-meta">
         <span>
-          Pipeline <Link to={`/pipelines/${run.pipeline}`}>{pipelineName ?? run.pipeline_name ?? `#${run.pipeline}`}</Link>
+          Pipeline <Link to={`/pipelines/${run.pipeline}`}>{run.pipeline_name ?? pipelineName ?? `#${run.pipeline}`}</Link>
           {run.version ? ` v${run.version}` : ""}
         </span>
         {run.parent ? (

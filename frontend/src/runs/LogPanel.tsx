@@ -1,6 +1,6 @@
 // Tails one step's log: HTTP ?offset= catch-up (on open, while running, and when a live chunk
 // arrives past what we hold) plus live "log" events from the feed, into a capped buffer.
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { fetchLogs, logsUrl, type StepStatus } from "../api/runs";
 import { useRunStore } from "../store/runs";
 import { bytes } from "./format";
@@ -9,9 +9,10 @@ import { emptyLog, logText } from "./logBuffer";
 const LIVE: StepStatus[] = ["queued", "running"];
 /** how much of a log the panel first reads: its tail, so a huge finished log opens at once */
 export const TAIL_BYTES = 256 * 1024;
+const EMPTY = emptyLog(); // one object, so a step with no log yet does not re-render as new
 
 export function LogPanel({ runId, node, status }: { runId: number; node: string; status: StepStatus | undefined }) {
-  const buf = useRunStore((s) => s.logs[node]) ?? emptyLog();
+  const buf = useRunStore((s) => s.logs[node]) ?? EMPTY;
   const live = status !== undefined && LIVE.includes(status);
   const behind = buf.behind;
   const pre = useRef<HTMLPreElement>(null);
@@ -57,7 +58,7 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   }, [buf]);
 
-  const text = logText(buf);
+  const text = useMemo(() => logText(buf), [buf]); // up to 5,000 lines: not on every clock tick
   return (
     <div className="run-logs" data-testid="log-panel">
       <div className="run-logs-head">

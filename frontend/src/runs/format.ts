@@ -1,5 +1,4 @@
 // Small display helpers shared by the run dock and the run pages.
-import type { StepRun } from "../api/runs";
 
 export function duration(start: string | null | undefined, end: string | null | undefined, now = Date.now()): string {
   if (!start) return "—";
@@ -47,4 +46,3 @@ export function formatValue(v: unknown): string {
   return String(v);
 }
 
-export const stepLabel = (s: StepRun) => s.node + (s.module ? ` · ${s.module.split("/").pop()}` : "");

@@ -137,7 +137,7 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
 
   load: (meta, doc, color) => {
     const { nodes } = docToFlow(doc);
-    set({ ...meta, nodes, edges: [], parameters: doc.parameters, dirty: false, past: [], future: [], dragging: false });
+    set({ ...meta, nodes, edges: [], parameters: doc.parameters, dirty: false, past: [], future: [], dragging: false, lastEdit: null });
     // Edge colours look up port types on the nodes just loaded.
     set({ edges: doc.edges.map((e) => edgeToFlow(e, color)) });
   },
@@ -277,13 +277,13 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
     set((s) => {
       const prev = s.past[s.past.length - 1];
       if (!prev) return {};
-      return { ...prev, past: s.past.slice(0, -1), future: [...s.future, snapshot(s)], dirty: true };
+      return { ...prev, past: s.past.slice(0, -1), future: [...s.future, snapshot(s)], dirty: true, lastEdit: null };
     }),
   redo: () =>
     set((s) => {
       const next = s.future[s.future.length - 1];
       if (!next) return {};
-      return { ...next, future: s.future.slice(0, -1), past: [...s.past, snapshot(s)], dirty: true };
+      return { ...next, future: s.future.slice(0, -1), past: [...s.past, snapshot(s)], dirty: true, lastEdit: null };
     }),
   showToast: (message, kind = "error") => set({ toast: { id: ++toastSeq, message, kind } }),
   clearToast: (id) => set((s) => (s.toast?.id === id ? { toast: null } : {})),
