@@ -52,8 +52,9 @@ run: $(VENV)/.installed frontend library ## start Pipewright on http://127.0.0.1
 	@-docker info >/dev/null 2>&1 && bash scripts/build_images.sh
 	@PORT=$(PORT) PIPEWRIGHT_DEV=1 $(PY) scripts/run.py
 
-lint: $(VENV)/.installed frontend/node_modules/.installed ## ruff, mypy on the compiler, tsc and eslint
+lint: $(VENV)/.installed frontend/node_modules/.installed ## ruff, the layer rule, mypy on the compiler, tsc and eslint
 	$(VENV)/bin/ruff check .
+	$(PY) scripts/check_layers.py
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	cd frontend && npx tsc --noEmit && npx eslint src

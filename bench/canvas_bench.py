@@ -22,7 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewright.settings")
 os.environ.setdefault("PIPEWRIGHT_DEV", "1")
 
 NODES = 1000
@@ -106,7 +106,7 @@ def setup_data() -> dict[str, int]:
     from designer import services as pipelines
     from modules import services
     from modules import spec as specs
-    from modules.models import Membership, Role, Team
+    from teams.models import Membership, Role, Team
 
     user = get_user_model().objects.create_user("bench", "bench@example.com", "pw-bench")
     team = Team.objects.create(name="bench")

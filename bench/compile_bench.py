@@ -18,9 +18,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from designer.compiler import compile
-from designer.compiler.catalog import DatasetInfo
-from designer.compiler.memory import MemoryCatalog, MemoryDatasets, module_info
+from compiler import compile
+from compiler.catalog import DatasetInfo
+from compiler.memory import MemoryCatalog, MemoryDatasets, module_info
 
 NODES = 2000
 RUNS = 15

@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewright.settings")
 os.environ.setdefault("PIPEWRIGHT_DEV", "1")
 os.environ.setdefault("CHANNELS_PREFIX", f"pwlive{os.getpid()}")
 
@@ -71,7 +71,7 @@ def new_run(version: Any, user: Any) -> Any:
     """A running run with a pending step per node, as a worker would leave it before the burst.
     (The bench graph is a draft: its chains start with an unconnected input, so it has no plan; the
     canvas and the dock read the steps, which is what is measured.)"""
-    from designer.compiler.plan import Plan
+    from compiler.plan import Plan
     from runner.models import Run, StepRun
 
     run = Run.objects.create(
@@ -95,7 +95,7 @@ def burst(run: Any) -> float:
 
     from runner import events
     from runner.models import StepRun
-    from runner.services import step_json
+    from runner.payloads import step_json
 
     now = timezone.now()
     for row in StepRun.objects.filter(run=run).order_by("pk"):

@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PIPEWRIGHT_DEV", "1")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewright.settings")
 os.environ.setdefault("CELERY_KEY_PREFIX", f"pwbench{os.getpid()}:")
 os.environ.setdefault("CHANNELS_PREFIX", f"pwbench{os.getpid()}")
 
@@ -48,8 +48,9 @@ def setup() -> tuple[Any, Any, dict[str, Any]]:
     from django.contrib.auth import get_user_model
 
     from modules import services as catalog
-    from modules.models import Membership, Module, Role, Team
+    from modules.models import Module
     from modules.spec import validate_spec
+    from teams.models import Membership, Role, Team
 
     call_command("migrate", verbosity=0)
     user, _ = get_user_model().objects.get_or_create(username="bench-runner")
@@ -74,7 +75,7 @@ def setup() -> tuple[Any, Any, dict[str, Any]]:
 
 
 def pipeline(team: Any, mv: Any, n: int, *, chain: bool, target: str, root: Any = None) -> Any:
-    from designer.compiler.plan import InputBinding, Plan, Runtime, Step
+    from compiler.plan import InputBinding, Plan, Runtime, Step
     from designer.models import Pipeline, PipelineVersion
 
     steps = []
@@ -109,14 +110,14 @@ def pipeline(team: Any, mv: Any, n: int, *, chain: bool, target: str, root: Any 
 def run_and_wait(
     version: Any, user: Any, *, cache: bool = True, parent: Any = None, timeout: float = 600
 ) -> tuple[Any, float]:
-    from runner import services
+    from runner import runs
     from runner.models import Run
 
     start = time.perf_counter()
     if parent is None:
-        run = services.create_run(version, {}, cache, user)
+        run = runs.create_run(version, {}, cache, user)
     else:
-        run = services.rerun(parent, "all", node=None, parameters=None, use_cache=True, user=user)
+        run = runs.rerun(parent, "all", node=None, parameters=None, use_cache=True, user=user)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = Run.objects.get(pk=run.pk)
@@ -131,7 +132,7 @@ def run_and_wait(
 
 def start_worker() -> subprocess.Popen[bytes]:
     log = open(Path(settings.VAR_DIR) / "runner-bench-worker.log", "wb")  # noqa: SIM115
-    cmd = [sys.executable, "-m", "celery", "-A", "designer", "worker", "--pool", "threads", "-c", str(WORKERS)]
+    cmd = [sys.executable, "-m", "celery", "-A", "pipewright", "worker", "--pool", "threads", "-c", str(WORKERS)]
     cmd += [
         "-Q",
         "pipewright,compute-docker,compute-local",
@@ -249,7 +250,7 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[float]:
     from channels.layers import get_channel_layer
     from django.db import transaction
 
-    from runner import events, services
+    from runner import events, runs
     from runner.models import StepRun
 
     layer = get_channel_layer()
@@ -258,7 +259,7 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[float]:
         version = pipeline(team, mv, 1, chain=False, target="docker")
         channel = async_to_sync(layer.new_channel)()
         with transaction.atomic():  # subscribe before the run is enqueued (on commit)
-            run = services.create_run(version, {}, False, user)
+            run = runs.create_run(version, {}, False, user)
             async_to_sync(layer.group_add)(events.group(run.pk), channel)
         got = None
         deadline = time.monotonic() + 60

@@ -3,7 +3,4 @@ from django.apps import AppConfig
 
 class DesignerConfig(AppConfig):
     name = "designer"
-    verbose_name = "Pipelines"
-
-    def ready(self) -> None:
-        from designer import signals  # noqa: F401  (connects the receivers)
+    verbose_name = "Pipelines and datasets"

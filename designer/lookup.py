@@ -1,4 +1,4 @@
-"""The database-backed dataset lookup the compiler reads (`designer.compiler.catalog.Datasets`).
+"""The database-backed dataset lookup the compiler reads (`compiler.catalog.Datasets`).
 
 `DbDatasets(user)` sees the datasets of the user's teams (and the builtin team's). `preload(refs)`
 fetches every version of the named datasets in one query; lookups are memoized per instance.
@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from designer.compiler.catalog import DatasetInfo
+from compiler.catalog import DatasetInfo
 from designer.models import DatasetVersion
-from modules import scoping
+from teams import scoping
 
 
 def _split(ref: str) -> tuple[str, str] | None:

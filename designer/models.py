@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from modules.models import Team
+from teams.models import Team
 
 
 class ImmutableError(ValueError):
@@ -88,7 +88,7 @@ class Dataset(models.Model):
 class DatasetVersion(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
-    artifact = models.CharField(max_length=64)  # sha256 in runner.artifacts
+    artifact = models.CharField(max_length=64)  # sha256 in artifacts.store
     size = models.BigIntegerField(default=0)
     filename = models.CharField(max_length=255)
     columns = models.JSONField(default=list, blank=True)
@@ -108,55 +108,3 @@ class DatasetVersion(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ImmutableError(f"Dataset version {self.version} is immutable; upload a new version.")
         super().save(*args, **kwargs)
-
-
-class Endpoint(models.Model):
-    """A stable, named way to run a pipeline: `POST /api/endpoints/<slug>/runs` runs `version`.
-
-    The slug is global (it is a URL) and never changes; `version` can be re-pointed to any
-    runnable version of the same pipeline.
-    """
-
-    slug = models.SlugField(max_length=63, unique=True)
-    name = models.CharField(max_length=200)
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="endpoints")
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="endpoints")
-    version = models.ForeignKey(PipelineVersion, on_delete=models.CASCADE, related_name="endpoints")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["slug"]
-
-    def __str__(self) -> str:
-        return self.slug
-
-
-class Schedule(models.Model):
-    """Runs an endpoint's current version on a cron schedule, as the user who owns the schedule.
-
-    The timing lives in django-celery-beat (`periodic_task` + its CrontabSchedule, read by the
-    DatabaseScheduler); this row carries what beat does not know: team, owner, parameters.
-    """
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="schedules")
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="schedules")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    cron = models.CharField(max_length=600)
-    parameters = models.JSONField(default=dict, blank=True)
-    periodic_task = models.OneToOneField(
-        "django_celery_beat.PeriodicTask", on_delete=models.CASCADE, related_name="pipewright_schedule"
-    )
-    last_run = models.ForeignKey("runner.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    last_error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.endpoint_id} @ {self.cron}"

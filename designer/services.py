@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
-import uuid
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils.text import slugify
 
-from designer.compiler import CompileResult, compile, upgrade
-from designer.compiler.plan import Plan
-from designer.compiler.serialize import plan_json
-from designer.cron import Cron
-from designer.errors import Conflict, LocatedError, PreconditionFailed
+from artifacts import store
+from compiler import CompileResult, compile, upgrade
+from compiler.serialize import plan_json
 from designer.lookup import DbDatasets
-from designer.models import Dataset, DatasetVersion, Endpoint, Pipeline, PipelineVersion, Schedule, empty_graph
-from modules import scoping
+from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion, empty_graph
 from modules.lookup import DbCatalog
-from modules.models import Role, Team
+from pipewright.errors import Conflict, LocatedError, PreconditionFailed
+from teams.models import Team
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +26,19 @@ MAX_NODES = 5000
 MAX_EDGES = 20000
 
 
-def _saved_version(pipeline: Pipeline, number: int | None) -> PipelineVersion | None:
+def saved_version(pipeline: Pipeline, number: int | None) -> PipelineVersion | None:
     """Version `number` of `pipeline` (the latest when None), without its graph, or None."""
     versions = PipelineVersion.objects.filter(pipeline=pipeline).defer("graph")
     return versions.order_by("-number").first() if number is None else versions.filter(number=number).first()
 
 
-def _compile_errors(version: PipelineVersion) -> list[dict[str, Any]]:
+def compile_errors(version: PipelineVersion) -> list[dict[str, Any]]:
     return [dict(e) for e in version.errors] or [{"field": "graph", "message": "the graph did not compile"}]
 
 
 def runnable_version(pipeline: Pipeline, number: int | None = None) -> PipelineVersion:
     """The given version of `pipeline` (latest when None), or a 400 naming why it cannot run."""
-    version = _saved_version(pipeline, number)
+    version = saved_version(pipeline, number)
     if version is None:
         if number is None:
             raise LocatedError(
@@ -56,7 +50,7 @@ def runnable_version(pipeline: Pipeline, number: int | None = None) -> PipelineV
             [{"field": "version", "message": f"no version {number}"}],
         )
     if not version.runnable:
-        errors = _compile_errors(version)
+        errors = compile_errors(version)
         first = errors[0].get("message", "")
         raise LocatedError(
             f"Version {version.number} of pipeline '{pipeline.name}' has {len(errors)} error(s) "
@@ -206,13 +200,11 @@ def csv_columns(head: bytes) -> list[str]:
 
 def do_upload_dataset(user: Any, team: Team, name: str, stream: BinaryIO, filename: str) -> DatasetVersion:
     """Store an upload in the artifact store and record it as the dataset's next version."""
-    from runner import artifacts
-
     head = stream.read(COLUMN_SNIFF_BYTES)
     stream.seek(0)
     columns = csv_columns(head) if filename.lower().endswith((".csv", ".tsv", ".txt")) else []
     try:
-        sha, size = artifacts.store_stream(stream, filename, max_bytes=settings.DATASET_MAX_BYTES)
+        sha, size = store.store_stream(stream, filename, max_bytes=settings.DATASET_MAX_BYTES)
     except ValueError as exc:
         raise LocatedError(f"file: {exc}.", [{"field": "file", "message": str(exc)}], status_code=413)
     for _attempt in range(3):
@@ -233,211 +225,3 @@ def do_upload_dataset(user: Any, team: Team, name: str, stream: BinaryIO, filena
         except IntegrityError:
             continue
     raise Conflict(f"Dataset '{team.name}/{name}' is being uploaded concurrently; try again.")
-
-
-# -- endpoints ---------------------------------------------------------------------------------
-
-SLUG_MAX = 63
-
-
-def endpoint_slug(name: str) -> str:
-    """The URL slug of an endpoint called `name`, or a 400 naming `name` when nothing is left."""
-    slug = slugify(name)[:SLUG_MAX].strip("-_")
-    if not slug:
-        raise LocatedError(
-            "name: needs at least one letter or digit to make the endpoint's URL.",
-            [{"field": "name", "message": "needs at least one letter or digit to make the endpoint's URL"}],
-        )
-    return slug
-
-
-def publishable_version(pipeline: Pipeline, number: int | None) -> PipelineVersion:
-    """Version `number` of `pipeline` (latest when None) if it compiled; else a 400 whose first
-    error names `version` and whose others are the version's compile errors."""
-    version = _saved_version(pipeline, number)
-    if version is None:
-        message = "the pipeline has no saved version yet" if number is None else f"the pipeline has no version {number}"
-        raise LocatedError(f"version: {message}.", [{"field": "version", "message": message}])
-    if not version.runnable:
-        errors = _compile_errors(version)
-        first = errors[0].get("message", "")
-        raise LocatedError(
-            f"Version {version.number} of pipeline '{pipeline.name}' has {len(errors)} compile error(s) "
-            f"and cannot be published: {first}",
-            [{"field": "version", "message": f"version {version.number} has {len(errors)} compile error(s)"}, *errors],
-        )
-    return version
-
-
-def do_publish_pipeline(user: Any, pipeline: Pipeline, name: str, number: int | None = None) -> Endpoint:
-    """A new endpoint for a runnable version of `pipeline`; a taken slug is a 409 naming `name`."""
-    version = publishable_version(pipeline, number)
-    slug = endpoint_slug(name)
-    try:
-        with transaction.atomic():
-            return Endpoint.objects.create(
-                slug=slug,
-                name=name,
-                team_id=pipeline.team_id,
-                pipeline=pipeline,
-                version=version,
-                created_by=user if getattr(user, "is_authenticated", False) else None,
-            )
-    except IntegrityError:
-        raise LocatedError(
-            f"An endpoint with the URL slug '{slug}' already exists; choose another name.",
-            [{"field": "name", "message": f"the slug '{slug}' is taken"}],
-            status_code=409,
-        )
-
-
-def do_update_endpoint(endpoint: Endpoint, *, name: str | None = None, number: int | None = None) -> Endpoint:
-    """Rename (the slug stays) and/or re-point the endpoint at another runnable version."""
-    if number is not None:
-        endpoint.version = publishable_version(endpoint.pipeline, number)
-    if name is not None:
-        endpoint.name = name
-    endpoint.save()
-    return endpoint
-
-
-def do_delete_endpoint(endpoint: Endpoint) -> None:
-    """The endpoint and its schedules (whose beat tasks go with them, see designer.signals)."""
-    with transaction.atomic():
-        endpoint.delete()
-
-
-def do_run_endpoint(
-    endpoint: Endpoint, parameters: Any, use_cache: bool, user: Any, *, trigger: str | None = None
-) -> Any:
-    """A run of the endpoint's current version (runner.services.create_run validates parameters)."""
-    from runner import services as runner
-
-    versions = PipelineVersion.objects.select_related("pipeline").defer("graph", "pipeline__graph")
-    version = versions.get(pk=endpoint.version_id)
-    return runner.create_run(version, parameters, use_cache, user, trigger=trigger or f"endpoint:{endpoint.slug}")
-
-
-# -- schedules ---------------------------------------------------------------------------------
-
-SCHEDULE_TASK = "designer.run_schedule"
-SCHEDULE_QUEUE = "pipewright"
-SCHEDULE_EXPIRES = 300  # a firing no worker picks up within five minutes is dropped, not piled up
-
-
-def check_schedule_parameters(endpoint: Endpoint, parameters: Any) -> dict[str, Any]:
-    """`parameters` as given, or a 400 naming each value the endpoint's version would refuse."""
-    from runner.services import validate_parameters
-
-    if parameters is None:
-        return {}
-    if not isinstance(parameters, dict):
-        raise LocatedError("parameters must be an object.", [{"field": "parameters", "message": "must be an object"}])
-    plan = PipelineVersion.objects.filter(pk=endpoint.version_id).values_list("plan", flat=True).get()
-    validate_parameters(Plan.from_json(plan) if plan else Plan(steps=()), parameters)
-    return parameters
-
-
-def _crontab(cron: Cron) -> Any:
-    from django_celery_beat.models import CrontabSchedule
-
-    spec = {**cron._asdict(), "timezone": ZoneInfo(settings.CELERY_TIMEZONE)}
-    return CrontabSchedule.objects.filter(**spec).first() or CrontabSchedule.objects.create(**spec)
-
-
-def drop_unused_crontab(crontab_id: int | None) -> None:
-    from django_celery_beat.models import CrontabSchedule
-
-    if crontab_id is not None:
-        CrontabSchedule.objects.filter(pk=crontab_id, periodictask__isnull=True).delete()
-
-
-def do_create_schedule(
-    user: Any, endpoint: Endpoint, cron: Cron, parameters: dict[str, Any], enabled: bool
-) -> Schedule:
-    """A Schedule row plus the django-celery-beat PeriodicTask that fires `designer.run_schedule`."""
-    from django_celery_beat.models import PeriodicTask
-
-    with transaction.atomic():
-        task = PeriodicTask.objects.create(
-            name=f"pipewright schedule {uuid.uuid4().hex}",
-            task=SCHEDULE_TASK,
-            crontab=_crontab(cron),
-            args="[]",
-            queue=SCHEDULE_QUEUE,
-            expire_seconds=SCHEDULE_EXPIRES,
-            enabled=enabled,
-            description=f"Runs endpoint '{endpoint.slug}'; managed by /api/schedules/.",
-        )
-        schedule = Schedule.objects.create(
-            team_id=endpoint.team_id,
-            endpoint=endpoint,
-            owner=user,
-            cron=str(cron),
-            parameters=parameters,
-            periodic_task=task,
-        )
-        task.name = f"pipewright schedule {schedule.pk} ({endpoint.slug})"[:200]
-        task.args = json.dumps([schedule.pk])
-        task.save()
-    return schedule
-
-
-def do_update_schedule(
-    schedule: Schedule,
-    *,
-    cron: Cron | None = None,
-    parameters: dict[str, Any] | None = None,
-    enabled: bool | None = None,
-) -> Schedule:
-    from django_celery_beat.models import PeriodicTask
-
-    with transaction.atomic():
-        task = PeriodicTask.objects.select_for_update().get(pk=schedule.periodic_task_id)
-        old_crontab = task.crontab_id
-        if cron is not None:
-            task.crontab = _crontab(cron)
-            schedule.cron = str(cron)
-        if enabled is not None:
-            task.enabled = enabled
-        task.save()
-        if parameters is not None:
-            schedule.parameters = parameters
-        schedule.save()
-        if task.crontab_id != old_crontab:
-            drop_unused_crontab(old_crontab)
-    schedule.periodic_task = task
-    return schedule
-
-
-def do_delete_schedule(schedule: Schedule) -> None:
-    """The schedule and its PeriodicTask (removed by designer.signals, as on every cascade)."""
-    with transaction.atomic():
-        schedule.delete()
-
-
-def run_schedule(schedule_id: int) -> str:
-    """Fire a schedule: a run of its endpoint's current version, as its owner. Quiet when gone."""
-
-    schedule = (
-        Schedule.objects.select_related("endpoint", "owner", "team", "periodic_task").filter(pk=schedule_id).first()
-    )
-    if schedule is None:
-        return "gone"
-    if not schedule.periodic_task.enabled:
-        return "disabled"
-    owner = schedule.owner
-    scoping.forget_roles(owner)
-    if not scoping.has_role(owner, schedule.team, Role.MEMBER):
-        message = f"{owner.username} is no longer a member of team '{schedule.team.name}' who may run pipelines"
-        Schedule.objects.filter(pk=schedule.pk).update(last_error=message)
-        log.warning("schedule %s refused: %s", schedule.pk, message)
-        return "refused"
-    try:
-        run = do_run_endpoint(schedule.endpoint, schedule.parameters, True, owner, trigger=f"schedule:{schedule.pk}")
-    except LocatedError as exc:
-        Schedule.objects.filter(pk=schedule.pk).update(last_error=str(exc.detail))
-        log.warning("schedule %s could not start a run: %s", schedule.pk, exc.detail)
-        return "refused"
-    Schedule.objects.filter(pk=schedule.pk).update(last_run=run, last_error="")
-    return f"run {run.pk}"

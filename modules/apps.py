@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class ModulesConfig(AppConfig):
     name = "modules"
-    verbose_name = "Module catalog and teams"
+    verbose_name = "Module catalog"

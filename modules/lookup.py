@@ -1,4 +1,4 @@
-"""The database-backed catalog the compiler reads (`designer.compiler.catalog.Catalog`).
+"""The database-backed catalog the compiler reads (`compiler.catalog.Catalog`).
 
 `DbCatalog(user)` sees the user's teams' modules plus the builtin team's. `preload(refs)` fetches
 every module and version a graph needs in two queries; lookups are memoized per instance, so a
@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from designer.compiler.catalog import ModuleInfo, ModuleVersions, PortSpec
-from designer.compiler.plan import Runtime
-from modules import scoping
+from compiler.catalog import ModuleInfo, ModuleVersions, PortSpec
+from compiler.plan import Runtime
 from modules import spec as specs
 from modules.models import Module, ModuleVersion
+from teams import scoping
 
 
 def _ports(raw: list[dict[str, Any]]) -> tuple[PortSpec, ...]:

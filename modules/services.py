@@ -1,36 +1,16 @@
-"""Writes for teams and (below) the catalog. Views validate; these assume valid input."""
+"""Writes to the catalog. Views validate; these assume valid input."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from designer.errors import Conflict, LocatedError
+from compiler.catalog import version_key
 from modules import spec as specs
-from modules.models import Membership, Module, ModuleVersion, Role, Team, VersionStatus
-
-
-def do_create_team(user: Any, name: str) -> Team:
-    """A new team owned by `user`; a taken name is a 409 (the unique index decides, even in a race)."""
-    try:
-        with transaction.atomic():
-            team = Team.objects.create(name=name)
-            Membership.objects.create(team=team, user=user, role=Role.OWNER)
-    except IntegrityError:
-        raise Conflict(f"A team named '{name}' already exists.") from None
-    return team
-
-
-@transaction.atomic
-def do_set_membership(team: Team, username: str, role: str) -> Membership:
-    user = get_user_model().objects.get(username=username)
-    membership, _ = Membership.objects.update_or_create(team=team, user=user, defaults={"role": role})
-    return membership
-
-
-# --- the module catalog -------------------------------------------------------------------------
+from modules.models import Module, ModuleVersion, VersionStatus
+from pipewright.errors import Conflict, LocatedError
+from teams.models import Team
 
 
 @transaction.atomic
@@ -175,8 +155,6 @@ def do_load_module(team: Team, spec: dict[str, Any], files: dict[str, str], *, u
             )
         return "unchanged", module
     others = list(ModuleVersion.objects.filter(module=module).values_list("version", flat=True))
-    from designer.compiler.catalog import version_key
-
     newest_before = max(others, key=version_key) if others else None
     default = module.default_version.version if module.default_version else None
     newest = newest_before is None or version_key(spec["version"]) > version_key(newest_before)

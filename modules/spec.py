@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaValidationError
 
-from designer.compiler.catalog import PORT_TYPES
+from compiler.catalog import PORT_TYPES
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PORT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")

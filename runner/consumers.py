@@ -8,20 +8,18 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from runner import events
+from runner.models import Run
+from runner.payloads import run_json, runs_for_json
+from teams.scoping import scope
 
 
 @database_sync_to_async
 def _visible_run(user: Any, run_id: int) -> bool:
-    from modules.scoping import scope
-    from runner.models import Run
-
     return scope(Run.objects.filter(pk=run_id), user).exists()
 
 
 @database_sync_to_async
 def _snapshot(run_id: int) -> dict[str, Any]:
-    from runner.services import run_json, runs_for_json
-
     run = runs_for_json().get(pk=run_id)
     return {"type": "snapshot", "seq": run.event_seq, "run": run_json(run)}
 

@@ -12,7 +12,8 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
-from runner.models import Run, RunEvent
+from runner.models import Run, RunEvent, StepRun
+from runner.payloads import step_json
 
 
 def group(run_id: int) -> str:
@@ -98,3 +99,26 @@ def flush(timeout: float = 5) -> None:
 
 def since(run_id: int, after: int) -> list[dict[str, Any]]:
     return list(RunEvent.objects.filter(run_id=run_id, seq__gt=after).order_by("seq").values_list("data", flat=True))
+
+
+def publish_step(step_id: int) -> None:
+    publish_row(StepRun.objects.select_related("reused_from").get(pk=step_id))
+
+
+def publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> None:
+    """Publish a step from a row the caller holds up to date (saves reading it back)."""
+    publish(step.run_id, {"type": "step", "node": step.node, "status": step.status, "step": step_json(step, infos)})
+
+
+def publish_run(run_id: int) -> None:
+    run = Run.objects.only("status", "error", "started_at", "finished_at").get(pk=run_id)
+    publish(
+        run_id,
+        {
+            "type": "run",
+            "status": run.status,
+            "error": run.error or None,
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        },
+    )

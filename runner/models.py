@@ -5,16 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from designer.models import Pipeline, PipelineVersion
 from runner import states
+from teams.models import Team
 
 
 class Run(models.Model):
     STATUS_CHOICES = [(s, s) for s in states.RUN_STATUSES]
     RERUN_MODES = [("", "none"), ("all", "all"), ("failed", "failed"), ("from", "from")]
 
-    pipeline = models.ForeignKey("designer.Pipeline", on_delete=models.CASCADE, related_name="runs")
-    pipeline_version = models.ForeignKey("designer.PipelineVersion", on_delete=models.CASCADE, related_name="runs")
-    team = models.ForeignKey("modules.Team", on_delete=models.CASCADE, related_name="runs")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="runs")
+    pipeline_version = models.ForeignKey(PipelineVersion, on_delete=models.CASCADE, related_name="runs")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="runs")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     rerun_mode = models.CharField(max_length=8, choices=RERUN_MODES, blank=True, default="")
     plan = models.JSONField()  # the Plan snapshot this run executes
@@ -115,3 +117,14 @@ class RunEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}#{self.seq}"
+
+
+class Installation(models.Model):
+    """One row: this installation's id, made with its database. Container names and labels carry
+    it, so installations sharing a Docker engine never touch each other's containers."""
+
+    key = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

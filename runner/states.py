@@ -1,6 +1,6 @@
 """The run and step state machines: which status may follow which. Pure; no database.
 
-Every status change in the runner goes through `runner.services._move`, a conditional
+Every status change in the runner goes through `runner.transitions`, a conditional
 `UPDATE ... WHERE status IN (sources(to))`, so two workers can never both start or finish a step.
 """
 

@@ -124,13 +124,13 @@ def main() -> int:
     env["PIPEWRIGHT_COMPUTE"] = pick_compute()
     queues = f"pipewright,compute-{env['PIPEWRIGHT_COMPUTE']}"
     commands = {
-        "daphne": [PY, "-m", "daphne", "-b", host, "-p", str(port), "designer.asgi:application"],
+        "daphne": [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"],
         "worker": [
             PY,
             "-m",
             "celery",
             "-A",
-            "designer",
+            "pipewright",
             "worker",
             "-l",
             "INFO",
@@ -141,7 +141,7 @@ def main() -> int:
             "-n",
             f"worker-{port}@%h",
         ],
-        "beat": [PY, "-m", "celery", "-A", "designer", "beat", "-l", "INFO", "-s", str(VAR / "celerybeat-schedule")],
+        "beat": [PY, "-m", "celery", "-A", "pipewright", "beat", "-l", "INFO", "-s", str(VAR / "celerybeat-schedule")],
     }
     names: dict[int, str] = {}
     for name, cmd in commands.items():

@@ -86,7 +86,7 @@ def charlie(db: Any) -> Any:
 @pytest.fixture
 def acme(alice: Any, bob: Any) -> Any:
     """Team 'acme': alice owner, bob member."""
-    from modules.models import Membership, Role, Team
+    from teams.models import Membership, Role, Team
 
     team = Team.objects.create(name="acme")
     Membership.objects.create(team=team, user=alice, role=Role.OWNER)
@@ -97,7 +97,7 @@ def acme(alice: Any, bob: Any) -> Any:
 @pytest.fixture
 def other(charlie: Any) -> Any:
     """Team 'other': charlie owner."""
-    from modules.models import Membership, Role, Team
+    from teams.models import Membership, Role, Team
 
     team = Team.objects.create(name="other")
     Membership.objects.create(team=team, user=charlie, role=Role.OWNER)

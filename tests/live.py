@@ -60,7 +60,7 @@ def live_daphne(**extra: str) -> Iterator[str]:
     port = free_port()
     log = open(settings.VAR_DIR / f"daphne-test-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "designer.asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "pipewright.asgi:application"],
         cwd=ROOT,
         env=child_env(**extra),
         stdout=log,
@@ -92,7 +92,7 @@ def live_daphne(**extra: str) -> Iterator[str]:
 def live_worker(log_dir: Path, *, queues: str = "pipewright,compute-docker", **extra: str) -> Iterator[None]:
     """A real Celery worker on the test database, its step logs under `log_dir`."""
     log = (Path(settings.VAR_DIR) / f"celery-test-{os.getpid()}.log").open("wb")
-    cmd = [sys.executable, "-m", "celery", "-A", "designer", "worker", "-l", "INFO", "-Q", queues, "-c", "2"]
+    cmd = [sys.executable, "-m", "celery", "-A", "pipewright", "worker", "-l", "INFO", "-Q", queues, "-c", "2"]
     cmd += ["-n", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     env = child_env(PIPEWRIGHT_COMPUTE="docker", PIPEWRIGHT_LOG_DIR=str(log_dir), **extra)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

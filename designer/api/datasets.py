@@ -11,11 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer import services
-from designer.api.parsers import SafeJSONParser
 from designer.api.serializers import DatasetSerializer, DatasetUploadSerializer
 from designer.models import Dataset, DatasetVersion
-from modules import scoping
-from modules.models import Role
+from pipewright.parsers import SafeJSONParser
+from teams import scoping
+from teams.models import Role
 
 
 class DatasetListView(APIView):

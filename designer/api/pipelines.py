@@ -13,6 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from compiler import CompileResult
+from compiler.diff import diff
+from compiler.serialize import plan_json
 from designer import services
 from designer.api.serializers import (
     DiffSerializer,
@@ -27,13 +30,10 @@ from designer.api.serializers import (
     VersionDetailSerializer,
     VersionRowSerializer,
 )
-from designer.compiler import CompileResult
-from designer.compiler.diff import diff
-from designer.compiler.serialize import plan_json
-from designer.errors import PreconditionFailed, PreconditionRequired
 from designer.models import Pipeline, PipelineVersion
-from modules import scoping
-from modules.models import Role
+from pipewright.errors import PreconditionFailed, PreconditionRequired
+from teams import scoping
+from teams.models import Role
 
 IF_MATCH = OpenApiParameter(
     "If-Match",

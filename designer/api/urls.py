@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from designer.api import datasets, endpoints, pipelines, schedules
+from designer.api import datasets, pipelines
 
 urlpatterns = [
     path("pipelines/", pipelines.PipelineListView.as_view(), name="pipelines"),
@@ -15,10 +15,4 @@ urlpatterns = [
         name="pipeline-version-diff",
     ),
     path("datasets/", datasets.DatasetListView.as_view(), name="datasets"),
-    re_path(r"^pipelines/(?P<pk>\d+)/publish/?$", endpoints.PublishView.as_view(), name="pipeline-publish"),
-    path("endpoints/", endpoints.EndpointListView.as_view(), name="endpoints"),
-    path("endpoints/<slug:slug>/", endpoints.EndpointDetailView.as_view(), name="endpoint"),
-    re_path(r"^endpoints/(?P<slug>[-a-zA-Z0-9_]+)/runs/?$", endpoints.EndpointRunsView.as_view(), name="endpoint-runs"),
-    path("schedules/", schedules.ScheduleListView.as_view(), name="schedules"),
-    path("schedules/<int:pk>/", schedules.ScheduleDetailView.as_view(), name="schedule"),
 ]

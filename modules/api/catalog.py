@@ -1,6 +1,6 @@
 """The module catalog API: list/create modules, publish versions, lifecycle, spec export.
 
-Views validate and delegate writes to `modules.services`; scoping goes through `modules.scoping`.
+Views validate and delegate writes to `modules.services`; scoping goes through `teams.scoping`.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer.api.parsers import SafeJSONParser
-from designer.compiler.catalog import version_key
-from designer.errors import LocatedError
-from modules import scoping, services
+from compiler.catalog import version_key
+from modules import services
 from modules import spec as specs
-from modules.models import SLUG, Module, ModuleVersion, Role, VersionStatus
+from modules.models import Module, ModuleVersion, VersionStatus
+from pipewright.errors import LocatedError
+from pipewright.parsers import SafeJSONParser
+from teams import scoping
+from teams.models import SLUG, Role
 
 MAX_FILES = 200
 MAX_FILE_CHARS = 1_000_000

@@ -1,11 +1,8 @@
 from django.urls import path, re_path
 
-from modules.api import catalog, teams
+from modules.api import catalog
 
 urlpatterns = [
-    path("me/", teams.MeView.as_view(), name="me"),
-    path("teams/", teams.TeamListView.as_view(), name="teams"),
-    path("teams/<str:team>/members/", teams.TeamMembersView.as_view(), name="team-members"),
     # The module catalog. Versions contain dots; actions accept an optional trailing slash.
     path("modules/", catalog.ModuleListView.as_view(), name="modules"),
     path("modules/<str:team>/<str:name>/", catalog.ModuleDetailView.as_view(), name="module"),

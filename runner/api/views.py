@@ -20,12 +20,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer.errors import LocatedError
-from modules.models import Role
-from modules.scoping import require_role, scope, visible_team_ids
-from runner import artifacts, services, states
+from artifacts import store
+from designer.models import DatasetVersion, Pipeline
+from designer.services import runnable_version
+from pipewright.errors import LocatedError
+from runner import states
+from runner.advance import plan_of
 from runner.api import schema
 from runner.models import Artifact, CacheEntry, Run, StepRun
+from runner.payloads import run_json, runs_for_json
+from runner.runs import cancel_run, create_run, rerun
+from teams.models import Role
+from teams.scoping import require_role, scope, visible_team_ids
 
 
 def _bool(data: Any, name: str, default: bool) -> bool:
@@ -36,7 +42,7 @@ def _bool(data: Any, name: str, default: bool) -> bool:
 
 
 def _run_for(request: Request, run_id: int) -> Run:
-    run = scope(services.runs_for_json(), request.user).filter(pk=run_id).first()
+    run = scope(runs_for_json(), request.user).filter(pk=run_id).first()
     if run is None:
         raise NotFound(f"Run {run_id} not found.")
     return run
@@ -52,9 +58,6 @@ def _step_for(run: Run, node: str) -> StepRun:
 class PipelineRunsView(APIView):
     @extend_schema(request=schema.RunCreateSerializer, responses={201: schema.RunSerializer})
     def post(self, request: Request, pipeline_id: int) -> Response:
-        from designer.models import Pipeline
-        from designer.services import runnable_version
-
         pipeline = scope(Pipeline.objects.select_related("team"), request.user).filter(pk=pipeline_id).first()
         if pipeline is None:
             raise NotFound(f"Pipeline {pipeline_id} not found.")
@@ -64,8 +67,8 @@ class PipelineRunsView(APIView):
         if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
             raise LocatedError("version must be an integer.", [{"field": "version", "message": "must be an integer"}])
         version = runnable_version(pipeline, number)
-        run = services.create_run(version, data.get("parameters"), _bool(data, "cache", True), request.user)
-        return Response(services.run_json(run), status=status.HTTP_201_CREATED)
+        run = create_run(version, data.get("parameters"), _bool(data, "cache", True), request.user)
+        return Response(run_json(run), status=status.HTTP_201_CREATED)
 
 
 class RunListView(APIView):
@@ -75,7 +78,7 @@ class RunListView(APIView):
         responses=schema.RunSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        qs = scope(services.runs_for_json(), request.user)
+        qs = scope(runs_for_json(), request.user)
         pipeline = request.query_params.get("pipeline")
         if pipeline is not None:
             if not pipeline.isdigit():
@@ -86,13 +89,13 @@ class RunListView(APIView):
         st = request.query_params.get("status")
         if st:
             qs = qs.filter(status=st)
-        return Response([services.run_json(r, steps=False) for r in qs[:200]])
+        return Response([run_json(r, steps=False) for r in qs[:200]])
 
 
 class RunDetailView(APIView):
     @extend_schema(responses=schema.RunSerializer)
     def get(self, request: Request, run_id: int) -> Response:
-        return Response(services.run_json(_run_for(request, run_id)))
+        return Response(run_json(_run_for(request, run_id)))
 
 
 class RunCancelView(APIView):
@@ -100,7 +103,7 @@ class RunCancelView(APIView):
     def post(self, request: Request, run_id: int) -> Response:
         run = _run_for(request, run_id)
         require_role(request.user, run.team, Role.MEMBER, action="cancel runs")
-        return Response(services.run_json(services.cancel_run(run)))
+        return Response(run_json(cancel_run(run)))
 
 
 class RunRerunView(APIView):
@@ -110,7 +113,7 @@ class RunRerunView(APIView):
         require_role(request.user, parent.team, Role.MEMBER, action="rerun pipelines")
         data = request.data if isinstance(request.data, dict) else {}
         cache = _bool(data, "cache", parent.use_cache) if "cache" in data else None
-        run = services.rerun(
+        run = rerun(
             parent,
             data.get("mode", "all"),
             node=data.get("node"),
@@ -118,7 +121,7 @@ class RunRerunView(APIView):
             use_cache=cache,
             user=request.user,
         )
-        return Response(services.run_json(run), status=status.HTTP_201_CREATED)
+        return Response(run_json(run), status=status.HTTP_201_CREATED)
 
 
 class PlainTextRenderer(BaseRenderer):
@@ -228,7 +231,7 @@ class StepCacheView(APIView):
     def get(self, request: Request, run_id: int, node: str) -> Response:
         run = _run_for(request, run_id)
         step = _step_for(run, node)
-        plan_step = services.plan_of(run).step(node)
+        plan_step = plan_of(run).step(node)
         ingredients = {"module_digest": plan_step.digest, "params": step.params, "inputs": step.input_hashes}
         body: dict[str, Any] = {
             "node": node,
@@ -286,15 +289,10 @@ def _visible_artifact(request: Request, sha: str) -> Path:
         .exists()
     )
     if not referenced:
-        try:
-            from designer.models import DatasetVersion
-
-            referenced = DatasetVersion.objects.filter(dataset__team_id__in=teams, artifact=sha).exists()
-        except ImportError:
-            referenced = False
-    if not referenced or not artifacts.exists(sha):
+        referenced = DatasetVersion.objects.filter(dataset__team_id__in=teams, artifact=sha).exists()
+    if not referenced or not store.exists(sha):
         raise NotFound("Artifact not found.")
-    return artifacts.path_for(sha)
+    return store.path_for(sha)
 
 
 def _files(folder: Path) -> list[Path]:

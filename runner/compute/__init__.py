@@ -1,58 +1,19 @@
-"""Compute backends: one small protocol, a Docker and a local (subprocess) implementation.
+"""Compute backends behind one small protocol (runner.compute.base): Docker and local (subprocess).
 
-A backend runs one prepared step attempt (`StepJob`) to completion, streaming its output lines to
-`on_line`, and returns a `StepOutcome`. `should_stop()` is polled so a cancel or a lost claim can
-stop the step. The folders in a job are host paths; the backend maps them into the step.
+Which backend runs a step is its compute target; each target has its own Celery queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
-
 from django.conf import settings
 
+from runner.compute.base import Backend, ComputeUnavailable, StepJob, StepOutcome
+from runner.compute.docker import DockerBackend
+from runner.compute.local import LocalBackend
+
+__all__ = ["TARGETS", "Backend", "ComputeUnavailable", "StepJob", "StepOutcome", "backend", "queue_for", "target_of"]
+
 TARGETS = ("docker", "local")
-
-
-class ComputeUnavailable(RuntimeError):
-    """The backend cannot run anything right now (e.g. the Docker engine is unreachable)."""
-
-
-@dataclass
-class StepJob:
-    name: str  # container / process name, pw-step-<steprun id>-<attempt>
-    image: str
-    command: list[str]
-    env: dict[str, str]
-    cpu: float
-    memory_bytes: int
-    timeout: int
-    module_dir: Path
-    inputs: dict[str, Path]  # port -> host folder (read-only)
-    params_file: Path
-    out_dir: Path
-    labels: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class StepOutcome:
-    exit_code: int | None
-    error: str = ""
-    timed_out: bool = False
-    stopped: bool = False
-
-
-class Backend(Protocol):
-    target: str
-
-    def run(self, job: StepJob, on_line: Callable[[str], None], should_stop: Callable[[], bool]) -> StepOutcome: ...
-
-    def kill(self, name: str) -> None: ...
-
-    def running_names(self, labels: dict[str, str] | None = None) -> list[str]: ...
 
 
 def queue_for(target: str) -> str:
@@ -70,11 +31,4 @@ def default_target() -> str:
 
 
 def backend(target: str | None = None) -> Backend:
-    target = target or default_target()
-    if target == "local":
-        from runner.compute.local import LocalBackend
-
-        return LocalBackend()
-    from runner.compute.docker import DockerBackend
-
-    return DockerBackend()
+    return LocalBackend() if (target or default_target()) == "local" else DockerBackend()

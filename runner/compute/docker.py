@@ -11,7 +11,7 @@ from typing import Any
 import docker
 from django.conf import settings
 
-from runner.compute import ComputeUnavailable, StepJob, StepOutcome
+from runner.compute.base import ComputeUnavailable, StepJob, StepOutcome
 
 LABEL = "pipewright.step"
 TMPFS = {"/tmp": "rw,size=64m,mode=1777"}
@@ -95,7 +95,15 @@ class DockerBackend:
         c = client()
         api = c.api
         try:
-            container_id = api.create_container(**create_args(job, api._version))["Id"]
+            try:
+                container_id = api.create_container(**create_args(job, api._version))["Id"]
+            except docker.errors.APIError as exc:
+                if exc.status_code != 409:
+                    raise
+                # the name is this installation's (it carries its id): a leftover of this very
+                # attempt, whose worker died after creating it; replace it
+                _remove_quietly(api, job.name)
+                container_id = api.create_container(**create_args(job, api._version))["Id"]
         except docker.errors.ImageNotFound:
             return StepOutcome(None, f"The image {job.image} is not available on this Docker engine.")
         except docker.errors.APIError as exc:
@@ -162,4 +170,7 @@ class DockerBackend:
 
     def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
         wanted = [LABEL] + [f"{k}={v}" for k, v in (labels or {}).items()]
-        return [ct.name for ct in client().containers.list(all=True, filters={"label": wanted})]
+        try:
+            return [ct.name for ct in client().containers.list(all=True, filters={"label": wanted})]
+        except docker.errors.DockerException as exc:
+            raise ComputeUnavailable(f"The Docker engine did not list containers: {exc}") from exc

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from runner.compute import StepJob, StepOutcome
+from runner.compute.base import StepJob, StepOutcome
 
 _procs: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -98,6 +98,9 @@ class LocalBackend:
         proc = _procs.get(name)
         if proc is not None:
             self._kill(proc)
+
+    def remove(self, name: str) -> None:
+        self.kill(name)
 
     def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
         return list(_procs)

@@ -6,7 +6,8 @@ from typing import Any
 
 from modules import services
 from modules import spec as specs
-from modules.models import Module, Team
+from modules.models import Module
+from teams.models import Team
 
 
 def make_spec(name: str = "split-data", version: str = "1.0.0", **extra: Any) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def builtin_team() -> Team:
 
 
 def add_member(team: Team, username: str, role: str) -> Any:
-    from modules.models import Membership
+    from teams.models import Membership
     from tests.conftest import make_user
 
     user = make_user(username)

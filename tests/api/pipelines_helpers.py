@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from modules import services
 from modules import spec as specs
-from modules.models import Module, Team
+from modules.models import Module
+from teams.models import Team
 
 SPLIT = {
     "name": "split",

@@ -29,7 +29,7 @@ open(out + "/folder/sub/b.txt", "w").write("B")
 
 
 def _run(as_alice: Any, acme: Any) -> dict[str, Any]:
-    from designer.compiler.plan import Step
+    from compiler.plan import Step
 
     mv = publish_module(acme, "writer", WRITE)
     base = step("w", mv)

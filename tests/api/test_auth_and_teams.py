@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from modules.models import Membership, Role, Team
+from teams.models import Membership, Role, Team
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from artifacts import store
 from designer.models import DatasetVersion
-from modules.models import Membership, Role
-from runner import artifacts
+from teams.models import Membership, Role
 from tests.api.pipelines_helpers import create, graph, make_catalog, upload_csv, with_source
 from tests.conftest import client_for, make_user
 
@@ -28,8 +28,8 @@ def test_it_uploads_versions_and_detects_columns(as_bob: Any) -> None:
     [v1] = body["versions"]
     assert v1["version"] == 1 and v1["columns"] == ["sepal", "petal", "species"]
     assert v1["filename"] == "iris.csv" and v1["size"] == len(b"sepal,petal,species\n1,2,setosa\n")
-    assert artifacts.exists(v1["artifact"])
-    stored = artifacts.path_for(v1["artifact"]) / "iris.csv"
+    assert store.exists(v1["artifact"])
+    stored = store.path_for(v1["artifact"]) / "iris.csv"
     assert stored.read_bytes().startswith(b"sepal,petal")
     second = upload_csv(as_bob, content=b"\xef\xbb\xbfa;b\n1;2\n").json()
     assert [v["version"] for v in second["versions"]] == [1, 2] and second["latest_version"] == 2

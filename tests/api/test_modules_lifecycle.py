@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from designer.compiler.catalog import resolve_version
+from compiler.catalog import resolve_version
 from modules.lookup import DbCatalog
 from modules.models import Module, ModuleVersion
 from tests.api.modules_helpers import builtin_team, client_with_role, make_module

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from designer.compiler.catalog import resolve_version
+from compiler.catalog import resolve_version
 from modules.lookup import DbCatalog, module_files
 from tests.api.modules_helpers import builtin_team, make_module
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from designer.models import Pipeline, PipelineVersion
-from modules.models import Membership, Role
+from teams.models import Membership, Role
 from tests.api.pipelines_helpers import create, graph, make_catalog, put
 from tests.conftest import client_for, make_user
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from designer import services
-from designer.errors import LocatedError
 from designer.models import ImmutableError, Pipeline, PipelineVersion
-from modules.models import Membership, Role
+from pipewright.errors import LocatedError
+from teams.models import Membership, Role
 from tests.api.pipelines_helpers import create, graph, make_catalog, put
 from tests.conftest import client_for, make_user
 

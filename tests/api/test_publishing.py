@@ -13,10 +13,11 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from designer.models import Endpoint, Pipeline, Schedule
-from designer.tasks import run_schedule_task
-from modules.models import Membership, Role
+from designer.models import Pipeline
+from publishing.models import Endpoint, Schedule
+from publishing.tasks import run_schedule_task
 from runner.models import Run
+from teams.models import Membership, Role
 from tests.api.pipelines_helpers import create, graph, make_catalog, put
 from tests.conftest import client_for, make_user
 
@@ -246,7 +247,7 @@ def test_it_creates_a_schedule_as_a_beat_task(as_alice: Any, endpoint: dict[str,
     assert body["next_run_at"] is not None and body["last_run_at"] is None and body["last_run"] is None
     row = Schedule.objects.select_related("periodic_task__crontab").get(pk=body["id"])
     task = row.periodic_task
-    assert task.task == "designer.run_schedule" and task.args == f"[{row.pk}]" and task.enabled
+    assert task.task == "publishing.run_schedule" and task.args == f"[{row.pk}]" and task.enabled
     assert task.queue == "pipewright" and str(task.crontab.timezone) == "UTC"
     cron = task.crontab
     assert (cron.minute, cron.hour, cron.day_of_month, cron.month_of_year, cron.day_of_week) == (
@@ -264,12 +265,12 @@ def test_it_creates_a_schedule_as_a_beat_task(as_alice: Any, endpoint: dict[str,
 def test_beat_reads_the_schedule_from_the_database(as_alice: Any, endpoint: dict[str, Any]) -> None:
     from django_celery_beat.schedulers import DatabaseScheduler
 
-    from designer.celery import app
+    from pipewright.celery import app
 
     pk = schedule(as_alice, endpoint["slug"], cron="* * * * *").json()["id"]
     entries = [e for e in DatabaseScheduler(app=app, lazy=True).all_as_schedule().values() if e.args == [pk]]
     assert [(e.task, e.options["queue"], e.options["expires"]) for e in entries] == [
-        ("designer.run_schedule", "pipewright", 300)
+        ("publishing.run_schedule", "pipewright", 300)
     ]
     assert entries[0].is_due().next <= 60
 
@@ -294,7 +295,7 @@ def test_it_refuses_a_bad_cron_naming_the_field(as_alice: Any, endpoint: dict[st
     (error,) = r.json()["errors"]
     assert error["field"] == "cron" and names in error["message"], error
     assert r.json()["detail"].startswith("cron: ")
-    assert Schedule.objects.count() == PeriodicTask.objects.filter(task="designer.run_schedule").count() == 0
+    assert Schedule.objects.count() == PeriodicTask.objects.filter(task="publishing.run_schedule").count() == 0
 
 
 def test_it_refuses_other_bad_schedule_bodies(as_alice: Any, endpoint: dict[str, Any]) -> None:
@@ -306,7 +307,7 @@ def test_it_refuses_other_bad_schedule_bodies(as_alice: Any, endpoint: dict[str,
     assert r.status_code == 404
     r = as_alice.post("/api/schedules/", {"cron": "* * * * *"}, format="json")
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "endpoint"
-    assert Schedule.objects.count() == PeriodicTask.objects.filter(task="designer.run_schedule").count() == 0
+    assert Schedule.objects.count() == PeriodicTask.objects.filter(task="publishing.run_schedule").count() == 0
 
 
 def test_it_changes_a_schedule(as_alice: Any, endpoint: dict[str, Any]) -> None:
@@ -367,12 +368,12 @@ def test_deleting_an_endpoint_or_its_pipeline_removes_the_beat_tasks(
 ) -> None:
     schedule(as_alice, endpoint["slug"])
     assert as_alice.delete(f"/api/endpoints/{endpoint['slug']}/").status_code == 204
-    assert Schedule.objects.count() == PeriodicTask.objects.filter(task="designer.run_schedule").count() == 0
+    assert Schedule.objects.count() == PeriodicTask.objects.filter(task="publishing.run_schedule").count() == 0
     slug = publish(as_alice, pipeline, "again").json()["slug"]
     schedule(as_alice, slug)
     Pipeline.objects.get(pk=pipeline["id"]).delete()
     assert Endpoint.objects.count() == Schedule.objects.count() == 0
-    assert PeriodicTask.objects.filter(task="designer.run_schedule").count() == 0
+    assert PeriodicTask.objects.filter(task="publishing.run_schedule").count() == 0
 
 
 def test_the_schedule_permissions(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from modules.models import Membership, Team
+from teams.models import Membership, Team
 from tests.api.modules_helpers import make_spec
 from tests.api.pipelines_helpers import graph, make_catalog
 from tests.conftest import client_for, make_user

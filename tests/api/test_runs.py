@@ -21,7 +21,7 @@ def version(acme: Any, local: Any) -> Any:
 
 
 def _param() -> Any:
-    from designer.compiler.plan import PipelineParameter
+    from compiler.plan import PipelineParameter
 
     return PipelineParameter("n", "integer", 1)
 
@@ -133,7 +133,7 @@ def test_it_hides_runs_from_other_teams_and_lets_members_run(
 
 
 def test_it_lets_viewers_read_but_not_run(eager: Any, as_alice: Any, version: Any, acme: Any) -> None:
-    from modules.models import Membership, Role
+    from teams.models import Membership, Role
     from tests.conftest import client_for, make_user
 
     vera = make_user("vera")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from designer.services import do_create_pipeline
-from modules.models import Membership, Team
+from teams.models import Membership, Team
 from tests.conftest import make_user
 from tests.e2e.conftest import login
 

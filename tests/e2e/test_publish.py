@@ -29,7 +29,7 @@ GRAPH = {
 
 
 def test_it_publishes_from_the_canvas_and_the_url_starts_runs(live_url: str, page: Any, as_alice: Any) -> None:
-    from designer.models import Endpoint
+    from publishing.models import Endpoint
     from runner.models import Run
 
     call_command("load_library", verbosity=0)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from designer.compiler.plan import InputBinding, PipelineParameter, Plan, Runtime, Step
+from compiler.plan import InputBinding, PipelineParameter, Plan, Runtime, Step
 
 IMAGE = "pipewright/python-ml:1"
 
@@ -155,7 +155,7 @@ def docker_compute(settings: Any, runner_dirs: Any) -> Any:
 @pytest.fixture
 def eager(transactional_db: Any) -> Any:
     """Celery tasks run inline when enqueued (after commit), so a run completes in-process."""
-    from designer.celery import app
+    from pipewright.celery import app
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True

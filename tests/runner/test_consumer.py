@@ -10,7 +10,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from runner import events, services
+from runner import advance, events, runs
 from runner.routing import websocket_urlpatterns
 from tests.runner.fixtures import make_version, step
 
@@ -25,7 +25,7 @@ def test_it_sends_a_snapshot_then_numbered_events_and_resumes(
     transactional_db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
 ) -> None:
     version = make_version(acme, [step("a", modules_acme["emit"])])
-    run = services.create_run(version, {}, True, alice)  # publishes seq 1 (run pending)
+    run = runs.create_run(version, {}, True, alice)  # publishes seq 1 (run pending)
 
     async def scenario() -> None:
         comm = _connect(run.pk, alice)
@@ -34,7 +34,7 @@ def test_it_sends_a_snapshot_then_numbered_events_and_resumes(
         snap = await comm.receive_json_from(timeout=5)
         assert snap["type"] == "snapshot" and snap["seq"] == 1
         assert snap["run"]["id"] == run.pk and snap["run"]["steps"][0]["node"] == "a"
-        await database_sync_to_async(services.advance_run)(run.pk)  # run running (2), step queued (3)
+        await database_sync_to_async(advance.advance_run)(run.pk)  # run running (2), step queued (3)
         await database_sync_to_async(events.publish)(run.pk, {"type": "log", "node": "a", "lines": ["hi"]})
         got = [await comm.receive_json_from(timeout=5) for _ in range(3)]
         assert [e["seq"] for e in got] == [2, 3, 4]
@@ -59,7 +59,7 @@ def test_it_refuses_other_teams_and_anonymous_users(
     transactional_db: Any, local: Any, alice: Any, acme: Any, charlie: Any, other: Any, modules_acme: Any
 ) -> None:
     version = make_version(acme, [step("a", modules_acme["emit"])])
-    run = services.create_run(version, {}, True, alice)
+    run = runs.create_run(version, {}, True, alice)
 
     async def scenario() -> None:
         for user, code in ((charlie, 4404), (AnonymousUser(), 4401)):

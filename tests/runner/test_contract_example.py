@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from runner import artifacts
+from artifacts import store
 from runner.models import Run, StepRun
 
 pytestmark = pytest.mark.docker
@@ -71,4 +71,4 @@ def test_the_contracts_example_module_publishes_and_runs(eager: Any, docker_comp
     split = StepRun.objects.get(run=run, node="split")
     assert run.status == "succeeded", (split.status, split.error)
     assert split.metrics == {"train_rows": 105, "test_rows": 45}
-    assert set(split.outputs) == {"train", "test"} and all(artifacts.exists(s) for s in split.outputs.values())
+    assert set(split.outputs) == {"train", "test"} and all(store.exists(s) for s in split.outputs.values())

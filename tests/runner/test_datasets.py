@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from runner import artifacts
+from artifacts import store
 from runner.models import Run, StepRun
 from tests.api.pipelines_helpers import upload_csv
 
@@ -46,5 +46,5 @@ def test_a_pinned_dataset_version_runs_through_import_and_summary(
     summary = as_alice.get(f"/api/artifacts/{steps['sum'].outputs['summary']}/preview").json()
     text = str(summary)
     assert "age" in text and "name" in text, summary
-    imported = artifacts.path_for(steps["imp"].outputs["data"])
+    imported = store.path_for(steps["imp"].outputs["data"])
     assert any(imported.rglob("*")), "import-data wrote nothing"

@@ -9,7 +9,8 @@ from typing import Any
 import docker
 import pytest
 
-from runner import artifacts, services
+from artifacts import store
+from runner import installation, runs
 from runner.models import StepRun
 from tests.runner.fixtures import make_version, step
 
@@ -38,11 +39,12 @@ def test_it_runs_steps_in_locked_down_containers(
     )
     client = docker.from_env()
     seen: dict[str, Any] = {}
+    ours = f"{installation.LABEL}={installation.installation_id()}"  # not another installation's
 
     def watch() -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not seen:
-            for c in client.containers.list(filters={"label": "pipewright.step"}):
+            for c in client.containers.list(filters={"label": ours}):
                 c.reload()
                 if (
                     c.attrs["Config"]["Image"] == "pipewright/python-ml:1" and "sleep" in str(c.attrs["Mounts"])
@@ -53,13 +55,16 @@ def test_it_runs_steps_in_locked_down_containers(
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    run = services.create_run(version, {}, True, alice)
+    run = runs.create_run(version, {}, True, alice)
     watcher.join()
     run.refresh_from_db()
     b = StepRun.objects.get(run=run, node="b")
     assert run.status == "succeeded", (b.status, b.error, b.attempt)
     host = seen["HostConfig"]
-    assert seen["Name"].startswith("/pw-step-")
+    install = installation.installation_id()
+    names = {f"/pw-{install}-{s.pk}-{s.attempt}" for s in StepRun.objects.filter(run=run)}
+    assert seen["Name"] in names  # names carry the installation's id
+    assert seen["Config"]["Labels"]["pipewright.installation"] == install
     assert seen["Config"]["User"] == "65534:65534"
     assert host["NetworkMode"] == "none"
     assert host["SecurityOpt"] == ["no-new-privileges"]
@@ -71,7 +76,7 @@ def test_it_runs_steps_in_locked_down_containers(
     assert binds["/module"]["RW"] is False and binds["/in/params.json"]["RW"] is False and binds["/out"]["RW"] is True
     assert not any("docker.sock" in (m.get("Source") or "") for m in seen["Mounts"])
     b = StepRun.objects.get(run=run, node="b")
-    assert (artifacts.path_for(b.outputs["data"]) / "data.csv").read_text().startswith("x,y\n0,0\n1,1\n")
+    assert (store.path_for(b.outputs["data"]) / "data.csv").read_text().startswith("x,y\n0,0\n1,1\n")
     _gone(client, {"label": f"pipewright.run={run.pk}"})
 
 
@@ -80,7 +85,7 @@ def test_it_kills_a_container_past_its_timeout(
 ) -> None:
     version = make_version(acme, [step("a", modules_acme["sleep"], params={"seconds": 60}, timeout=1)])
     started = time.monotonic()
-    run = services.create_run(version, {}, True, alice)
+    run = runs.create_run(version, {}, True, alice)
     a = StepRun.objects.get(run=run, node="a")
     assert a.status == "failed" and a.error == "timed out after 1 s"
     assert time.monotonic() - started < 15
@@ -93,7 +98,7 @@ def test_it_fails_fast_when_the_engine_is_unreachable(
     docker_compute.DOCKER_HOST = "tcp://127.0.0.1:1"
     version = make_version(acme, [step("a", modules_acme["emit"]), step("b", modules_acme["add1"], upstream=("a",))])
     started = time.monotonic()
-    run = services.create_run(version, {}, True, alice)
+    run = runs.create_run(version, {}, True, alice)
     run.refresh_from_db()
     assert time.monotonic() - started < 10
     a = StepRun.objects.get(run=run, node="a")

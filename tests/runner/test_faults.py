@@ -30,7 +30,7 @@ def start_worker(tag: str, *, beat: bool = False) -> subprocess.Popen[bytes]:
         PIPEWRIGHT_REAP_EVERY="1",
         PIPEWRIGHT_LOG_DIR=str(settings.PIPEWRIGHT_LOG_DIR),
     )
-    cmd = [sys.executable, "-m", "celery", "-A", "designer", "worker", "--pool", "threads", "-c", "4"]
+    cmd = [sys.executable, "-m", "celery", "-A", "pipewright", "worker", "--pool", "threads", "-c", "4"]
     cmd += [
         "-Q",
         "pipewright,compute-docker,compute-local",
@@ -60,7 +60,7 @@ def test_it_recovers_a_step_when_its_worker_is_killed(
 ) -> None:
     Path(settings.PIPEWRIGHT_LOG_DIR).mkdir(parents=True, exist_ok=True)
     Path(settings.WORK_ROOT).mkdir(parents=True, exist_ok=True)
-    from runner import services
+    from runner import runs
 
     version = make_version(
         acme, [step("a", modules_acme["sleep"], params={"seconds": 4}), step("b", modules_acme["emit"])]
@@ -69,7 +69,7 @@ def test_it_recovers_a_step_when_its_worker_is_killed(
     second = None
     client = docker.from_env()
     try:
-        run = services.create_run(version, {}, True, alice)
+        run = runs.create_run(version, {}, True, alice)
         wait_for(lambda: StepRun.objects.filter(run=run, node="a", status="running").exists(), 30, "step a to run")
         wait_for(lambda: client.containers.list(filters={"label": f"pipewright.run={run.pk}"}), 15, "its container")
         os.kill(first.pid, signal.SIGKILL)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from designer.compiler.plan import PipelineParameter
-from runner import artifacts, services
+from artifacts import store
+from compiler.plan import PipelineParameter
+from runner import advance, execute, runs, transitions
 from runner.models import CacheEntry, Run, StepRun
 from tests.runner.fixtures import make_version, step
 
@@ -29,13 +30,13 @@ def test_it_runs_a_fan_out_fan_in_pipeline_to_success(
         ],
         parameters=(PipelineParameter("n", "integer", 3),),
     )
-    run = services.create_run(version, {"n": 4}, True, alice)
+    run = runs.create_run(version, {"n": 4}, True, alice)
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
     steps = _steps(run)
     assert {s.status for s in steps.values()} == {"succeeded"}
     assert steps["a"].metrics == {"rows": 4}
-    out = artifacts.path_for(steps["d"].outputs["data"]) / "data.csv"
+    out = store.path_for(steps["d"].outputs["data"]) / "data.csv"
     assert out.read_text().count("\n") == 1 + 5 + 5 + 1
     assert "emitting 4" in Path(steps["a"].log_path).read_text()
     assert run.event_seq == run.events.count() and run.event_seq > 8
@@ -46,8 +47,8 @@ def test_it_reuses_cached_steps_on_a_rerun_and_links_the_origin(
 ) -> None:
     m = modules_acme
     version = make_version(acme, [step("a", m["emit"], params={"n": 2}), step("b", m["add1"], upstream=("a",))])
-    first = services.create_run(version, {}, True, alice)
-    again = services.rerun(Run.objects.get(pk=first.pk), "all", node=None, parameters=None, use_cache=None, user=alice)
+    first = runs.create_run(version, {}, True, alice)
+    again = runs.rerun(Run.objects.get(pk=first.pk), "all", node=None, parameters=None, use_cache=None, user=alice)
     again.refresh_from_db()
     assert again.status == "succeeded" and again.parent_id == first.pk
     steps = _steps(again)
@@ -61,7 +62,7 @@ def test_it_reuses_cached_steps_on_a_rerun_and_links_the_origin(
 def test_it_skips_downstream_of_a_failed_step(eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
     m = modules_acme
     version = make_version(acme, [step("a", m["fail"]), step("b", m["add1"], upstream=("a",)), step("c", m["emit"])])
-    run = services.create_run(version, {}, True, alice)
+    run = runs.create_run(version, {}, True, alice)
     run.refresh_from_db()
     steps = _steps(run)
     assert run.status == "failed" and "a" in run.error
@@ -77,7 +78,7 @@ def test_it_retries_a_failing_step_per_its_runtime(
 
     flaky = publish_module(acme, "flaky", FLAKY, deterministic=False)
     version = make_version(acme, [step("a", flaky, retries=1, env=(("FLAKY_DIR", str(runner_dirs)),))])
-    run = services.create_run(version, {}, True, alice)
+    run = runs.create_run(version, {}, True, alice)
     a = _steps(run)["a"]
     assert a.status == "succeeded" and a.attempt == 2
     assert "attempt 2" in Path(a.log_path).read_text()
@@ -95,7 +96,7 @@ def test_it_retries_a_failing_step_per_its_runtime(
 
 def test_it_times_out_a_step(eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
     version = make_version(acme, [step("a", modules_acme["sleep"], params={"seconds": 30}, timeout=1)])
-    run = services.create_run(version, {}, True, alice)
+    run = runs.create_run(version, {}, True, alice)
     a = _steps(run)["a"]
     assert a.status == "failed"
     assert a.error == "timed out after 1 s"
@@ -106,9 +107,9 @@ def test_it_reruns_only_failed_steps_reusing_the_parents_outputs(
 ) -> None:
     m = modules_acme
     version = make_version(acme, [step("a", m["emit"]), step("b", m["fail"], upstream=())])
-    first = services.create_run(version, {}, False, alice)
+    first = runs.create_run(version, {}, False, alice)
     first.refresh_from_db()
-    second = services.rerun(first, "failed", node=None, parameters=None, use_cache=False, user=alice)
+    second = runs.rerun(first, "failed", node=None, parameters=None, use_cache=False, user=alice)
     steps = _steps(second)
     assert steps["a"].status == "cached" and steps["a"].reused_from_id == _steps(first)["a"].pk
     assert steps["b"].status == "failed" and steps["b"].attempt == 1
@@ -121,8 +122,8 @@ def test_it_forces_a_node_and_its_descendants_in_mode_from(
     version = make_version(
         acme, [step("a", m["emit"]), step("b", m["add1"], upstream=("a",)), step("c", m["add1"], upstream=("b",))]
     )
-    first = services.create_run(version, {}, True, alice)
-    second = services.rerun(Run.objects.get(pk=first.pk), "from", node="b", parameters=None, use_cache=None, user=alice)
+    first = runs.create_run(version, {}, True, alice)
+    second = runs.rerun(Run.objects.get(pk=first.pk), "from", node="b", parameters=None, use_cache=None, user=alice)
     steps = _steps(second)
     assert steps["a"].status == "cached"
     assert steps["b"].status == "succeeded" and steps["b"].force
@@ -131,24 +132,24 @@ def test_it_forces_a_node_and_its_descendants_in_mode_from(
 
 def test_it_cancels_a_pending_run(db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
     version = make_version(acme, [step("a", modules_acme["emit"])])
-    run = services.create_run(version, {}, True, alice)  # not committed: nothing was enqueued
-    run = services.cancel_run(run)
+    run = runs.create_run(version, {}, True, alice)  # not committed: nothing was enqueued
+    run = runs.cancel_run(run)
     assert run.status == "canceled"
     assert _steps(run)["a"].status == "canceled"
-    assert services.advance_run(run.pk) == "canceled"
+    assert advance.advance_run(run.pk) == "canceled"
 
 
 def test_it_never_lets_two_workers_claim_one_step(
     db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
 ) -> None:
     version = make_version(acme, [step("a", modules_acme["emit"])])
-    run = services.create_run(version, {}, True, alice)
-    services.advance_run(run.pk)
+    run = runs.create_run(version, {}, True, alice)
+    advance.advance_run(run.pk)
     a = _steps(run)["a"]
     assert a.status == "queued"
-    assert services._move_step(a.pk, "running", worker_id="w1")
-    assert not services._move_step(a.pk, "running", worker_id="w2")
-    assert services.execute_step(a.pk) is None  # a redelivered message finds it taken
+    assert transitions.move_step(a.pk, "running", worker_id="w1")
+    assert not transitions.move_step(a.pk, "running", worker_id="w2")
+    assert execute.execute_step(a.pk) is None  # a redelivered message finds it taken
     assert StepRun.objects.get(pk=a.pk).worker_id == "w1"
 
 
@@ -163,7 +164,7 @@ def test_it_cancels_a_running_step_and_stops_its_process(
         acme, [step("a", modules_acme["sleep"], params={"seconds": 30}), step("b", modules_acme["emit"])]
     )
     holder: dict[str, Any] = {}
-    worker = threading.Thread(target=lambda: holder.setdefault("run", services.create_run(version, {}, True, alice)))
+    worker = threading.Thread(target=lambda: holder.setdefault("run", runs.create_run(version, {}, True, alice)))
     started = time.monotonic()
     worker.start()
     deadline = time.monotonic() + 20
@@ -171,10 +172,10 @@ def test_it_cancels_a_running_step_and_stops_its_process(
         assert time.monotonic() < deadline, "step a never started"
         time.sleep(0.05)
     run = Run.objects.get(pipeline_version=version)
-    services.cancel_run(run)
+    runs.cancel_run(run)
     worker.join(timeout=20)
     assert not worker.is_alive() and time.monotonic() - started < 20
     run.refresh_from_db()
     a = _steps(run)["a"]
     assert run.status == "canceled" and a.status == "canceled" and a.error == "canceled"
-    assert services.advance_run(run.pk) == "canceled"
+    assert advance.advance_run(run.pk) == "canceled"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from designer.compiler import CompileResult, compile
-from designer.compiler.memory import MemoryCatalog, MemoryDatasets, module_info, sample_catalog, sample_datasets
+from compiler import CompileResult, compile
+from compiler.memory import MemoryCatalog, MemoryDatasets, module_info, sample_catalog, sample_datasets
 
 CATALOG = sample_catalog()
 DATASETS = sample_datasets()
@@ -75,7 +75,7 @@ def test_it_pins_null_versions_without_touching_the_input() -> None:
 
 
 def test_the_plan_round_trips_through_json() -> None:
-    from designer.compiler.plan import Plan
+    from compiler.plan import Plan
 
     plan = run(pipeline()).plan
     assert plan is not None
@@ -375,7 +375,7 @@ def test_it_upgrades_schema_0_documents() -> None:
 
 
 def test_issues_serialize_only_their_places() -> None:
-    from designer.compiler import Issue
+    from compiler import Issue
 
     assert Issue("x", "m", node="a").to_json() == {"code": "x", "message": "m", "node": "a"}
     assert Issue("c", "m", nodes=("a", "b")).to_json()["nodes"] == ["a", "b"]
@@ -401,8 +401,8 @@ def chain(n: int) -> dict[str, Any]:
 
 
 def test_the_fast_plan_json_matches_to_json() -> None:
-    from designer.compiler.plan import Plan
-    from designer.compiler.serialize import plan_json
+    from compiler.plan import Plan
+    from compiler.serialize import plan_json
 
     plan = run(pipeline()).plan
     assert plan is not None

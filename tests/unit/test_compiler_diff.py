@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from designer.compiler.diff import diff
+from compiler.diff import diff
 
 
 def test_it_diffs_nodes_edges_parameters_and_versions() -> None:

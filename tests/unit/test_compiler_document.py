@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from designer.compiler.document import MIGRATIONS, SCHEMA_VERSION, upgrade
+from compiler.document import MIGRATIONS, SCHEMA_VERSION, upgrade
 
 
 def test_the_chain_reaches_the_current_version() -> None:

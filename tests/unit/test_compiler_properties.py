@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from designer.compiler import compile
-from designer.compiler.memory import MemoryCatalog, MemoryDatasets, module_info
+from compiler import compile
+from compiler.memory import MemoryCatalog, MemoryDatasets, module_info
 
 FAN_IN = 4
 CATALOG = MemoryCatalog()
@@ -123,7 +123,7 @@ VALUES = st.recursive(
 def test_the_fast_schema_path_never_accepts_what_jsonschema_rejects(schema: dict[str, Any], value: Any) -> None:
     from jsonschema import Draft202012Validator
 
-    from designer.compiler.fastschema import fast_check
+    from compiler.fastschema import fast_check
 
     check = fast_check(schema)
     if check is not None and check(value):

@@ -1,10 +1,10 @@
-"""designer/cron.py: five-field cron expressions, each bad field named."""
+"""publishing/cron.py: five-field cron expressions, each bad field named."""
 
 from __future__ import annotations
 
 import pytest
 
-from designer.cron import Cron, CronError, parse_cron
+from publishing.cron import Cron, CronError, parse_cron
 
 
 @pytest.mark.parametrize(

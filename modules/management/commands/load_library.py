@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from designer.errors import Conflict
 from modules import packaging, services
 from modules import spec as specs
-from modules.models import BUILTIN_TEAM, Team
+from pipewright.errors import Conflict
+from teams.models import BUILTIN_TEAM, Team
 
 
 class Command(BaseCommand):

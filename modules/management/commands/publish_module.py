@@ -8,10 +8,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from designer.errors import Conflict, LocatedError
 from modules import packaging, services
 from modules import spec as specs
-from modules.models import Module, Team
+from modules.models import Module
+from pipewright.errors import Conflict, LocatedError
+from teams.models import Team
 
 
 class Command(BaseCommand):

@@ -1,0 +1,101 @@
+"""What the compiler needs to know about the catalog and datasets, as pure data.
+
+The Django side provides implementations (`modules.lookup.DbCatalog`, the pipelines app's
+dataset lookup); tests use in-memory ones. Nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from compiler.plan import Runtime
+
+PORT_TYPES = ("DataFrame", "Model", "Metrics", "Image", "File", "Any")
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    name: str
+    type: str
+    optional: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """One published version of a module, as the compiler sees it."""
+
+    ref: str  # "team/name"
+    version: str  # "1.2.0"
+    module_version_id: int
+    status: str  # active | deprecated | disabled
+    digest: str
+    inputs: tuple[PortSpec, ...]
+    outputs: tuple[PortSpec, ...]
+    parameters: Mapping[str, Mapping[str, Any]]  # JSON Schema per parameter
+    runtime: Runtime
+    deterministic: bool = True
+    display_name: str = ""
+    category: str = ""
+    deprecation_message: str = ""
+    successor: str | None = None  # a version string of the same module
+
+
+@dataclass(frozen=True)
+class ModuleVersions:
+    """Every version of one module plus its default (None when unset)."""
+
+    ref: str
+    versions: tuple[ModuleInfo, ...]
+    default_version: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    ref: str  # "team/name"
+    version: int
+    artifact: str  # sha256 of the content
+    columns: tuple[str, ...] = field(default=())
+
+
+class Catalog(Protocol):
+    def module(self, ref: str) -> ModuleVersions | None:
+        """All versions of `team/name`, or None when it does not exist or is not visible."""
+
+
+class Datasets(Protocol):
+    def dataset(self, ref: str, version: int | None) -> DatasetInfo | None:
+        """A dataset version (latest when `version` is None), or None when unknown/invisible."""
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Semantic-version sort key: '1.10.0' > '1.9.2'; pre-release tags sort before the release."""
+    core, _, pre = version.partition("-")
+    parts = tuple(int(p) if p.isdigit() else 0 for p in core.split("."))
+    return (*parts, 0 if pre else 1)
+
+
+def resolve_version(mod: ModuleVersions, requested: str | None) -> tuple[ModuleInfo | None, str | None]:
+    """The catalog's resolution rule for new pipelines.
+
+    Explicit version, else the default, else the highest active version. Returns (info, error);
+    a disabled version never resolves. Deprecated versions resolve (the compiler warns).
+    """
+    by_version = {v.version: v for v in mod.versions}
+    if requested is not None:
+        info = by_version.get(requested)
+        if info is None:
+            return None, f"{mod.ref} has no version {requested}"
+        if info.status == "disabled":
+            return None, f"{mod.ref}@{requested} is disabled"
+        return info, None
+    if mod.default_version is not None:
+        default = by_version.get(mod.default_version)
+        if default is not None and default.status != "disabled":
+            return default, None
+    active = [v for v in mod.versions if v.status == "active"]
+    if not active:
+        return None, f"{mod.ref} has no active version"
+    return max(active, key=lambda v: version_key(v.version)), None

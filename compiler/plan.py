@@ -1,0 +1,127 @@
+"""The compiled form of a pipeline, shared by the compiler (producer) and the runner (consumer).
+
+Frozen dataclasses, JSON round-trippable with `Plan.to_json()` / `Plan.from_json()`.
+Parameter values inside `Step.params` are either literals or `{"$param": "<pipeline parameter>"}`;
+`Step.resolve_params(run_parameters)` substitutes them for one run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PLAN_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class InputBinding:
+    """Where one input port of a step reads from: an upstream step's output, or a dataset."""
+
+    port: str
+    type: str
+    source_node: str | None = None  # upstream step's node id
+    source_port: str | None = None
+    dataset: str | None = None  # "team/name"
+    dataset_version: int | None = None
+    artifact: str | None = None  # sha256 of the dataset version's content, resolved at compile time
+
+
+@dataclass(frozen=True)
+class Runtime:
+    image: str
+    command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    cpu: float = 1.0
+    memory_bytes: int = 1024**3
+    timeout: int = 600
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class Step:
+    node: str
+    module: str  # "team/name"
+    version: str  # "1.2.0", pinned
+    module_version_id: int
+    digest: str  # the module version's sha256 (interface + files + image)
+    deterministic: bool
+    params: dict[str, Any]  # every parameter, defaults filled; bindings as {"$param": name}
+    inputs: tuple[InputBinding, ...]
+    outputs: tuple[tuple[str, str], ...]  # (port name, type)
+    runtime: Runtime
+    label: str = ""
+    # JSON Schemas of the module parameters bound to pipeline parameters, so a run's values are
+    # checked from the plan alone
+    param_schemas: dict[str, Any] = field(default_factory=dict)
+
+    def resolve_params(self, run_parameters: dict[str, Any]) -> dict[str, Any]:
+        resolved: dict[str, Any] = {}
+        for name, value in self.params.items():
+            if isinstance(value, dict) and set(value) == {"$param"}:
+                resolved[name] = run_parameters[value["$param"]]
+            else:
+                resolved[name] = value
+        return resolved
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        return tuple(sorted({b.source_node for b in self.inputs if b.source_node is not None}))
+
+
+@dataclass(frozen=True)
+class PipelineParameter:
+    name: str
+    type: str
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]  # a topological order, deterministic
+    parameters: tuple[PipelineParameter, ...] = ()
+    format: int = field(default=PLAN_FORMAT)
+
+    def step(self, node: str) -> Step:
+        for s in self.steps:
+            if s.node == node:
+                return s
+        raise KeyError(node)
+
+    def parameter_values(self, given: dict[str, Any] | None) -> dict[str, Any]:
+        """Pipeline parameter values for a run: the given ones over the defaults."""
+        values = {p.name: p.default for p in self.parameters}
+        values.update(given or {})
+        return values
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        steps = tuple(
+            Step(
+                node=s["node"],
+                module=s["module"],
+                version=s["version"],
+                module_version_id=s["module_version_id"],
+                digest=s["digest"],
+                deterministic=s["deterministic"],
+                params=dict(s["params"]),
+                inputs=tuple(InputBinding(**b) for b in s["inputs"]),
+                outputs=tuple((p[0], p[1]) for p in s["outputs"]),
+                runtime=Runtime(
+                    image=s["runtime"]["image"],
+                    command=tuple(s["runtime"]["command"]),
+                    env=tuple((e[0], e[1]) for e in s["runtime"]["env"]),
+                    cpu=s["runtime"]["cpu"],
+                    memory_bytes=s["runtime"]["memory_bytes"],
+                    timeout=s["runtime"]["timeout"],
+                    retries=s["runtime"]["retries"],
+                ),
+                label=s.get("label", ""),
+                param_schemas=dict(s.get("param_schemas", {})),
+            )
+            for s in data["steps"]
+        )
+        params = tuple(PipelineParameter(**p) for p in data.get("parameters", []))
+        return cls(steps=steps, parameters=params, format=data.get("format", PLAN_FORMAT))

@@ -1,0 +1,205 @@
+"""Executing one step attempt: claim it, run it on its compute backend with a heartbeat, record
+the outcome (retry, fail or succeed and fill the cache), then advance its run."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from compiler.plan import Step
+from runner import compute, events, installation, queue, states
+from runner.advance import advance_run, plan_of
+from runner.logsink import LogSink, log_dir
+from runner.models import CacheEntry, StepRun
+from runner.transitions import move_step
+from runner.workspace import collect, prepare
+
+log = logging.getLogger(__name__)
+
+
+def heartbeat_seconds() -> float:
+    return float(settings.PIPEWRIGHT_HEARTBEAT)
+
+
+def heartbeat_timeout() -> float:
+    return float(settings.PIPEWRIGHT_HEARTBEAT_TIMEOUT)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def execute_step(step_id: int) -> str | None:
+    """Claim a queued step, run one attempt, record the outcome, then advance its run."""
+    me = worker_id()
+    now = timezone.now()
+    with transaction.atomic():
+        row = StepRun.objects.select_related("run").defer("run__plan").filter(pk=step_id).first()
+        if row is None:
+            return None
+        attempt = row.attempt + 1
+        name = installation.container_name(row.pk, attempt)
+        # unique even when a fresh database reuses run ids; named by the step run, not the node id
+        stamp = row.run.created_at.strftime("%Y%m%dT%H%M%S%f")
+        log_path = log_dir() / f"run-{row.run_id}-{stamp}" / f"step-{row.pk}.log"
+        # the claim: only one worker moves this attempt from queued to running
+        if not move_step(
+            step_id,
+            states.RUNNING,
+            extra=Q(attempt=row.attempt),
+            worker_id=me,
+            heartbeat_at=now,
+            started_at=now,
+            attempt=attempt,
+            exit_code=None,
+            error="",
+            container_name=name,
+            log_path=str(log_path),
+        ):
+            return None  # someone else has it, or it was canceled
+        row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
+        row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
+        events.publish_row(row)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    run = row.run
+    step = plan_of(run).step(row.node)
+    mine = Q(worker_id=me, attempt=attempt)
+    work = Path(settings.WORK_ROOT) / f"step-{row.pk}-{attempt}"
+    try:
+        outcome = _attempt(step, row, work, mine)
+        _record(step, row, outcome, mine)
+        advance_run(run.pk)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock
+    return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
+
+
+@dataclass
+class _Attempt(compute.StepOutcome):
+    """An attempt's outcome and, when it succeeded, what it produced."""
+
+    outputs: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    infos: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
+    """Run one attempt with a heartbeat; a step's own failure is an outcome, never an exception."""
+    sink = LogSink(row.run_id, row.node, Path(row.log_path))
+    if row.attempt > 1:
+        sink.line(f"--- attempt {row.attempt} ---")
+    lost = threading.Event()
+    done = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not done.wait(heartbeat_seconds()):
+                try:
+                    n = (
+                        StepRun.objects.filter(pk=row.pk, status=states.RUNNING)
+                        .filter(mine)
+                        .update(heartbeat_at=timezone.now())
+                    )
+                    if n == 0:
+                        lost.set()
+                except Exception:
+                    log.exception("heartbeat failed")
+        finally:
+            connection.close()  # this thread's own connection
+
+    def should_stop() -> bool:  # polled by the backend while the step runs
+        sink.tick()
+        return lost.is_set()
+
+    beater = threading.Thread(target=beat, daemon=True)
+    beater.start()
+    target = compute.backend(compute.target_of(row.queue))
+    try:
+        job = prepare(step, row, work)
+        result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
+        if result.exit_code == 0 and not result.error:
+            result.outputs, result.metrics, result.infos = collect(step, job)
+    except Exception as exc:  # a step's own failure (or the engine's absence), never the worker's
+        result = _Attempt(None, str(exc) or exc.__class__.__name__)
+    finally:
+        done.set()
+        sink.close()
+    return result
+
+
+def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
+    """Record an attempt's outcome if this worker still owns it."""
+    if outcome.stopped:
+        return  # canceled or taken over by the reaper: whoever moved it owns the next state
+    if outcome.exit_code != 0 or outcome.error:
+        message = outcome.error or f"exited with code {outcome.exit_code}"
+        retries = step.runtime.retries
+        fail_attempt(row.pk, row.attempt, message, exit_code=outcome.exit_code, extra=mine, retries=retries)
+        return
+    finished = timezone.now()
+    with transaction.atomic():
+        if not move_step(
+            row.pk,
+            states.SUCCEEDED,
+            extra=mine,
+            outputs=outcome.outputs,
+            metrics=outcome.metrics,
+            exit_code=0,
+            finished_at=finished,
+        ):
+            return
+        if row.cache_key:  # the first step to produce a key owns its entry
+            entry = CacheEntry(
+                cache_key=row.cache_key,
+                node=row.node,
+                module=row.module,
+                step_run_id=row.pk,
+                outputs=outcome.outputs,
+                module_digest=step.digest,
+                params=row.params,
+                input_hashes=row.input_hashes,
+            )
+            CacheEntry.objects.bulk_create([entry], ignore_conflicts=True)
+        row.status, row.outputs, row.metrics = states.SUCCEEDED, outcome.outputs, outcome.metrics
+        row.exit_code, row.finished_at = 0, finished
+        events.publish_row(row, outcome.infos)
+
+
+def fail_attempt(
+    step_id: int, attempt: int, message: str, *, exit_code: int | None, extra: Q, retries: int
+) -> str | None:
+    """Queue the step again while it has retries left, else fail it; returns the status it moved
+    to, or None when the attempt was no longer this caller's to end."""
+    with transaction.atomic():
+        if attempt <= retries:
+            row = StepRun.objects.get(pk=step_id)
+            if move_step(
+                step_id,
+                states.QUEUED,
+                extra=extra,
+                error=f"attempt {attempt} failed: {message}",
+                exit_code=exit_code,
+                worker_id="",
+                heartbeat_at=None,
+            ):
+                events.publish_step(step_id)
+                queue.enqueue_step(step_id, compute.queue_for(compute.target_of(row.queue)))
+                return states.QUEUED
+        elif move_step(
+            step_id, states.FAILED, extra=extra, error=message, exit_code=exit_code, finished_at=timezone.now()
+        ):
+            events.publish_step(step_id)
+            return states.FAILED
+    return None

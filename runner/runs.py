@@ -1,0 +1,163 @@
+"""Starting runs (new, rerun in each mode) and canceling them. Views validate; these act."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from compiler.parameters import check_run_parameters
+from compiler.plan import Plan
+from pipewright.errors import Conflict, LocatedError
+from runner import compute, events, queue, states
+from runner.models import Run, StepRun
+from runner.transitions import move_run, move_step
+
+RERUN_MODES = ("all", "failed", "from")
+
+
+def validate_parameters(plan: Plan, given: Any) -> dict[str, Any]:
+    """A run's pipeline parameter values (the given ones over the defaults), or a 400 naming each
+    value that is unknown, missing, of the wrong type, or outside a bound module parameter's schema."""
+    values, problems = check_run_parameters(plan, given)
+    if problems:
+        first = problems[0]
+        raise LocatedError(f"{first['field']} {first['message']}.", problems)
+    return values
+
+
+def descendants(plan: Plan, node: str) -> set[str]:
+    found = {node}
+    for step in plan.steps:  # topological order
+        if any(u in found for u in step.upstream):
+            found.add(step.node)
+    return found
+
+
+@transaction.atomic
+def create_run(
+    pipeline_version: Any,
+    parameters: dict[str, Any] | None,
+    use_cache: bool,
+    user: Any,
+    parent: Run | None = None,
+    rerun_mode: str = "",
+    force_nodes: set[str] | None = None,
+    reuse: dict[str, StepRun] | None = None,
+    trigger: str = "",
+) -> Run:
+    """A run of a runnable pipeline version; its first advance is enqueued after commit."""
+    if pipeline_version.plan is None:
+        raise LocatedError(
+            "This pipeline version did not compile and cannot run.", [{"field": "version", "message": "not runnable"}]
+        )
+    plan = Plan.from_json(pipeline_version.plan)
+    values = validate_parameters(plan, parameters)
+    pipeline = pipeline_version.pipeline
+    run = Run.objects.create(
+        pipeline=pipeline,
+        pipeline_version=pipeline_version,
+        team_id=pipeline.team_id,
+        parent=parent,
+        rerun_mode=rerun_mode,
+        plan=pipeline_version.plan,
+        parameters=values,
+        use_cache=use_cache,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        trigger=trigger,
+    )
+    force_nodes = force_nodes or set()
+    reuse = reuse or {}
+    now = timezone.now()
+    rows = []
+    for step in plan.steps:
+        row = StepRun(run=run, node=step.node, module=step.module, version=step.version, force=step.node in force_nodes)
+        origin = reuse.get(step.node)
+        if origin is not None:
+            row.status = states.CACHED
+            row.reused_from_id = origin.reused_from_id or origin.pk
+            row.outputs = dict(origin.outputs)
+            row.cache_key = origin.cache_key
+            row.input_hashes = dict(origin.input_hashes)
+            row.params = dict(origin.params)
+            row.metrics = dict(origin.metrics)
+            row.log_path = origin.log_path
+            row.started_at = row.finished_at = now
+        rows.append(row)
+    StepRun.objects.bulk_create(rows)
+    events.publish(run.pk, {"type": "run", "status": run.status, "started_at": None, "finished_at": None})
+    queue.enqueue_advance(run.pk)
+    return run
+
+
+def rerun(parent: Run, mode: str, *, node: str | None, parameters: Any, use_cache: bool | None, user: Any) -> Run:
+    if mode not in RERUN_MODES:
+        raise LocatedError(
+            f"mode must be one of {', '.join(RERUN_MODES)}.",
+            [{"field": "mode", "message": f"must be one of {', '.join(RERUN_MODES)}"}],
+        )
+    plan = Plan.from_json(parent.plan)
+    params = parent.parameters if parameters is None else parameters
+    cache = parent.use_cache if use_cache is None else bool(use_cache)
+    if mode == "all":
+        return create_run(parent.pipeline_version, params, cache, user, parent=parent, rerun_mode=mode)
+    if mode == "from":
+        nodes = {s.node for s in plan.steps}
+        if not node:
+            raise LocatedError(
+                "mode 'from' needs the node to rerun from.",
+                [{"field": "node", "message": "is required for mode 'from'"}],
+            )
+        if node not in nodes:
+            raise LocatedError(
+                f"The run has no step '{node}'.", [{"field": "node", "message": f"no step '{node}' in this run"}]
+            )
+        return create_run(
+            parent.pipeline_version,
+            params,
+            cache,
+            user,
+            parent=parent,
+            rerun_mode=mode,
+            force_nodes=descendants(plan, node),
+        )
+    # failed: reuse every step that succeeded in the parent (same parameters), run the rest
+    if parameters is not None and plan.parameter_values(parameters) != parent.parameters:
+        raise LocatedError(
+            "mode 'failed' reruns with the parent's parameters; use mode 'all' to change them.",
+            [{"field": "parameters", "message": "cannot change in mode 'failed'"}],
+        )
+    if parent.status not in states.RUN_TERMINAL:
+        raise Conflict(f"Run {parent.pk} is still {parent.status}; wait for it to finish or cancel it first.")
+    reuse = {s.node: s for s in parent.steps.filter(status__in=states.STEP_DONE_OK)}
+    return create_run(
+        parent.pipeline_version, parent.parameters, cache, user, parent=parent, rerun_mode=mode, reuse=reuse
+    )
+
+
+def cancel_run(run: Run) -> Run:
+    if run.status in states.RUN_TERMINAL:
+        raise Conflict(f"Run {run.pk} already {run.status}.")
+    now = timezone.now()
+    to_kill: list[tuple[str, str]] = []
+    with transaction.atomic():
+        Run.objects.select_for_update().get(pk=run.pk)
+        for row in run.steps.exclude(status__in=states.STEP_TERMINAL):
+            was_running = row.status == states.RUNNING
+            if move_step(row.pk, states.CANCELED, finished_at=now, error="canceled"):
+                events.publish_step(row.pk)
+                if was_running and row.container_name:
+                    to_kill.append((row.queue, row.container_name))
+        if move_run(run.pk, states.CANCELED, finished_at=now, error="canceled"):
+            events.publish_run(run.pk)
+
+        def kill() -> None:
+            for step_queue, name in to_kill:  # a local step in another process stops on its lost claim
+                with contextlib.suppress(Exception):
+                    compute.backend(compute.target_of(step_queue)).kill(name)
+
+        transaction.on_commit(kill)
+    run.refresh_from_db()
+    return run
