@@ -5,11 +5,11 @@ import { loadPipeline } from "../api/pipelines";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../api/client";
 import { artifactUrl, cancelRun, FINAL_RUN_STATUSES, logsUrl, reusedRunId } from "../api/runs";
-import { duration, when } from "../runs/format";
+import { duration, runProgress, when } from "../runs/format";
 import { ProgressBar, StatusBadge } from "../runs/StatusBadge";
 import { StepDetails } from "../runs/StepDetails";
 import { useNow, useRunFeed } from "../runs/useRunFeed";
-import { runProgress, useRunStore } from "../store/runs";
+import { useRunStore } from "../store/runs";
 import "../runs/runs.css";
 
 export function RunPage() {

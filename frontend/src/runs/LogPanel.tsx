@@ -4,7 +4,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { fetchLogs, logsUrl, type StepStatus } from "../api/runs";
 import { useRunStore } from "../store/runs";
 import { bytes } from "./format";
-import { emptyLog, logText } from "./logBuffer";
+import { emptyLog, logText } from "../store/logBuffer";
 
 const LIVE: StepStatus[] = ["queued", "running"];
 /** how much of a log the panel first reads: its tail, so a huge finished log opens at once */
