@@ -16,20 +16,20 @@ export interface Async<T> {
  * the component unmounted is dropped. `fn` may return null for "nothing to load": the state stays.
  */
 export function useAsync<T>(fn: () => Promise<T> | null, deps: DependencyList): Async<T> {
-  const [state, setState] = useState<Omit<Async<T>, "reload">>({ data: undefined, error: null, loading: true });
+  const [state, update] = useState<Omit<Async<T>, "reload">>({ data: undefined, error: null, loading: true });
   const [revision, setRevision] = useState(0);
 
   useEffect(() => {
     const promise = fn();
     if (promise === null) {
-      setState((s) => (s.loading ? { ...s, loading: false } : s));
+      update((s) => (s.loading ? { ...s, loading: false } : s));
       return;
     }
     let current = true;
-    setState((s) => (s.loading ? s : { ...s, loading: true }));
+    update((s) => (s.loading ? s : { ...s, loading: true }));
     promise.then(
-      (data) => current && setState({ data, error: null, loading: false }),
-      (error: unknown) => current && setState((s) => ({ data: s.data, error, loading: false })),
+      (data) => current && update({ data, error: null, loading: false }),
+      (error: unknown) => current && update((s) => ({ data: s.data, error, loading: false })),
     );
     return () => {
       current = false;
