@@ -12,7 +12,7 @@ import "../runs/runs.css";
 
 export function RunsPage() {
   // polled: the last list stays on screen through a failed poll
-  const { data, error: failure, reload } = useAsync(() => listRuns().then((rs) => [...rs].sort((a, b) => b.id - a.id)), []);
+  const { data, error: failure, loading, reload } = useAsync(() => listRuns().then((rs) => [...rs].sort((a, b) => b.id - a.id)), []);
   const runs = data ?? null;
   const error = failure ? errorMessage(failure) : null;
   const [status, setStatus] = useState("");
@@ -29,9 +29,10 @@ export function RunsPage() {
   const now = useNow(anyLive);
 
   useEffect(() => {
-    const t = setInterval(reload, 5000);
-    return () => clearInterval(t);
-  }, [reload]);
+    if (loading) return; // the next poll 5 s after this answer: polls never overlap
+    const t = setTimeout(reload, 5000);
+    return () => clearTimeout(t);
+  }, [loading, reload]);
 
   const shown = useMemo(() => {
     const needle = q.trim().toLowerCase();
