@@ -1,6 +1,5 @@
-import { useEffect, useState } from "react";
 import { NavLink, Route, Routes } from "react-router-dom";
-import { fetchMe, type Me } from "./api/me";
+import { useMe } from "./hooks/useMe";
 import { CatalogPage } from "./pages/CatalogPage";
 import { ModulePage } from "./pages/ModulePage";
 import { PipelinesPage } from "./pages/PipelinesPage";
@@ -9,10 +8,7 @@ import { RunsPage } from "./pages/RunsPage";
 import { RunPage } from "./pages/RunPage";
 
 export function App() {
-  const [me, setMe] = useState<Me | null>(null);
-  useEffect(() => {
-    fetchMe().then(setMe, () => setMe(null));
-  }, []);
+  const me = useMe();
   return (
     <div className="app">
       <header className="topbar">

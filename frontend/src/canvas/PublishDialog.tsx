@@ -1,6 +1,6 @@
 // Publish the saved pipeline as an endpoint and show the URL that runs it.
 import { useState } from "react";
-import { ApiError } from "../api/client";
+import { errorMessage } from "../api/errors";
 import { curlExample, publishPipeline, type Endpoint } from "../api/endpoints";
 
 interface Props {
@@ -22,7 +22,7 @@ export function PublishDialog({ pipelineId, defaultName, onClose }: Props) {
     try {
       setEndpoint(await publishPipeline(pipelineId, name.trim()));
     } catch (err) {
-      setError(err instanceof ApiError ? err.detail : String(err));
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }

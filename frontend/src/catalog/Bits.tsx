@@ -1,6 +1,6 @@
 // Small presentational pieces of the catalog pages.
 import { useState } from "react";
-import { ApiError } from "../api/client";
+import { errorMessage, locatedErrors } from "../api/errors";
 import type { VersionStatus } from "../api/modules";
 import { portColor, shortDigest, statusBadge } from "./logic";
 
@@ -82,8 +82,8 @@ export function ErrorNotice({
   shownElsewhere?: (field: string) => boolean;
 }) {
   if (!error) return null;
-  const detail = error instanceof ApiError ? error.detail : error instanceof Error ? error.message : String(error);
-  const all = error instanceof ApiError ? error.errors : [];
+  const detail = errorMessage(error);
+  const all = locatedErrors(error);
   const errors = shownElsewhere ? all.filter((e) => !shownElsewhere(e.field ?? e.port ?? e.node ?? "")) : all;
   return (
     <div className="cat-error" role="alert">

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import type { VersionSummary } from "../api/modules";
 import { ErrorNotice } from "./Bits";
 import { errorsByField, sortVersions } from "./logic";
-import { ApiError } from "../api/client";
+import { locatedErrors } from "../api/errors";
 
 interface Props {
   version: string;
@@ -19,7 +19,7 @@ export function DeprecateDialog({ version, versions, onSubmit, onClose }: Props)
   const [error, setError] = useState<unknown>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const candidates = sortVersions(versions.filter((v) => v.version !== version && v.status !== "disabled"));
-  const fieldErrors = error instanceof ApiError ? errorsByField(error.errors) : {};
+  const fieldErrors = errorsByField(locatedErrors(error));
 
   useEffect(() => {
     textRef.current?.focus();

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
-import { ApiError } from "../api/client";
+import { locatedErrors } from "../api/errors";
 import { createModule } from "../api/modules";
 import { ErrorNotice } from "./Bits";
 import { errorsByField } from "./logic";
@@ -23,7 +23,7 @@ export function NewModuleForm({ teams, categories, onCancel }: Props) {
   const [description, setDescription] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const fieldErrors = error instanceof ApiError ? errorsByField(error.errors) : {};
+  const fieldErrors = errorsByField(locatedErrors(error));
   const hint = (field: string) =>
     fieldErrors[field]?.map((m) => (
       <small className="cat-field-error" key={m}>

@@ -1,5 +1,5 @@
 import { useRef, useState } from "react";
-import { ApiError } from "../api/client";
+import { locatedErrors } from "../api/errors";
 import { publishForm, publishVersion, type ModuleVersionDetail } from "../api/modules";
 import { ErrorNotice } from "./Bits";
 import { errorsByField, specVersionOf } from "./logic";
@@ -22,7 +22,7 @@ export function PublishForm({ moduleRef, onPublished }: Props) {
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
-  const fieldErrors = error instanceof ApiError ? errorsByField(error.errors) : {};
+  const fieldErrors = errorsByField(locatedErrors(error));
   const specErrors = Object.entries(fieldErrors).filter(([k]) => isSpecField(k));
   const fileErrors = Object.entries(fieldErrors).filter(([k]) => isFilesField(k));
 

@@ -1,11 +1,12 @@
 import { useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { fetchMe, type Me } from "../api/me";
 import { listModules, type ModuleListItem } from "../api/modules";
 import { ErrorNotice } from "../catalog/Bits";
 import { ModuleCard } from "../catalog/ModuleCard";
 import { NewModuleForm } from "../catalog/NewModuleForm";
 import { BUILTIN_TEAM, canManage, groupByCategory } from "../catalog/logic";
+import { useAsync } from "../hooks/useAsync";
+import { useMe } from "../hooks/useMe";
 import "../catalog/catalog.css";
 
 export function CatalogPage() {
@@ -14,16 +15,10 @@ export function CatalogPage() {
   const category = params.get("category") ?? "";
   const team = params.get("team") ?? "";
   const [text, setText] = useState(q);
-  const [items, setItems] = useState<ModuleListItem[] | null>(null);
-  const [all, setAll] = useState<ModuleListItem[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [me, setMe] = useState<Me | null>(null);
+  const me = useMe();
   const [creating, setCreating] = useState(false);
-
-  useEffect(() => {
-    fetchMe().then(setMe, () => setMe(null));
-    listModules().then(setAll, () => setAll([]));
-  }, []);
+  const everything = useAsync(() => listModules(), []);
+  const all = useMemo(() => (everything.error ? [] : (everything.data ?? [])), [everything.data, everything.error]);
 
   // Back/forward changes the URL: follow it.
   useEffect(() => setText(q), [q]);
@@ -36,16 +31,10 @@ export function CatalogPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [text]);
 
-  useEffect(() => {
-    let live = true;
-    listModules({ q, category, team }).then(
-      (list) => live && (setItems(list), setError(null)),
-      (e) => live && (setItems([]), setError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [q, category, team]);
+  // the last answer stays on screen while the next query loads
+  const found = useAsync(() => listModules({ q, category, team }), [q, category, team]);
+  const error = found.error;
+  const items = useMemo<ModuleListItem[] | null>(() => (error ? [] : (found.data ?? null)), [error, found.data]);
 
   const update = (key: string, value: string) => {
     const next = new URLSearchParams(params);

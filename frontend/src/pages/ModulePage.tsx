@@ -1,6 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { fetchMe, type Me } from "../api/me";
 import {
   deprecateVersion,
   disableVersion,
@@ -10,8 +9,6 @@ import {
   moduleRef,
   setDefaultVersion,
   specYamlUrl,
-  type ModuleListItem,
-  type ModuleVersionDetail,
   type VersionSummary,
 } from "../api/modules";
 import { DefaultMarker, Digest, ErrorNotice, StatusBadge } from "../catalog/Bits";
@@ -20,28 +17,19 @@ import { InterfaceView } from "../catalog/InterfaceView";
 import { PublishForm } from "../catalog/PublishForm";
 import { VersionsTable } from "../catalog/VersionsTable";
 import { BUILTIN_TEAM, canManage, preferredVersion, roleIn, type LifecycleAction } from "../catalog/logic";
+import { useAsync } from "../hooks/useAsync";
+import { useMe } from "../hooks/useMe";
 import "../catalog/catalog.css";
 
 export function ModulePage() {
   const { team = "", name = "" } = useParams();
   const ref = moduleRef(team, name);
   const [search, setSearch] = useSearchParams();
-  const [me, setMe] = useState<Me | null>(null);
-  const [module, setModule] = useState<ModuleListItem | null | undefined>(undefined);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [detail, setDetail] = useState<ModuleVersionDetail | null>(null);
-  const [detailError, setDetailError] = useState<unknown>(null);
+  const me = useMe();
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [deprecating, setDeprecating] = useState<string | null>(null);
-  const [revision, setRevision] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
-
-  const reload = useCallback(() => setRevision((r) => r + 1), []);
-
-  useEffect(() => {
-    fetchMe().then(setMe, () => setMe(null));
-  }, []);
 
   useEffect(() => {
     if (!notice) return;
@@ -49,34 +37,16 @@ export function ModulePage() {
     return () => window.clearTimeout(t);
   }, [notice]);
 
-  useEffect(() => {
-    let live = true;
-    getModule(team, name).then(
-      (m) => live && (setModule(m), setLoadError(null)),
-      (e) => live && (setModule(null), setLoadError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [team, name, revision]);
+  // undefined while the first answer loads, null for no such module (or a failure: loadError)
+  const { data: found, error: loadError, reload } = useAsync(() => getModule(team, name), [team, name]);
+  const module = loadError ? null : found;
 
   const versions: VersionSummary[] = module?.versions ?? [];
   const selected = search.get("version") ?? preferredVersion(versions)?.version ?? null;
 
-  useEffect(() => {
-    if (!selected || !module) {
-      setDetail(null);
-      return;
-    }
-    let live = true;
-    getVersion(ref, selected).then(
-      (d) => live && (setDetail(d), setDetailError(null)),
-      (e) => live && (setDetail(null), setDetailError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [ref, selected, module]);
+  const version = useAsync(() => (selected && module ? getVersion(ref, selected) : Promise.resolve(null)), [ref, selected, module]);
+  const detailError = version.error;
+  const detail = detailError ? null : (version.data ?? null);
 
   const role = roleIn(me?.teams, team);
   const manage = canManage(role, team);

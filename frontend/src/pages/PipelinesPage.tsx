@@ -1,12 +1,10 @@
 // Pipelines list: create (team picker), rename, duplicate, delete; a row opens the canvas.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
-import { ApiError } from "../api/client";
-import { fetchMe, type TeamRef } from "../api/me";
+import { errorMessage as message } from "../api/errors";
 import { createPipeline, deletePipeline, duplicatePipeline, listPipelines, renamePipeline, type Pipeline } from "../api/pipelines";
 import { emptyDoc } from "../graph/types";
-
-const message = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
+import { useMe } from "../hooks/useMe";
 
 function when(iso?: string) {
   if (!iso) return "";
@@ -17,9 +15,11 @@ function when(iso?: string) {
 export function PipelinesPage() {
   const navigate = useNavigate();
   const [pipelines, setPipelines] = useState<Pipeline[] | null>(null);
-  const [teams, setTeams] = useState<TeamRef[]>([]);
+  const me = useMe();
+  const teams = useMemo(() => (me?.teams ?? []).filter((t) => t.role !== "viewer"), [me]);
   const [name, setName] = useState("");
-  const [team, setTeam] = useState("");
+  const [picked, setTeam] = useState("");
+  const team = picked || teams[0]?.name || "";
   const [error, setError] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<{ id: number; name: string } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<number | null>(null);
@@ -28,11 +28,6 @@ export function PipelinesPage() {
   const refresh = useCallback(() => listPipelines().then(setPipelines, (e) => setError(message(e))), []);
   useEffect(() => {
     void refresh();
-    fetchMe().then((me) => {
-      const writable = me.teams.filter((t) => t.role !== "viewer");
-      setTeams(writable);
-      setTeam((cur) => cur || writable[0]?.name || "");
-    }, () => undefined);
   }, [refresh]);
 
   const act = async (fn: () => Promise<unknown>) => {

@@ -1,15 +1,16 @@
 // One run: summary, live steps table (status, timing, attempts, cache, exit code, logs, outputs)
 // and the selected step's details.
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { loadPipeline } from "../api/pipelines";
 import { Link, useParams } from "react-router-dom";
-import { ApiError } from "../api/client";
+import { errorMessage } from "../api/errors";
 import { artifactUrl, cancelRun, FINAL_RUN_STATUSES, logsUrl, reusedRunId } from "../api/runs";
-import { duration, when } from "../runs/format";
+import { duration, runProgress, when } from "../runs/format";
 import { ProgressBar, StatusBadge } from "../runs/StatusBadge";
 import { StepDetails } from "../runs/StepDetails";
 import { useNow, useRunFeed } from "../runs/useRunFeed";
-import { runProgress, useRunStore } from "../store/runs";
+import { useRunStore } from "../store/runs";
+import { useAsync } from "../hooks/useAsync";
 import "../runs/runs.css";
 
 export function RunPage() {
@@ -24,16 +25,8 @@ export function RunPage() {
   const now = useNow(live);
   // the run names its pipeline; only a run from a server that does not is looked up
   const pipelineId = run && !run.pipeline_name ? run.pipeline : undefined;
-  const [pipelineName, setPipelineName] = useState<string | null>(null);
-  useEffect(() => {
-    if (pipelineId === undefined) return;
-    let alive = true;
-    loadPipeline(pipelineId).then(
-      ({ pipeline }) => alive && setPipelineName(pipeline.name),
-      () => undefined,
-    );
-    return () => void (alive = false);
-  }, [pipelineId]);
+  const pipelineName =
+    useAsync(() => (pipelineId === undefined ? null : loadPipeline(pipelineId).then(({ pipeline }) => pipeline.name)), [pipelineId]).data ?? null;
 
   if (!valid) return <div className="empty">No such run.</div>;
   if (!run) {
@@ -50,7 +43,7 @@ export function RunPage() {
         {live ? (
           <button
             onClick={() =>
-              cancelRun(run.id).catch((e: unknown) => setActionError(e instanceof ApiError ? e.detail : String(e)))
+              cancelRun(run.id).catch((e: unknown) => setActionError(errorMessage(e)))
             }
           >
             Cancel

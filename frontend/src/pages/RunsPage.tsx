@@ -1,16 +1,20 @@
 // Runs history across every pipeline of my teams.
 import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
+import { errorMessage } from "../api/errors";
 import { listPipelines } from "../api/pipelines";
-import { FINAL_RUN_STATUSES, listRuns, type Run } from "../api/runs";
+import { FINAL_RUN_STATUSES, listRuns } from "../api/runs";
+import { useAsync } from "../hooks/useAsync";
 import { duration, when } from "../runs/format";
 import { StatusBadge } from "../runs/StatusBadge";
 import { useNow } from "../runs/useRunFeed";
 import "../runs/runs.css";
 
 export function RunsPage() {
-  const [runs, setRuns] = useState<Run[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // polled: the last list stays on screen through a failed poll
+  const { data, error: failure, loading, reload } = useAsync(() => listRuns().then((rs) => [...rs].sort((a, b) => b.id - a.id)), []);
+  const runs = data ?? null;
+  const error = failure ? errorMessage(failure) : null;
   const [status, setStatus] = useState("");
   const [q, setQ] = useState("");
   const [names, setNames] = useState<Record<number, string>>({});
@@ -25,19 +29,10 @@ export function RunsPage() {
   const now = useNow(anyLive);
 
   useEffect(() => {
-    let alive = true;
-    const load = () =>
-      listRuns().then(
-        (rs) => alive && setRuns([...rs].sort((a, b) => b.id - a.id)),
-        (e: Error) => alive && setError(e.message),
-      );
-    void load();
-    const t = setInterval(load, 5000);
-    return () => {
-      alive = false;
-      clearInterval(t);
-    };
-  }, []);
+    if (loading) return; // the next poll 5 s after this answer: polls never overlap
+    const t = setTimeout(reload, 5000);
+    return () => clearTimeout(t);
+  }, [loading, reload]);
 
   const shown = useMemo(() => {
     const needle = q.trim().toLowerCase();

@@ -1,24 +1,21 @@
 // Why a step was (or was not) reused from the cache.
-import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
-import { getCacheInfo, reusedRunId, type CacheInfo, type StepRun } from "../api/runs";
+import { getCacheInfo, reusedRunId, type StepRun } from "../api/runs";
+import { useAsync } from "../hooks/useAsync";
 
 const SETTLED = ["succeeded", "failed", "cached", "skipped", "canceled", "running"];
 
 export function CacheInfoView({ runId, step }: { runId: number; step: StepRun }) {
-  const [fetched, setFetched] = useState<CacheInfo | null>(null);
+  const settled = SETTLED.includes(step.status);
+  const answer = useAsync(
+    () => (settled ? getCacheInfo(runId, step.node).then((i) => ({ ...i, node: i.node ?? step.node })) : null),
+    // ask again whenever the step's status moves (a retry may change the answer)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [runId, step.node, settled, step.status],
+  );
+  const fetched = answer.error ? null : (answer.data ?? null);
   // never show another step's answer while this one loads
   const info = fetched && fetched.node === step.node ? fetched : null;
-  const settled = SETTLED.includes(step.status);
-  useEffect(() => {
-    if (!settled) return;
-    let alive = true;
-    getCacheInfo(runId, step.node).then(
-      (i) => alive && setFetched({ ...i, node: i.node ?? step.node }),
-      () => alive && setFetched(null),
-    );
-    return () => void (alive = false);
-  }, [runId, step.node, settled, step.status]);
 
   const from = reusedRunId(step.reused_from ?? info?.reused_from ?? null);
   const hit = step.status === "cached" || info?.hit === true;

@@ -4,7 +4,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { fetchLogs, logsUrl, type StepStatus } from "../api/runs";
 import { useRunStore } from "../store/runs";
 import { bytes } from "./format";
-import { emptyLog, logText } from "./logBuffer";
+import { emptyLog, logText } from "../store/logBuffer";
 
 const LIVE: StepStatus[] = ["queued", "running"];
 /** how much of a log the panel first reads: its tail, so a huge finished log opens at once */
@@ -21,7 +21,6 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
   const [loaded, setLoaded] = useState<string | null>(null); // which log the first fetch answered for
 
   useEffect(() => {
-    let alive = true;
     let busy = false;
     const tail = async () => {
       if (busy) return;
@@ -32,7 +31,8 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
         const from = (state.logs[node] ?? emptyLog()).end;
         // the first read takes only the tail of a big log; later reads continue from its end
         const chunk = await fetchLogs(runId, node, from, from === 0 ? TAIL_BYTES : undefined);
-        if (alive && useRunStore.getState().runId === runId) {
+        // a late answer is still this run's log: keep it unless the store follows another run
+        if (useRunStore.getState().runId === runId) {
           if (from === 0) useRunStore.getState().startLogAt(node, chunk.text, chunk.offset);
           // when the server ignores ?offset= it returns everything: offset 0 dedupes that too
           else useRunStore.getState().appendLogChunk(node, chunk.text, from);
@@ -41,16 +41,13 @@ export function LogPanel({ runId, node, status }: { runId: number; node: string;
         /* no log yet (step not started) — the next poll or live event brings it */
       } finally {
         busy = false;
-        if (alive) setLoaded(`${runId}/${node}`);
+        setLoaded(`${runId}/${node}`);
       }
     };
     void tail();
-    if (!live && !behind) return () => void (alive = false);
+    if (!live && !behind) return;
     const t = setInterval(tail, live ? 1500 : 500);
-    return () => {
-      alive = false;
-      clearInterval(t);
-    };
+    return () => clearInterval(t);
   }, [runId, node, live, behind, status]);
 
   useLayoutEffect(() => {

@@ -3,13 +3,15 @@
 // parameters' values first when the pipeline has any.
 import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
-import { ApiError } from "../api/client";
+import { errorWithLocations as errorText } from "../api/errors";
 import { cancelRun, FINAL_RUN_STATUSES, listRuns, rerun, startRun, type RerunMode, type Run } from "../api/runs";
 import type { PipelineParam } from "../graph/types";
+import { useAsync } from "../hooks/useAsync";
 import { usePipelineStore } from "../store/pipeline";
-import { runProgress, useRunStore } from "../store/runs";
+import { useRunStore } from "../store/runs";
 import { RunHistory } from "./RunHistory";
 import { RunParametersDialog } from "./RunParametersDialog";
+import { runProgress } from "./format";
 import { formatValues } from "./runParameters";
 import { ProgressBar, StatusBadge } from "./StatusBadge";
 import { StepDetails } from "./StepDetails";
@@ -21,14 +23,6 @@ export interface RunDockProps {
   selectedNode: string | null;
   /** ask the canvas to save first; resolves false when the graph cannot run */
   ensureSaved: () => Promise<boolean>;
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
-    const located = e.errors.map((x) => [x.node ?? x.port ?? x.field, x.message].filter(Boolean).join(": "));
-    return [e.detail, ...located].filter(Boolean).join(" — ");
-  }
-  return e instanceof Error ? e.message : String(e);
 }
 
 export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps) {
@@ -59,16 +53,13 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   }, [pipelineId]);
 
   // on opening a pipeline, show its latest run (unless the store already follows one of its runs)
+  const opened = useAsync(() => refreshHistory().then((runs) => ({ pipelineId, runs })), [pipelineId, refreshHistory]).data;
   useEffect(() => {
-    let alive = true;
-    refreshHistory().then((runs) => {
-      if (!alive) return;
-      const current = useRunStore.getState().run;
-      if (current && current.pipeline === pipelineId) return;
-      useRunStore.getState().setRun(runs.length ? runs[0].id : null);
-    });
-    return () => void (alive = false);
-  }, [pipelineId, refreshHistory]);
+    if (!opened || opened.pipelineId !== pipelineId) return;
+    const current = useRunStore.getState().run;
+    if (current && current.pipeline === pipelineId) return;
+    useRunStore.getState().setRun(opened.runs.length ? opened.runs[0].id : null);
+  }, [opened, pipelineId]);
 
   // runs started elsewhere (API, schedules, another tab) show up in the history too
   useEffect(() => {

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
 import { ApiError } from "../api/client";
+import { errorMessage } from "../api/errors";
 import type { PipelineParam } from "../graph/types";
 import { collectValues, initialDrafts, locateRunErrors, toDraft, type Draft, type Drafts } from "./runParameters";
 
@@ -60,7 +61,7 @@ export function RunParametersDialog({ pipelineName, parameters, remembered, noCa
         setFieldErrors(located.fields);
         setGeneral(located.general);
       } else {
-        setGeneral([err instanceof Error ? err.message : String(err)]);
+        setGeneral([errorMessage(err)]);
       }
       setBusy(false);
     }

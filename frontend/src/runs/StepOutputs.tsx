@@ -1,6 +1,7 @@
 // Output previews of one step: the head of a table, an image, or a metrics table, per output port.
-import { useEffect, useState } from "react";
+import { errorMessage } from "../api/errors";
 import { artifactUrl, getPreview, type ArtifactRef, type Preview, type StepRun } from "../api/runs";
+import { useAsync } from "../hooks/useAsync";
 import { bytes, formatValue } from "./format";
 
 export function MetricsTable({ metrics, testId }: { metrics: Record<string, unknown>; testId?: string }) {
@@ -62,18 +63,10 @@ function PreviewView({ preview }: { preview: Preview }) {
 }
 
 function OutputPort({ port, artifact }: { port: string; artifact: ArtifactRef }) {
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let alive = true;
-    setPreview(null);
-    setError(null);
-    getPreview(artifact.sha256).then(
-      (p) => alive && setPreview(p),
-      (e: Error) => alive && setError(e.message),
-    );
-    return () => void (alive = false);
-  }, [artifact.sha256]);
+  const answer = useAsync(() => getPreview(artifact.sha256), [artifact.sha256]);
+  // another artifact's preview is never shown while this one loads
+  const preview = answer.loading ? null : (answer.data ?? null);
+  const error = answer.loading || !answer.error ? null : errorMessage(answer.error);
   return (
     <div className="run-output" data-testid={`output-${port}`} data-kind={preview?.kind ?? ""}>
       <div className="run-output-head">

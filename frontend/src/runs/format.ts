@@ -1,4 +1,5 @@
 // Small display helpers shared by the run dock and the run pages.
+import { FINAL_STEP_STATUSES, type Run } from "../api/runs";
 
 export function duration(start: string | null | undefined, end: string | null | undefined, now = Date.now()): string {
   if (!start) return "—";
@@ -46,3 +47,8 @@ export function formatValue(v: unknown): string {
   return String(v);
 }
 
+/** Progress of a run: finished steps over all steps. */
+export function runProgress(run: Run | null): { done: number; total: number } {
+  const steps = run?.steps ?? [];
+  return { done: steps.filter((s) => FINAL_STEP_STATUSES.includes(s.status)).length, total: steps.length };
+}

@@ -1,39 +1,47 @@
 // Binds the run store to one run: loads it over HTTP for an instant picture, then follows the
 // WebSocket feed (snapshot + seq'd events, reconnect + resume) until the component unmounts.
 import { useEffect, useState } from "react";
+import { errorMessage } from "../api/errors";
 import { connectRunFeed, type RunEvent, type SocketStatus } from "../api/events";
-import { FINAL_RUN_STATUSES, getRun } from "../api/runs";
+import { FINAL_RUN_STATUSES, getRun, type Run } from "../api/runs";
+import { useAsync } from "../hooks/useAsync";
 import { useRunStore } from "../store/runs";
+
+/** A run fetched over HTTP, unless the store has moved on to another run meanwhile. */
+function adoptFetched(run: Run) {
+  const store = useRunStore.getState();
+  if (store.runId === run.id) store.loadRun(run);
+}
 
 export function useRunFeed(runId: number | null): { socket: SocketStatus; error: string | null } {
   const [socket, setSocket] = useState<SocketStatus>("closed");
-  const [error, setError] = useState<string | null>(null);
+  const fetched = useAsync(() => (runId === null ? null : getRun(runId)), [runId]);
+  useEffect(() => {
+    if (fetched.data) adoptFetched(fetched.data);
+  }, [fetched.data]);
 
   useEffect(() => {
     if (runId === null) return;
-    const store = useRunStore.getState();
-    store.setRun(runId);
-    setError(null);
-    let alive = true;
-    getRun(runId).then(
-      (run) => alive && useRunStore.getState().loadRun(run),
-      (e: Error) => alive && setError(e.message),
-    );
+    useRunStore.getState().setRun(runId);
     // A burst of events (a cached rerun of a big pipeline sends thousands in a second) is applied
     // in one store update per frame, so the canvas renders once per frame, not once per event.
     let queue: RunEvent[] = [];
-    let scheduled = false;
+    let cancelFlush: (() => void) | null = null;
     const flush = () => {
-      scheduled = false;
+      cancelFlush = null;
       const batch = queue;
       queue = [];
-      if (alive && batch.length) useRunStore.getState().applyEvents(batch);
+      if (batch.length) useRunStore.getState().applyEvents(batch);
     };
     const schedule = () => {
-      if (scheduled) return;
-      scheduled = true;
-      if (typeof requestAnimationFrame === "function" && document.visibilityState === "visible") requestAnimationFrame(flush);
-      else setTimeout(flush, 50);
+      if (cancelFlush) return;
+      if (typeof requestAnimationFrame === "function" && document.visibilityState === "visible") {
+        const frame = requestAnimationFrame(flush);
+        cancelFlush = () => cancelAnimationFrame(frame);
+      } else {
+        const timer = setTimeout(flush, 50);
+        cancelFlush = () => clearTimeout(timer);
+      }
     };
     const feed = connectRunFeed(runId, {
       onEvent: (event) => {
@@ -41,7 +49,7 @@ export function useRunFeed(runId: number | null): { socket: SocketStatus; error:
         schedule();
       },
       lastSeq: () => useRunStore.getState().seq,
-      onStatus: (s) => alive && setSocket(s),
+      onStatus: setSocket,
       done: () => {
         const run = useRunStore.getState().run;
         return run !== null && FINAL_RUN_STATUSES.includes(run.status);
@@ -51,16 +59,17 @@ export function useRunFeed(runId: number | null): { socket: SocketStatus; error:
     const poll = setInterval(() => {
       const { run, seq } = useRunStore.getState();
       if (seq >= 0 || (run && FINAL_RUN_STATUSES.includes(run.status))) return;
-      getRun(runId).then((r) => alive && useRunStore.getState().loadRun(r), () => undefined);
+      getRun(runId).then(adoptFetched, () => undefined);
     }, 3000);
     return () => {
-      alive = false;
+      cancelFlush?.(); // events of a run no longer followed never reach the store
       clearInterval(poll);
       feed.close();
     };
   }, [runId]);
 
-  return { socket, error };
+  // a failure shows until the next run is asked for
+  return { socket, error: fetched.error && !fetched.loading ? errorMessage(fetched.error) : null };
 }
 
 /** Re-renders every `ms` while `active`, for live elapsed times. */

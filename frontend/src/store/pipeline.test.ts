@@ -129,4 +129,24 @@ describe("pipeline store", () => {
     st().setProblems([{ nodes: ["n1", "n2"], message: "cycle" }], []);
     expect(st().problemsByNode.n2).toEqual({ level: "error", messages: ["cycle"] });
   });
+
+  it("adopts the server's saved copy keeping history and selection", () => {
+    st().setParam("n2", "seed", 3); // one undo step
+    st().selectOnly("n1");
+    const pinned: PipelineDoc = { ...doc, nodes: doc.nodes.map((n) => (n.id === "n1" && "module" in n ? { ...n, version: "1.1.0" } : n)) };
+    st().adoptSaved({ id: 1, name: "p", team: "acme", etag: "e2" }, pinned, undefined, (n) => ({ ...n, measured: { width: 1, height: 1 } }));
+    expect(st()).toMatchObject({ etag: "e2", dirty: false });
+    expect(st().past).toHaveLength(1);
+    expect(st().doc().nodes.find((n) => n.id === "n1")).toMatchObject({ version: "1.1.0" });
+    expect(st().nodes.every((n) => n.measured?.width === 1)).toBe(true);
+    expect(selectedNodeId(st())).toBe("n1");
+  });
+
+  it("takes a newer etag without marking saved, and selects all", () => {
+    st().setParam("n1", "seed", 1);
+    st().setEtag("e9");
+    expect(st()).toMatchObject({ etag: "e9", dirty: true });
+    st().selectAll();
+    expect(st().nodes.every((n) => n.selected)).toBe(true);
+  });
 });

@@ -25,6 +25,9 @@ export interface Toast {
 }
 
 export type EdgeColor = (e: EdgeDoc) => string | undefined;
+/** Size/handle hints the canvas knows before React Flow measures a node (see canvas/ports.ts). */
+export type NodeHints = (n: FlowNode) => FlowNode;
+type Meta = { id: number; name: string; team: string; etag: string };
 
 export interface PipelineState extends Snapshot {
   id: number | null;
@@ -44,8 +47,12 @@ export interface PipelineState extends Snapshot {
   /** "node/param" of the last setParam, so typing in one field is a single undo step */
   lastEdit: string | null;
 
-  load: (meta: { id: number; name: string; team: string; etag: string }, doc: PipelineDoc, color?: EdgeColor) => void;
+  load: (meta: Meta, doc: PipelineDoc, color?: EdgeColor, hints?: NodeHints) => void;
+  /** the server's copy of what was just saved (versions pinned at save): history and selection stay */
+  adoptSaved: (meta: Meta, doc: PipelineDoc, color?: EdgeColor, hints?: NodeHints) => void;
   markSaved: (etag: string, name?: string) => void;
+  /** a newer ETag for the document being edited, which stays unsaved */
+  setEtag: (etag: string) => void;
   setProblems: (errors: Problem[], warnings: Problem[]) => void;
   doc: () => PipelineDoc;
 
@@ -60,6 +67,7 @@ export interface PipelineState extends Snapshot {
   removeParameter: (index: number) => void;
   applyPositions: (positions: Record<string, Position>) => void;
   selectOnly: (nodeId: string | null) => void;
+  selectAll: () => void;
   deleteSelection: () => void;
   copySelection: () => number;
   paste: (color?: EdgeColor) => number;
@@ -135,13 +143,21 @@ const initial = {
 export const usePipelineStore = create<PipelineState>((set, get) => ({
   ...initial,
 
-  load: (meta, doc, color) => {
+  load: (meta, doc, color, hints) => {
     const { nodes } = docToFlow(doc);
     set({ ...meta, nodes, edges: [], parameters: doc.parameters, dirty: false, past: [], future: [], dragging: false, lastEdit: null });
     // Edge colours look up port types on the nodes just loaded.
     set({ edges: doc.edges.map((e) => edgeToFlow(e, color)) });
+    if (hints) set((s) => ({ nodes: s.nodes.map(hints) }));
+  },
+  adoptSaved: (meta, doc, color, hints) => {
+    const { past, future, nodes } = get();
+    const selectedIds = new Set(nodes.filter((n) => n.selected).map((n) => n.id));
+    get().load(meta, doc, color, hints);
+    set((s) => ({ past, future, nodes: s.nodes.map((n) => (selectedIds.has(n.id) ? { ...n, selected: true } : n)) }));
   },
   markSaved: (etag, name) => set((s) => ({ etag, dirty: false, name: name ?? s.name })),
+  setEtag: (etag) => set({ etag }),
   setProblems: (errors, warnings) => set({ errors, warnings, problemsByNode: indexProblems(errors, warnings) }),
   doc: () => {
     const s = get();
@@ -232,6 +248,7 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
       }),
       edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
     })),
+  selectAll: () => set((s) => ({ nodes: s.nodes.map((n) => (n.selected ? n : { ...n, selected: true })) })),
 
   deleteSelection: () =>
     set((s) => {

@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../api/events";
 import { parseEvent } from "../api/events";
 import type { Run, StepRun } from "../api/runs";
-import { initialRunData, reduceEvent, runProgress, useRunStore, type RunData } from "./runs";
-import { logText } from "../runs/logBuffer";
+import { runProgress } from "../runs/format";
+import { initialRunData, reduceEvent, useRunStore, type RunData } from "./runs";
+import { logText } from "./logBuffer";
 
 const step = (node: string, status: StepRun["status"] = "pending"): StepRun => ({
   node,

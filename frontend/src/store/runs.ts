@@ -2,8 +2,8 @@
 // No fetches here: the socket (api/events.ts) and the panels feed it; applyEvent is a pure reducer.
 import { create } from "zustand";
 import type { RunEvent } from "../api/events";
-import { FINAL_STEP_STATUSES, type Run, type StepRun, type StepStatus } from "../api/runs";
-import { appendLog, caughtUp, emptyLog, logFrom, type LogBuffer } from "../runs/logBuffer";
+import type { Run, StepRun, StepStatus } from "../api/runs";
+import { appendLog, caughtUp, emptyLog, logFrom, type LogBuffer } from "./logBuffer";
 
 export type { StepStatus } from "../api/runs";
 
@@ -121,12 +121,6 @@ function drain(state: RunData): RunData {
     s = applyOne({ ...s, pending: rest }, next);
   }
   return s;
-}
-
-/** Progress of a run: finished steps over all steps. */
-export function runProgress(run: Run | null): { done: number; total: number } {
-  const steps = run?.steps ?? [];
-  return { done: steps.filter((s) => FINAL_STEP_STATUSES.includes(s.status)).length, total: steps.length };
 }
 
 export const useRunStore = create<RunState>((set) => ({

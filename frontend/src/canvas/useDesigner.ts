@@ -1,0 +1,267 @@
+// The designer's editing logic: open a pipeline, save it with its ETag (and meet a conflict),
+// publish, auto-layout, focus a node, keyboard shortcuts and the unsaved-work guard.
+// It talks to the API and hands the answers to the stores' actions; the page only renders.
+import { useReactFlow } from "@xyflow/react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { errorMessage } from "../api/errors";
+import { getVersion, listModules } from "../api/modules";
+import { isPreconditionFailed, listDatasets, loadPipeline, savePipeline, validatePipeline, type Pipeline } from "../api/pipelines";
+import { edgeToDoc } from "../graph/convert";
+import { layeredLayout } from "../graph/layout";
+import { upgradeDoc } from "../graph/types";
+import { useAsync } from "../hooks/useAsync";
+import { resetPipelineStore, usePipelineStore, type PipelineState } from "../store/pipeline";
+import { specFor, specKey, useCatalogStore } from "../store/pipelineCatalog";
+import { edgeColor, withLayoutHints } from "./ports";
+
+export type Tab = "properties" | "parameters" | "problems";
+
+const isEditable = (t: EventTarget | null) =>
+  t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+/** Keys belong to a field being edited or to an open dialog, not to the graph behind it. */
+const keysTakenElsewhere = (t: EventTarget | null) => isEditable(t) || document.querySelector('[aria-modal="true"]') !== null;
+
+/** "team/name@version" of every pinned module version on the canvas, for loading missing specs. */
+export const pinnedKeys = (s: Pick<PipelineState, "nodes">) => {
+  const keys = new Set<string>();
+  for (const n of s.nodes) if (n.type === "module" && n.data.version) keys.add(specKey(n.data.module as string, n.data.version as string));
+  return [...keys].sort().join("|");
+};
+
+const metaOf = (p: Pipeline, etag: string) => ({ id: p.id, name: p.name, team: p.team, etag });
+
+/** The server's copy replaces what the canvas holds. */
+function applyServer(p: Pipeline, etag: string) {
+  const s = usePipelineStore.getState();
+  s.load(metaOf(p, etag), upgradeDoc(p.graph), edgeColor, withLayoutHints);
+  s.setProblems(p.errors ?? [], p.warnings ?? []);
+}
+
+export function useDesigner(id: number) {
+  const [ready, setReady] = useState(false);
+  const [fitOnLoad, setFitOnLoad] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [conflict, setConflict] = useState(false);
+  const [publishing, setPublishing] = useState(false);
+  const [tab, setTab] = useState<Tab>("properties");
+  const pinned = usePipelineStore(pinnedKeys);
+  const flow = useReactFlow();
+  const saveRef = useRef<() => Promise<boolean>>(async () => false);
+
+  // Open: the pipeline, the catalog and the datasets, then (for an old server) its problems.
+  useEffect(() => resetPipelineStore(), [id]);
+  const opened = useAsync(() => Promise.all([loadPipeline(id), listModules(), listDatasets().catch(() => [])]), [id]);
+  useEffect(() => {
+    if (!opened.data) return;
+    const [{ pipeline, etag }, modules, datasets] = opened.data;
+    useCatalogStore.getState().setModules(modules);
+    useCatalogStore.getState().setDatasets(datasets);
+    performance.mark("pw:pipeline-loaded");
+    applyServer(pipeline, etag);
+    setFitOnLoad((pipeline.graph?.nodes?.length ?? 0) > 0);
+    setReady(true);
+  }, [opened.data]);
+  const unchecked = opened.data && opened.data[0].pipeline.errors === undefined ? opened.data[0].pipeline : null;
+  const checked = useAsync(
+    () => (unchecked ? validatePipeline(id, upgradeDoc(unchecked.graph)).catch(() => null) : null),
+    [id, unchecked],
+  ).data;
+  useEffect(() => {
+    if (checked) usePipelineStore.getState().setProblems(checked.errors ?? [], checked.warnings ?? []);
+  }, [checked]);
+  const loadError = opened.error ? errorMessage(opened.error) : null;
+
+  // Fit again once the docked panels have taken their room.
+  useEffect(() => {
+    if (!ready || !fitOnLoad) return;
+    const t = setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1.1, minZoom: 0.3 }), 120);
+    return () => clearTimeout(t);
+  }, [ready, fitOnLoad, flow]);
+
+  // Specs of pinned non-default versions are fetched on demand.
+  useEffect(() => {
+    if (!pinned) return;
+    const cat = useCatalogStore.getState();
+    for (const key of pinned.split("|")) {
+      if (cat.specs[key]) continue;
+      const at = key.lastIndexOf("@");
+      const ref = key.slice(0, at);
+      const version = key.slice(at + 1);
+      if (!cat.modules[ref]) continue;
+      getVersion(ref, version).then(
+        (d) => useCatalogStore.getState().addSpec(ref, version, d.spec),
+        () => undefined,
+      );
+    }
+  }, [pinned, ready]);
+
+  const save = useCallback(async (): Promise<boolean> => {
+    const s = usePipelineStore.getState();
+    if (s.id === null) return false;
+    const sent = { nodes: s.nodes, edges: s.edges, parameters: s.parameters };
+    setSaving(true);
+    try {
+      const { pipeline, etag } = await savePipeline(s.id, s.etag, { name: s.name, graph: s.doc() });
+      const now = usePipelineStore.getState();
+      const unchanged = now.nodes === sent.nodes && now.edges === sent.edges && now.parameters === sent.parameters;
+      // Unchanged since sent: adopt the server's copy (versions pinned at save) without touching the history.
+      if (unchanged) now.adoptSaved(metaOf(pipeline, etag), upgradeDoc(pipeline.graph), edgeColor, withLayoutHints);
+      else now.setEtag(etag);
+      now.setProblems(pipeline.errors ?? [], pipeline.warnings ?? []);
+      const errors = pipeline.errors ?? [];
+      if (errors.length) setTab("problems");
+      return errors.length === 0;
+    } catch (e) {
+      if (isPreconditionFailed(e)) setConflict(true);
+      else usePipelineStore.getState().showToast(`Save failed: ${errorMessage(e)}`);
+      return false;
+    } finally {
+      setSaving(false);
+    }
+  }, []);
+  saveRef.current = save;
+
+  /** Save when there is anything to save; false when the graph does not compile. */
+  const ensureSaved = useCallback(async () => {
+    const s = usePipelineStore.getState();
+    if (s.dirty) return saveRef.current();
+    return s.errors.length === 0;
+  }, []);
+
+  const openPublish = async () => {
+    if (await ensureSaved()) {
+      setPublishing(true);
+      return;
+    }
+    setTab("problems");
+    usePipelineStore.getState().showToast("Fix the problems before publishing: only a pipeline that compiles can be published.");
+  };
+  const closePublish = () => setPublishing(false);
+
+  // A conflict (412): take their copy, or overwrite it with ours.
+  const reloadTheirs = async () => {
+    setSaving(true);
+    try {
+      const { pipeline, etag } = await loadPipeline(id);
+      applyServer(pipeline, etag);
+      setConflict(false);
+    } finally {
+      setSaving(false);
+    }
+  };
+  const overwrite = async () => {
+    setSaving(true);
+    try {
+      const { etag } = await loadPipeline(id);
+      usePipelineStore.getState().setEtag(etag);
+      setConflict(false);
+    } finally {
+      setSaving(false);
+    }
+    await save();
+  };
+  const cancelConflict = () => setConflict(false);
+
+  const autoLayout = useCallback(async () => {
+    const s = usePipelineStore.getState();
+    const cat = useCatalogStore.getState();
+    const positions = await layeredLayout(
+      s.nodes.map((n) => {
+        const spec = n.type === "module" ? specFor(cat, n.data.module as string, n.data.version as string | null) : undefined;
+        return {
+          id: n.id,
+          width: n.measured?.width ?? 230,
+          height: n.measured?.height ?? 70,
+          inputs: spec?.inputs.map((p) => p.name) ?? [],
+          outputs: n.type === "dataset" ? ["data"] : (spec?.outputs.map((p) => p.name) ?? []),
+        };
+      }),
+      s.edges.map(edgeToDoc),
+    );
+    usePipelineStore.getState().applyPositions(positions);
+    setTimeout(() => void flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.1, minZoom: 0.3 }), 60);
+  }, [flow]);
+
+  const fitView = () => void flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.1 });
+
+  const focusNode = useCallback(
+    (nodeId: string) => {
+      const s = usePipelineStore.getState();
+      const node = s.nodes.find((n) => n.id === nodeId);
+      if (!node) return;
+      s.selectOnly(nodeId);
+      setTab("properties");
+      const w = node.measured?.width ?? 230;
+      const h = node.measured?.height ?? 90;
+      flow.setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: Math.max(flow.getZoom(), 1), duration: 300 });
+    },
+    [flow],
+  );
+
+  // Keyboard: save, undo/redo, copy/paste, select all, delete.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      if (mod && key === "s") {
+        e.preventDefault();
+        void saveRef.current();
+        return;
+      }
+      if (keysTakenElsewhere(e.target)) return;
+      const s = usePipelineStore.getState();
+      if (mod && key === "z") {
+        e.preventDefault();
+        if (e.shiftKey) s.redo();
+        else s.undo();
+      } else if (mod && key === "y") {
+        e.preventDefault();
+        s.redo();
+      } else if (mod && key === "c") {
+        if (s.copySelection()) e.preventDefault();
+      } else if (mod && key === "v") {
+        if (s.paste(edgeColor)) e.preventDefault();
+      } else if (mod && key === "a") {
+        e.preventDefault();
+        s.selectAll();
+      } else if (key === "delete" || key === "backspace") {
+        e.preventDefault();
+        s.deleteSelection();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  // Never lose work by closing the tab.
+  const dirty = usePipelineStore((s) => s.dirty);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+
+  return {
+    loadError,
+    ready,
+    fitOnLoad,
+    saving,
+    conflict,
+    publishing,
+    tab,
+    setTab,
+    save,
+    ensureSaved,
+    openPublish,
+    closePublish,
+    reloadTheirs,
+    overwrite,
+    cancelConflict,
+    autoLayout,
+    fitView,
+    focusNode,
+  };
+}
