@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from compiler.plan import Runtime
+from compiler.versions import preferred_version
 
 PORT_TYPES = ("DataFrame", "Model", "Metrics", "Image", "File", "Any")
 
@@ -70,13 +71,6 @@ class Datasets(Protocol):
         """A dataset version (latest when `version` is None), or None when unknown/invisible."""
 
 
-def version_key(version: str) -> tuple[int, ...]:
-    """Semantic-version sort key: '1.10.0' > '1.9.2'; pre-release tags sort before the release."""
-    core, _, pre = version.partition("-")
-    parts = tuple(int(p) if p.isdigit() else 0 for p in core.split("."))
-    return (*parts, 0 if pre else 1)
-
-
 def resolve_version(mod: ModuleVersions, requested: str | None) -> tuple[ModuleInfo | None, str | None]:
     """The catalog's resolution rule for new pipelines.
 
@@ -91,11 +85,7 @@ def resolve_version(mod: ModuleVersions, requested: str | None) -> tuple[ModuleI
         if info.status == "disabled":
             return None, f"{mod.ref}@{requested} is disabled"
         return info, None
-    if mod.default_version is not None:
-        default = by_version.get(mod.default_version)
-        if default is not None and default.status != "disabled":
-            return default, None
-    active = [v for v in mod.versions if v.status == "active"]
-    if not active:
+    chosen = preferred_version(((v.version, v.status) for v in mod.versions), mod.default_version)
+    if chosen is None:
         return None, f"{mod.ref} has no active version"
-    return max(active, key=lambda v: version_key(v.version)), None
+    return by_version[chosen], None

@@ -27,13 +27,13 @@ from compiler.catalog import (
     ModuleVersions,
     PortSpec,
     resolve_version,
-    version_key,
 )
 from compiler.document import SCHEMA_VERSION, upgrade
 from compiler.fastschema import Check, fast_check
 from compiler.issues import Issue
 from compiler.parameters import PARAMETER_TYPES, is_binding
 from compiler.plan import InputBinding, PipelineParameter, Plan, Step
+from compiler.versions import version_key
 
 DATASET_PORT = "data"
 NODE_ID_MAX = 100  # a step run's node column; ids also name things in URLs and files

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from compiler.catalog import version_key
+from compiler.versions import version_key
 from modules import spec as specs
 from modules.models import Module, ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError

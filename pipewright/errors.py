@@ -6,40 +6,56 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "Conflict."
-    default_code = "conflict"
+class DomainError(Exception):
+    """An error a service raises for its caller; plain Python, no HTTP. `exception_handler` below
+    is the one place that turns it into a response: its status, `detail` and located `errors`."""
+
+    status_code = 400
+    default_detail = "Invalid input."
+
+    def __init__(self, detail: str | None = None, errors: list[dict[str, Any]] | None = None):
+        self.detail = detail or self.default_detail
+        self.errors = errors or []
+        super().__init__(self.detail)
 
 
-class PreconditionFailed(APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The object changed since you read it; reload and try again."
-    default_code = "precondition_failed"
-
-
-class PreconditionRequired(APIException):
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = "This request needs an If-Match header with the ETag from your last read."
-    default_code = "precondition_required"
-
-
-class LocatedError(APIException):
-    """A 400 whose `errors` name their places; raise with a list of dicts."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
+class LocatedError(DomainError):
+    """A 400 (or `status_code`) whose `errors` name their places: field, node or port."""
 
     def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, status_code: int | None = None):
-        super().__init__(detail)
-        self.errors = errors or []
+        super().__init__(detail, errors)
         if status_code is not None:
             self.status_code = status_code
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_detail = "Not found."
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    default_detail = "You do not have permission to do this."
+
+
+class Conflict(DomainError):
+    status_code = 409
+    default_detail = "Conflict."
+
+
+class PreconditionFailed(DomainError):
+    status_code = 412
+    default_detail = "The object changed since you read it; reload and try again."
+
+
+class PreconditionRequired(DomainError):
+    status_code = 428
+    default_detail = "This request needs an If-Match header with the ETag from your last read."
 
 
 def _flatten(data: Any, prefix: str = "") -> list[dict[str, Any]]:
@@ -67,12 +83,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"detail": "Request body too large.", "errors": [{"field": None, "message": str(exc)}]},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.detail, "errors": exc.errors}, status=exc.status_code)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, LocatedError):
-        response.data = {"detail": str(exc.detail), "errors": exc.errors}
-    elif isinstance(exc, ValidationError):
+    if isinstance(exc, ValidationError):
         errors = _flatten(response.data)
         first = errors[0] if errors else {"field": None, "message": "Invalid input."}
         where = f"{first['field']}: " if first.get("field") else ""

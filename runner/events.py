@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
 from concurrent.futures import Future
@@ -14,6 +15,8 @@ from django.db import connection, transaction
 
 from runner.models import Run, RunEvent, StepRun
 from runner.payloads import step_json
+
+log = logging.getLogger(__name__)
 
 
 def group(run_id: int) -> str:
@@ -70,8 +73,8 @@ class _Sender:
                 layer = get_channel_layer()
                 if layer is not None and group_name:
                     await layer.group_send(group_name, message)
-            except Exception:
-                pass
+            except Exception:  # a broadcast failure never fails the run; clients resume from the table
+                log.warning("could not send a run event to the channel layer", exc_info=True)
             finally:
                 done.set_result(None)
 
@@ -86,14 +89,12 @@ _sender = _Sender()
 
 
 def _send(run_id: int, data: dict[str, Any]) -> None:
-    # a broadcast failure never fails the run; clients resume from the table
-    with contextlib.suppress(Exception):
-        _sender.send(group(run_id), {"type": "run.event", "event": data})
+    _sender.send(group(run_id), {"type": "run.event", "event": data})
 
 
 def flush(timeout: float = 5) -> None:
     """Wait until every event queued so far has been handed to the channel layer."""
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(TimeoutError):
         _sender.send("", {}).result(timeout)
 
 

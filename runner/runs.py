@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -10,10 +10,13 @@ from django.utils import timezone
 
 from compiler.parameters import check_run_parameters
 from compiler.plan import Plan
+from modules.models import ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError
 from runner import compute, events, queue, states
 from runner.models import Run, StepRun
 from runner.transitions import move_run, move_step
+
+log = logging.getLogger(__name__)
 
 RERUN_MODES = ("all", "failed", "from")
 
@@ -26,6 +29,29 @@ def validate_parameters(plan: Plan, given: Any) -> dict[str, Any]:
         first = problems[0]
         raise LocatedError(f"{first['field']} {first['message']}.", problems)
     return values
+
+
+def refuse_disabled_modules(plan: Plan) -> None:
+    """A 400 naming every node whose pinned module version has been disabled since the pipeline
+    was saved: a disabled version never runs again (past runs keep their history)."""
+    disabled = set(
+        ModuleVersion.objects.filter(
+            pk__in={s.module_version_id for s in plan.steps}, status=VersionStatus.DISABLED
+        ).values_list("pk", flat=True)
+    )
+    if not disabled:
+        return
+    errors = [
+        {
+            "node": s.node,
+            "field": "version",
+            "message": f"{s.module}@{s.version} is disabled; pin another version and save the pipeline",
+        }
+        for s in plan.steps
+        if s.module_version_id in disabled
+    ]
+    first = errors[0]
+    raise LocatedError(f"Node '{first['node']}': {first['message']}.", errors)
 
 
 def descendants(plan: Plan, node: str) -> set[str]:
@@ -54,6 +80,7 @@ def create_run(
             "This pipeline version did not compile and cannot run.", [{"field": "version", "message": "not runnable"}]
         )
     plan = Plan.from_json(pipeline_version.plan)
+    refuse_disabled_modules(plan)
     values = validate_parameters(plan, parameters)
     pipeline = pipeline_version.pipeline
     run = Run.objects.create(
@@ -155,8 +182,10 @@ def cancel_run(run: Run) -> Run:
 
         def kill() -> None:
             for step_queue, name in to_kill:  # a local step in another process stops on its lost claim
-                with contextlib.suppress(Exception):
+                try:
                     compute.backend(compute.target_of(step_queue)).kill(name)
+                except compute.ComputeUnavailable as exc:  # its worker stops it on the lost claim
+                    log.warning("cancel: could not kill %s: %s", name, exc)
 
         transaction.on_commit(kill)
     run.refresh_from_db()

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from rest_framework.exceptions import NotFound, PermissionDenied
 
+from pipewright.errors import Forbidden, NotFound
 from teams.models import BUILTIN_TEAM, ROLE_RANK, Membership, Role, Team
 
 
@@ -62,10 +62,10 @@ def require_role(user: Any, team: Team, minimum: str, *, action: str = "do this"
     role = role_in(user, team)
     if role is None:
         if team.is_builtin:
-            raise PermissionDenied(f"The builtin team's objects are read-only; you cannot {action}.")
+            raise Forbidden(f"The builtin team's objects are read-only; you cannot {action}.")
         raise NotFound("Not found.")
     if ROLE_RANK[Role(role)] < ROLE_RANK[Role(minimum)]:
-        raise PermissionDenied(f"Only a {minimum} or higher of team '{team.name}' can {action}; you are a {role}.")
+        raise Forbidden(f"Only a {minimum} or higher of team '{team.name}' can {action}; you are a {role}.")
 
 
 def team_for_write(user: Any, name: str, minimum: str, *, action: str = "do this") -> Team:

@@ -12,17 +12,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compiler.catalog import version_key
+from compiler.versions import preferred_version, version_key
 from modules import services
 from modules import spec as specs
 from modules.models import Module, ModuleVersion, VersionStatus
-from pipewright.errors import LocatedError
+from pipewright.errors import LocatedError, NotFound
 from pipewright.parsers import SafeJSONParser
 from teams import scoping
 from teams.models import SLUG, Role
@@ -61,14 +60,13 @@ def _sorted_versions(module: Module) -> list[ModuleVersion]:
 
 
 def featured_version(module: Module, versions: list[ModuleVersion]) -> ModuleVersion | None:
-    """The default version, else the highest active, else the highest not disabled."""
+    """The version a new node gets (compiler.versions.preferred_version), else for display the
+    newest version that is not disabled."""
+    default = next((v.version for v in versions if v.pk == module.default_version_id), None)
+    chosen = preferred_version(((v.version, v.status) for v in versions), default)
     for v in versions:
-        if v.pk == module.default_version_id:
+        if v.version == chosen or (chosen is None and v.status != VersionStatus.DISABLED):
             return v
-    for wanted in ({VersionStatus.ACTIVE}, {VersionStatus.ACTIVE, VersionStatus.DEPRECATED}):
-        for v in versions:
-            if v.status in wanted:
-                return v
     return None
 
 
@@ -95,10 +93,12 @@ def module_item(module: Module) -> dict[str, Any]:
         "description": module.description,
         "default_version": module.default_version.version if module.default_version else None,
         "versions": [version_summary(module, v) for v in versions],
+        "preferred_version": None,
     }
     featured = featured_version(module, versions)
     if featured is not None:
         item["spec"] = featured.spec
+        item["preferred_version"] = featured.version
     return item
 
 
@@ -189,7 +189,12 @@ class ModuleListItemSerializer(serializers.Serializer):
     description = serializers.CharField()
     default_version = serializers.CharField(allow_null=True)
     versions = VersionSummarySerializer(many=True, help_text="newest first")
-    spec = serializers.JSONField(required=False, help_text="spec of the default, else the newest active version")
+    preferred_version = serializers.CharField(
+        allow_null=True,
+        help_text="the version a new node gets: the default unless disabled, else the newest active "
+        "(else, for display only, the newest not disabled)",
+    )
+    spec = serializers.JSONField(required=False, help_text="spec of the preferred version")
 
 
 class ModuleVersionDetailSerializer(VersionSummarySerializer):

@@ -14,7 +14,6 @@ from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +22,7 @@ from rest_framework.views import APIView
 from artifacts import store
 from designer.models import DatasetVersion, Pipeline
 from designer.services import runnable_version
-from pipewright.errors import LocatedError
+from pipewright.errors import LocatedError, NotFound
 from runner import states
 from runner.advance import plan_of
 from runner.api import schema

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +13,8 @@ import docker
 from django.conf import settings
 
 from runner.compute.base import ComputeUnavailable, StepJob, StepOutcome
+
+log = logging.getLogger(__name__)
 
 LABEL = "pipewright.step"
 TMPFS = {"/tmp": "rw,size=64m,mode=1777"}
@@ -161,12 +164,19 @@ class DockerBackend:
         return StepOutcome(exit_code)
 
     def kill(self, name: str, c: docker.DockerClient | None = None) -> None:
-        with contextlib.suppress(Exception):
+        """Kill a step's container; one that is gone or already stopped needs nothing."""
+        try:
             (c or client()).containers.get(name).kill()
+        except (docker.errors.NotFound, docker.errors.APIError) as exc:
+            log.info("kill %s: %s", name, exc)
 
     def remove(self, name: str) -> None:
-        with contextlib.suppress(Exception):
+        try:
             client().containers.get(name).remove(force=True)
+        except docker.errors.NotFound:
+            pass  # removed already: what we wanted
+        except docker.errors.APIError as exc:
+            log.warning("could not remove container %s: %s", name, exc)
 
     def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
         wanted = [LABEL] + [f"{k}={v}" for k, v in (labels or {}).items()]

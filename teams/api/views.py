@@ -5,11 +5,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pipewright.errors import NotFound
 from teams import scoping, services
 from teams.models import SLUG, Membership, Role, Team
 

@@ -38,6 +38,7 @@ def test_it_returns_the_module_list_item_shape(as_alice: Any, acme: Any) -> None
         "description",
         "default_version",
         "versions",
+        "preferred_version",
         "spec",
     }
     assert (item["ref"], item["team"], item["name"]) == ("acme/split-data", "acme", "split-data")
@@ -46,6 +47,7 @@ def test_it_returns_the_module_list_item_shape(as_alice: Any, acme: Any) -> None
     v = item["versions"][1]
     assert set(v) == {"version", "status", "is_default", "digest", "deprecation_message", "successor", "created_at"}
     assert v["is_default"] is True and v["status"] == "active" and len(v["digest"]) == 64
+    assert item["preferred_version"] == "1.2.0"  # the one rule: the default unless disabled
     assert item["spec"]["version"] == "1.2.0"  # the default version's spec
     assert item["spec"]["inputs"] == [{"name": "data", "type": "DataFrame"}]
 
@@ -85,3 +87,12 @@ def test_it_lists_without_n_plus_one_queries(as_alice: Any, acme: Any) -> None:
 
 def test_it_requires_authentication(client: Any, acme: Any) -> None:
     assert client.get("/api/modules/").status_code in (401, 403)
+
+
+def test_it_prefers_the_newest_active_version_when_the_default_is_disabled(as_alice: Any, acme: Any) -> None:
+    from modules.models import ModuleVersion
+
+    make_module(acme, "split-data", ("1.0.0", "1.2.0", "1.10.0"), default="1.10.0")
+    ModuleVersion.objects.filter(module__name="split-data", version="1.10.0").update(status="disabled")
+    (item,) = as_alice.get("/api/modules/").json()
+    assert item["preferred_version"] == item["spec"]["version"] == "1.2.0"  # as the compiler resolves it

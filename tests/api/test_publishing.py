@@ -395,3 +395,33 @@ def test_the_schedule_permissions(
     assert created.status_code == 201 and created.json()["owner"] == "bob"
     assert as_bob.patch(url, {"enabled": False}, format="json").status_code == 200
     assert as_bob.delete(url).status_code == 204
+
+
+def test_a_disabled_module_version_never_starts_again(
+    as_alice: Any, alice: Any, pipeline: dict[str, Any], endpoint: dict[str, Any]
+) -> None:
+    """Saved while train@2.0.0 was active; once it is disabled, a run, a rerun, an endpoint run and
+    a schedule firing are all refused naming the node and the version; past runs keep their history."""
+    from modules.models import ModuleVersion
+
+    first = as_alice.post(f"/api/pipelines/{pipeline['id']}/runs/", {}, format="json")
+    assert first.status_code == 201, first.json()
+    assert as_alice.post(f"/api/runs/{first.json()['id']}/cancel").status_code == 200
+    pk = schedule(as_alice, endpoint["slug"]).json()["id"]
+    ModuleVersion.objects.filter(module__name="train", version="2.0.0").update(status="disabled")
+
+    def refused(r: Any) -> None:
+        assert r.status_code == 400, r.json()
+        error = r.json()["errors"][0]
+        assert error["node"] == "train" and error["field"] == "version"
+        assert "acme/train@2.0.0 is disabled" in error["message"] and "train" in r.json()["detail"]
+
+    refused(as_alice.post(f"/api/pipelines/{pipeline['id']}/runs/", {}, format="json"))
+    for mode in ("all", "failed", "from"):
+        body = {"mode": mode, **({"node": "split"} if mode == "from" else {})}
+        refused(as_alice.post(f"/api/runs/{first.json()['id']}/rerun", body, format="json"))
+    refused(token_client(alice).post(f"/api/endpoints/{endpoint['slug']}/runs", {}, format="json"))
+    assert run_schedule_task(pk) == "refused"
+    assert "acme/train@2.0.0 is disabled" in as_alice.get(f"/api/schedules/{pk}/").json()["last_error"]
+    assert Run.objects.count() == 1  # nothing started, nothing half-saved
+    assert as_alice.get(f"/api/runs/{first.json()['id']}/").status_code == 200  # history stays

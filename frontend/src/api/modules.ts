@@ -56,7 +56,9 @@ export interface ModuleListItem {
   description: string;
   default_version: string | null;
   versions: VersionSummary[];
-  /** spec of the default (else newest active) version, for the palette and new nodes */
+  /** the version a new node gets (default unless disabled, else newest active), decided by the server */
+  preferred_version: string | null;
+  /** spec of the preferred version, for the palette and new nodes */
   spec?: ModuleSpec;
 }
 

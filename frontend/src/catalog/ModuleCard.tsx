@@ -4,7 +4,7 @@ import { DefaultMarker, StatusBadge, TypeChip } from "./Bits";
 import { BUILTIN_TEAM, preferredVersion, statusSummary } from "./logic";
 
 export function ModuleCard({ module }: { module: ModuleListItem }) {
-  const shown = preferredVersion(module.versions);
+  const shown = preferredVersion(module);
   const spec = module.spec;
   const description = module.description || spec?.description || "";
   const types = spec ? [...new Set([...(spec.inputs ?? []), ...(spec.outputs ?? [])].map((p) => p.type))] : [];

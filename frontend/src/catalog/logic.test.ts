@@ -82,10 +82,11 @@ describe("semver", () => {
     expect(input[0].version).toBe("1.2.0");
   });
   it("prefers the default, then the newest active version", () => {
-    expect(preferredVersion([v("1.0.0", "active", true), v("2.0.0")])?.version).toBe("1.0.0");
-    expect(preferredVersion([v("1.0.0"), v("2.0.0", "disabled"), v("1.5.0", "deprecated")])?.version).toBe("1.0.0");
-    expect(preferredVersion([v("3.0.0", "disabled")])?.version).toBe("3.0.0");
-    expect(preferredVersion([])).toBeNull();
+    const mod = (versions: VersionSummary[], preferred: string | null) => ({ versions, preferred_version: preferred });
+    expect(preferredVersion(mod([v("1.0.0", "active", true), v("2.0.0")], "1.0.0"))?.version).toBe("1.0.0");
+    expect(preferredVersion(mod([v("1.0.0"), v("2.0.0", "disabled"), v("1.5.0", "deprecated")], "1.0.0"))?.version).toBe("1.0.0");
+    expect(preferredVersion(mod([v("3.0.0", "disabled")], null))?.version).toBe("3.0.0");
+    expect(preferredVersion(mod([], null))).toBeNull();
   });
 });
 
@@ -119,6 +120,7 @@ describe("summaries", () => {
       description: "",
       default_version: null,
       versions: [],
+      preferred_version: null,
     });
     const groups = groupByCategory([m("a/z", "Train"), m("a/b", ""), m("a/a", "Train"), m("b/c", "Data")]);
     expect(groups.map(([k]) => k)).toEqual(["Data", "Train", "Uncategorized"]);

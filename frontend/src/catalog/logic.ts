@@ -44,10 +44,11 @@ export { PORT_COLORS, portColor } from "../graph/ports";
 // --- semver (owned by graph/versions, so the canvas and the catalog order versions alike) ------
 
 export { compareSemver, parseSemver, sortVersions } from "../graph/versions";
-/** The version shown by default: the default version, else the newest active, else the newest. */
-export function preferredVersion(versions: readonly VersionSummary[]): VersionSummary | null {
-  const sorted = sortVersions(versions);
-  return sorted.find((v) => v.is_default) ?? sorted.find((v) => v.status === "active") ?? sorted[0] ?? null;
+/** The version shown by default: the server's `preferred_version` (the one rule, owned by the
+ * compiler), else for a module whose every version is disabled the newest. */
+export function preferredVersion(module: Pick<ModuleListItem, "versions" | "preferred_version">): VersionSummary | null {
+  const sorted = sortVersions(module.versions);
+  return sorted.find((v) => v.version === module.preferred_version) ?? sorted[0] ?? null;
 }
 
 export function statusSummary(versions: readonly VersionSummary[]): string {

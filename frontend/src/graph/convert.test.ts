@@ -38,3 +38,16 @@ describe("document <-> React Flow", () => {
     expect(nextId([], "d")).toBe("d1");
   });
 });
+
+describe("node labels", () => {
+  it("survive a round trip through the canvas", () => {
+    const doc: PipelineDoc = {
+      schema: 1,
+      nodes: [{ id: "n1", module: "builtin/split-data", version: "1.0.0", params: {}, position: { x: 0, y: 0 }, label: "Hold out 30%" }],
+      edges: [],
+      parameters: [],
+    };
+    const { nodes, edges } = docToFlow(doc);
+    expect(flowToDoc(nodes, edges, doc.parameters).nodes[0]).toEqual(doc.nodes[0]);
+  });
+});

@@ -7,6 +7,7 @@ export interface ModuleNodeData extends Record<string, unknown> {
   module: string;
   version: string | null;
   params: Record<string, unknown>;
+  label?: string;
 }
 
 export interface DatasetNodeData extends Record<string, unknown> {
@@ -34,7 +35,12 @@ export function nodeToFlow(n: NodeDoc): FlowNode {
     id: n.id,
     type: "module",
     position,
-    data: { module: n.module, version: n.version ?? null, params: { ...(n.params ?? {}) } },
+    data: {
+      module: n.module,
+      version: n.version ?? null,
+      params: { ...(n.params ?? {}) },
+      ...(n.label ? { label: n.label } : {}),
+    },
   };
 }
 
@@ -65,6 +71,7 @@ export function nodeToDoc(n: FlowNode): NodeDoc {
   }
   const d = n.data as ModuleNodeData;
   const out: ModuleNodeDoc = { id: n.id, module: d.module, version: d.version, params: { ...d.params }, position };
+  if (d.label) out.label = d.label;
   return out;
 }
 

@@ -16,6 +16,8 @@ export interface ModuleNodeDoc {
   version: string | null;
   params: Record<string, ParamValue>;
   position: Position;
+  /** a display name for the node; the compiler carries it into the plan */
+  label?: string;
 }
 
 export interface DatasetNodeDoc {

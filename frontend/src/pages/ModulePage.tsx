@@ -42,7 +42,7 @@ export function ModulePage() {
   const module = loadError ? null : found;
 
   const versions: VersionSummary[] = module?.versions ?? [];
-  const selected = search.get("version") ?? preferredVersion(versions)?.version ?? null;
+  const selected = search.get("version") ?? (module ? preferredVersion(module)?.version : null) ?? null;
 
   const version = useAsync(() => (selected && module ? getVersion(ref, selected) : Promise.resolve(null)), [ref, selected, module]);
   const detailError = version.error;
