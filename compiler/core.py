@@ -31,8 +31,8 @@ from compiler.catalog import (
 from compiler.document import SCHEMA_VERSION, upgrade
 from compiler.fastschema import Check, fast_check
 from compiler.issues import Issue
-from compiler.parameters import PARAMETER_TYPES, is_binding
-from compiler.plan import InputBinding, PipelineParameter, Plan, Step
+from compiler.parameters import PARAMETER_TYPES
+from compiler.plan import InputBinding, PipelineParameter, Plan, Step, is_binding
 from compiler.versions import version_key
 
 DATASET_PORT = "data"

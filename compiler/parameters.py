@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from compiler.plan import Plan
+from compiler.plan import Plan, is_binding
 
 # type name -> the exact Python types of a JSON value of that type (a bool is not a number)
 PARAMETER_TYPES: dict[str, tuple[type, ...]] = {
@@ -22,11 +22,6 @@ PARAMETER_TYPES: dict[str, tuple[type, ...]] = {
     "array": (list,),
     "object": (dict,),
 }
-
-
-def is_binding(value: Any) -> bool:
-    """`{"$param": name}`: a module parameter bound to a pipeline parameter."""
-    return isinstance(value, dict) and set(value) == {"$param"}
 
 
 def bound_schemas(plan: Plan) -> dict[str, list[tuple[str, Any]]]:

@@ -13,6 +13,11 @@ from typing import Any
 PLAN_FORMAT = 1
 
 
+def is_binding(value: Any) -> bool:
+    """`{"$param": name}`: a module parameter bound to a pipeline parameter."""
+    return isinstance(value, dict) and set(value) == {"$param"}
+
+
 @dataclass(frozen=True)
 class InputBinding:
     """Where one input port of a step reads from: an upstream step's output, or a dataset."""
@@ -57,7 +62,7 @@ class Step:
     def resolve_params(self, run_parameters: dict[str, Any]) -> dict[str, Any]:
         resolved: dict[str, Any] = {}
         for name, value in self.params.items():
-            if isinstance(value, dict) and set(value) == {"$param"}:
+            if is_binding(value):
                 resolved[name] = run_parameters[value["$param"]]
             else:
                 resolved[name] = value
