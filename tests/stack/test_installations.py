@@ -63,7 +63,9 @@ def test_two_installations_share_one_engine_without_touching_each_others_contain
                 break
             time.sleep(0.3)
         for s in (b, c):
-            assert [s.api.run(pk)["status"] for pk in runs[s.name]] == ["running", "running"], s.name
+            now = [s.api.run(pk) for pk in runs[s.name]]
+            errors = [(x["node"], x["status"], x["error"]) for run in now for x in run["steps"] if x["error"]]
+            assert [run["status"] for run in now] == ["running", "running"], (s.name, errors)
             wait_log(s.api, runs[s.name][1], "wait", "waiting", timeout=120)
         look()
 

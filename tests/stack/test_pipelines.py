@@ -180,9 +180,13 @@ def test_ten_pipelines_at_once_then_reruns_an_endpoint_and_a_schedule(stack: Sta
     assert all(s["status"] == "succeeded" and s["exit_code"] == 0 for s in runs["fan"]["steps"])
 
     # reruns, one per mode the API offers
-    fixed = rerun(api, started["failing"], mode="failed", parameters={"code": PASSING})
+    retried = rerun(api, started["failing"], mode="failed")  # the same parameters: it fails the same way
+    assert retried["status"] == "failed" and steps(retried)["bad"]["status"] == "failed", retried
+    assert steps(retried)["src"]["reused_from"]["run"] == started["failing"]
+    assert "planned failure" in api.get(f"/api/runs/{retried['id']}/steps/bad/logs").text
+    fixed = rerun(api, retried["id"], mode="all", parameters={"code": PASSING})
     assert fixed["status"] == "succeeded", fixed
-    assert steps(fixed)["src"]["reused_from"]["run"] == started["failing"]
+    assert steps(fixed)["src"]["status"] == "cached" and steps(fixed)["bad"]["status"] == "succeeded", fixed
     assert "passing now" in api.get(f"/api/runs/{fixed['id']}/steps/bad/logs").text
     again = rerun(api, started["ml"], mode="from", node="train")
     assert again["status"] == "succeeded", again
@@ -205,7 +209,7 @@ def test_ten_pipelines_at_once_then_reruns_an_endpoint_and_a_schedule(stack: Sta
     scheduled = api.wait_run(fired["last_run"], 120)
     assert scheduled["status"] == "succeeded" and scheduled["trigger"] == f"schedule:{schedule['id']}", scheduled
 
-    every = [*runs.values(), fixed, again, cached, fresh, endpoint_run, scheduled]
+    every = [*runs.values(), retried, fixed, again, cached, fresh, endpoint_run, scheduled]
     check_outputs_and_logs(api, every)
     # every container went with its step: only the idle feed's sleeping step still has one
     deadline = time.monotonic() + 30
@@ -224,7 +228,9 @@ def check_outputs_and_logs(api: Api, runs: list[dict[str, Any]]) -> None:
         for step in run["steps"]:
             log = api.get(f"/api/runs/{run['id']}/steps/{step['node']}/logs")
             assert log.status_code == 200, (run["id"], step["node"], log.status_code, log.text[:300])
-            if step["status"] in {"succeeded", "failed"}:
+            assert log.headers["X-Step-Status"] == step["status"], (run["id"], step["node"], log.headers)
+            talks = step["status"] == "failed" or (step["status"] == "succeeded" and "python-script" in step["module"])
+            if talks:  # Execute Python Script prints its result's shape; a failed step says why
                 assert log.text.strip(), f"run {run['id']} step {step['node']} ({step['status']}) has an empty log"
             for port, out in (step["outputs"] or {}).items():
                 if out["sha256"] in seen:
