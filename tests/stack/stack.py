@@ -4,6 +4,7 @@ only HTTP. Nothing here imports the application's Python code."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -197,19 +198,10 @@ class Stack:
                 pass
             assert time.monotonic() < deadline, f"{self.url}/healthz did not answer in 90 s:\n{self.log()[-3000:]}"
             time.sleep(0.3)
-        assert "compute: Docker engine answers" in self.log(), self.log()[-3000:]
         r = requests.post(self.url + "/api/auth/token/", json={"username": "admin", "password": "admin"}, timeout=10)
         assert r.status_code == 200, r.text
         self.token = r.json()["token"]
         self.api = Api(self.url, self.token)
-        self.wait_workers(2)
-
-    def wait_workers(self, count: int, timeout: float = 60) -> None:
-        """Until `count` Celery workers said ready (a run started before would only queue)."""
-        deadline = time.monotonic() + timeout
-        while self.log().count(" ready.") < count:
-            assert time.monotonic() < deadline, f"{count} workers not ready in {timeout} s:\n{self.log()[-3000:]}"
-            time.sleep(0.3)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -231,6 +223,8 @@ class Stack:
             self.children = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             self.children = []
+        workers = [p for p in self.children if _is_worker(p) and not _is_worker(p.parent())]
+        pools = sorted(len(w.children()) for w in workers)
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
         try:
@@ -244,14 +238,27 @@ class Stack:
             p.kill()
         assert not left, f"still running after run.py stopped: {left}"
         assert code == 0, f"run.py exited with {code}"
+        assert pools == [2, 2], f"wanted two Celery workers of concurrency 2, found pools of {pools}"
 
     def close(self) -> None:
         """Stop (if still up) and drop the database, whatever the assertions said."""
         try:
             if self.proc is not None and self.proc.poll() is None:
+                with contextlib.suppress(psutil.Error):
+                    self.children = psutil.Process(self.proc.pid).children(recursive=True)
                 os.killpg(self.proc.pid, signal.SIGKILL)
+            for child in self.children:  # run.py starts its children in sessions of their own
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
         finally:
             drop_database(self.database)
+
+
+def _is_worker(process: psutil.Process | None) -> bool:
+    try:
+        return process is not None and "celery" in process.cmdline() and "worker" in process.cmdline()
+    except psutil.Error:
+        return False
 
 
 # -- Docker, observed from outside ----------------------------------------------------------------
