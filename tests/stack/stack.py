@@ -251,6 +251,9 @@ class Stack:
                 with contextlib.suppress(psutil.Error):
                     child.kill()
         finally:
+            left = [c["Id"] for c in containers_of(self.var)]  # after a failure: nothing of ours stays
+            if left:
+                subprocess.run(["docker", "rm", "-f", *left], capture_output=True, check=False, timeout=60)
             drop_database(self.database)
 
 
