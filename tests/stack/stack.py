@@ -141,6 +141,17 @@ class Api:
             assert time.monotonic() < deadline, f"run {run_id} still {run['status']} after {timeout} s: {run}"
             time.sleep(0.5)
 
+    def wait_log(self, run_id: int, node: str, text: str, timeout: float = 180) -> None:
+        """Tail a step's log (as the run page does, by offset) until `text` shows."""
+        seen, offset = "", 0
+        deadline = time.monotonic() + timeout
+        while text not in seen:
+            assert time.monotonic() < deadline, f"run {run_id} step {node}: no {text!r} in {timeout} s; log {seen!r}"
+            r = self.get(f"/api/runs/{run_id}/steps/{node}/logs?offset={offset}")
+            assert r.status_code == 200, r.text
+            seen, offset = seen + r.text, int(r.headers["X-Next-Offset"])
+            time.sleep(0.3)
+
 
 class Stack:
     """One installation: its own database, Redis db number, var dir and port."""
@@ -255,6 +266,10 @@ class Stack:
             if left:
                 subprocess.run(["docker", "rm", "-f", *left], capture_output=True, check=False, timeout=60)
             drop_database(self.database)
+
+
+def steps(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["node"]: s for s in run["steps"]}
 
 
 def _is_worker(process: psutil.Process | None) -> bool:

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from tests.stack.graphs import create_pipeline, graph, node, py
-from tests.stack.stack import Stack, containers, containers_of
-from tests.stack.test_pipelines import steps, wait_log
+from tests.stack.stack import Stack, containers, containers_of, steps
 
 pytestmark = [pytest.mark.stack, pytest.mark.docker]
 
@@ -66,7 +65,7 @@ def test_two_installations_share_one_engine_without_touching_each_others_contain
             now = [s.api.run(pk) for pk in runs[s.name]]
             errors = [(x["node"], x["status"], x["error"]) for run in now for x in run["steps"] if x["error"]]
             assert [run["status"] for run in now] == ["running", "running"], (s.name, errors)
-            wait_log(s.api, runs[s.name][1], "wait", "waiting", timeout=120)
+            s.api.wait_log(runs[s.name][1], "wait", "waiting", timeout=120)
         look()
 
         names_b, names_c = set(seen["b"]), set(seen["c"])

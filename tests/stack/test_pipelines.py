@@ -12,7 +12,7 @@ import pytest
 
 from tests.stack.conftest import Feed
 from tests.stack.graphs import add_column, create_pipeline, edge, graph, node, publish_gather, py, source
-from tests.stack.stack import TERMINAL, Api, Stack, containers_of
+from tests.stack.stack import TERMINAL, Api, Stack, containers_of, steps
 
 pytestmark = [pytest.mark.stack, pytest.mark.docker]
 
@@ -120,22 +120,6 @@ def rerun(api: Api, run_id: int, **body: Any) -> dict[str, Any]:
     return dict(api.wait_run(new["id"]))
 
 
-def steps(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["node"]: s for s in run["steps"]}
-
-
-def wait_log(api: Api, run_id: int, node: str, text: str, timeout: float = 180) -> None:
-    """Tail a step's log (as the run page does, by offset) until `text` shows."""
-    seen, offset = "", 0
-    deadline = time.monotonic() + timeout
-    while text not in seen:
-        assert time.monotonic() < deadline, f"run {run_id} step {node}: no {text!r} in {timeout} s; log {seen!r}"
-        r = api.get(f"/api/runs/{run_id}/steps/{node}/logs?offset={offset}")
-        assert r.status_code == 200, r.text
-        seen, offset = seen + r.text, int(r.headers["X-Next-Offset"])
-        time.sleep(0.3)
-
-
 def endpoint_token(stack: Stack) -> str:
     """A personal API token when the stack offers them (API v1.1), else the login token."""
     r = stack.api.post("/api/tokens/", {"name": "stack endpoint"})
@@ -159,7 +143,7 @@ def test_ten_pipelines_at_once_then_reruns_an_endpoint_and_a_schedule(stack: Sta
     with ThreadPoolExecutor(len(pipelines)) as pool:
         started = dict(zip(pipelines, pool.map(lambda pk: start(api, pk), pipelines.values()), strict=True))
 
-    wait_log(api, started["sleeper"], "sleep", "sleeping")  # the step is in its sleep, not just claimed
+    api.wait_log(started["sleeper"], "sleep", "sleeping")  # the step is in its sleep, not just claimed
     assert api.ok("POST", f"/api/runs/{started['sleeper']}/cancel")["status"] in {"canceled", "running"}
 
     endpoint_ml = api.ok("POST", f"/api/pipelines/{pipelines['ml']}/publish", {"name": "ml score"}, status=201)
