@@ -7,16 +7,16 @@ export PIPEWRIGHT_VAR ?= $(CURDIR)/var
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pipewright
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: help run test lint fmt frontend images docker chromium migrate library bench clean test-fast
+.PHONY: help run test lint fmt frontend images docker chromium migrate library bench clean test-fast test-stack
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || { echo "setup: creating $(VENV)"; python3 -m venv $(VENV); }
-	@echo "setup: installing Python packages from requirements.txt"
+	@echo "setup: installing Python packages from requirements-dev.txt (requirements.txt and test tools)"
 	@$(PY) -m pip install -q --upgrade pip >/dev/null 2>&1
-	@set -o pipefail; $(PY) -m pip install -q -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@set -o pipefail; $(PY) -m pip install -q -r requirements-dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@touch $@
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
@@ -72,6 +72,11 @@ test: $(VENV)/.installed frontend chromium images ## install what the tests need
 test-fast: $(VENV)/.installed ## unit and API tests only (no Docker, Celery or browser)
 	PIPEWRIGHT_DEV=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) -m pytest -m "not docker and not celery and not e2e" $(PYTEST_ARGS)
+
+test-stack: $(VENV)/.installed images ## the stack layer only: make run's whole stack, driven over HTTP and WebSocket
+	@bash scripts/ensure_services.sh
+	PIPEWRIGHT_DEV=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(PY) -m pytest tests/stack $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed frontend images ## measure speed against floors measured in the same run
 	@bash scripts/ensure_services.sh $(TEST_DATABASE_URL)

