@@ -98,7 +98,9 @@ class ScheduleSerializer(serializers.ModelSerializer):
     enabled = serializers.BooleanField(source="periodic_task.enabled")
     last_run_at = serializers.DateTimeField(source="periodic_task.last_run_at", allow_null=True)
     next_run_at = serializers.SerializerMethodField()
-    last_run = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The last run this schedule started.")
+    last_run = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The last run this schedule started; null before the first."
+    )
     last_error = serializers.CharField(help_text="Why the last firing could not start a run; empty when it did.")
 
     class Meta:
