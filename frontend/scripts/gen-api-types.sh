@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 PIPEWRIGHT_DEV=1 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pw_types}" \
   "$python" "$root/manage.py" spectacular --file "$tmp/schema.yaml" --validate --fail-on-warn
-(cd "$root/frontend" && npx --no-install openapi-typescript "$tmp/schema.yaml" --output "$tmp/schema.d.ts" --alphabetize >/dev/null)
+(cd "$root/frontend" && npx --no-install openapi-typescript "$tmp/schema.yaml" --output "$tmp/schema.d.ts" --alphabetize --default-non-nullable false >/dev/null)
 {
   echo "// Generated from the server's OpenAPI schema by frontend/scripts/gen-api-types.sh (make api-types)."
   echo "// Do not edit: change the serializers or extend_schema on the server and regenerate."

@@ -594,8 +594,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ArtifactRef: {
-            media_type: string | null;
+            /** @description empty when unknown */
+            media_type: string;
             sha256: string;
+            /** @description null when the artifact row is gone */
             size: number | null;
         };
         AuthToken: {
@@ -603,12 +605,44 @@ export interface components {
             readonly token: string;
             username: string;
         };
+        CacheDifference: {
+            ingredient: components["schemas"]["IngredientEnum"];
+            message: string;
+            /** @description the parameter (ingredient=parameter) */
+            name?: string;
+            now: unknown;
+            /** @description the input port (ingredient=input) */
+            port?: string;
+            was: unknown;
+        };
         CacheExplain: {
+            cache_key: string | null;
             hit: boolean;
-            ingredients: {
+            ingredients: components["schemas"]["CacheIngredients"];
+            /** @description on a miss: the closest earlier entry and what differs */
+            nearest?: components["schemas"]["CacheNearest"] | null;
+            node: string;
+            /** @description on a miss: why, in a sentence */
+            reason?: string;
+            /** @description on a hit */
+            reused_from?: components["schemas"]["ReusedFrom"] | null;
+            status: components["schemas"]["StepStatusEnum"];
+        };
+        CacheIngredients: {
+            /** @description input port -> sha256 */
+            inputs: {
+                [key: string]: string;
+            };
+            module_digest: string;
+            params: {
                 [key: string]: unknown;
             };
+        };
+        CacheNearest: {
+            cache_key: string;
+            differences: components["schemas"]["CacheDifference"][];
             node: string;
+            run: number;
         };
         Dataset: {
             /** Format: date-time */
@@ -643,7 +677,7 @@ export interface components {
         };
         Deprecate: {
             /** @default  */
-            message: string;
+            message?: string;
             successor?: string | null;
         };
         Diff: {
@@ -680,14 +714,55 @@ export interface components {
         };
         EndpointRun: {
             /** @default true */
-            cache: boolean;
+            cache?: boolean;
             parameters?: {
                 [key: string]: unknown;
             };
         };
+        FilesPreview: {
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "files";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `files` - files
+         * @enum {string}
+         */
+        FilesPreviewKindEnum: "files";
         Graph: {
             graph: unknown;
         };
+        ImagePreview: {
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "image";
+            sha256: string;
+            size: number | null;
+            url: string;
+        };
+        /**
+         * @description * `image` - image
+         * @enum {string}
+         */
+        ImagePreviewKindEnum: "image";
+        /**
+         * @description * `module_digest` - module_digest
+         *     * `parameter` - parameter
+         *     * `input` - input
+         * @enum {string}
+         */
+        IngredientEnum: "module_digest" | "parameter" | "input";
         Issue: {
             code: string;
             field?: string;
@@ -696,14 +771,6 @@ export interface components {
             nodes?: string[];
             port?: string;
         };
-        /**
-         * @description * `table` - table
-         *     * `image` - image
-         *     * `metrics` - metrics
-         *     * `files` - files
-         * @enum {string}
-         */
-        KindEnum: "table" | "image" | "metrics" | "files";
         Me: {
             teams: components["schemas"]["Team"][];
             username: string;
@@ -716,6 +783,25 @@ export interface components {
             role: string;
             username: string;
         };
+        MetricsPreview: {
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "metrics";
+            metrics: {
+                [key: string]: unknown;
+            };
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `metrics` - metrics
+         * @enum {string}
+         */
+        MetricsPreviewKindEnum: "metrics";
         /**
          * @description * `all` - all
          *     * `failed` - failed
@@ -725,11 +811,11 @@ export interface components {
         ModeEnum: "all" | "failed" | "from";
         ModuleCreate: {
             /** @default  */
-            category: string;
+            category?: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @default  */
-            display_name: string;
+            display_name?: string;
             name: string;
             team: string;
         };
@@ -779,7 +865,7 @@ export interface components {
         };
         PipelineCreate: {
             /** @default  */
-            description: string;
+            description?: string;
             /** @description The canvas document (see Pipelines in API.md). */
             graph?: unknown;
             name: string;
@@ -847,24 +933,20 @@ export interface components {
             graph?: unknown;
             name?: string;
         };
-        Preview: {
-            files: string[];
-            kind: components["schemas"]["KindEnum"];
-            sha256: string;
-            size: number | null;
-        };
+        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["FilesPreview"];
         Publish: {
             files?: {
                 [key: string]: string;
             };
             /** @default false */
-            is_default: boolean;
+            is_default?: boolean;
             spec: unknown;
         };
         Rerun: {
+            /** @description the parent run's setting when omitted */
             cache?: boolean;
             /** @default all */
-            mode: components["schemas"]["ModeEnum"];
+            mode?: components["schemas"]["ModeEnum"];
             /** @description with mode=from: rerun this node and what follows */
             node?: string;
             parameters?: {
@@ -884,6 +966,7 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "viewer" | "member" | "maintainer" | "owner";
+        /** @description A run with its steps (every answer but the list, and the run feed's snapshot). */
         Run: {
             cache: boolean;
             /** Format: date-time */
@@ -896,25 +979,29 @@ export interface components {
             parameters: {
                 [key: string]: unknown;
             };
+            /** @description the run this one reran */
             parent: number | null;
             pipeline: number;
             pipeline_name: string;
+            /** @description the pipeline version's id */
             pipeline_version: number | null;
+            /** @description all, failed or from; null for a first run */
             rerun_mode: string | null;
             /** @description sequence number of the last event; resume the WebSocket after it */
             seq: number;
             /** Format: date-time */
             started_at: string | null;
             status: components["schemas"]["RunStatusEnum"];
-            steps?: components["schemas"]["Step"][];
+            steps: components["schemas"]["Step"][];
             team: string;
             /** @description endpoint:<slug> or schedule:<id>, else null */
             trigger: string | null;
+            /** @description the pipeline version's number */
             version: number | null;
         };
         RunCreate: {
             /** @default true */
-            cache: boolean;
+            cache?: boolean;
             parameters?: {
                 [key: string]: unknown;
             };
@@ -931,6 +1018,38 @@ export interface components {
          * @enum {string}
          */
         RunStatusEnum: "pending" | "queued" | "running" | "succeeded" | "failed" | "canceled";
+        /** @description A run as listed (GET /api/runs/): without its steps. */
+        RunSummary: {
+            cache: boolean;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            error: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            id: number;
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** @description the run this one reran */
+            parent: number | null;
+            pipeline: number;
+            pipeline_name: string;
+            /** @description the pipeline version's id */
+            pipeline_version: number | null;
+            /** @description all, failed or from; null for a first run */
+            rerun_mode: string | null;
+            /** @description sequence number of the last event; resume the WebSocket after it */
+            seq: number;
+            /** Format: date-time */
+            started_at: string | null;
+            status: components["schemas"]["RunStatusEnum"];
+            team: string;
+            /** @description endpoint:<slug> or schedule:<id>, else null */
+            trigger: string | null;
+            /** @description the pipeline version's number */
+            version: number | null;
+        };
         Schedule: {
             /** Format: date-time */
             readonly created_at: string;
@@ -940,8 +1059,8 @@ export interface components {
             readonly id: number;
             /** @description Why the last firing could not start a run; empty when it did. */
             last_error: string;
-            /** @description The last run this schedule started. */
-            readonly last_run: number;
+            /** @description The last run this schedule started; null before the first. */
+            readonly last_run: number | null;
             /** Format: date-time */
             last_run_at: string | null;
             /** Format: date-time */
@@ -957,7 +1076,7 @@ export interface components {
             /** @description Five fields, 'minute hour day-of-month month day-of-week', in UTC, e.g. '0 6 * * 1-5'. */
             cron: string;
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
             /** @description The endpoint's slug. */
             endpoint: string;
             parameters?: {
@@ -971,17 +1090,26 @@ export interface components {
             exit_code: number | null;
             /** Format: date-time */
             finished_at: string | null;
+            /** @description forced to execute (rerun from an upstream node) */
+            force: boolean;
+            id: number;
             metrics: {
                 [key: string]: unknown;
             };
+            /** @description team/name of the module the step runs */
+            module: string;
             node: string;
+            /** @description by output port */
             outputs: {
                 [key: string]: components["schemas"]["ArtifactRef"];
             };
+            /** @description the step whose outputs a cached step reused */
             reused_from: components["schemas"]["ReusedFrom"] | null;
             /** Format: date-time */
             started_at: string | null;
             status: components["schemas"]["StepStatusEnum"];
+            /** @description the module version the step runs */
+            version: string;
         };
         /**
          * @description * `pending` - pending
@@ -995,6 +1123,26 @@ export interface components {
          * @enum {string}
          */
         StepStatusEnum: "pending" | "queued" | "running" | "succeeded" | "failed" | "cached" | "skipped" | "canceled";
+        TablePreview: {
+            columns: string[];
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "table";
+            /** @description first 20 */
+            rows: string[][];
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `table` - table
+         * @enum {string}
+         */
+        TablePreviewKindEnum: "table";
         Team: {
             /** Format: date-time */
             readonly created_at: string;
@@ -1879,7 +2027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Run"][];
+                    "application/json": components["schemas"]["RunSummary"][];
                 };
             };
         };

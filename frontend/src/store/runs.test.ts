@@ -7,7 +7,12 @@ import { initialRunData, reduceEvent, useRunStore, type RunData } from "./runs";
 import { logText } from "./logBuffer";
 
 const step = (node: string, status: StepRun["status"] = "pending"): StepRun => ({
+  id: 0,
   node,
+  module: "acme/emit",
+  version: "1.0.0",
+  force: false,
+  error: null,
   status,
   cache_key: null,
   reused_from: null,
@@ -22,7 +27,19 @@ const step = (node: string, status: StepRun["status"] = "pending"): StepRun => (
 const run = (id = 7, steps = [step("a"), step("b")]): Run => ({
   id,
   pipeline: 1,
+  pipeline_name: "p",
   version: 1,
+  pipeline_version: 1,
+  team: "acme",
+  parent: null,
+  rerun_mode: null,
+  parameters: {},
+  cache: true,
+  error: null,
+  created_by: null,
+  trigger: null,
+  created_at: "2026-01-01T00:00:00Z",
+  seq: 0,
   status: "running",
   started_at: null,
   finished_at: null,

@@ -78,9 +78,15 @@ function applyOne(state: RunData, event: RunEvent): RunData {
   }
 }
 
+/** a step the run feed names before any snapshot listed it (its fields arrive with the event) */
 function blankStep(node: string): StepRun {
   return {
+    id: 0,
     node,
+    module: "",
+    version: "",
+    force: false,
+    error: null,
     status: "pending",
     cache_key: null,
     reused_from: null,
