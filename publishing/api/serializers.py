@@ -53,7 +53,7 @@ class EndpointSerializer(serializers.ModelSerializer):
     pipeline_name = serializers.CharField(source="pipeline.name")
     version = serializers.IntegerField(source="version.number", help_text="The pipeline version the endpoint runs.")
     url = serializers.SerializerMethodField(help_text="POST here with a token to start a run.")
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Endpoint

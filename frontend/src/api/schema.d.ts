@@ -666,7 +666,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
-            readonly created_by: string;
+            readonly created_by: string | null;
             filename: string;
             /** Format: int64 */
             size?: number;
@@ -699,7 +699,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
-            readonly created_by: string;
+            readonly created_by: string | null;
             name: string;
             pipeline: number;
             pipeline_name: string;
@@ -849,6 +849,8 @@ export interface components {
             successor: string | null;
             version: string;
         };
+        /** @enum {unknown} */
+        NullEnum: null;
         PatchedEndpointUpdate: {
             /** @description New display name; the slug stays. */
             name?: string;
@@ -1147,7 +1149,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             name: string;
-            readonly role: string | null;
+            readonly role: (components["schemas"]["RoleEnum"] | components["schemas"]["NullEnum"]) | null;
         };
         TeamCreate: {
             name: string;
@@ -1163,7 +1165,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
-            readonly created_by: string;
+            readonly created_by: string | null;
             readonly error_count: number;
             errors: components["schemas"]["Issue"][];
             graph: unknown;
@@ -1177,7 +1179,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
-            readonly created_by: string;
+            readonly created_by: string | null;
             readonly error_count: number;
             number: number;
             readonly runnable: boolean;
