@@ -52,7 +52,8 @@ export interface StepEvent {
 export interface RunUpdateEvent {
   type: "run";
   seq: number;
-  run: Partial<Run>;
+  /** the run's own fields that changed (never its steps: those come as step events) */
+  run: Partial<Pick<Run, "status" | "started_at" | "finished_at" | "error">>;
 }
 export interface LogEvent {
   type: "log";

@@ -77,10 +77,10 @@ function OutputPort({ port, artifact }: { port: string; artifact: ArtifactRef })
 }
 
 export function StepOutputs({ step }: { step: StepRun }) {
-  const outputs = Object.entries(step.outputs ?? {}).filter(([port]) => port !== "metrics.json");
+  const outputs = Object.entries(step.outputs).filter(([port]) => port !== "metrics.json");
   // a Metrics output port previews the same numbers: show the step's metrics only without one
   const metricsPort = outputs.some(([, a]) => a.media_type.includes("metrics"));
-  const metrics = metricsPort ? {} : (step.metrics ?? {});
+  const metrics = metricsPort ? {} : step.metrics;
   if (!outputs.length && !Object.keys(metrics).length) {
     if (step.status === "cached" || step.status === "succeeded") return <div className="muted small">This step has no outputs.</div>;
     return <div className="muted small">No outputs yet.</div>;
