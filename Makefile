@@ -58,6 +58,10 @@ lint: $(VENV)/.installed frontend/node_modules/.installed ## ruff, the layer rul
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	cd frontend && npx tsc --noEmit && npx eslint src
+	@bash frontend/scripts/gen-api-types.sh --check
+
+api-types: $(VENV)/.installed frontend/node_modules/.installed ## regenerate frontend/src/api/schema.d.ts from /api/schema/
+	@bash frontend/scripts/gen-api-types.sh
 
 fmt: $(VENV)/.installed
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

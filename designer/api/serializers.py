@@ -94,7 +94,7 @@ class ValidateResultSerializer(serializers.Serializer):
 
 
 class VersionRowSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     runnable = serializers.BooleanField(read_only=True)
     error_count = serializers.SerializerMethodField()
     warning_count = serializers.SerializerMethodField()
@@ -134,7 +134,7 @@ class DatasetUploadSerializer(serializers.Serializer):
 
 
 class DatasetVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = DatasetVersion

@@ -53,7 +53,7 @@ class EndpointSerializer(serializers.ModelSerializer):
     pipeline_name = serializers.CharField(source="pipeline.name")
     version = serializers.IntegerField(source="version.number", help_text="The pipeline version the endpoint runs.")
     url = serializers.SerializerMethodField(help_text="POST here with a token to start a run.")
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Endpoint
@@ -98,7 +98,9 @@ class ScheduleSerializer(serializers.ModelSerializer):
     enabled = serializers.BooleanField(source="periodic_task.enabled")
     last_run_at = serializers.DateTimeField(source="periodic_task.last_run_at", allow_null=True)
     next_run_at = serializers.SerializerMethodField()
-    last_run = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The last run this schedule started.")
+    last_run = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The last run this schedule started; null before the first."
+    )
     last_error = serializers.CharField(help_text="Why the last firing could not start a run; empty when it did.")
 
     class Meta:

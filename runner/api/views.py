@@ -74,7 +74,7 @@ class RunListView(APIView):
     @extend_schema(
         operation_id="runs_list",
         parameters=[OpenApiParameter("pipeline", int), OpenApiParameter("status", str)],
-        responses=schema.RunSerializer(many=True),
+        responses=schema.RunSummarySerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         qs = scope(runs_for_json(), request.user)

@@ -1,19 +1,9 @@
 // Published endpoints (API.md "Publishing and schedules").
 import { post } from "./client";
+import type { components } from "./schema";
 
-export interface Endpoint {
-  slug: string;
-  name: string;
-  /** absolute URL to POST {"parameters": {...}} to, with "Authorization: Token <key>" */
-  url: string;
-  team: string;
-  pipeline: number;
-  pipeline_name: string;
-  version: number;
-  created_by: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A published endpoint; `url` is where to POST {"parameters": {...}} with "Authorization: Token <key>". */
+export type Endpoint = components["schemas"]["Endpoint"];
 
 /** Publish the pipeline's latest version (or `version`) as an endpoint whose slug comes from `name`. */
 export const publishPipeline = (pipelineId: number, name: string, version?: number) =>

@@ -3,6 +3,42 @@
 // Client -> server after a reconnect: {"type":"resume","after":lastSeq}.
 import type { Run, StepRun } from "./runs";
 
+// --- what the server sends (runner/consumers.py, runner/events.py); Run and Step are the
+// generated OpenAPI shapes, the frames around them are not in OpenAPI ------------------------------
+
+/** Every numbered frame also carries `seq` and `run_id`. */
+interface Numbered {
+  seq: number;
+  run_id: number;
+}
+export interface WireSnapshot {
+  type: "snapshot";
+  seq: number;
+  run: Run;
+}
+/** A step changed: its whole row, with its node and status repeated on the frame. */
+export interface WireStep extends Numbered {
+  type: "step";
+  node: string;
+  status: StepRun["status"];
+  step: StepRun;
+}
+/** The run's own fields changed (the first "run" frame of a rerun carries no error). */
+export interface WireRun extends Numbered, Pick<Run, "status" | "started_at" | "finished_at"> {
+  type: "run";
+  error?: Run["error"];
+}
+/** New log lines of a step, starting at byte `offset` of its log. */
+export interface WireLog extends Numbered {
+  type: "log";
+  node: string;
+  lines: string[];
+  offset: number;
+}
+export type WireEvent = WireSnapshot | WireStep | WireRun | WireLog;
+
+// --- what the store applies -------------------------------------------------------------------
+
 export interface SnapshotEvent {
   type: "snapshot";
   seq: number;
@@ -16,15 +52,16 @@ export interface StepEvent {
 export interface RunUpdateEvent {
   type: "run";
   seq: number;
-  run: Partial<Run>;
+  /** the run's own fields that changed (never its steps: those come as step events) */
+  run: Partial<Pick<Run, "status" | "started_at" | "finished_at" | "error">>;
 }
 export interface LogEvent {
   type: "log";
   seq: number;
   node: string;
   text: string;
-  /** byte offset of `text` in the step's log, when the server sends it; without it the event
-   *  only tells the log panel to fetch the tail over HTTP (exact, no duplicates) */
+  /** byte offset of `text` in the step's log; without it the event only tells the log panel to
+   *  fetch the tail over HTTP (exact, no duplicates) */
   offset?: number;
 }
 export type RunEvent = SnapshotEvent | StepEvent | RunUpdateEvent | LogEvent;
@@ -32,7 +69,8 @@ export type RunEvent = SnapshotEvent | StepEvent | RunUpdateEvent | LogEvent;
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Turns one raw frame into a typed event, tolerating flat or nested payloads; null if unusable. */
+/** Turns one frame (WireEvent) into the event the store applies; null for anything else (the
+ *  consumer's "error" and "pong" replies, or junk). */
 export function parseEvent(raw: unknown): RunEvent | null {
   let msg: unknown = raw;
   if (typeof raw === "string") {
@@ -46,25 +84,21 @@ export function parseEvent(raw: unknown): RunEvent | null {
   const seq = msg.seq;
   switch (msg.type) {
     case "snapshot":
-      return isObject(msg.run) ? { type: "snapshot", seq, run: msg.run as unknown as Run } : null;
+      return isObject(msg.run) ? { type: "snapshot", seq, run: (msg as unknown as WireSnapshot).run } : null;
     case "step": {
-      const step = (isObject(msg.step) ? msg.step : msg) as Json;
-      if (typeof step.node !== "string") return null;
-      const { type: _t, seq: _s, run: _r, run_id: _id, ...fields } = step;
-      return { type: "step", seq, step: fields as StepEvent["step"] };
+      const frame = msg as unknown as WireStep;
+      return isObject(frame.step) && typeof frame.step.node === "string" ? { type: "step", seq, step: frame.step } : null;
     }
     case "run": {
-      const run = (isObject(msg.run) ? msg.run : msg) as Json;
-      const { type: _t, seq: _s, run_id: _id, ...fields } = run;
-      return { type: "run", seq, run: fields as Partial<Run> };
+      const { type: _t, seq: _s, run_id: _id, ...fields } = msg as unknown as WireRun;
+      return { type: "run", seq, run: fields };
     }
     case "log": {
-      const node = msg.node ?? (isObject(msg.step) ? msg.step.node : undefined);
-      // the runner sends batched {"lines": [...]}; others may send a text chunk
-      const text = Array.isArray(msg.lines) ? msg.lines.map(String).join("\n") + "\n" : (msg.text ?? msg.data ?? msg.line ?? msg.chunk);
-      if (typeof node !== "string" || typeof text !== "string") return null;
-      const offset = typeof msg.offset === "number" ? msg.offset : undefined;
-      return { type: "log", seq, node, text, offset };
+      const frame = msg as unknown as WireLog;
+      if (typeof frame.node !== "string" || !Array.isArray(frame.lines)) return null;
+      const text = frame.lines.join("\n") + "\n";
+      const offset = typeof frame.offset === "number" ? frame.offset : undefined;
+      return { type: "log", seq, node: frame.node, text, offset };
     }
     default:
       return null;

@@ -1,13 +1,8 @@
 import { get } from "./client";
+import type { components } from "./schema";
 
-export interface TeamRef {
-  name: string;
-  role: "owner" | "maintainer" | "member" | "viewer" | null;
-}
-
-export interface Me {
-  username: string;
-  teams: TeamRef[];
-}
+/** One of the user's teams and their role in it. */
+export type TeamRef = components["schemas"]["Team"];
+export type Me = components["schemas"]["Me"];
 
 export const fetchMe = () => get<Me>("/api/me/");

@@ -1,9 +1,13 @@
 // The module catalog API (see /api/docs/). Shared by the palette, the canvas and catalog pages.
 import { ApiError, get, post, request } from "./client";
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
 
 export type PortType = "DataFrame" | "Model" | "Metrics" | "Image" | "File" | "Any";
-export type VersionStatus = "active" | "deprecated" | "disabled";
+export type VersionStatus = Schemas["VersionStatusEnum"];
 
+// A module's spec is any JSON to OpenAPI (validated by the catalog); its shape is written here.
 export interface Port {
   name: string;
   type: PortType;
@@ -37,36 +41,13 @@ export interface ModuleSpec {
   deterministic?: boolean;
 }
 
-export interface VersionSummary {
-  version: string;
-  status: VersionStatus;
-  is_default: boolean;
-  digest: string;
-  deprecation_message?: string;
-  successor?: string | null;
-  created_at?: string;
-}
+export type VersionSummary = Schemas["VersionSummary"];
 
-export interface ModuleListItem {
-  ref: string; // "team/name"
-  team: string;
-  name: string;
-  display_name: string;
-  category: string;
-  description: string;
-  default_version: string | null;
-  versions: VersionSummary[];
-  /** the version a new node gets (default unless disabled, else newest active), decided by the server */
-  preferred_version: string | null;
-  /** spec of the preferred version, for the palette and new nodes */
-  spec?: ModuleSpec;
-}
+/** A module with its version summaries; `spec` is the preferred version's,
+ *  for the palette and new nodes. */
+export type ModuleListItem = Omit<Schemas["ModuleListItem"], "spec"> & { spec?: ModuleSpec };
 
-export interface ModuleVersionDetail extends VersionSummary {
-  ref: string;
-  spec: ModuleSpec;
-  files: string[];
-}
+export type ModuleVersionDetail = Omit<Schemas["ModuleVersionDetail"], "spec"> & { spec: ModuleSpec };
 
 export const listModules = (query: { q?: string; category?: string; team?: string } = {}) => {
   const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as [string, string][]);
@@ -105,13 +86,7 @@ export const getModule = async (team: string, name: string): Promise<ModuleListI
 
 export const specYamlUrl = (ref: string, version: string) => `/api/modules/${ref}/versions/${version}/spec.yaml`;
 
-export interface NewModule {
-  team: string;
-  name: string;
-  display_name?: string;
-  category?: string;
-  description?: string;
-}
+export type NewModule = Schemas["ModuleCreate"];
 
 export const createModule = (body: NewModule) => post<ModuleListItem>("/api/modules/", body);
 

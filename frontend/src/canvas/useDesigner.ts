@@ -34,7 +34,7 @@ const metaOf = (p: Pipeline, etag: string) => ({ id: p.id, name: p.name, team: p
 function applyServer(p: Pipeline, etag: string) {
   const s = usePipelineStore.getState();
   s.load(metaOf(p, etag), upgradeDoc(p.graph), edgeColor, withLayoutHints);
-  s.setProblems(p.errors ?? [], p.warnings ?? []);
+  s.setProblems(p.errors, p.warnings);
 }
 
 export function useDesigner(id: number) {
@@ -67,7 +67,7 @@ export function useDesigner(id: number) {
     [id, unchecked],
   ).data;
   useEffect(() => {
-    if (checked) usePipelineStore.getState().setProblems(checked.errors ?? [], checked.warnings ?? []);
+    if (checked) usePipelineStore.getState().setProblems(checked.errors, checked.warnings);
   }, [checked]);
   const loadError = opened.error ? errorMessage(opened.error) : null;
 
@@ -107,8 +107,8 @@ export function useDesigner(id: number) {
       // Unchanged since sent: adopt the server's copy (versions pinned at save) without touching the history.
       if (unchanged) now.adoptSaved(metaOf(pipeline, etag), upgradeDoc(pipeline.graph), edgeColor, withLayoutHints);
       else now.setEtag(etag);
-      now.setProblems(pipeline.errors ?? [], pipeline.warnings ?? []);
-      const errors = pipeline.errors ?? [];
+      now.setProblems(pipeline.errors, pipeline.warnings);
+      const errors = pipeline.errors;
       if (errors.length) setTab("problems");
       return errors.length === 0;
     } catch (e) {

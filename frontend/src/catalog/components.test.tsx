@@ -10,10 +10,11 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+const fresh = { deprecation_message: "", successor: null, created_at: "2026-01-01T00:00:00Z" };
 const versions: VersionSummary[] = [
-  { version: "1.0.0", status: "deprecated", is_default: false, digest: "a".repeat(64), deprecation_message: "old", successor: "1.10.0" },
-  { version: "1.10.0", status: "active", is_default: true, digest: "b".repeat(64) },
-  { version: "1.2.0", status: "disabled", is_default: false, digest: "c".repeat(64) },
+  { version: "1.0.0", status: "deprecated", is_default: false, digest: "a".repeat(64), deprecation_message: "old", successor: "1.10.0", created_at: "2026-01-01T00:00:00Z" },
+  { version: "1.10.0", status: "active", is_default: true, digest: "b".repeat(64), ...fresh },
+  { version: "1.2.0", status: "disabled", is_default: false, digest: "c".repeat(64), ...fresh },
 ];
 
 describe("VersionsTable", () => {

@@ -22,6 +22,9 @@ const v = (version: string, status: VersionSummary["status"] = "active", is_defa
   status,
   is_default,
   digest: "ab".repeat(32),
+  deprecation_message: "",
+  successor: null,
+  created_at: "2026-01-01T00:00:00Z",
 });
 
 describe("canManage", () => {

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import type { VersionSummary } from "../api/modules";
 import { compareVersions, sortVersions, upgradeFor } from "./versions";
 
-const v = (version: string, status: VersionSummary["status"] = "active"): VersionSummary => ({ version, status, is_default: false, digest: "" });
+const v = (version: string, status: VersionSummary["status"] = "active"): VersionSummary => ({
+  version,
+  status,
+  is_default: false,
+  digest: "",
+  deprecation_message: "",
+  successor: null,
+  created_at: "2026-01-01T00:00:00Z",
+});
 
 describe("versions", () => {
   it("compares numerically", () => {

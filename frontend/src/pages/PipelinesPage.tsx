@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { errorMessage as message } from "../api/errors";
-import { createPipeline, deletePipeline, duplicatePipeline, listPipelines, renamePipeline, type Pipeline } from "../api/pipelines";
+import { createPipeline, deletePipeline, duplicatePipeline, listPipelines, renamePipeline, type PipelineRow } from "../api/pipelines";
 import { emptyDoc } from "../graph/types";
 import { useMe } from "../hooks/useMe";
 
@@ -14,7 +14,7 @@ function when(iso?: string) {
 
 export function PipelinesPage() {
   const navigate = useNavigate();
-  const [pipelines, setPipelines] = useState<Pipeline[] | null>(null);
+  const [pipelines, setPipelines] = useState<PipelineRow[] | null>(null);
   const me = useMe();
   const teams = useMemo(() => (me?.teams ?? []).filter((t) => t.role !== "viewer"), [me]);
   const [name, setName] = useState("");

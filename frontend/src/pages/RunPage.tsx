@@ -159,7 +159,7 @@ export function RunPage() {
                     )}
                   </td>
                   <td>
-                    {Object.entries(s.outputs ?? {}).map(([port, a]) => (
+                    {Object.entries(s.outputs).map(([port, a]) => (
                       <a key={port} href={artifactUrl(a.sha256)} download title={a.sha256} onClick={(e) => e.stopPropagation()} style={{ marginRight: 8 }}>
                         {port}
                       </a>

@@ -8,7 +8,7 @@ const SETTLED = ["succeeded", "failed", "cached", "skipped", "canceled", "runnin
 export function CacheInfoView({ runId, step }: { runId: number; step: StepRun }) {
   const settled = SETTLED.includes(step.status);
   const answer = useAsync(
-    () => (settled ? getCacheInfo(runId, step.node).then((i) => ({ ...i, node: i.node ?? step.node })) : null),
+    () => (settled ? getCacheInfo(runId, step.node) : null),
     // ask again whenever the step's status moves (a retry may change the answer)
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [runId, step.node, settled, step.status],

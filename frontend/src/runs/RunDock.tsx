@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { errorWithLocations as errorText } from "../api/errors";
-import { cancelRun, FINAL_RUN_STATUSES, listRuns, rerun, startRun, type RerunMode, type Run } from "../api/runs";
+import { cancelRun, FINAL_RUN_STATUSES, listRuns, rerun, startRun, type RerunMode, type Run, type RunSummary } from "../api/runs";
 import type { PipelineParam } from "../graph/types";
 import { useAsync } from "../hooks/useAsync";
 import { usePipelineStore } from "../store/pipeline";
@@ -28,7 +28,7 @@ export interface RunDockProps {
 export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps) {
   const runId = useRunStore((s) => s.runId);
   const run = useRunStore((s) => s.run);
-  const [history, setHistory] = useState<Run[]>([]);
+  const [history, setHistory] = useState<RunSummary[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [mode, setMode] = useState<RerunMode>("all");
@@ -71,7 +71,7 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   const liveStatus = run?.status;
   useEffect(() => {
     if (!run) return;
-    const changed = (r: Run) => r.id === run.id && (r.status !== run.status || r.started_at !== run.started_at || r.finished_at !== run.finished_at);
+    const changed = (r: RunSummary) => r.id === run.id && (r.status !== run.status || r.started_at !== run.started_at || r.finished_at !== run.finished_at);
     setHistory((h) =>
       h.some(changed) ? h.map((r) => (r.id === run.id ? { ...r, status: run.status, started_at: run.started_at, finished_at: run.finished_at } : r)) : h,
     );

@@ -1,9 +1,9 @@
 // Compact list of this pipeline's runs; clicking one shows it on the canvas.
-import type { Run } from "../api/runs";
+import type { RunSummary } from "../api/runs";
 import { duration, when, whenShort } from "./format";
 import { StatusBadge } from "./StatusBadge";
 
-export function RunHistory({ runs, current, onPick }: { runs: Run[]; current: number | null; onPick: (id: number) => void }) {
+export function RunHistory({ runs, current, onPick }: { runs: RunSummary[]; current: number | null; onPick: (id: number) => void }) {
   if (!runs.length) return <div className="muted small">No runs yet.</div>;
   return (
     <ul className="run-history" data-testid="run-history">

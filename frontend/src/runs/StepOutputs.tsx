@@ -44,19 +44,12 @@ function PreviewView({ preview }: { preview: Preview }) {
               ))}
             </tbody>
           </table>
-          {preview.total_rows !== undefined ? (
-            <div className="muted small">
-              {preview.rows.length} of {preview.total_rows.toLocaleString()} rows
-            </div>
-          ) : null}
         </div>
       );
     case "image":
       return <img className="preview-image" data-testid="preview-image" src={preview.url} alt="step output" />;
     case "metrics":
       return <MetricsTable metrics={preview.metrics} testId="preview-metrics" />;
-    case "text":
-      return <pre className="preview-text">{preview.text}</pre>;
     default:
       return <div className="muted small">No preview for this output.</div>;
   }
@@ -72,7 +65,7 @@ function OutputPort({ port, artifact }: { port: string; artifact: ArtifactRef })
       <div className="run-output-head">
         <strong>{port}</strong>
         <span className="muted small">
-          {artifact.type ?? artifact.media_type} · {bytes(artifact.size)}
+          {artifact.media_type} · {bytes(artifact.size)}
         </span>
         <a href={artifactUrl(artifact.sha256)} download title={artifact.sha256}>
           download
@@ -84,10 +77,10 @@ function OutputPort({ port, artifact }: { port: string; artifact: ArtifactRef })
 }
 
 export function StepOutputs({ step }: { step: StepRun }) {
-  const outputs = Object.entries(step.outputs ?? {}).filter(([port]) => port !== "metrics.json");
+  const outputs = Object.entries(step.outputs).filter(([port]) => port !== "metrics.json");
   // a Metrics output port previews the same numbers: show the step's metrics only without one
-  const metricsPort = outputs.some(([, a]) => a.media_type.includes("metrics") || a.type === "Metrics");
-  const metrics = metricsPort ? {} : (step.metrics ?? {});
+  const metricsPort = outputs.some(([, a]) => a.media_type.includes("metrics"));
+  const metrics = metricsPort ? {} : step.metrics;
   if (!outputs.length && !Object.keys(metrics).length) {
     if (step.status === "cached" || step.status === "succeeded") return <div className="muted small">This step has no outputs.</div>;
     return <div className="muted small">No outputs yet.</div>;

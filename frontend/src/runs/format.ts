@@ -33,7 +33,7 @@ export function whenShort(iso: string | null | undefined): string {
     : d.toLocaleDateString([], { month: "short", day: "numeric" });
 }
 
-export function bytes(n: number | undefined): string {
+export function bytes(n: number | null | undefined): string {
   if (n === undefined || n === null) return "";
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;

@@ -123,10 +123,13 @@ describe("pipeline store", () => {
   });
 
   it("indexes problems by node with errors outranking warnings", () => {
-    st().setProblems([{ node: "n1", message: "bad" }], [{ node: "n1", message: "old" }, { node: "n2", message: "deprecated" }, { message: "global" }]);
+    st().setProblems(
+      [{ code: "missing_input", node: "n1", message: "bad" }],
+      [{ code: "deprecated", node: "n1", message: "old" }, { code: "deprecated", node: "n2", message: "deprecated" }, { code: "unused", message: "global" }],
+    );
     expect(st().problemsByNode.n1).toEqual({ level: "error", messages: ["old", "bad"] });
     expect(st().problemsByNode.n2.level).toBe("warning");
-    st().setProblems([{ nodes: ["n1", "n2"], message: "cycle" }], []);
+    st().setProblems([{ code: "cycle", nodes: ["n1", "n2"], message: "cycle" }], []);
     expect(st().problemsByNode.n2).toEqual({ level: "error", messages: ["cycle"] });
   });
 

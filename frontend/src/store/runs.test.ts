@@ -7,7 +7,12 @@ import { initialRunData, reduceEvent, useRunStore, type RunData } from "./runs";
 import { logText } from "./logBuffer";
 
 const step = (node: string, status: StepRun["status"] = "pending"): StepRun => ({
+  id: 0,
   node,
+  module: "acme/emit",
+  version: "1.0.0",
+  force: false,
+  error: null,
   status,
   cache_key: null,
   reused_from: null,
@@ -22,7 +27,19 @@ const step = (node: string, status: StepRun["status"] = "pending"): StepRun => (
 const run = (id = 7, steps = [step("a"), step("b")]): Run => ({
   id,
   pipeline: 1,
+  pipeline_name: "p",
   version: 1,
+  pipeline_version: 1,
+  team: "acme",
+  parent: null,
+  rerun_mode: null,
+  parameters: {},
+  cache: true,
+  error: null,
+  created_by: null,
+  trigger: null,
+  created_at: "2026-01-01T00:00:00Z",
+  seq: 0,
   status: "running",
   started_at: null,
   finished_at: null,
@@ -139,24 +156,15 @@ describe("reduceEvent", () => {
 });
 
 describe("parseEvent", () => {
-  it("accepts nested and flat step payloads and rejects junk", () => {
+  it("reads the frames the server sends and rejects anything else", () => {
     expect(parseEvent('{"type":"step","seq":1,"step":{"node":"a","status":"running"}}')).toEqual({
       type: "step",
       seq: 1,
       step: { node: "a", status: "running" },
     });
-    expect(parseEvent({ type: "step", seq: 2, node: "b", status: "failed" })).toEqual({
-      type: "step",
-      seq: 2,
-      step: { node: "b", status: "failed" },
-    });
-    expect(parseEvent({ type: "log", seq: 3, node: "a", data: "x", offset: 4 })).toEqual({
-      type: "log",
-      seq: 3,
-      node: "a",
-      text: "x",
-      offset: 4,
-    });
+    // the server always nests the step row and batches log lines: no other shape is guessed at
+    expect(parseEvent({ type: "step", seq: 2, node: "b", status: "failed" })).toBeNull();
+    expect(parseEvent({ type: "log", seq: 3, node: "a", data: "x", offset: 4 })).toBeNull();
     expect(parseEvent({ type: "log", seq: 4, node: "a", lines: ["x", "y"], run_id: 3 })).toEqual({
       type: "log",
       seq: 4,

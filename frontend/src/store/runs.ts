@@ -51,7 +51,7 @@ const statusMap = (steps: StepRun[]): Record<string, StepStatus> =>
 function applyOne(state: RunData, event: RunEvent): RunData {
   switch (event.type) {
     case "snapshot":
-      return { ...state, run: event.run, seq: event.seq, stepStatus: statusMap(event.run.steps ?? []) };
+      return { ...state, run: event.run, seq: event.seq, stepStatus: statusMap(event.run.steps) };
     case "step": {
       const run = state.run;
       const patch = event.step;
@@ -63,10 +63,7 @@ function applyOne(state: RunData, event: RunEvent): RunData {
       return { ...state, seq: event.seq, run: run ? { ...run, steps } : run, stepStatus };
     }
     case "run": {
-      const { steps, ...fields } = event.run;
-      const run = state.run ? { ...state.run, ...fields, ...(steps ? { steps } : {}) } : state.run;
-      const stepStatus = steps ? { ...state.stepStatus, ...statusMap(steps) } : state.stepStatus;
-      return { ...state, seq: event.seq, run, stepStatus };
+      return { ...state, seq: event.seq, run: state.run ? { ...state.run, ...event.run } : state.run };
     }
     case "log": {
       const buf = state.logs[event.node] ?? emptyLog();
@@ -78,9 +75,15 @@ function applyOne(state: RunData, event: RunEvent): RunData {
   }
 }
 
+/** a step the run feed names before any snapshot listed it (its fields arrive with the event) */
 function blankStep(node: string): StepRun {
   return {
+    id: 0,
     node,
+    module: "",
+    version: "",
+    force: false,
+    error: null,
     status: "pending",
     cache_key: null,
     reused_from: null,
@@ -131,9 +134,9 @@ export const useRunStore = create<RunState>((set) => ({
   setStepStatus: (node, status) => set((s) => ({ stepStatus: { ...s.stepStatus, [node]: status } })),
   loadRun: (run) =>
     set((s) => {
-      if (s.runId !== run.id) return { ...initialRunData(run.id), run, stepStatus: statusMap(run.steps ?? []) };
+      if (s.runId !== run.id) return { ...initialRunData(run.id), run, stepStatus: statusMap(run.steps) };
       if (s.seq >= 0) return s;
-      return { run, stepStatus: statusMap(run.steps ?? []) };
+      return { run, stepStatus: statusMap(run.steps) };
     }),
   applyEvent: (event) => set((s) => reduceEvent(s, event)),
   applyEvents: (events) => set((s) => events.reduce(reduceEvent, s)),
