@@ -1,4 +1,7 @@
-"""Services against the real database, with local compute and Celery in eager mode."""
+"""The runner on the real local backend (a subprocess per step), Celery in eager mode: one
+integration test per behaviour that depends on the backend (outputs and logs, exit codes,
+retries, timeouts, stopping a running step). The orchestration logic itself is tested on the fake
+backend in test_services.py; the Docker backend in test_docker.py."""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from typing import Any
 
 from artifacts import store
 from compiler.plan import PipelineParameter
-from runner import advance, execute, runs, transitions
-from runner.models import CacheEntry, Run, StepRun
+from runner import advance, runs
+from runner.models import Run, StepRun
 from tests.runner.fixtures import make_version, step
 
 
@@ -40,23 +43,6 @@ def test_it_runs_a_fan_out_fan_in_pipeline_to_success(
     assert out.read_text().count("\n") == 1 + 5 + 5 + 1
     assert "emitting 4" in Path(steps["a"].log_path).read_text()
     assert run.event_seq == run.events.count() and run.event_seq > 8
-
-
-def test_it_reuses_cached_steps_on_a_rerun_and_links_the_origin(
-    eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
-) -> None:
-    m = modules_acme
-    version = make_version(acme, [step("a", m["emit"], params={"n": 2}), step("b", m["add1"], upstream=("a",))])
-    first = runs.create_run(version, {}, True, alice)
-    again = runs.rerun(Run.objects.get(pk=first.pk), "all", node=None, parameters=None, use_cache=None, user=alice)
-    again.refresh_from_db()
-    assert again.status == "succeeded" and again.parent_id == first.pk
-    steps = _steps(again)
-    assert {s.status for s in steps.values()} == {"cached"}
-    origin = _steps(first)
-    assert steps["b"].reused_from_id == origin["b"].pk
-    assert steps["b"].outputs == origin["b"].outputs
-    assert CacheEntry.objects.count() == 2
 
 
 def test_it_skips_downstream_of_a_failed_step(eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
@@ -100,57 +86,6 @@ def test_it_times_out_a_step(eager: Any, local: Any, alice: Any, acme: Any, modu
     a = _steps(run)["a"]
     assert a.status == "failed"
     assert a.error == "timed out after 1 s"
-
-
-def test_it_reruns_only_failed_steps_reusing_the_parents_outputs(
-    eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
-) -> None:
-    m = modules_acme
-    version = make_version(acme, [step("a", m["emit"]), step("b", m["fail"], upstream=())])
-    first = runs.create_run(version, {}, False, alice)
-    first.refresh_from_db()
-    second = runs.rerun(first, "failed", node=None, parameters=None, use_cache=False, user=alice)
-    steps = _steps(second)
-    assert steps["a"].status == "cached" and steps["a"].reused_from_id == _steps(first)["a"].pk
-    assert steps["b"].status == "failed" and steps["b"].attempt == 1
-
-
-def test_it_forces_a_node_and_its_descendants_in_mode_from(
-    eager: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
-) -> None:
-    m = modules_acme
-    version = make_version(
-        acme, [step("a", m["emit"]), step("b", m["add1"], upstream=("a",)), step("c", m["add1"], upstream=("b",))]
-    )
-    first = runs.create_run(version, {}, True, alice)
-    second = runs.rerun(Run.objects.get(pk=first.pk), "from", node="b", parameters=None, use_cache=None, user=alice)
-    steps = _steps(second)
-    assert steps["a"].status == "cached"
-    assert steps["b"].status == "succeeded" and steps["b"].force
-    assert steps["c"].status == "succeeded" and steps["c"].force
-
-
-def test_it_cancels_a_pending_run(db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any) -> None:
-    version = make_version(acme, [step("a", modules_acme["emit"])])
-    run = runs.create_run(version, {}, True, alice)  # not committed: nothing was enqueued
-    run = runs.cancel_run(run)
-    assert run.status == "canceled"
-    assert _steps(run)["a"].status == "canceled"
-    assert advance.advance_run(run.pk) == "canceled"
-
-
-def test_it_never_lets_two_workers_claim_one_step(
-    db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any
-) -> None:
-    version = make_version(acme, [step("a", modules_acme["emit"])])
-    run = runs.create_run(version, {}, True, alice)
-    advance.advance_run(run.pk)
-    a = _steps(run)["a"]
-    assert a.status == "queued"
-    assert transitions.move_step(a.pk, "running", worker_id="w1")
-    assert not transitions.move_step(a.pk, "running", worker_id="w2")
-    assert execute.execute_step(a.pk) is None  # a redelivered message finds it taken
-    assert StepRun.objects.get(pk=a.pk).worker_id == "w1"
 
 
 def test_it_cancels_a_running_step_and_stops_its_process(
