@@ -73,9 +73,9 @@ test: $(VENV)/.installed frontend chromium images ## install what the tests need
 	PIPEWRIGHT_DEV=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  CELERY_KEY_PREFIX=pwtest: CHANNELS_PREFIX=pwtest $(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(VENV)/.installed ## unit and API tests only (no Docker, Celery or browser)
+test-fast: $(VENV)/.installed ## the tests that need only PostgreSQL (no Docker, Redis, Celery worker or browser)
 	PIPEWRIGHT_DEV=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	  $(PY) -m pytest -m "not docker and not celery and not e2e" $(PYTEST_ARGS)
+	  $(PY) -m pytest -m "not docker and not celery and not redis and not e2e" $(PYTEST_ARGS)
 
 test-stack: $(VENV)/.installed images ## the stack layer only: make run's whole stack, driven over HTTP and WebSocket
 	@bash scripts/ensure_services.sh

@@ -11,13 +11,15 @@ from rest_framework.test import APIClient
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-pytest_plugins = ["tests.runner.fixtures"]
+pytest_plugins = ["tests.runner.fixtures", "tests.runner.fake_compute"]
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Mark browser tests `e2e` and run them last: Playwright's sync API keeps an event loop
-    running in the main thread for the rest of the session, which async tests cannot share."""
+    """Mark browser tests `e2e` (first: `-m "not e2e"` deselects in a later hook of this name, so
+    a mark added after it would select them anyway) and run them last: Playwright's sync API keeps
+    an event loop running in the main thread for the rest of the session, which async tests
+    cannot share."""
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -199,7 +199,12 @@ class VersionListView(APIView):
     @extend_schema(responses=VersionRowSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         pipeline = get_pipeline(request, pk, light=True)
-        rows = pipeline.versions.select_related("created_by").defer("graph", "plan").order_by("-number")
+        rows = (
+            pipeline.versions.select_related("created_by")
+            .defer("graph", "plan")
+            .annotate(has_plan=Q(plan__isnull=False))
+            .order_by("-number")
+        )
         return Response(VersionRowSerializer(rows, many=True).data)
 
 

@@ -95,13 +95,18 @@ class ValidateResultSerializer(serializers.Serializer):
 
 class VersionRowSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    runnable = serializers.BooleanField(read_only=True)
+    runnable = serializers.SerializerMethodField()
     error_count = serializers.SerializerMethodField()
     warning_count = serializers.SerializerMethodField()
 
     class Meta:
         model = PipelineVersion
         fields = ["number", "runnable", "error_count", "warning_count", "created_by", "created_at"]
+
+    def get_runnable(self, v: PipelineVersion) -> bool:
+        # a list defers the plan and annotates `has_plan` (reading a deferred plan is a query a row)
+        has_plan = getattr(v, "has_plan", None)
+        return v.runnable if has_plan is None else bool(has_plan) and not v.errors
 
     def get_error_count(self, v: PipelineVersion) -> int:
         return len(v.errors or [])

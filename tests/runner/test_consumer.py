@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -13,6 +14,8 @@ from django.contrib.auth.models import AnonymousUser
 from runner import advance, events, runs
 from runner.routing import websocket_urlpatterns
 from tests.runner.fixtures import make_version, step
+
+pytestmark = pytest.mark.redis  # the channel layer and the advance enqueued on commit go to Redis
 
 
 def _connect(run_id: int, user: Any) -> WebsocketCommunicator:

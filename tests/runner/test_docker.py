@@ -105,3 +105,31 @@ def test_it_fails_fast_when_the_engine_is_unreachable(
     assert a.status == "failed" and "Docker engine is unreachable at tcp://127.0.0.1:1" in a.error
     assert StepRun.objects.get(run=run, node="b").status == "skipped"
     assert run.status == "failed"
+
+
+def test_it_cancels_a_running_step_and_kills_its_container(
+    eager: Any, docker_compute: Any, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    docker_compute.PIPEWRIGHT_HEARTBEAT = 0.2
+    version = make_version(
+        acme, [step("a", modules_acme["sleep"], params={"seconds": 60}), step("b", modules_acme["emit"])]
+    )
+    worker = threading.Thread(target=lambda: runs.create_run(version, {}, True, alice))
+    started = time.monotonic()
+    worker.start()
+    client = docker.from_env()
+    deadline = time.monotonic() + 30
+    while not StepRun.objects.filter(node="a", status="running", run__pipeline_version=version).exists():
+        assert time.monotonic() < deadline, "step a never started"
+        time.sleep(0.05)
+    run = version.runs.get()
+    while not client.containers.list(filters={"label": f"pipewright.run={run.pk}"}):
+        assert time.monotonic() < deadline, "step a's container never started"
+        time.sleep(0.1)
+    run = runs.cancel_run(run)
+    worker.join(timeout=30)
+    assert not worker.is_alive() and time.monotonic() - started < 40
+    a = StepRun.objects.get(run=run, node="a")
+    assert run.status == "canceled" and a.status == "canceled" and a.error == "canceled"
+    assert StepRun.objects.get(run=run, node="b").status == "canceled"
+    _gone(client, {"name": a.container_name})

@@ -1,3 +1,5 @@
+"""The run and step state machines (runner.states): pure tables, no database."""
+
 import pytest
 
 from runner import states
