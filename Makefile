@@ -6,17 +6,33 @@ PORT ?= 8000
 export PIPEWRIGHT_VAR ?= $(CURDIR)/var
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pipewright
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
+UV_VERSION := 0.13.9
+# The tests use the PostgreSQL at TEST_DATABASE_URL when it answers, else the embedded server.
+WITH_DB = $(PY) scripts/embedded_pg.py with-db --prefer $(TEST_DATABASE_URL) --
 
 .PHONY: help run test lint fmt frontend images docker chromium migrate library bench clean test-fast
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt
+# Python packages go in with uv (from PyPI, into the venv): a fresh install takes seconds, not minutes.
+UV := $(VENV)/bin/uv
+export UV_LINK_MODE ?= copy
+$(UV):
 	@test -x $(PY) || { echo "setup: creating $(VENV)"; python3 -m venv $(VENV); }
-	@echo "setup: installing Python packages from requirements.txt"
-	@$(PY) -m pip install -q --upgrade pip >/dev/null 2>&1
-	@set -o pipefail; $(PY) -m pip install -q -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@echo "setup: installing uv into $(VENV)"
+	@set -o pipefail; $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION) 2>&1 | { grep -v '^WARNING: Location' || true; }
+
+# What `make run` needs: the service (requirements.txt) and the local compute backend's packages.
+$(VENV)/.installed: requirements.txt requirements-local.txt | $(UV)
+	@echo "setup: installing Python packages from requirements-local.txt (with requirements.txt)"
+	@$(UV) pip install --python $(PY) -q -r requirements-local.txt
+	@touch $@
+
+# Test, lint, type and benchmark tools on top.
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	@echo "setup: installing Python packages from requirements-dev.txt"
+	@$(UV) pip install --python $(PY) -q -r requirements-dev.txt
 	@touch $@
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
@@ -41,40 +57,42 @@ images: docker ## build the step images (only when their recipe changed)
 chromium: ## install Debian's Chromium for the browser tests
 	@bash scripts/ensure_chromium.sh
 
+# migrate and library: on DATABASE_URL, else on the embedded PostgreSQL (`make run` does both itself).
 migrate: $(VENV)/.installed
-	@PIPEWRIGHT_DEV=1 $(PY) manage.py migrate --noinput -v 0
+	@PIPEWRIGHT_DEV=1 $(PY) scripts/embedded_pg.py with-db -- $(PY) manage.py migrate --noinput -v 0
 
 library: migrate ## load the built-in module library (idempotent)
-	@PIPEWRIGHT_DEV=1 $(PY) manage.py load_library
+	@PIPEWRIGHT_DEV=1 $(PY) scripts/embedded_pg.py with-db -- $(PY) manage.py load_library
 
-run: $(VENV)/.installed frontend library ## start Pipewright on http://127.0.0.1:$(PORT)/ (embedded defaults)
-	@PIPEWRIGHT_DEV=1 $(PY) manage.py ensure_dev_user
+# run.py starts PostgreSQL and Redis, migrates, loads the library, then the app; it watches make's pid,
+# so SIGTERM to make alone stops everything too.
+run: $(VENV)/.installed frontend ## start Pipewright on http://127.0.0.1:$(PORT)/ (embedded defaults)
 	@-docker info >/dev/null 2>&1 && bash scripts/build_images.sh
-	@PORT=$(PORT) PIPEWRIGHT_DEV=1 $(PY) scripts/run.py
+	@PIPEWRIGHT_PARENT_PID=$$PPID PORT=$(PORT) PIPEWRIGHT_DEV=1 exec $(PY) scripts/run.py
 
-lint: $(VENV)/.installed frontend/node_modules/.installed ## ruff, mypy on the compiler, tsc and eslint
+lint: $(VENV)/.installed-dev frontend/node_modules/.installed ## ruff, mypy on the compiler, tsc and eslint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	cd frontend && npx tsc --noEmit && npx eslint src
 
-fmt: $(VENV)/.installed
+fmt: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
-test: $(VENV)/.installed frontend chromium images ## install what the tests need and run every test
+test: $(VENV)/.installed-dev frontend chromium images ## install what the tests need and run every test
 	@bash scripts/ensure_services.sh
 	@$(MAKE) --no-print-directory lint
 	cd frontend && npx vitest run
-	PIPEWRIGHT_DEV=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	  CELERY_KEY_PREFIX=pwtest: CHANNELS_PREFIX=pwtest $(PY) -m pytest $(PYTEST_ARGS)
+	PIPEWRIGHT_DEV=1 REDIS_URL=$(TEST_REDIS_URL) CELERY_KEY_PREFIX=pwtest: CHANNELS_PREFIX=pwtest \
+	  $(WITH_DB) $(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(VENV)/.installed ## unit and API tests only (no Docker, Celery or browser)
-	PIPEWRIGHT_DEV=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	  $(PY) -m pytest -m "not docker and not celery and not e2e" $(PYTEST_ARGS)
+test-fast: $(VENV)/.installed-dev ## unit and API tests only (no Docker, Celery or browser)
+	PIPEWRIGHT_DEV=1 REDIS_URL=$(TEST_REDIS_URL) \
+	  $(WITH_DB) $(PY) -m pytest -m "not docker and not celery and not e2e" $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed frontend images ## measure speed against floors measured in the same run
-	@bash scripts/ensure_services.sh $(TEST_DATABASE_URL)
-	PIPEWRIGHT_DEV=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py
+bench: $(VENV)/.installed-dev frontend images ## measure speed against floors measured in the same run
+	@bash scripts/ensure_services.sh
+	PIPEWRIGHT_DEV=1 REDIS_URL=$(TEST_REDIS_URL) $(WITH_DB) $(PY) bench/run.py
 
 clean: ## remove build output and local state (keeps .venv)
 	rm -rf frontend/dist var/static var/work

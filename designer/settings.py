@@ -1,7 +1,9 @@
 """Pipewright settings: one module, every value read from the environment.
 
 Defaults are safe for production (DEBUG off, no secret key); `make run` and the test suite set
-PIPEWRIGHT_DEV=1, which allows the development secret key and a SQLite database under var/.
+PIPEWRIGHT_DEV=1, which allows the development secret key. DATABASE_URL (PostgreSQL) is always
+required: `make run` starts an embedded PostgreSQL and writes its URL to var/dev.env, which
+manage.py reads.
 """
 
 from __future__ import annotations
@@ -79,13 +81,15 @@ TEMPLATES = [
 
 if DEV:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-_default_db = f"sqlite:///{VAR_DIR / 'pipewright.sqlite3'}" if DEV else ""
-_database_url = env_str("DATABASE_URL", _default_db)
+_database_url = env_str("DATABASE_URL")
 if not _database_url:
-    raise RuntimeError("DATABASE_URL is not set (PostgreSQL in production)")
+    raise RuntimeError(
+        "DATABASE_URL is not set: PostgreSQL, e.g. postgres://user:pass@host:5432/db"
+        " (`make run` starts an embedded one and writes its URL to var/dev.env for manage.py)"
+    )
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise RuntimeError(f"DATABASE_URL must name a PostgreSQL database, not {DATABASES['default']['ENGINE']}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
