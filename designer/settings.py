@@ -169,7 +169,17 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis' 5 s
+            # BZPOPMIN in receive(): an idle WebSocket then fails with "Timeout reading from ..."
+            # (channels_redis #422). Read for longer than a blocking pop lasts, keep idle sockets alive.
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_timeout": env_int("CHANNELS_SOCKET_TIMEOUT", 30),
+                    "socket_keepalive": True,
+                    "health_check_interval": 30,
+                }
+            ],
             "prefix": env_str("CHANNELS_PREFIX", "pipewright"),
             "capacity": 1000,
             "expiry": 30,

@@ -72,6 +72,7 @@ def url_answers(url: str) -> bool:
 
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -261,15 +261,13 @@ def main() -> int:
         env["REDIS_URL"] = ensure_redis(sup.services)
         env["PIPEWRIGHT_COMPUTE"] = pick_compute()
         say(f"wrote {dev_env_file(env)} (manage.py reads it: createsuperuser, shell, dbshell reach this database)")
-        manage = [PY, "manage.py"]
-        steps = [
-            ("migrating the database", [*manage, "migrate", "--noinput", "-v", "0"]),
-            ("loading the module library", [*manage, "load_library"]),
-            ("checking the development login", [*manage, "ensure_dev_user"]),
-        ]
-        for name, cmd in steps:
-            if not sup.run_step(name, cmd, env):
-                return 1
+        # one Django process for the three setup commands: each start costs seconds on a busy machine
+        setup = "from django.core.management import call_command as c\n" + "\n".join(
+            ["c('migrate', interactive=False, verbosity=0)", "c('load_library')", "c('ensure_dev_user')"]
+        )
+        name = "migrating, loading the module library, checking the development login"
+        if not sup.run_step(name, [PY, "manage.py", "shell", "--no-imports", "-c", setup], env):
+            return 1
         queues = f"pipewright,compute-{env['PIPEWRIGHT_COMPUTE']}"
         sup.start("daphne", [PY, "-m", "daphne", "-b", host, "-p", str(port), "designer.asgi:application"], env)
         worker = [PY, "-m", "celery", "-A", "designer", "worker", "-l", "INFO", "-Q", queues, "-c", str(concurrency)]
