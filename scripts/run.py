@@ -146,6 +146,7 @@ class Supervisor:
         self.services: list[tuple[str, subprocess.Popen[bytes]]] = []  # databases: stopped last
         self.apps: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.stopping = False
+        self.failed = False
         # `make` killed alone leaves us running: watch it (the Makefile passes its pid) and our parent
         self.parent = int(os.environ.get("PIPEWRIGHT_PARENT_PID") or os.getppid())
         self.ppid = os.getppid()
@@ -184,7 +185,7 @@ class Supervisor:
             time.sleep(0.1)
         if proc.returncode != 0:
             say(f"{name} failed (exit {proc.returncode}); stopping")
-            self.stopping = True
+            self.stopping = self.failed = True
             return False
         return True
 
@@ -267,7 +268,7 @@ def main() -> int:
         )
         name = "migrating, loading the module library, checking the development login"
         if not sup.run_step(name, [PY, "manage.py", "shell", "--no-imports", "-c", setup], env):
-            return 1
+            return 1 if sup.failed else 0
         queues = f"pipewright,compute-{env['PIPEWRIGHT_COMPUTE']}"
         sup.start("daphne", [PY, "-m", "daphne", "-b", host, "-p", str(port), "designer.asgi:application"], env)
         worker = [PY, "-m", "celery", "-A", "designer", "worker", "-l", "INFO", "-Q", queues, "-c", str(concurrency)]
