@@ -26,14 +26,14 @@ def test_it_starts_the_embedded_redis_when_nothing_answers(monkeypatch: pytest.M
     monkeypatch.delenv("REDIS_URL", raising=False)
     run.DEFAULT_REDIS = f"redis://127.0.0.1:{run.free_port()}/0"  # a port where nothing listens
     run.VAR = tmp_path
-    children: list[subprocess.Popen[bytes]] = []
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         url = run.ensure_redis(children)
         assert url != run.DEFAULT_REDIS
         assert len(children) == 1
         assert redis.Redis.from_url(url).ping()
     finally:
-        for child in children:
+        for _name, child in children:
             child.terminate()
             child.wait(timeout=10)
 
@@ -42,7 +42,7 @@ def test_it_uses_a_redis_that_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     run = _load()
     monkeypatch.delenv("REDIS_URL", raising=False)
     run.DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-    children: list[subprocess.Popen[bytes]] = []
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
     assert run.ensure_redis(children) == "redis://127.0.0.1:6379/0"
     assert children == []
 
