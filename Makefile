@@ -23,7 +23,8 @@ $(UV):
 	@echo "setup: installing uv into $(VENV)"
 	@set -o pipefail; $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION) 2>&1 | { grep -v '^WARNING: Location' || true; }
 
-# What `make run` needs: the service (requirements.txt) and the local compute backend's packages.
+# What `make run` needs: the service (requirements.txt), the embedded PostgreSQL and Redis, and the
+# local compute backend's packages (requirements-local.txt).
 $(VENV)/.installed: requirements.txt requirements-local.txt | $(UV)
 	@echo "setup: installing Python packages from requirements-local.txt (with requirements.txt)"
 	@$(UV) pip install --python $(PY) -q -r requirements-local.txt
