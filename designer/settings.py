@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from designer.env import env_bool, env_int, env_list, env_str
 
@@ -171,13 +173,14 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis' 5 s
             # BZPOPMIN in receive(): an idle WebSocket then fails with "Timeout reading from ..."
-            # (channels_redis #422). Read for longer than a blocking pop lasts, keep idle sockets alive.
+            # (channels_redis #422). Read for longer than a blocking pop lasts; and retry once, not
+            # redis-py 8's ten times, so a read that never gets an answer fails in seconds.
             "hosts": [
                 {
                     "address": REDIS_URL,
-                    "socket_timeout": env_int("CHANNELS_SOCKET_TIMEOUT", 30),
+                    "socket_timeout": env_int("CHANNELS_SOCKET_TIMEOUT", 15),
                     "socket_keepalive": True,
-                    "health_check_interval": 30,
+                    "retry": Retry(ExponentialBackoff(cap=1, base=0.1), 1),
                 }
             ],
             "prefix": env_str("CHANNELS_PREFIX", "pipewright"),
