@@ -95,13 +95,15 @@ def burst(run: Any) -> float:
 
     from runner import events
     from runner.models import StepRun
-    from runner.payloads import step_json
+    from runner.serializers import StepSerializer
 
     now = timezone.now()
     for row in StepRun.objects.filter(run=run).order_by("pk"):
         row.status, row.started_at, row.finished_at = "cached", now, now
         StepRun.objects.filter(pk=row.pk).update(status="cached", started_at=now, finished_at=now)
-        events.publish(run.pk, {"type": "step", "node": row.node, "status": row.status, "step": step_json(row, {})})
+        events.publish(
+            run.pk, {"type": "step", "node": row.node, "status": row.status, "step": StepSerializer.render(row, {})}
+        )
     events.flush()
     return time.monotonic()
 

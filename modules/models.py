@@ -109,3 +109,7 @@ class ModuleVersion(models.Model):
                             f"Version {self.version} is immutable ({', '.join(changed)}); publish a new version."
                         )
         super().save(*args, **kwargs)
+
+    @property
+    def is_default(self) -> bool:
+        return self.module.default_version_id == self.pk

@@ -9,7 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from runner import events
 from runner.models import Run
-from runner.payloads import run_json, runs_for_json
+from runner.serializers import RunSerializer, runs_for_json
 from teams.scoping import scope
 
 
@@ -21,7 +21,7 @@ def _visible_run(user: Any, run_id: int) -> bool:
 @database_sync_to_async
 def _snapshot(run_id: int) -> dict[str, Any]:
     run = runs_for_json().get(pk=run_id)
-    return {"type": "snapshot", "seq": run.event_seq, "run": run_json(run)}
+    return {"type": "snapshot", "seq": run.event_seq, "run": RunSerializer.render(run)}
 
 
 @database_sync_to_async

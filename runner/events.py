@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
 from runner.models import Run, RunEvent, StepRun
-from runner.payloads import step_json
+from runner.serializers import StepSerializer
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,10 @@ def publish_step(step_id: int) -> None:
 
 def publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> None:
     """Publish a step from a row the caller holds up to date (saves reading it back)."""
-    publish(step.run_id, {"type": "step", "node": step.node, "status": step.status, "step": step_json(step, infos)})
+    publish(
+        step.run_id,
+        {"type": "step", "node": step.node, "status": step.status, "step": StepSerializer.render(step, infos)},
+    )
 
 
 def publish_run(run_id: int) -> None:

@@ -78,6 +78,10 @@ def latest_number(pipeline: Pipeline) -> int | None:
 
 
 def detail_body(pipeline: Pipeline, result: CompileResult, latest: int | None) -> dict[str, Any]:
+    return PipelineDetailSerializer(_detail(pipeline, result, latest)).data
+
+
+def _detail(pipeline: Pipeline, result: CompileResult, latest: int | None) -> dict[str, Any]:
     return {
         "id": pipeline.pk,
         "team": pipeline.team.name,
@@ -126,9 +130,9 @@ def save_body(
 ) -> dict[str, Any]:
     """The answer to a save: the pipeline's detail plus the version it is at and whether it runs."""
     number = version.number if version is not None else None
-    out = detail_body(pipeline, result, number)
+    out = _detail(pipeline, result, number)
     out.update(version=number, version_created=created, runnable=result.ok and number is not None)
-    return out
+    return PipelineSaveSerializer(out).data
 
 
 class PipelineDetailView(APIView):
@@ -180,14 +184,13 @@ class PipelineValidateView(APIView):
         body = GraphSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.check_graph(request.user, body.validated_data["graph"])
-        return Response(
-            {
-                "errors": result.errors_json(),
-                "warnings": result.warnings_json(),
-                "graph": result.pinned,
-                "plan": plan_json(result.plan) if result.plan is not None else None,
-            }
-        )
+        answer = {
+            "errors": result.errors_json(),
+            "warnings": result.warnings_json(),
+            "graph": result.pinned,
+            "plan": plan_json(result.plan) if result.plan is not None else None,
+        }
+        return Response(ValidateResultSerializer(answer).data)
 
 
 def get_version(request: Request, pk: int, number: int) -> PipelineVersion:
@@ -219,4 +222,6 @@ class VersionDiffView(APIView):
     def get(self, request: Request, pk: int, number: int, other: int) -> Response:
         a = get_version(request, pk, number)
         b = get_version(request, pk, other)
-        return Response({"from_version": a.number, "to_version": b.number, **diff(a.graph, b.graph)})
+        return Response(
+            DiffSerializer({"from_version": a.number, "to_version": b.number, **diff(a.graph, b.graph)}).data
+        )

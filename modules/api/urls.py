@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from modules.api import catalog
+from modules.api import views as catalog
 
 urlpatterns = [
     # The module catalog. Versions contain dots; actions accept an optional trailing slash.

@@ -20,8 +20,7 @@ from publishing.api.serializers import (
     PipelinePublishSerializer,
 )
 from publishing.models import Endpoint
-from runner.api.schema import RunSerializer
-from runner.payloads import run_json
+from runner.serializers import RunSerializer
 from teams import scoping
 from teams.models import Role
 
@@ -119,4 +118,4 @@ class EndpointRunsView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         run = services.do_run_endpoint(endpoint, data["parameters"], data["cache"], request.user)
-        return Response(run_json(run), status=status.HTTP_201_CREATED)
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)

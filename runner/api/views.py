@@ -1,126 +1,147 @@
-"""Runs, step logs, cache explanations and artifacts. Thin: scoping + services."""
+"""Runs, step logs, cache explanations and artifacts. Thin: scoping, permissions, serializers and
+services (`runner.runs`, `runner.logs`, `runner.cache_explain`, `runner.previews`)."""
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import zipfile
-from pathlib import Path
 from typing import Any
 
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from artifacts import store
-from designer.models import DatasetVersion, Pipeline
+from designer.models import Pipeline
 from designer.services import runnable_version
 from pipewright.errors import LocatedError, NotFound
-from runner import states
-from runner.advance import plan_of
-from runner.api import schema
-from runner.models import Artifact, CacheEntry, Run, StepRun
-from runner.payloads import run_json, runs_for_json
+from runner import cache_explain, logs, previews
+from runner.api.serializers import (
+    PREVIEW_SERIALIZERS,
+    CacheExplainSerializer,
+    PreviewSerializer,
+    RerunSerializer,
+    RunCreateSerializer,
+)
+from runner.models import Run, StepRun
 from runner.runs import cancel_run, create_run, rerun
+from runner.serializers import RunSerializer, RunSummarySerializer, runs_for_json
 from teams.models import Role
-from teams.scoping import require_role, scope, visible_team_ids
+from teams.permissions import TeamRole
+from teams.scoping import scope
 
 
-def _bool(data: Any, name: str, default: bool) -> bool:
-    value = data.get(name, default)
-    if not isinstance(value, bool):
-        raise LocatedError(f"{name} must be true or false.", [{"field": name, "message": "must be true or false"}])
-    return value
+class RunObjectMixin:
+    # A visible run from the URL's `run_id` (404 naming it otherwise), checked by the view's
+    # permission classes. (A comment, not a docstring: views would inherit it in the schema.)
+
+    request: Request
+    kwargs: dict[str, Any]
+
+    def get_queryset(self) -> QuerySet[Run]:
+        return scope(runs_for_json(), self.request.user)
+
+    def get_object(self) -> Run:
+        run_id = self.kwargs["run_id"]
+        run = self.get_queryset().filter(pk=run_id).first()
+        if run is None:
+            raise NotFound(f"Run {run_id} not found.")
+        self.check_object_permissions(self.request, run)  # type: ignore[attr-defined]
+        return run
+
+    def get_step(self) -> StepRun:
+        run = self.get_object()
+        node = self.kwargs["node"]
+        step = run.steps.select_related("reused_from").filter(node=node).first()
+        if step is None:
+            raise NotFound(f"Run {run.pk} has no step '{node}'.")
+        step.run = run
+        return step
 
 
-def _run_for(request: Request, run_id: int) -> Run:
-    run = scope(runs_for_json(), request.user).filter(pk=run_id).first()
-    if run is None:
-        raise NotFound(f"Run {run_id} not found.")
-    return run
-
-
-def _step_for(run: Run, node: str) -> StepRun:
-    step = run.steps.select_related("reused_from").filter(node=node).first()
-    if step is None:
-        raise NotFound(f"Run {run.pk} has no step '{node}'.")
-    return step
+def created(run: Run) -> Response:
+    return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
 class PipelineRunsView(APIView):
-    @extend_schema(request=schema.RunCreateSerializer, responses={201: schema.RunSerializer})
+    permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "run pipelines")]
+
+    @extend_schema(request=RunCreateSerializer, responses={201: RunSerializer})
     def post(self, request: Request, pipeline_id: int) -> Response:
         pipeline = scope(Pipeline.objects.select_related("team"), request.user).filter(pk=pipeline_id).first()
         if pipeline is None:
             raise NotFound(f"Pipeline {pipeline_id} not found.")
-        require_role(request.user, pipeline.team, Role.MEMBER, action="run pipelines")
-        data = request.data if isinstance(request.data, dict) else {}
-        number = data.get("version")
-        if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
-            raise LocatedError("version must be an integer.", [{"field": "version", "message": "must be an integer"}])
-        version = runnable_version(pipeline, number)
-        run = create_run(version, data.get("parameters"), _bool(data, "cache", True), request.user)
-        return Response(run_json(run), status=status.HTTP_201_CREATED)
+        self.check_object_permissions(request, pipeline)
+        body = RunCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        version = runnable_version(pipeline, data.get("version"))
+        return created(create_run(version, data.get("parameters"), data["cache"], request.user))
 
 
-class RunListView(APIView):
-    @extend_schema(
-        operation_id="runs_list",
-        parameters=[OpenApiParameter("pipeline", int), OpenApiParameter("status", str)],
-        responses=schema.RunSummarySerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        qs = scope(runs_for_json(), request.user)
-        pipeline = request.query_params.get("pipeline")
+class RunListView(RunObjectMixin, generics.ListAPIView):
+    serializer_class = RunSummarySerializer
+
+    def get_queryset(self) -> QuerySet[Run]:
+        qs = super().get_queryset()
+        pipeline = self.request.query_params.get("pipeline")
         if pipeline is not None:
             if not pipeline.isdigit():
                 raise LocatedError(
                     "pipeline must be an id.", [{"field": "pipeline", "message": "must be an integer id"}]
                 )
             qs = qs.filter(pipeline_id=int(pipeline))
-        st = request.query_params.get("status")
+        st = self.request.query_params.get("status")
         if st:
             qs = qs.filter(status=st)
-        return Response([run_json(r, steps=False) for r in qs[:200]])
+        return qs[:200]
+
+    @extend_schema(
+        operation_id="runs_list",
+        parameters=[OpenApiParameter("pipeline", int), OpenApiParameter("status", str)],
+        description="The newest 200 runs you can see, without their steps.",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
-class RunDetailView(APIView):
-    @extend_schema(responses=schema.RunSerializer)
-    def get(self, request: Request, run_id: int) -> Response:
-        return Response(run_json(_run_for(request, run_id)))
+class RunDetailView(RunObjectMixin, generics.RetrieveAPIView):
+    serializer_class = RunSerializer
 
 
-class RunCancelView(APIView):
-    @extend_schema(request=None, responses=schema.RunSerializer)
+class RunCancelView(RunObjectMixin, generics.GenericAPIView):
+    serializer_class = RunSerializer
+    permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "cancel runs")]
+
+    @extend_schema(request=None, responses=RunSerializer)
     def post(self, request: Request, run_id: int) -> Response:
-        run = _run_for(request, run_id)
-        require_role(request.user, run.team, Role.MEMBER, action="cancel runs")
-        return Response(run_json(cancel_run(run)))
+        return Response(RunSerializer(cancel_run(self.get_object())).data)
 
 
-class RunRerunView(APIView):
-    @extend_schema(request=schema.RerunSerializer, responses={201: schema.RunSerializer})
+class RunRerunView(RunObjectMixin, generics.GenericAPIView):
+    serializer_class = RunSerializer
+    permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "rerun pipelines")]
+
+    @extend_schema(request=RerunSerializer, responses={201: RunSerializer})
     def post(self, request: Request, run_id: int) -> Response:
-        parent = _run_for(request, run_id)
-        require_role(request.user, parent.team, Role.MEMBER, action="rerun pipelines")
-        data = request.data if isinstance(request.data, dict) else {}
-        cache = _bool(data, "cache", parent.use_cache) if "cache" in data else None
+        parent = self.get_object()
+        body = RerunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
         run = rerun(
             parent,
-            data.get("mode", "all"),
+            data["mode"],
             node=data.get("node"),
             parameters=data.get("parameters"),
-            use_cache=cache,
+            use_cache=data.get("cache"),
             user=request.user,
         )
-        return Response(run_json(run), status=status.HTTP_201_CREATED)
+        return created(run)
 
 
 class PlainTextRenderer(BaseRenderer):
@@ -138,7 +159,7 @@ class PlainTextRenderer(BaseRenderer):
         return json.dumps(data).encode()
 
 
-class StepLogsView(APIView):
+class StepLogsView(RunObjectMixin, APIView):
     renderer_classes = [JSONRenderer, PlainTextRenderer]
 
     @extend_schema(
@@ -153,149 +174,24 @@ class StepLogsView(APIView):
         responses={(200, "text/plain"): OpenApiTypes.STR},
     )
     def get(self, request: Request, run_id: int, node: str) -> HttpResponse:
-        step = _step_for(_run_for(request, run_id), node)
-        offset = _byte_count(request, "offset", "0")
-        tail = _byte_count(request, "tail", "")
-        data = b""
-        size = 0
-        path = Path(step.log_path) if step.log_path else None
-        if path is not None and path.is_file():
-            with path.open("rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if tail is not None and "offset" not in request.query_params and size > tail:
-                    fh.seek(size - tail)
-                    skipped = fh.readline()  # start at a line start, not mid-line
-                    offset = size - tail + len(skipped)
-                fh.seek(offset)
-                data = fh.read()
-        response = HttpResponse(data, content_type="text/plain; charset=utf-8")
-        response["X-Offset"] = str(offset)
-        response["X-Next-Offset"] = str(offset + len(data))
-        response["X-Log-Size"] = str(max(size, offset + len(data)))
+        step = self.get_step()
+        given = "offset" in request.query_params
+        offset = logs.byte_count(request.query_params.get("offset", "0"), "offset")
+        tail = logs.byte_count(request.query_params.get("tail", ""), "tail")
+        chunk = logs.read_log(step.log_path, offset=offset if given else None, tail=tail)
+        response = HttpResponse(chunk.data, content_type="text/plain; charset=utf-8")
+        response["X-Offset"] = str(chunk.offset)
+        response["X-Next-Offset"] = str(chunk.next_offset)
+        response["X-Log-Size"] = str(chunk.size)
         response["X-Step-Status"] = step.status
         return response
 
 
-def _byte_count(request: Request, name: str, default: str) -> int | None:
-    raw = request.query_params.get(name, default)
-    if raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise LocatedError(
-            f"{name} must be a non-negative integer.", [{"field": name, "message": "must be a non-negative integer"}]
-        )
-    return int(raw)
-
-
-def _diff(ingredients: dict[str, Any], entry: CacheEntry) -> list[dict[str, Any]]:
-    diffs: list[dict[str, Any]] = []
-    if ingredients["module_digest"] != entry.module_digest:
-        diffs.append(
-            {
-                "ingredient": "module_digest",
-                "message": "the module version's content differs",
-                "was": entry.module_digest,
-                "now": ingredients["module_digest"],
-            }
-        )
-    params, old = ingredients["params"], entry.params
-    for name in sorted(set(params) | set(old)):
-        if params.get(name) != old.get(name):
-            diffs.append(
-                {
-                    "ingredient": "parameter",
-                    "name": name,
-                    "message": f"parameter '{name}' changed",
-                    "was": old.get(name),
-                    "now": params.get(name),
-                }
-            )
-    inputs, old_in = ingredients["inputs"], entry.input_hashes
-    for port in sorted(set(inputs) | set(old_in)):
-        if inputs.get(port) != old_in.get(port):
-            diffs.append(
-                {
-                    "ingredient": "input",
-                    "port": port,
-                    "message": f"input port '{port}' received different data",
-                    "was": old_in.get(port),
-                    "now": inputs.get(port),
-                }
-            )
-    return diffs
-
-
-class StepCacheView(APIView):
-    @extend_schema(responses=schema.CacheExplainSerializer)
+class StepCacheView(RunObjectMixin, APIView):
+    @extend_schema(responses=CacheExplainSerializer)
     def get(self, request: Request, run_id: int, node: str) -> Response:
-        run = _run_for(request, run_id)
-        step = _step_for(run, node)
-        plan_step = plan_of(run).step(node)
-        ingredients = {"module_digest": plan_step.digest, "params": step.params, "inputs": step.input_hashes}
-        body: dict[str, Any] = {
-            "node": node,
-            "status": step.status,
-            "cache_key": step.cache_key or None,
-            "ingredients": ingredients,
-        }
-        if step.status == states.CACHED:
-            origin = step.reused_from
-            body.update(
-                hit=True, reused_from={"run": origin.run_id, "node": origin.node, "step": origin.pk} if origin else None
-            )
-            return Response(body)
-        body["hit"] = False
-        if not plan_step.deterministic:
-            body["reason"] = f"{plan_step.module} is not deterministic; its steps are never cached."
-        elif not run.use_cache:
-            body["reason"] = "this run was started with the cache off."
-        elif step.force:
-            body["reason"] = "this step was forced to run (rerun from an upstream node)."
-        elif not step.cache_key:
-            body["reason"] = "the step has not been reached yet."
-        else:
-            body["reason"] = "no earlier step had the same ingredients."
-        entries = CacheEntry.objects.filter(module=plan_step.module, step_run__run__team=run.team).exclude(
-            cache_key=step.cache_key
-        )
-        nearest = (
-            entries.filter(node=node).order_by("-created_at", "-id").first()
-            or entries.order_by("-created_at", "-id").first()
-        )
-        if nearest is not None:
-            body["nearest"] = {
-                "cache_key": nearest.cache_key,
-                "run": nearest.step_run.run_id,
-                "node": nearest.node,
-                "differences": _diff(ingredients, nearest),
-            }
-        else:
-            body["nearest"] = None
-        return Response(body)
-
-
-def _visible_artifact(request: Request, sha: str) -> Path:
-    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-        raise NotFound("Artifact not found.")
-    teams = list(visible_team_ids(request.user))
-    referenced = (
-        StepRun.objects.filter(run__team_id__in=teams)
-        .filter(
-            pk__in=RawSQL(
-                "SELECT id FROM runner_steprun WHERE outputs::jsonb @? %s::jsonpath", (f'$.* ? (@ == "{sha}")',)
-            )
-        )
-        .exists()
-    )
-    if not referenced:
-        referenced = DatasetVersion.objects.filter(dataset__team_id__in=teams, artifact=sha).exists()
-    if not referenced or not store.exists(sha):
-        raise NotFound("Artifact not found.")
-    return store.path_for(sha)
-
-
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+        step = self.get_step()
+        return Response(CacheExplainSerializer(cache_explain.explain(step.run, step)).data)
 
 
 class ArtifactView(APIView):
@@ -303,51 +199,19 @@ class ArtifactView(APIView):
         parameters=[OpenApiParameter("file", str)], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
     )
     def get(self, request: Request, sha256: str) -> HttpResponse:
-        folder = _visible_artifact(request, sha256)
-        files = _files(folder)
+        folder = previews.visible_artifact(request.user, sha256)
         wanted = request.query_params.get("file")
-        if wanted is not None:
-            match = [f for f in files if f.relative_to(folder).as_posix() == wanted]
-            if not match:
-                raise NotFound(f"The artifact has no file '{wanted}'.")
-            files = match
+        files = previews.chosen_files(folder, wanted)
         if len(files) == 1:
             return FileResponse(files[0].open("rb"), as_attachment=wanted is None, filename=files[0].name)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for f in files:
-                zf.write(f, f.relative_to(folder).as_posix())
-        response = HttpResponse(buf.getvalue(), content_type="application/zip")
+        response = HttpResponse(previews.zip_bytes(folder, files), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{sha256[:12]}.zip"'
         return response
 
 
 class ArtifactPreviewView(APIView):
-    @extend_schema(responses=schema.PreviewSerializer)
+    @extend_schema(responses=PreviewSerializer)
     def get(self, request: Request, sha256: str) -> Response:
-        folder = _visible_artifact(request, sha256)
-        files = _files(folder)
-        info = Artifact.objects.filter(pk=sha256).values("size", "media_type").first() or {}
-        base = {
-            "sha256": sha256,
-            "size": info.get("size"),
-            "files": [f.relative_to(folder).as_posix() for f in files[:50]],
-        }
-        for f in files:
-            rel = f.relative_to(folder).as_posix()
-            if f.name == "metrics.json":
-                try:
-                    return Response({**base, "kind": "metrics", "metrics": json.loads(f.read_text())})
-                except ValueError:
-                    continue
-            if f.suffix.lower() in {".csv", ".tsv"}:
-                import csv
-
-                with f.open(newline="", encoding="utf-8", errors="replace") as fh:
-                    reader = csv.reader(fh, delimiter="\t" if f.suffix.lower() == ".tsv" else ",")
-                    columns = next(reader, [])
-                    rows = [row for _, row in zip(range(20), reader, strict=False)]
-                return Response({**base, "kind": "table", "file": rel, "columns": columns, "rows": rows})
-            if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg"}:
-                return Response({**base, "kind": "image", "file": rel, "url": f"/api/artifacts/{sha256}/?file={rel}"})
-        return Response({**base, "kind": "files"})
+        folder = previews.visible_artifact(request.user, sha256)
+        data = previews.preview(sha256, folder)
+        return Response(PREVIEW_SERIALIZERS[data["kind"]](data).data)

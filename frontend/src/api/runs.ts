@@ -21,7 +21,7 @@ export type RunSummary = Schemas["RunSummary"];
 export type RerunMode = Schemas["ModeEnum"];
 export type RerunOptions = Schemas["Rerun"];
 
-export type CacheDifference = Schemas["CacheDifference"];
+export type CacheDifference = Schemas["Difference"];
 export type CacheInfo = Schemas["CacheExplain"];
 
 export type Preview = Schemas["Preview"];

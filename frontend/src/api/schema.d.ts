@@ -434,6 +434,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The newest 200 runs you can see, without their steps. */
         get: operations["runs_list"];
         put?: never;
         post?: never;
@@ -594,10 +595,9 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ArtifactRef: {
-            /** @description empty when unknown */
             media_type: string;
             sha256: string;
-            /** @description null when the artifact row is gone */
+            /** @description null when the artifact row is missing */
             size: number | null;
         };
         AuthToken: {
@@ -605,44 +605,18 @@ export interface components {
             readonly token: string;
             username: string;
         };
-        CacheDifference: {
-            ingredient: components["schemas"]["IngredientEnum"];
-            message: string;
-            /** @description the parameter (ingredient=parameter) */
-            name?: string;
-            now: unknown;
-            /** @description the input port (ingredient=input) */
-            port?: string;
-            was: unknown;
-        };
         CacheExplain: {
             cache_key: string | null;
             hit: boolean;
-            ingredients: components["schemas"]["CacheIngredients"];
-            /** @description on a miss: the closest earlier entry and what differs */
-            nearest?: components["schemas"]["CacheNearest"] | null;
+            ingredients: components["schemas"]["Ingredients"];
+            /** @description on a miss: the closest cache entry of the team and module */
+            nearest?: components["schemas"]["NearestEntry"] | null;
             node: string;
-            /** @description on a miss: why, in a sentence */
+            /** @description on a miss */
             reason?: string;
             /** @description on a hit */
             reused_from?: components["schemas"]["ReusedFrom"] | null;
             status: components["schemas"]["StepStatusEnum"];
-        };
-        CacheIngredients: {
-            /** @description input port -> sha256 */
-            inputs: {
-                [key: string]: string;
-            };
-            module_digest: string;
-            params: {
-                [key: string]: unknown;
-            };
-        };
-        CacheNearest: {
-            cache_key: string;
-            differences: components["schemas"]["CacheDifference"][];
-            node: string;
-            run: number;
         };
         Dataset: {
             /** Format: date-time */
@@ -691,6 +665,16 @@ export interface components {
             /** @description {added: [name], removed: [name], changed: [{name, fields}]} */
             parameters: unknown;
             to_version: number;
+        };
+        Difference: {
+            ingredient: components["schemas"]["IngredientEnum"];
+            message: string;
+            /** @description the parameter (ingredient=parameter) */
+            name?: string;
+            now: unknown;
+            /** @description the input port (ingredient=input) */
+            port?: string;
+            was: unknown;
         };
         Duplicate: {
             name: string;
@@ -763,6 +747,16 @@ export interface components {
          * @enum {string}
          */
         IngredientEnum: "module_digest" | "parameter" | "input";
+        Ingredients: {
+            /** @description port -> sha256 of the input */
+            inputs: {
+                [key: string]: string;
+            };
+            module_digest: string;
+            params: {
+                [key: string]: unknown;
+            };
+        };
         Issue: {
             code: string;
             field?: string;
@@ -844,12 +838,19 @@ export interface components {
             /** @description relative paths of the module files */
             files: string[];
             is_default: boolean;
+            /** @description team/name */
             ref: string;
             /** @description the normalized spec */
             spec: unknown;
             status: components["schemas"]["VersionStatusEnum"];
             successor: string | null;
             version: string;
+        };
+        NearestEntry: {
+            cache_key: string;
+            differences: components["schemas"]["Difference"][];
+            node: string;
+            run: number;
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -952,10 +953,11 @@ export interface components {
             /** @default all */
             mode?: components["schemas"]["ModeEnum"];
             /** @description with mode=from: rerun this node and what follows */
-            node?: string;
+            node?: string | null;
+            /** @description new values (not with mode=failed); the parent's when omitted */
             parameters?: {
                 [key: string]: unknown;
-            };
+            } | null;
         };
         ReusedFrom: {
             node: string;
@@ -970,7 +972,7 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "viewer" | "member" | "maintainer" | "owner";
-        /** @description A run with its steps (every answer but the list, and the run feed's snapshot). */
+        /** @description A run of a pipeline version with every step. */
         Run: {
             cache: boolean;
             /** Format: date-time */
@@ -980,37 +982,41 @@ export interface components {
             /** Format: date-time */
             finished_at: string | null;
             id: number;
+            /** @description the resolved parameter values */
             parameters: {
                 [key: string]: unknown;
             };
-            /** @description the run this one reran */
+            /** @description the run this one reruns */
             parent: number | null;
             pipeline: number;
             pipeline_name: string;
-            /** @description the pipeline version's id */
             pipeline_version: number | null;
-            /** @description all, failed or from; null for a first run */
             rerun_mode: string | null;
             /** @description sequence number of the last event; resume the WebSocket after it */
             seq: number;
             /** Format: date-time */
             started_at: string | null;
             status: components["schemas"]["RunStatusEnum"];
+            /** @description every step, in creation order */
             steps: components["schemas"]["Step"][];
             team: string;
             /** @description endpoint:<slug> or schedule:<id>, else null */
             trigger: string | null;
-            /** @description the pipeline version's number */
+            /** @description version number */
             version: number | null;
         };
         RunCreate: {
-            /** @default true */
+            /**
+             * @description false: run every step, reuse nothing
+             * @default true
+             */
             cache?: boolean;
+            /** @description overrides of the defaults */
             parameters?: {
                 [key: string]: unknown;
-            };
-            /** @description pipeline version number; latest when omitted */
-            version?: number;
+            } | null;
+            /** @description pipeline version number; the latest when omitted */
+            version?: number | null;
         };
         /**
          * @description * `pending` - pending
@@ -1022,7 +1028,10 @@ export interface components {
          * @enum {string}
          */
         RunStatusEnum: "pending" | "queued" | "running" | "succeeded" | "failed" | "canceled";
-        /** @description A run as listed (GET /api/runs/): without its steps. */
+        /**
+         * @description A run of a pipeline version without its steps, as the run list shows it. Read runs with
+         *     `runs_for_json()`.
+         */
         RunSummary: {
             cache: boolean;
             /** Format: date-time */
@@ -1032,16 +1041,15 @@ export interface components {
             /** Format: date-time */
             finished_at: string | null;
             id: number;
+            /** @description the resolved parameter values */
             parameters: {
                 [key: string]: unknown;
             };
-            /** @description the run this one reran */
+            /** @description the run this one reruns */
             parent: number | null;
             pipeline: number;
             pipeline_name: string;
-            /** @description the pipeline version's id */
             pipeline_version: number | null;
-            /** @description all, failed or from; null for a first run */
             rerun_mode: string | null;
             /** @description sequence number of the last event; resume the WebSocket after it */
             seq: number;
@@ -1051,7 +1059,7 @@ export interface components {
             team: string;
             /** @description endpoint:<slug> or schedule:<id>, else null */
             trigger: string | null;
-            /** @description the pipeline version's number */
+            /** @description version number */
             version: number | null;
         };
         Schedule: {
@@ -1087,24 +1095,26 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** @description One step of a run. */
         Step: {
             attempt: number;
+            /** @description null until the step's inputs are known */
             cache_key: string | null;
             error: string | null;
             exit_code: number | null;
             /** Format: date-time */
             finished_at: string | null;
-            /** @description forced to execute (rerun from an upstream node) */
+            /** @description runs even if the cache holds its result (rerun from a node) */
             force: boolean;
             id: number;
             metrics: {
                 [key: string]: unknown;
             };
-            /** @description team/name of the module the step runs */
+            /** @description team/name */
             module: string;
             node: string;
-            /** @description by output port */
-            outputs: {
+            /** @description port -> artifact */
+            readonly outputs: {
                 [key: string]: components["schemas"]["ArtifactRef"];
             };
             /** @description the step whose outputs a cached step reused */
@@ -1112,7 +1122,7 @@ export interface components {
             /** Format: date-time */
             started_at: string | null;
             status: components["schemas"]["StepStatusEnum"];
-            /** @description the module version the step runs */
+            /** @description the pinned module version */
             version: string;
         };
         /**

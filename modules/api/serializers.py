@@ -1,0 +1,123 @@
+"""Request bodies of the catalog API and the shapes it answers with (components
+`ModuleListItem`, `VersionSummary`, `ModuleVersionDetail`)."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from rest_framework import serializers
+
+from modules import spec as specs
+from modules.models import Module, VersionStatus
+from modules.queries import catalog_entry
+from teams.models import SLUG
+
+MAX_FILES = 200
+MAX_FILE_CHARS = 1_000_000
+
+
+class ModuleCreateSerializer(serializers.Serializer):
+    team = serializers.CharField(max_length=63)
+    name = serializers.CharField(max_length=63, validators=[SLUG])
+    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def clean_path(path: str) -> str | None:
+    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
+        return None
+    norm = posixpath.normpath(path)
+    if norm.startswith("..") or norm == "." or norm != path:
+        return None
+    return norm
+
+
+class PublishSerializer(serializers.Serializer):
+    spec = serializers.JSONField()
+    files = serializers.DictField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False)
+    is_default = serializers.BooleanField(required=False, default=False)
+
+    def validate_spec(self, value: Any) -> dict[str, Any]:
+        try:
+            if isinstance(value, str):
+                return specs.load_yaml(value)
+            return specs.validate_spec(value)
+        except specs.SpecError as exc:
+            raise serializers.ValidationError({e["field"]: [e["message"]] for e in exc.errors})
+
+    def validate_files(self, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_FILES:
+            raise serializers.ValidationError(f"at most {MAX_FILES} files")
+        errors: dict[str, list[str]] = {}
+        for path, text in value.items():
+            if clean_path(path) is None:
+                errors[path] = ["must be a relative path inside the module (no '..', no leading '/')"]
+            elif len(text) > MAX_FILE_CHARS:
+                errors[path] = [f"is larger than {MAX_FILE_CHARS} characters"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class DeprecateSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    successor = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None, max_length=100)
+
+
+class DefaultSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=100)
+
+
+# --- answers ---------------------------------------------------------------------------------------
+
+
+class VersionSummarySerializer(serializers.Serializer):
+    version = serializers.CharField()
+    status = serializers.ChoiceField(choices=VersionStatus.choices)
+    is_default = serializers.BooleanField()
+    digest = serializers.CharField(help_text="sha256 of interface + runtime + files + image")
+    deprecation_message = serializers.CharField(allow_blank=True)
+    successor = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class SortedKeysField(serializers.ListField):
+    """A mapping sent as the sorted list of its keys."""
+
+    def to_representation(self, data: Any) -> list[str]:
+        return sorted(data)
+
+
+class ModuleVersionDetailSerializer(VersionSummarySerializer):
+    ref = serializers.CharField(source="module.ref", help_text="team/name")
+    spec = serializers.JSONField(help_text="the normalized spec")
+    files = SortedKeysField(child=serializers.CharField(), help_text="relative paths of the module files")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        return {"ref": fields.pop("ref"), **fields}
+
+
+class ModuleListItemSerializer(serializers.Serializer):
+    # Renders a `Module` read through `modules.queries` (versions prefetched), as its CatalogEntry.
+
+    ref = serializers.CharField(source="module.ref", help_text="team/name")
+    team = serializers.CharField(source="module.team.name")
+    name = serializers.CharField(source="module.name")
+    display_name = serializers.CharField(source="module.display_name", allow_blank=True)
+    category = serializers.CharField(source="module.category", allow_blank=True)
+    description = serializers.CharField(source="module.description", allow_blank=True)
+    default_version = serializers.CharField(source="module.default_version.version", allow_null=True)
+    versions = VersionSummarySerializer(many=True, help_text="newest first")
+    preferred_version = serializers.CharField(
+        source="featured.version",
+        allow_null=True,
+        help_text="the version a new node gets: the default unless disabled, else the newest active "
+        "(else, for display only, the newest not disabled)",
+    )
+    spec = serializers.JSONField(source="featured.spec", required=False, help_text="spec of the preferred version")
+
+    def to_representation(self, instance: Module) -> Any:
+        return super().to_representation(catalog_entry(instance))

@@ -1,0 +1,112 @@
+"""Request bodies of the runs API, and the shapes of cache explanations and artifact previews.
+Runs and steps themselves are `runner.serializers.RunSerializer` / `StepSerializer`."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import PolymorphicProxySerializer
+from rest_framework import serializers
+
+from pipewright.fields import StrictBooleanField, StrictIntegerField
+from pipewright.serializers import ShapeSerializer
+from runner import states
+from runner.runs import RERUN_MODES
+from runner.serializers import ReusedFromSerializer
+
+
+class RunCreateSerializer(serializers.Serializer):
+    parameters = serializers.DictField(required=False, allow_null=True, help_text="overrides of the defaults")
+    version = StrictIntegerField(
+        required=False, allow_null=True, help_text="pipeline version number; the latest when omitted"
+    )
+    cache = StrictBooleanField(default=True, help_text="false: run every step, reuse nothing")
+
+
+class RerunSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=RERUN_MODES, default="all")
+    node = serializers.CharField(
+        required=False, allow_null=True, help_text="with mode=from: rerun this node and what follows"
+    )
+    parameters = serializers.DictField(
+        required=False, allow_null=True, help_text="new values (not with mode=failed); the parent's when omitted"
+    )
+    cache = StrictBooleanField(required=False, help_text="the parent run's setting when omitted")
+
+
+class IngredientsSerializer(serializers.Serializer):
+    module_digest = serializers.CharField()
+    params = serializers.DictField()
+    inputs = serializers.DictField(child=serializers.CharField(), help_text="port -> sha256 of the input")
+
+
+class DifferenceSerializer(ShapeSerializer):
+    ingredient = serializers.ChoiceField(choices=["module_digest", "parameter", "input"])
+    name = serializers.CharField(required=False, help_text="the parameter (ingredient=parameter)")
+    port = serializers.CharField(required=False, help_text="the input port (ingredient=input)")
+    message = serializers.CharField()
+    was = serializers.JSONField(allow_null=True)
+    now = serializers.JSONField(allow_null=True)
+
+
+class NearestEntrySerializer(serializers.Serializer):
+    cache_key = serializers.CharField()
+    run = serializers.IntegerField()
+    node = serializers.CharField()
+    differences = DifferenceSerializer(many=True)
+
+
+class CacheExplainSerializer(ShapeSerializer):
+    node = serializers.CharField()
+    status = serializers.ChoiceField(choices=states.STEP_STATUSES)
+    cache_key = serializers.CharField(allow_null=True)
+    ingredients = IngredientsSerializer()
+    hit = serializers.BooleanField()
+    reused_from = ReusedFromSerializer(required=False, allow_null=True, help_text="on a hit")
+    reason = serializers.CharField(required=False, help_text="on a miss")
+    nearest = NearestEntrySerializer(
+        required=False, allow_null=True, help_text="on a miss: the closest cache entry of the team and module"
+    )
+
+
+class _PreviewBase(serializers.Serializer):
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True)
+    files = serializers.ListField(child=serializers.CharField(), help_text="the artifact's first 50 files")
+
+
+def _kind(name: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=[name])
+
+
+class TablePreviewSerializer(_PreviewBase):
+    kind = _kind("table")
+    file = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField(child=serializers.CharField()), help_text="first 20")
+
+
+class ImagePreviewSerializer(_PreviewBase):
+    kind = _kind("image")
+    file = serializers.CharField()
+    url = serializers.CharField()
+
+
+class MetricsPreviewSerializer(_PreviewBase):
+    kind = _kind("metrics")
+    metrics = serializers.DictField()
+
+
+class FilesPreviewSerializer(_PreviewBase):
+    kind = _kind("files")
+
+
+PREVIEW_SERIALIZERS: dict[str, type[_PreviewBase]] = {
+    "table": TablePreviewSerializer,
+    "image": ImagePreviewSerializer,
+    "metrics": MetricsPreviewSerializer,
+    "files": FilesPreviewSerializer,
+}
+
+# One component, "Preview", a union on `kind`: each kind's serializer renders it (see the view).
+PreviewSerializer = PolymorphicProxySerializer(
+    component_name="Preview", resource_type_field_name="kind", serializers=PREVIEW_SERIALIZERS
+)

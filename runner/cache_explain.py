@@ -1,0 +1,90 @@
+"""Why a step was or was not reused from the cache: its ingredients and, on a miss, the nearest
+cache entry of the same team and module with what differs from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runner import states
+from runner.advance import plan_of
+from runner.models import CacheEntry, Run, StepRun
+
+
+def explain(run: Run, step: StepRun) -> dict[str, Any]:
+    """What `runner.api.serializers.CacheExplainSerializer` renders."""
+    plan_step = plan_of(run).step(step.node)
+    ingredients = {"module_digest": plan_step.digest, "params": step.params, "inputs": step.input_hashes}
+    body: dict[str, Any] = {
+        "node": step.node,
+        "status": step.status,
+        "cache_key": step.cache_key or None,
+        "ingredients": ingredients,
+    }
+    if step.status == states.CACHED:
+        body.update(hit=True, reused_from=step.reused_from)  # a StepRun: ReusedFromSerializer renders it
+        return body
+    body["hit"] = False
+    if not plan_step.deterministic:
+        body["reason"] = f"{plan_step.module} is not deterministic; its steps are never cached."
+    elif not run.use_cache:
+        body["reason"] = "this run was started with the cache off."
+    elif step.force:
+        body["reason"] = "this step was forced to run (rerun from an upstream node)."
+    elif not step.cache_key:
+        body["reason"] = "the step has not been reached yet."
+    else:
+        body["reason"] = "no earlier step had the same ingredients."
+    entries = CacheEntry.objects.filter(module=plan_step.module, step_run__run__team=run.team).exclude(
+        cache_key=step.cache_key
+    )
+    nearest = (
+        entries.filter(node=step.node).order_by("-created_at", "-id").first()
+        or entries.order_by("-created_at", "-id").first()
+    )
+    body["nearest"] = None
+    if nearest is not None:
+        body["nearest"] = {
+            "cache_key": nearest.cache_key,
+            "run": nearest.step_run.run_id,
+            "node": nearest.node,
+            "differences": differences(ingredients, nearest),
+        }
+    return body
+
+
+def differences(ingredients: dict[str, Any], entry: CacheEntry) -> list[dict[str, Any]]:
+    diffs: list[dict[str, Any]] = []
+    if ingredients["module_digest"] != entry.module_digest:
+        diffs.append(
+            {
+                "ingredient": "module_digest",
+                "message": "the module version's content differs",
+                "was": entry.module_digest,
+                "now": ingredients["module_digest"],
+            }
+        )
+    params, old = ingredients["params"], entry.params
+    for name in sorted(set(params) | set(old)):
+        if params.get(name) != old.get(name):
+            diffs.append(
+                {
+                    "ingredient": "parameter",
+                    "name": name,
+                    "message": f"parameter '{name}' changed",
+                    "was": old.get(name),
+                    "now": params.get(name),
+                }
+            )
+    inputs, old_in = ingredients["inputs"], entry.input_hashes
+    for port in sorted(set(inputs) | set(old_in)):
+        if inputs.get(port) != old_in.get(port):
+            diffs.append(
+                {
+                    "ingredient": "input",
+                    "port": port,
+                    "message": f"input port '{port}' received different data",
+                    "was": old_in.get(port),
+                    "now": inputs.get(port),
+                }
+            )
+    return diffs

@@ -1,0 +1,207 @@
+"""The JSON of runs and steps: the one owner of the shape the API returns, the run feed sends
+(`runner.events`) and the WebSocket snapshot carries (`runner.consumers`).
+
+The declared fields are the contract (they feed /api/schema/, whose components are `Run`, `Step`,
+`ArtifactRef` and `ReusedFrom`). Events are published on every state change, so `to_representation`
+is a hand-written fast path over the same fields; tests/unit/test_run_serializers.py checks it
+against DRF's field-driven rendering, field for field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from runner import states
+from runner.models import Artifact, Run, StepRun
+
+
+class BlankAsNullField(serializers.CharField):
+    """A text column whose empty value is sent as null."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return str(value) if value else None
+
+
+class IsoDateTimeField(serializers.DateTimeField):
+    """A timestamp as Python's isoformat() writes it (UTC, "+00:00"), as the run feed always has."""
+
+    def to_representation(self, value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+
+def artifact_info(shas: list[str]) -> dict[str, dict[str, Any]]:
+    """sha256 -> {sha256, size, media_type} of the artifacts among `shas`, in one query."""
+    return {
+        a.sha256: {"sha256": a.sha256, "size": a.size, "media_type": a.media_type}
+        for a in Artifact.objects.filter(sha256__in=shas)
+    }
+
+
+def runs_for_json() -> QuerySet[Run]:
+    """Runs with what `RunSerializer` reads joined in, and without the big JSON it does not read
+    (plans and graphs: a 1,000-node pipeline's are megabytes)."""
+    return Run.objects.select_related("team", "pipeline", "pipeline_version", "created_by").defer(
+        "plan", "pipeline__graph", "pipeline_version__graph", "pipeline_version__plan"
+    )
+
+
+class ArtifactRefSerializer(serializers.Serializer):
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True, help_text="null when the artifact row is missing")
+    media_type = serializers.CharField(allow_blank=True)
+
+
+class ReusedFromSerializer(serializers.Serializer):
+    run = serializers.IntegerField(source="run_id")
+    node = serializers.CharField()
+    step = serializers.IntegerField(source="pk")
+
+
+def _outputs(step: StepRun, infos: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {port: infos.get(sha, {"sha256": sha, "size": None, "media_type": ""}) for port, sha in step.outputs.items()}
+
+
+class StepSerializer(serializers.Serializer):
+    """One step of a run."""
+
+    # Context: `infos` (from `artifact_info`) saves a query per step.
+
+    id = serializers.IntegerField()
+    node = serializers.CharField()
+    module = serializers.CharField(help_text="team/name")
+    version = serializers.CharField(help_text="the pinned module version")
+    status = serializers.ChoiceField(choices=states.STEP_STATUSES)
+    cache_key = BlankAsNullField(help_text="null until the step's inputs are known")
+    reused_from = ReusedFromSerializer(allow_null=True, help_text="the step whose outputs a cached step reused")
+    force = serializers.BooleanField(help_text="runs even if the cache holds its result (rerun from a node)")
+    attempt = serializers.IntegerField()
+    started_at = IsoDateTimeField(allow_null=True)
+    finished_at = IsoDateTimeField(allow_null=True)
+    exit_code = serializers.IntegerField(allow_null=True)
+    outputs = serializers.SerializerMethodField(help_text="port -> artifact")
+    metrics = serializers.DictField()
+    error = BlankAsNullField()
+
+    @extend_schema_field(serializers.DictField(child=ArtifactRefSerializer()))
+    def get_outputs(self, step: StepRun) -> dict[str, dict[str, Any]]:
+        return _outputs(step, self._infos(step))
+
+    def _infos(self, step: StepRun) -> dict[str, dict[str, Any]]:
+        infos = self.context.get("infos")
+        return infos if infos is not None else artifact_info(list(step.outputs.values()))
+
+    def to_representation(self, step: StepRun) -> dict[str, Any]:
+        return step_data(step, self.context.get("infos"))
+
+    @staticmethod
+    def render(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+        """What `StepSerializer(step, context={"infos": infos}).data` returns, as a plain dict
+        and without building a serializer: the run feed's path, once per state change."""
+        return step_data(step, infos)
+
+
+def step_data(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`StepSerializer`'s fast path, for the run feed: the same fields, built directly."""
+    if infos is None:
+        infos = artifact_info(list(step.outputs.values()))
+    reused = None
+    if step.reused_from_id is not None:
+        origin = step.reused_from
+        reused = {"run": origin.run_id, "node": origin.node, "step": origin.pk} if origin else None
+    return {
+        "id": step.pk,
+        "node": step.node,
+        "module": step.module,
+        "version": step.version,
+        "status": step.status,
+        "cache_key": step.cache_key or None,
+        "reused_from": reused,
+        "force": step.force,
+        "attempt": step.attempt,
+        "started_at": step.started_at.isoformat() if step.started_at else None,
+        "finished_at": step.finished_at.isoformat() if step.finished_at else None,
+        "exit_code": step.exit_code,
+        "outputs": _outputs(step, infos),
+        "metrics": step.metrics,
+        "error": step.error or None,
+    }
+
+
+class RunSummarySerializer(serializers.Serializer):
+    """A run of a pipeline version without its steps, as the run list shows it. Read runs with
+    `runs_for_json()`."""
+
+    id = serializers.IntegerField()
+    pipeline = serializers.IntegerField(source="pipeline_id")
+    pipeline_name = serializers.CharField(source="pipeline.name")
+    version = serializers.IntegerField(source="pipeline_version.number", allow_null=True, help_text="version number")
+    pipeline_version = serializers.IntegerField(source="pipeline_version_id", allow_null=True)
+    team = serializers.CharField(source="team.name")
+    parent = serializers.IntegerField(source="parent_id", allow_null=True, help_text="the run this one reruns")
+    rerun_mode = BlankAsNullField()
+    parameters = serializers.DictField(help_text="the resolved parameter values")
+    cache = serializers.BooleanField(source="use_cache")
+    status = serializers.ChoiceField(choices=states.RUN_STATUSES)
+    error = BlankAsNullField()
+    created_by = serializers.CharField(source="created_by.username", allow_null=True)
+    trigger = BlankAsNullField(help_text="endpoint:<slug> or schedule:<id>, else null")
+    created_at = IsoDateTimeField()
+    started_at = IsoDateTimeField(allow_null=True)
+    finished_at = IsoDateTimeField(allow_null=True)
+    seq = serializers.IntegerField(
+        source="event_seq", help_text="sequence number of the last event; resume the WebSocket after it"
+    )
+
+    def to_representation(self, run: Run) -> dict[str, Any]:
+        return run_data(run, steps=False)
+
+
+class RunSerializer(RunSummarySerializer):
+    """A run of a pipeline version with every step."""
+
+    steps = StepSerializer(many=True, source="steps.all", help_text="every step, in creation order")
+
+    def to_representation(self, run: Run) -> dict[str, Any]:
+        return run_data(run, steps=True)
+
+    @staticmethod
+    def render(run: Run, *, steps: bool = True) -> dict[str, Any]:
+        """What `RunSerializer(run).data` (or `RunSummarySerializer` without steps) returns, as a plain dict."""
+        return run_data(run, steps=steps)
+
+
+def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
+    """`RunSerializer`'s fast path: the same fields, built directly."""
+    data: dict[str, Any] = {
+        "id": run.pk,
+        "pipeline": run.pipeline_id,
+        "pipeline_name": run.pipeline.name,
+        "version": run.pipeline_version.number if run.pipeline_version_id else None,
+        "pipeline_version": run.pipeline_version_id,
+        "team": run.team.name,
+        "parent": run.parent_id,
+        "rerun_mode": run.rerun_mode or None,
+        "parameters": run.parameters,
+        "cache": run.use_cache,
+        "status": run.status,
+        "error": run.error or None,
+        "created_by": run.created_by.username if run.created_by_id else None,
+        "trigger": run.trigger or None,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "seq": run.event_seq,
+    }
+    if steps:
+        rows = list(run.steps.select_related("reused_from").order_by("id"))
+        infos = artifact_info([sha for s in rows for sha in s.outputs.values()])
+        data["steps"] = [step_data(s, infos) for s in rows]
+    return data

@@ -1,0 +1,45 @@
+"""Role checks declared on views, through the one scoping point (`teams.scoping`).
+
+Reads are scoped by each view's `get_queryset` (another team's object is a 404); writes to an
+object need a minimum role in the object's team:
+
+    permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "run pipelines")]
+
+The check runs in `has_object_permission`, i.e. when a view calls `get_object()` or
+`check_object_permissions(request, obj)`; it raises `require_role`'s errors (404 when the team is
+invisible, 403 naming the role needed), which `pipewright.errors` maps to HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+
+from teams.models import Team
+from teams.scoping import require_role
+
+
+def team_of(obj: Any) -> Team:
+    return obj if isinstance(obj, Team) else obj.team
+
+
+class TeamRole(BasePermission):
+    """Unsafe methods on an object need at least `minimum` in its team; `action` completes the
+    403 message ("Only a member or higher of team 'x' can <action>")."""
+
+    def __init__(self, minimum: str, action: str = "do this", *, safe_methods: bool = True) -> None:
+        self.minimum = minimum
+        self.action = action
+        self.safe_methods = safe_methods  # False: reads need the role too
+
+    def __call__(self) -> TeamRole:
+        # DRF instantiates each entry of `permission_classes`; a configured instance returns itself.
+        return self
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if self.safe_methods and request.method in SAFE_METHODS:
+            return True
+        require_role(request.user, team_of(obj), self.minimum, action=self.action)
+        return True
