@@ -13,6 +13,7 @@ from django.db.models import Max
 
 from artifacts import store
 from compiler import CompileResult, compile, upgrade
+from compiler.diff import diff
 from compiler.serialize import plan_json
 from designer.lookup import DbDatasets
 from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion, empty_graph
@@ -30,6 +31,17 @@ def saved_version(pipeline: Pipeline, number: int | None) -> PipelineVersion | N
     """Version `number` of `pipeline` (the latest when None), without its graph, or None."""
     versions = PipelineVersion.objects.filter(pipeline=pipeline).defer("graph")
     return versions.order_by("-number").first() if number is None else versions.filter(number=number).first()
+
+
+def latest_number(pipeline: Pipeline) -> int | None:
+    """The number of the pipeline's newest version; None before its first."""
+    value = pipeline.versions.aggregate(n=Max("number"))["n"]
+    return int(value) if value is not None else None
+
+
+def version_diff(a: PipelineVersion, b: PipelineVersion) -> dict[str, Any]:
+    """What changed from version `a` to version `b` (see compiler.diff)."""
+    return {"from_version": a.number, "to_version": b.number, **diff(a.graph, b.graph)}
 
 
 def compile_errors(version: PipelineVersion) -> list[dict[str, Any]]:

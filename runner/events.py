@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
 from runner.models import Run, RunEvent, StepRun
-from runner.serializers import StepSerializer
+from runner.serializers import RunEventSerializer, StepSerializer
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +116,4 @@ def publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -
 
 def publish_run(run_id: int) -> None:
     run = Run.objects.only("status", "error", "started_at", "finished_at").get(pk=run_id)
-    publish(
-        run_id,
-        {
-            "type": "run",
-            "status": run.status,
-            "error": run.error or None,
-            "started_at": run.started_at.isoformat() if run.started_at else None,
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        },
-    )
+    publish(run_id, {"type": "run", **RunEventSerializer(run).data})

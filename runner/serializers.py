@@ -178,6 +178,16 @@ class RunSerializer(RunSummarySerializer):
         return run_data(run, steps=steps)
 
 
+class RunEventSerializer(serializers.Serializer):
+    """The run feed's "run" event: the run's own fields that change with its status. The frame
+    around them (`type: "run"`, `seq`, `run_id`) is added by `runner.events`."""
+
+    status = serializers.ChoiceField(choices=states.RUN_STATUSES)
+    error = BlankAsNullField()
+    started_at = IsoDateTimeField(allow_null=True)
+    finished_at = IsoDateTimeField(allow_null=True)
+
+
 def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
     """`RunSerializer`'s fast path: the same fields, built directly."""
     data: dict[str, Any] = {

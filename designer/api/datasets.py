@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from designer import services
 from designer.api.serializers import DatasetSerializer, DatasetUploadSerializer
@@ -18,18 +19,21 @@ from teams import scoping
 from teams.models import Role
 
 
-class DatasetListView(APIView):
-    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
+def visible_datasets(user: Any) -> QuerySet[Dataset]:
+    """The datasets `user` can see, with what `DatasetSerializer` reads."""
+    versions = DatasetVersion.objects.select_related("created_by").order_by("version")
+    rows = scoping.scope(Dataset.objects.select_related("team"), user)
+    return rows.prefetch_related(Prefetch("versions", queryset=versions))
 
-    @extend_schema(responses=DatasetSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        rows = scoping.scope(Dataset.objects.select_related("team"), request.user).prefetch_related(
-            Prefetch("versions", queryset=DatasetVersion.objects.select_related("created_by").order_by("version"))
-        )
-        team = request.query_params.get("team")
-        if team:
-            rows = rows.filter(team__name=team)
-        return Response(DatasetSerializer(rows, many=True).data)
+
+class DatasetListView(generics.ListAPIView):
+    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
+    serializer_class = DatasetSerializer
+
+    def get_queryset(self) -> QuerySet[Dataset]:
+        rows = visible_datasets(self.request.user)
+        team = self.request.query_params.get("team")
+        return rows.filter(team__name=team) if team else rows
 
     @extend_schema(request={"multipart/form-data": DatasetUploadSerializer}, responses={201: DatasetSerializer})
     def post(self, request: Request) -> Response:
@@ -39,11 +43,5 @@ class DatasetListView(APIView):
         team = scoping.team_for_write(request.user, data["team"], Role.MEMBER, action="upload datasets")
         upload = data["file"]
         version = services.do_upload_dataset(request.user, team, data["name"], upload, upload.name or "data")
-        dataset = (
-            Dataset.objects.select_related("team")
-            .prefetch_related(
-                Prefetch("versions", queryset=DatasetVersion.objects.select_related("created_by").order_by("version"))
-            )
-            .get(pk=version.dataset_id)
-        )
+        dataset = visible_datasets(request.user).get(pk=version.dataset_id)
         return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)

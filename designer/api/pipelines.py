@@ -1,4 +1,8 @@
-"""Pipelines: the canvas document with optimistic concurrency (ETag / If-Match), versions, diff."""
+"""Pipelines: the canvas document with optimistic concurrency (ETag / If-Match), versions, diff.
+
+Thin: `get_queryset` scopes through `teams.scoping` (another team's pipeline is a 404), role
+checks are declared with `TeamRole`, writes go to `designer.services` and every answer is rendered
+by a serializer in `designer.api.serializers`."""
 
 from __future__ import annotations
 
@@ -8,14 +12,12 @@ from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from compiler import CompileResult
-from compiler.diff import diff
-from compiler.serialize import plan_json
 from designer import services
 from designer.api.serializers import (
     DiffSerializer,
@@ -25,6 +27,7 @@ from designer.api.serializers import (
     PipelineDetailSerializer,
     PipelineRowSerializer,
     PipelineSaveSerializer,
+    PipelineState,
     PipelineUpdateSerializer,
     ValidateResultSerializer,
     VersionDetailSerializer,
@@ -34,6 +37,7 @@ from designer.models import Pipeline, PipelineVersion
 from pipewright.errors import PreconditionFailed, PreconditionRequired
 from teams import scoping
 from teams.models import Role
+from teams.permissions import TeamRole
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -42,21 +46,6 @@ IF_MATCH = OpenApiParameter(
     required=True,
     description='The ETag from your last GET/PUT, e.g. "3". Missing: 428; stale: 412 and nothing is saved.',
 )
-
-
-def visible_pipelines(request: Request) -> QuerySet[Pipeline]:
-    return scoping.scope(Pipeline.objects.select_related("team"), request.user)
-
-
-def get_pipeline(
-    request: Request, pk: int, *, write: bool = False, action: str = "change this pipeline", light: bool = False
-) -> Pipeline:
-    """A visible pipeline (404 otherwise); `write` needs member or up; `light` defers the graph."""
-    rows = visible_pipelines(request)
-    pipeline = get_object_or_404(rows.defer("graph") if light else rows, pk=pk)
-    if write:
-        scoping.require_role(request.user, pipeline.team, Role.MEMBER, action=action)
-    return pipeline
 
 
 def parse_if_match(request: Request) -> int:
@@ -72,45 +61,43 @@ def parse_if_match(request: Request) -> int:
     return int(value)
 
 
-def latest_number(pipeline: Pipeline) -> int | None:
-    value = pipeline.versions.aggregate(n=Max("number"))["n"]
-    return int(value) if value is not None else None
-
-
-def detail_body(pipeline: Pipeline, result: CompileResult, latest: int | None) -> dict[str, Any]:
-    return PipelineDetailSerializer(_detail(pipeline, result, latest)).data
-
-
-def _detail(pipeline: Pipeline, result: CompileResult, latest: int | None) -> dict[str, Any]:
-    return {
-        "id": pipeline.pk,
-        "team": pipeline.team.name,
-        "name": pipeline.name,
-        "description": pipeline.description,
-        "graph": pipeline.graph,
-        "revision": pipeline.revision,
-        "errors": result.errors_json(),
-        "warnings": result.warnings_json(),
-        "latest_version": latest,
-        "created_at": pipeline.created_at,
-        "updated_at": pipeline.updated_at,
-        "etag": pipeline.etag,
-    }
-
-
-def with_etag(response: Response, pipeline: Pipeline) -> Response:
-    response["ETag"] = pipeline.etag
+def answer(serializer: type[PipelineDetailSerializer], state: PipelineState, code: int = 200) -> Response:
+    """A pipeline's answer, with its ETag header."""
+    response = Response(serializer(state).data, status=code)
+    response["ETag"] = state.pipeline.etag
     return response
 
 
-class PipelineListView(APIView):
-    @extend_schema(responses=PipelineRowSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        rows = visible_pipelines(request).annotate(latest_version=Max("versions__number"))
-        team = request.query_params.get("team")
-        if team:
-            rows = rows.filter(team__name=team)
-        return Response(PipelineRowSerializer(rows, many=True).data)
+def saved(pipeline: Pipeline, result: CompileResult, version: PipelineVersion | None, created: bool) -> PipelineState:
+    """The answer to a save: the pipeline at the version it is at, and whether the save made it."""
+    return PipelineState(pipeline, result, version.number if version is not None else None, created)
+
+
+def visible_pipelines(user: Any, *, light: bool = False) -> QuerySet[Pipeline]:
+    """The pipelines `user` can see; `light` defers the graph (megabytes on a big canvas)."""
+    rows = scoping.scope(Pipeline.objects.select_related("team"), user)
+    return rows.defer("graph") if light else rows
+
+
+class PipelineObjectMixin:
+    # The visible pipeline of the URL's `pk` (404 otherwise), checked by the view's permission
+    # classes. `light`: the view does not read the graph. (A comment, not a docstring: views
+    # would inherit it in the schema.)
+
+    request: Request
+    light = False
+
+    def get_queryset(self) -> QuerySet[Pipeline]:
+        return visible_pipelines(self.request.user, light=self.light)
+
+
+class PipelineListView(generics.ListAPIView):
+    serializer_class = PipelineRowSerializer
+
+    def get_queryset(self) -> QuerySet[Pipeline]:
+        rows = visible_pipelines(self.request.user).annotate(latest_version=Max("versions__number"))
+        team = self.request.query_params.get("team")
+        return rows.filter(team__name=team) if team else rows
 
     @extend_schema(request=PipelineCreateSerializer, responses={201: PipelineSaveSerializer})
     def post(self, request: Request) -> Response:
@@ -121,35 +108,35 @@ class PipelineListView(APIView):
         pipeline, result, version = services.do_create_pipeline(
             request.user, team, data["name"], data.get("description", ""), data.get("graph")
         )
-        out = save_body(pipeline, result, version, created=version is not None)
-        return with_etag(Response(out, status=status.HTTP_201_CREATED), pipeline)
+        state = saved(pipeline, result, version, created=version is not None)
+        return answer(PipelineSaveSerializer, state, status.HTTP_201_CREATED)
 
 
-def save_body(
-    pipeline: Pipeline, result: CompileResult, version: PipelineVersion | None, *, created: bool
-) -> dict[str, Any]:
-    """The answer to a save: the pipeline's detail plus the version it is at and whether it runs."""
-    number = version.number if version is not None else None
-    out = _detail(pipeline, result, number)
-    out.update(version=number, version_created=created, runnable=result.ok and number is not None)
-    return PipelineSaveSerializer(out).data
+class PipelineDetailView(PipelineObjectMixin, generics.GenericAPIView):
+    permission_classes = [
+        IsAuthenticated,
+        TeamRole(Role.MEMBER, "change this pipeline", methods=["PUT"]),
+        TeamRole(Role.MEMBER, "delete this pipeline", methods=["DELETE"]),
+    ]
 
+    def get_queryset(self) -> QuerySet[Pipeline]:
+        self.light = self.request.method != "GET"
+        return super().get_queryset()
 
-class PipelineDetailView(APIView):
     @extend_schema(responses=PipelineDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk)
+        pipeline = self.get_object()
         result = services.check_graph(request.user, pipeline.graph)
-        return with_etag(Response(detail_body(pipeline, result, latest_number(pipeline))), pipeline)
+        return answer(PipelineDetailSerializer, PipelineState(pipeline, result, services.latest_number(pipeline)))
 
     @extend_schema(parameters=[IF_MATCH], request=PipelineUpdateSerializer, responses=PipelineSaveSerializer)
     def put(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk, write=True, light=True)
+        pipeline = self.get_object()
         body = PipelineUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         expected = parse_if_match(request)
         data = body.validated_data
-        saved, result, version, created = services.do_save_pipeline(
+        pipeline, result, version, created = services.do_save_pipeline(
             request.user,
             pipeline,
             expected_revision=expected,
@@ -157,71 +144,73 @@ class PipelineDetailView(APIView):
             description=data.get("description"),
             graph=data.get("graph"),
         )
-        return with_etag(Response(save_body(saved, result, version, created=created)), saved)
+        return answer(PipelineSaveSerializer, saved(pipeline, result, version, created))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk, write=True, action="delete this pipeline", light=True)
-        services.do_delete_pipeline(pipeline)
+        services.do_delete_pipeline(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PipelineDuplicateView(APIView):
+class PipelineDuplicateView(PipelineObjectMixin, generics.GenericAPIView):
+    permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "duplicate this pipeline")]
+
     @extend_schema(request=DuplicateSerializer, responses={201: PipelineSaveSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk, write=True, action="duplicate this pipeline")
+        pipeline = self.get_object()
         body = DuplicateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         copy, result, version = services.do_duplicate_pipeline(request.user, pipeline, body.validated_data["name"])
-        out = save_body(copy, result, version, created=True)
-        return with_etag(Response(out, status=status.HTTP_201_CREATED), copy)
+        return answer(PipelineSaveSerializer, saved(copy, result, version, created=True), status.HTTP_201_CREATED)
 
 
-class PipelineValidateView(APIView):
+class PipelineValidateView(PipelineObjectMixin, generics.GenericAPIView):
+    light = True
+
     @extend_schema(request=GraphSerializer, responses=ValidateResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        get_pipeline(request, pk, light=True)
+        self.get_object()
         body = GraphSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.check_graph(request.user, body.validated_data["graph"])
-        answer = {
-            "errors": result.errors_json(),
-            "warnings": result.warnings_json(),
-            "graph": result.pinned,
-            "plan": plan_json(result.plan) if result.plan is not None else None,
-        }
-        return Response(ValidateResultSerializer(answer).data)
+        return Response(ValidateResultSerializer(result).data)
 
 
-def get_version(request: Request, pk: int, number: int) -> PipelineVersion:
-    pipeline = get_pipeline(request, pk, light=True)
-    return get_object_or_404(PipelineVersion.objects.select_related("created_by"), pipeline=pipeline, number=number)
+class VersionMixin:
+    # Versions of the visible pipeline of the URL's `pk` (a 404 for the pipeline comes first).
+
+    request: Request
+    kwargs: dict[str, Any]
+
+    def get_pipeline(self) -> Pipeline:
+        return get_object_or_404(visible_pipelines(self.request.user, light=True), pk=self.kwargs["pk"])
+
+    def versions(self) -> QuerySet[PipelineVersion]:
+        return PipelineVersion.objects.filter(pipeline=self.get_pipeline())
+
+    def get_version(self, number: int) -> PipelineVersion:
+        return get_object_or_404(self.versions().select_related("created_by"), number=number)
 
 
-class VersionListView(APIView):
-    @extend_schema(responses=VersionRowSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk, light=True)
-        rows = (
-            pipeline.versions.select_related("created_by")
-            .defer("graph", "plan")
-            .annotate(has_plan=Q(plan__isnull=False))
-            .order_by("-number")
-        )
-        return Response(VersionRowSerializer(rows, many=True).data)
+class VersionListView(VersionMixin, generics.ListAPIView):
+    serializer_class = VersionRowSerializer
+
+    def get_queryset(self) -> QuerySet[PipelineVersion]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no pipeline
+            return PipelineVersion.objects.none()
+        rows = self.versions().select_related("created_by").defer("graph", "plan")
+        return rows.annotate(has_plan=Q(plan__isnull=False)).order_by("-number")
 
 
-class VersionDetailView(APIView):
+class VersionDetailView(VersionMixin, generics.GenericAPIView):
     @extend_schema(responses=VersionDetailSerializer)
     def get(self, request: Request, pk: int, number: int) -> Response:
-        return Response(VersionDetailSerializer(get_version(request, pk, number)).data)
+        return Response(VersionDetailSerializer(self.get_version(number)).data)
 
 
-class VersionDiffView(APIView):
+class VersionDiffView(VersionMixin, generics.GenericAPIView):
     @extend_schema(responses=DiffSerializer)
     def get(self, request: Request, pk: int, number: int, other: int) -> Response:
-        a = get_version(request, pk, number)
-        b = get_version(request, pk, other)
-        return Response(
-            DiffSerializer({"from_version": a.number, "to_version": b.number, **diff(a.graph, b.graph)}).data
-        )
+        a = self.get_version(number)
+        b = self.get_version(other)
+        return Response(DiffSerializer(services.version_diff(a, b)).data)

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rest_framework import serializers
 
+from compiler import CompileResult
+from compiler.plan import Plan
+from compiler.serialize import plan_json
 from designer import services
 from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion
 from pipewright.errors import LocatedError
@@ -65,19 +69,42 @@ class PipelineRowSerializer(serializers.ModelSerializer):
         fields = ["id", "team", "name", "description", "revision", "latest_version", "created_at", "updated_at"]
 
 
+@dataclass(frozen=True)
+class PipelineState:
+    """What the designer answers about a pipeline: the row, its draft's compile result and the
+    latest version number; after a save also the version it is at and whether the save made it."""
+
+    pipeline: Pipeline
+    result: CompileResult
+    latest_version: int | None
+    version_created: bool = False
+
+    @property
+    def version(self) -> int | None:
+        return self.latest_version
+
+    @property
+    def runnable(self) -> bool:
+        return self.result.ok and self.latest_version is not None
+
+
 class PipelineDetailSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    team = serializers.CharField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    graph = serializers.JSONField()
-    revision = serializers.IntegerField()
-    errors = IssueSerializer(many=True)
-    warnings = IssueSerializer(many=True)
+    # Renders a `PipelineState`. (A comment: a docstring would become the schema's description.)
+
+    id = serializers.IntegerField(source="pipeline.pk")
+    team = serializers.CharField(source="pipeline.team.name")
+    name = serializers.CharField(source="pipeline.name")
+    description = serializers.CharField(source="pipeline.description")
+    graph = serializers.JSONField(source="pipeline.graph")
+    revision = serializers.IntegerField(source="pipeline.revision")
+    errors = IssueSerializer(many=True, source="result.errors_json")
+    warnings = IssueSerializer(many=True, source="result.warnings_json")
     latest_version = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    etag = serializers.CharField(help_text="The same value as the ETag header; send it back as If-Match.")
+    created_at = serializers.DateTimeField(source="pipeline.created_at")
+    updated_at = serializers.DateTimeField(source="pipeline.updated_at")
+    etag = serializers.CharField(
+        source="pipeline.etag", help_text="The same value as the ETag header; send it back as If-Match."
+    )
 
 
 class PipelineSaveSerializer(PipelineDetailSerializer):
@@ -86,11 +113,20 @@ class PipelineSaveSerializer(PipelineDetailSerializer):
     runnable = serializers.BooleanField()
 
 
+class PlanField(serializers.JSONField):
+    """A compiled `Plan` as its JSON."""
+
+    def to_representation(self, value: Plan) -> Any:
+        return plan_json(value)
+
+
 class ValidateResultSerializer(serializers.Serializer):
-    errors = IssueSerializer(many=True)
-    warnings = IssueSerializer(many=True)
-    graph = serializers.JSONField(help_text="The graph with every module version pinned.")
-    plan = serializers.JSONField(allow_null=True)
+    # Renders a `CompileResult`.
+
+    errors = IssueSerializer(many=True, source="errors_json")
+    warnings = IssueSerializer(many=True, source="warnings_json")
+    graph = serializers.JSONField(source="pinned", help_text="The graph with every module version pinned.")
+    plan = PlanField(allow_null=True)
 
 
 class VersionRowSerializer(serializers.ModelSerializer):

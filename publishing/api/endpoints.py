@@ -1,16 +1,20 @@
-"""Published endpoints: a stable slug that runs a chosen pipeline version, by token or schedule."""
+"""Published endpoints: a stable slug that runs a chosen pipeline version, by token or schedule.
+
+Thin: `get_queryset` scopes through `teams.scoping` (another team's endpoint is a 404), role checks
+are declared with `TeamRole`, writes go to `publishing.services`, serializers render."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from designer.api.pipelines import get_pipeline
+from designer.models import Pipeline
 from pipewright.errors import LocatedError
 from publishing import services
 from publishing.api.serializers import (
@@ -23,26 +27,32 @@ from publishing.models import Endpoint
 from runner.serializers import RunSerializer
 from teams import scoping
 from teams.models import Role
+from teams.permissions import TeamRole
 
 
-def visible_endpoints(request: Request) -> QuerySet[Endpoint]:
+def visible_endpoints(user: Any) -> QuerySet[Endpoint]:
+    """The endpoints `user` can see, with what `EndpointSerializer` reads and without big JSON."""
     rows = Endpoint.objects.select_related("team", "pipeline", "version", "created_by")
-    return scoping.scope(rows.defer("pipeline__graph", "version__graph", "version__plan"), request.user)
+    return scoping.scope(rows.defer("pipeline__graph", "version__graph", "version__plan"), user)
 
 
-def get_endpoint(request: Request, slug: str, *, write: bool = False, action: str = "change this endpoint") -> Endpoint:
-    """A visible endpoint (404 otherwise); `write` needs member or up."""
-    endpoint = get_object_or_404(visible_endpoints(request), slug=slug)
-    if write:
-        scoping.require_role(request.user, endpoint.team, Role.MEMBER, action=action)
-    return endpoint
+class EndpointObjectMixin:
+    # The visible endpoint of the URL's `slug` (404 otherwise), checked by the view's permission
+    # classes. (A comment, not a docstring: views would inherit it in the schema.)
+
+    request: Request
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Endpoint]:
+        return visible_endpoints(self.request.user)
 
 
-def endpoint_body(request: Request, endpoint: Endpoint) -> dict[str, object]:
-    return dict(EndpointSerializer(endpoint, context={"request": request}).data)
+class PublishView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "publish this pipeline")]
 
+    def get_queryset(self) -> QuerySet[Pipeline]:
+        return scoping.scope(Pipeline.objects.select_related("team").defer("graph"), self.request.user)
 
-class PublishView(APIView):
     @extend_schema(
         request=PipelinePublishSerializer,
         responses={201: EndpointSerializer},
@@ -53,38 +63,43 @@ class PublishView(APIView):
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
-        pipeline = get_pipeline(request, pk, write=True, action="publish this pipeline", light=True)
+        pipeline = self.get_object()
         body = PipelinePublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         endpoint = services.do_publish_pipeline(request.user, pipeline, data["name"], data.get("version"))
-        return Response(endpoint_body(request, endpoint), status=status.HTTP_201_CREATED)
+        return Response(EndpointSerializer(endpoint, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-class EndpointListView(APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("team", str), OpenApiParameter("pipeline", int)],
-        responses=EndpointSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        rows = visible_endpoints(request)
-        team = request.query_params.get("team")
+class EndpointListView(EndpointObjectMixin, generics.ListAPIView):
+    serializer_class = EndpointSerializer
+
+    def get_queryset(self) -> QuerySet[Endpoint]:
+        rows = super().get_queryset()
+        team = self.request.query_params.get("team")
         if team:
             rows = rows.filter(team__name=team)
-        pipeline = request.query_params.get("pipeline")
+        pipeline = self.request.query_params.get("pipeline")
         if pipeline is not None:
             if not pipeline.isdigit():
                 raise LocatedError(
                     "pipeline must be an id.", [{"field": "pipeline", "message": "must be an integer id"}]
                 )
             rows = rows.filter(pipeline_id=int(pipeline))
-        return Response(EndpointSerializer(rows, many=True, context={"request": request}).data)
+        return rows
+
+    @extend_schema(parameters=[OpenApiParameter("team", str), OpenApiParameter("pipeline", int)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
-class EndpointDetailView(APIView):
-    @extend_schema(responses=EndpointSerializer)
-    def get(self, request: Request, slug: str) -> Response:
-        return Response(endpoint_body(request, get_endpoint(request, slug)))
+class EndpointDetailView(EndpointObjectMixin, generics.RetrieveDestroyAPIView):
+    serializer_class = EndpointSerializer
+    permission_classes = [
+        IsAuthenticated,
+        TeamRole(Role.MEMBER, "change this endpoint", methods=["PATCH"]),
+        TeamRole(Role.MEMBER, "delete this endpoint", methods=["DELETE"]),
+    ]
 
     @extend_schema(
         request=EndpointUpdateSerializer,
@@ -92,28 +107,31 @@ class EndpointDetailView(APIView):
         description="Re-point at another runnable version of the same pipeline, and/or rename (the slug stays).",
     )
     def patch(self, request: Request, slug: str) -> Response:
-        endpoint = get_endpoint(request, slug, write=True)
+        endpoint = self.get_object()
         body = EndpointUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         endpoint = services.do_update_endpoint(endpoint, name=data.get("name"), number=data.get("version"))
-        return Response(endpoint_body(request, endpoint))
+        return Response(self.get_serializer(endpoint).data)
 
     @extend_schema(responses={204: None}, description="Deletes the endpoint and its schedules.")
-    def delete(self, request: Request, slug: str) -> Response:
-        endpoint = get_endpoint(request, slug, write=True, action="delete this endpoint")
-        services.do_delete_endpoint(endpoint)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().delete(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Endpoint) -> None:
+        services.do_delete_endpoint(instance)
 
 
-class EndpointRunsView(APIView):
+class EndpointRunsView(EndpointObjectMixin, generics.GenericAPIView):
+    permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "run pipelines")]
+
     @extend_schema(
         request=EndpointRunSerializer,
         responses={201: RunSerializer},
         description="Start a run of the endpoint's current version; the same permissions as running the pipeline.",
     )
     def post(self, request: Request, slug: str) -> Response:
-        endpoint = get_endpoint(request, slug, write=True, action="run pipelines")
+        endpoint = self.get_object()
         body = EndpointRunSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -1,43 +1,48 @@
-"""Schedules: run an endpoint's current version on a cron, as the schedule's owner."""
+"""Schedules: run an endpoint's current version on a cron, as the schedule's owner.
+
+Thin: `get_queryset` scopes through `teams.scoping`, role checks are declared with `TeamRole`,
+writes go to `publishing.services`, serializers render."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from publishing import services
-from publishing.api.endpoints import get_endpoint
+from publishing.api.endpoints import visible_endpoints
 from publishing.api.serializers import ScheduleCreateSerializer, ScheduleSerializer, ScheduleUpdateSerializer
 from publishing.models import Schedule
 from teams import scoping
 from teams.models import Role
+from teams.permissions import TeamRole
 
 
-def visible_schedules(request: Request) -> QuerySet[Schedule]:
+def visible_schedules(user: Any) -> QuerySet[Schedule]:
+    """The schedules `user` can see, with what `ScheduleSerializer` reads."""
     rows = Schedule.objects.select_related("team", "endpoint", "owner", "periodic_task__crontab")
-    return scoping.scope(rows, request.user)
+    return scoping.scope(rows, user)
 
 
-def get_schedule(request: Request, pk: int, *, write: bool = False, action: str = "change this schedule") -> Schedule:
-    schedule = get_object_or_404(visible_schedules(request), pk=pk)
-    if write:
-        scoping.require_role(request.user, schedule.team, Role.MEMBER, action=action)
-    return schedule
+class ScheduleListView(generics.ListAPIView):
+    serializer_class = ScheduleSerializer
+    # checked on the endpoint a new schedule runs
+    permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "schedule runs")]
 
+    def get_queryset(self) -> QuerySet[Schedule]:
+        rows = visible_schedules(self.request.user)
+        endpoint = self.request.query_params.get("endpoint")
+        return rows.filter(endpoint__slug=endpoint) if endpoint else rows
 
-class ScheduleListView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("endpoint", str)], responses=ScheduleSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        rows = visible_schedules(request)
-        endpoint = request.query_params.get("endpoint")
-        if endpoint:
-            rows = rows.filter(endpoint__slug=endpoint)
-        return Response(ScheduleSerializer(rows, many=True).data)
+    @extend_schema(parameters=[OpenApiParameter("endpoint", str)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=ScheduleCreateSerializer,
@@ -51,20 +56,28 @@ class ScheduleListView(APIView):
         body = ScheduleCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        endpoint = get_endpoint(request, data["endpoint"], write=True, action="schedule runs")
+        endpoint = get_object_or_404(visible_endpoints(request.user), slug=data["endpoint"])
+        self.check_object_permissions(request, endpoint)
         parameters = services.check_schedule_parameters(endpoint, data["parameters"])
         schedule = services.do_create_schedule(request.user, endpoint, data["cron"], parameters, data["enabled"])
-        return Response(ScheduleSerializer(get_schedule(request, schedule.pk)).data, status=status.HTTP_201_CREATED)
+        found = visible_schedules(request.user).get(pk=schedule.pk)
+        return Response(ScheduleSerializer(found).data, status=status.HTTP_201_CREATED)
 
 
-class ScheduleDetailView(APIView):
-    @extend_schema(responses=ScheduleSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(ScheduleSerializer(get_schedule(request, pk)).data)
+class ScheduleDetailView(generics.RetrieveDestroyAPIView):
+    serializer_class = ScheduleSerializer
+    permission_classes = [
+        IsAuthenticated,
+        TeamRole(Role.MEMBER, "change this schedule", methods=["PATCH"]),
+        TeamRole(Role.MEMBER, "delete this schedule", methods=["DELETE"]),
+    ]
+
+    def get_queryset(self) -> QuerySet[Schedule]:
+        return visible_schedules(self.request.user)
 
     @extend_schema(request=ScheduleUpdateSerializer, responses=ScheduleSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        schedule = get_schedule(request, pk, write=True)
+        schedule = self.get_object()
         body = ScheduleUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -72,10 +85,11 @@ class ScheduleDetailView(APIView):
         if parameters is not None:
             parameters = services.check_schedule_parameters(schedule.endpoint, parameters)
         services.do_update_schedule(schedule, cron=data.get("cron"), parameters=parameters, enabled=data.get("enabled"))
-        return Response(ScheduleSerializer(get_schedule(request, pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(responses={204: None}, description="Deletes the schedule and its beat task.")
-    def delete(self, request: Request, pk: int) -> Response:
-        schedule = get_schedule(request, pk, write=True, action="delete this schedule")
-        services.do_delete_schedule(schedule)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().delete(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Schedule) -> None:
+        services.do_delete_schedule(instance)
