@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,28 @@ def test_its_data_survives_a_restart(tmp_path: Path) -> None:
     proc, url = pg.start()
     try:
         assert _psql(pg, url, "SELECT v FROM kept") == "42"
+    finally:
+        pg.stop(proc)
+
+
+@pytest.mark.slow
+def test_after_a_kill_it_starts_again_on_the_same_port_with_its_data(tmp_path: Path) -> None:
+    """What `make run`'s supervisor does when the server dies: SIGKILL what is left of its
+    process group (orphaned backends hold the shared memory), then start it on the same port."""
+    pg = _load(tmp_path)
+    proc, url = pg.start()
+    port = pg.running_port()
+    try:
+        _psql(pg, url, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with open(pg.PORT_FILE, "w") as f:
+        f.write("1\n")  # the remembered port is not what decides: the caller's is
+    proc, again = pg.start(port)
+    try:
+        assert again == url
+        assert _psql(pg, again, "SELECT v FROM kept") == "7"
     finally:
         pg.stop(proc)
 
