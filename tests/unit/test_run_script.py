@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -175,3 +176,21 @@ def test_the_embedded_redis_comes_back_on_the_same_port(monkeypatch: pytest.Monk
     finally:
         sup.shutdown()
     assert redis_child.proc.returncode is not None
+
+
+def test_the_death_of_make_still_stops_everything(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _load()
+    make = subprocess.Popen(SLEEPER)
+    monkeypatch.setenv("PIPEWRIGHT_PARENT_PID", str(make.pid))
+    sup = run.Supervisor(first=0.2)
+    web = sup.start("web", SLEEPER, dict(os.environ))
+    make.kill()
+    make.wait()
+    guard = _watch_until(sup, lambda: sup.stopping, timeout=20)
+    assert sup.watch() == 0
+    sup.shutdown()
+    guard.join()
+    assert "the parent process is gone; stopping" in capsys.readouterr().out
+    assert not _alive(web.pid)
