@@ -90,7 +90,7 @@ def test_daphne_killed_mid_run_comes_back_and_the_feed_resumes_with_nothing_miss
 
     (daphne,) = _processes(stack, "daphne")
     workers = {p.pid for p in _processes(stack, "celery") if "worker" in p.cmdline()}
-    assert len(workers) == 6, workers  # two workers, each with a pool of two
+    assert len(workers) >= 6, workers  # two workers (or more), each with a pool of two
     killed = time.monotonic()
     daphne.kill()
     _wait(lambda: feed.ended is not None, 10, "the first socket did not see Daphne go")
