@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,26 +52,45 @@ def test_its_data_survives_a_restart(tmp_path: Path) -> None:
         pg.stop(proc)
 
 
+def _load_run() -> Any:
+    spec = importlib.util.spec_from_file_location("pipewright_run", ROOT / "scripts" / "run.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.slow
-def test_after_a_kill_it_starts_again_on_the_same_port_with_its_data(tmp_path: Path) -> None:
-    """What `make run`'s supervisor does when the server dies: SIGKILL what is left of its
-    process group (orphaned backends hold the shared memory), then start it on the same port."""
-    pg = _load(tmp_path)
+def test_make_runs_supervisor_brings_it_back_on_the_same_port_with_its_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The postmaster SIGKILLed alone (its backends linger and hold the shared memory): the
+    supervisor of `make run` kills what is left of its group and starts it on the same port."""
+    pg, run = _load(tmp_path), _load_run()
     proc, url = pg.start()
     port = pg.running_port()
+    sup = run.Supervisor(first=0.2)
+    server = run.Child("postgres", lambda: pg.start(port)[0], pg.stop, proc)
+    sup.services.append(server)
     try:
         _psql(pg, url, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)")
+        pg.PORT_FILE.write_text("1\n")  # the remembered port is not what decides: the one in use is
+        os.kill(proc.pid, signal.SIGKILL)
+
+        def stop_once_back() -> None:
+            deadline = time.monotonic() + 60
+            while (server.proc is None or server.proc is proc) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            sup.stopping = True
+
+        threading.Thread(target=stop_once_back, daemon=True).start()
+        assert sup.watch() == 0
+        assert server.proc is not None and server.proc is not proc
+        assert _psql(pg, url, "SELECT v FROM kept") == "7"
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    with open(pg.PORT_FILE, "w") as f:
-        f.write("1\n")  # the remembered port is not what decides: the caller's is
-    proc, again = pg.start(port)
-    try:
-        assert again == url
-        assert _psql(pg, again, "SELECT v FROM kept") == "7"
-    finally:
-        pg.stop(proc)
+        sup.shutdown()
+    assert "postgres exited with -9; restarting in 0.2 s (restart 1)" in capsys.readouterr().out
+    assert pg.running_port() is None
 
 
 def _manage(var: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
