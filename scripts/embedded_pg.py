@@ -144,15 +144,17 @@ def _initdb() -> None:
         sys.exit(f"postgres: initdb failed:\n{done.stdout}{done.stderr}")
 
 
-def start() -> tuple[subprocess.Popen[bytes], str]:
+def start(port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """Start the embedded server (initdb on first use) and wait until it accepts connections.
 
     Returns the server process (its own session, so a terminal's Ctrl-C reaches the caller first
-    and the caller decides the order of shutdown) and the URL of database `pipewright`."""
+    and the caller decides the order of shutdown) and the URL of database `pipewright`. `port`:
+    listen there and nowhere else (a restart: the clients hold that URL), else the remembered or
+    a free port."""
     PG_DIR.mkdir(parents=True, exist_ok=True)
     if not (DATA / "PG_VERSION").exists():
         _initdb()
-    port = _pick_port()
+    port = port or _pick_port()
     cmd = [
         str(bin_dir() / "postgres"),
         "-D",

