@@ -234,7 +234,8 @@ class Stack:
             self.children = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             self.children = []
-        workers = [p for p in self.children if _is_worker(p) and not _is_worker(p.parent())]
+        # the step workers (the control worker on "pipewright" has a thread pool: no children)
+        workers = [p for p in self.children if _is_worker(p) and not _is_worker(p.parent()) and _is_step_worker(p)]
         pools = sorted(len(w.children()) for w in workers)
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
@@ -275,6 +276,13 @@ def steps(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _is_worker(process: psutil.Process | None) -> bool:
     try:
         return process is not None and "celery" in process.cmdline() and "worker" in process.cmdline()
+    except psutil.Error:
+        return False
+
+
+def _is_step_worker(process: psutil.Process) -> bool:
+    try:
+        return any(arg.startswith("compute-") for arg in process.cmdline())
     except psutil.Error:
         return False
 
