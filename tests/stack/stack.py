@@ -170,6 +170,7 @@ class Stack:
         self.api = Api(self.url)
         self.token = ""
         self.children: list[psutil.Process] = []
+        self.step_pools = [2, 2]  # the step workers run.py starts (PIPEWRIGHT_WORKERS x concurrency)
 
     def env(self) -> dict[str, str]:
         env = base_env(self.var)
@@ -250,7 +251,7 @@ class Stack:
             p.kill()
         assert not left, f"still running after run.py stopped: {left}"
         assert code == 0, f"run.py exited with {code}"
-        assert pools == [2, 2], f"wanted two Celery workers of concurrency 2, found pools of {pools}"
+        assert pools == self.step_pools, f"wanted step workers with pools of {self.step_pools}, found {pools}"
 
     def close(self) -> None:
         """Stop (if still up) and drop the database, whatever the assertions said."""
