@@ -11,8 +11,8 @@ of them. This file imports nothing from Django: the children read the environmen
 
 Knobs (environment): PORT, HOST, DATABASE_URL, REDIS_URL, PIPEWRIGHT_COMPUTE, PIPEWRIGHT_WORKERS
 (Celery step worker processes, default 1; 0 runs none here), PIPEWRIGHT_WORKER_CONCURRENCY (steps
-at once per worker, default 2), PIPEWRIGHT_CONTROL_CONCURRENCY (threads of the control worker on
-the "pipewright" queue, default 4; 0 runs none here), PIPEWRIGHT_VAR (state folder, default var/).
+at once per worker, default 2), PIPEWRIGHT_CONTROL_CONCURRENCY (processes of the control worker on
+the "pipewright" queue, default 2; 0 runs none here), PIPEWRIGHT_VAR (state folder, default var/).
 """
 
 from __future__ import annotations
@@ -235,16 +235,18 @@ def app_commands(compute: str, host: str, port: int) -> list[tuple[str, list[str
     """What runs once the database is ready, in start order: Daphne; PIPEWRIGHT_WORKERS step
     workers that consume only their compute queue (a long step holds one of their slots); one
     control worker on the "pipewright" queue (advance_run, the sweep, schedule firings) with a
-    thread pool of its own, so scheduling never waits behind steps; Celery beat."""
+    pool of its own, so scheduling never waits behind steps; Celery beat. The control worker is
+    prefork, not threads: a thread-pool worker died of a kombu race (AttributeError in
+    restore_unacked) when Redis was killed under it; prefork workers reconnect."""
     workers = int(os.environ.get("PIPEWRIGHT_WORKERS", "1"))
     concurrency = int(os.environ.get("PIPEWRIGHT_WORKER_CONCURRENCY", "2"))
-    control = int(os.environ.get("PIPEWRIGHT_CONTROL_CONCURRENCY", "4"))  # 0: none here (run it elsewhere)
+    control = int(os.environ.get("PIPEWRIGHT_CONTROL_CONCURRENCY", "2"))  # 0: none here (run it elsewhere)
     celery = [PY, "-m", "celery", "-A", "pipewright"]
     commands = [("daphne", [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"])]
     step_worker = [*celery, "worker", "-l", "INFO", "-Q", f"compute-{compute}", "-c", str(concurrency)]
     commands += [(f"worker {i}", [*step_worker, "-n", f"worker{i}-{port}@%h"]) for i in range(1, workers + 1)]
     if control > 0:
-        control_worker = [*celery, "worker", "-l", "INFO", "-Q", "pipewright", "--pool", "threads", "-c", str(control)]
+        control_worker = [*celery, "worker", "-l", "INFO", "-Q", "pipewright", "-c", str(control)]
         commands.append(("control", [*control_worker, "-n", f"control-{port}@%h"]))
     beat = [*celery, "beat", "-l", "INFO", "-s", str(VAR / "celerybeat-schedule")]
     return [*commands, ("beat", beat)]

@@ -235,7 +235,7 @@ class Stack:
             self.children = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             self.children = []
-        # the step workers (the control worker on "pipewright" has a thread pool: no children)
+        # the step workers (not the control worker on "pipewright")
         workers = [p for p in self.children if _is_worker(p) and not _is_worker(p.parent()) and _is_step_worker(p)]
         pools = sorted(len(w.children()) for w in workers)
         if self.proc.poll() is None:

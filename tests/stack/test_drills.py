@@ -142,15 +142,17 @@ def test_redis_killed_and_restarted_with_20_runs_in_flight(
         runs = [api.wait_run(i, timeout=max(1.0, 120 - (time.monotonic() - back))) for i in ids]
         recovered = time.monotonic() - back
         claims = [datetime.fromisoformat(s["started_at"]) for r in runs for s in r["steps"] if s["started_at"]]
-        first = min((c - back_at).total_seconds() for c in claims if c > back_at)
+        first = min(((c - back_at).total_seconds() for c in claims if c > back_at), default=0.0)
         report(
             f"redis down {back - killed:.1f} s with {pending_at_restart} of {len(ids)} runs unfinished; "
             f"first step claimed {first:.1f} s and all {len(ids)} terminal {recovered:.1f} s after it was back "
             f"(sweep every {REAP_EVERY} s, queued grace {GRACE} s)"
         )
-        assert [r["status"] for r in runs] == ["succeeded"] * len(ids), [
-            (r["id"], r["status"], r["error"]) for r in runs
-        ]
+        # the steps queued before the kill waited longer than the grace: the first sweep once the
+        # workers reconnect (kombu retries every 2 s at first) sends them again
+        assert first <= 2 * REAP_EVERY + 5, f"first claim {first:.1f} s after Redis was back"
+        bad = [(r["id"], r["status"], r["error"]) for r in runs if r["status"] != "succeeded"]
+        assert not bad, bad
         attempts = [s["attempt"] for r in runs for s in r["steps"]]
         assert attempts == [1] * len(ids), attempts  # no step ran twice, let alone twice at once
 
@@ -160,7 +162,7 @@ def _start_workers(stack: DrillStack, tag: str) -> list[subprocess.Popen[bytes]]
     env = stack.env() | {"PIPEWRIGHT_COMPUTE": "docker"}
     celery = [sys.executable, "-m", "celery", "-A", "pipewright", "worker", "-l", "INFO"]
     commands = {
-        f"control-{tag}": [*celery, "-Q", "pipewright", "--pool", "threads", "-c", "4"],
+        f"control-{tag}": [*celery, "-Q", "pipewright", "-c", "2"],
         f"step1-{tag}": [*celery, "-Q", "compute-docker", "-c", "2"],
         f"step2-{tag}": [*celery, "-Q", "compute-docker", "-c", "2"],
     }

@@ -58,7 +58,7 @@ def test_it_falls_back_to_local_compute_loudly(
 
 
 def test_it_keeps_scheduling_apart_from_steps(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Step workers consume only their compute queue; one control worker (threads) consumes
+    """Step workers consume only their compute queue; one control worker consumes
     "pipewright" (advance_run, the sweep, schedules), so long steps never starve scheduling."""
     run = _load()
     monkeypatch.setenv("PIPEWRIGHT_WORKERS", "2")
@@ -72,7 +72,7 @@ def test_it_keeps_scheduling_apart_from_steps(monkeypatch: pytest.MonkeyPatch) -
 
     assert queues("worker 1") == queues("worker 2") == "compute-docker"
     assert queues("control") == "pipewright"
-    assert commands["control"][commands["control"].index("--pool") + 1] == "threads"
+    assert "threads" not in commands["control"]  # a thread-pool worker died when Redis was killed
     monkeypatch.setenv("PIPEWRIGHT_WORKERS", "0")
     monkeypatch.setenv("PIPEWRIGHT_CONTROL_CONCURRENCY", "0")
     assert [name for name, _ in run.app_commands("docker", "127.0.0.1", 8000)] == ["daphne", "beat"]
