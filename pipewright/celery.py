@@ -12,7 +12,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Queues: "pipewright" (orchestration: advance_run, reap, run_schedule) and one per compute target
-# ("compute-docker", "compute-local") for execute_step.
+# ("compute-docker", "compute-local") for execute_step, which runner.queue always sends to its
+# step's compute queue. Separate workers consume them (scripts/run.py, docs/operations.md), so
+# scheduling never waits for a slot a long step holds.
 app.conf.task_default_queue = "pipewright"
 app.conf.task_routes = {
     "runner.advance_run": {"queue": "pipewright"},

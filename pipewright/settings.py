@@ -221,6 +221,9 @@ WORK_ROOT = Path(env_str("WORK_ROOT", str(VAR_DIR / "work")))
 PIPEWRIGHT_HEARTBEAT = env_int("PIPEWRIGHT_HEARTBEAT", 2)
 PIPEWRIGHT_HEARTBEAT_TIMEOUT = env_int("PIPEWRIGHT_HEARTBEAT_TIMEOUT", 30)
 PIPEWRIGHT_REAP_EVERY = env_int("PIPEWRIGHT_REAP_EVERY", 10)
+# A step queued this long without a worker claiming it is sent again by the sweep (its message may
+# have died with Redis); a duplicate message is harmless, so this only bounds the extra messages.
+PIPEWRIGHT_QUEUED_GRACE = env_int("PIPEWRIGHT_QUEUED_GRACE", 30)
 PIPEWRIGHT_LOG_DIR = Path(env_str("PIPEWRIGHT_LOG_DIR", str(VAR_DIR / "logs")))
 
 LOGGING = {

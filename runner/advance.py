@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 from django.db import transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from artifacts import store
@@ -101,7 +102,9 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
                 events.publish_step(row.pk)
             return
     step_queue = compute.queue_for(target_for(step))
-    if move_step(row.pk, states.QUEUED, cache_key=key, input_hashes=hashes, params=params, queue=step_queue):
+    # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep
+    queued = {"cache_key": key, "input_hashes": hashes, "params": params, "queue": step_queue, "heartbeat_at": Now()}
+    if move_step(row.pk, states.QUEUED, **queued):
         row.status, row.queue = states.QUEUED, step_queue
         events.publish_row(row)
         queue.enqueue_step(row.pk, step_queue)

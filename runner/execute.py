@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from compiler.plan import Step
@@ -35,6 +36,12 @@ def heartbeat_seconds() -> float:
 
 def heartbeat_timeout() -> float:
     return float(settings.PIPEWRIGHT_HEARTBEAT_TIMEOUT)
+
+
+def work_folder(step_id: int, attempt: int) -> Path:
+    """An attempt's work folder, named as its container (so by this installation's id): the
+    sweep removes the folders of attempts that no longer run, and no other installation's."""
+    return Path(settings.WORK_ROOT) / installation.container_name(step_id, attempt)
 
 
 def worker_id() -> str:
@@ -60,7 +67,7 @@ def execute_step(step_id: int) -> str | None:
             states.RUNNING,
             extra=Q(attempt=row.attempt),
             worker_id=me,
-            heartbeat_at=now,
+            heartbeat_at=Now(),  # the database's clock, as the reaper's cut-off
             started_at=now,
             attempt=attempt,
             exit_code=None,
@@ -76,7 +83,7 @@ def execute_step(step_id: int) -> str | None:
     run = row.run
     step = plan_of(run).step(row.node)
     mine = Q(worker_id=me, attempt=attempt)
-    work = Path(settings.WORK_ROOT) / f"step-{row.pk}-{attempt}"
+    work = work_folder(row.pk, attempt)
     try:
         outcome = _attempt(step, row, work, mine)
         _record(step, row, outcome, mine)
@@ -107,11 +114,7 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
         try:
             while not done.wait(heartbeat_seconds()):
                 try:
-                    n = (
-                        StepRun.objects.filter(pk=row.pk, status=states.RUNNING)
-                        .filter(mine)
-                        .update(heartbeat_at=timezone.now())
-                    )
+                    n = StepRun.objects.filter(pk=row.pk, status=states.RUNNING).filter(mine).update(heartbeat_at=Now())
                     if n == 0:
                         lost.set()
                 except Exception:
@@ -192,7 +195,7 @@ def fail_attempt(
                 error=f"attempt {attempt} failed: {message}",
                 exit_code=exit_code,
                 worker_id="",
-                heartbeat_at=None,
+                heartbeat_at=Now(),  # queued since: the sweep sends it again if nobody claims it
             ):
                 events.publish_step(step_id)
                 queue.enqueue_step(step_id, compute.queue_for(compute.target_of(row.queue)))

@@ -1,23 +1,44 @@
-"""Wake-ups: enqueue a run's advance or a step's execution after the transaction commits.
+"""Enqueueing the runner's tasks by name (after commit), so services that enqueue never
+import the task module.
 
-Tasks are looked up by name in the Celery app (runner.tasks registers them), so the services never
-import the task module."""
+A message is only a wake-up: the database is the record. When the broker cannot take one (Redis
+down or restarting), the caller's work is already committed; we log a warning and the sweep
+(runner.sweeps.reap, run by beat) sends it again once the broker is back. Enqueueing never fails
+the request or task that asked for it."""
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from pipewright.celery import app
+
+log = logging.getLogger(__name__)
 
 ADVANCE_TASK = "runner.advance_run"
 EXECUTE_TASK = "runner.execute_step"
 REAP_TASK = "runner.reap"
 CONTROL_QUEUE = "pipewright"
+# What a broker that is down raises from apply_async (after Celery's own publish retries).
+BROKER_ERRORS = (OperationalError, RedisError)
 
 
 def enqueue_advance(run_id: int) -> None:
-    transaction.on_commit(lambda: app.tasks[ADVANCE_TASK].apply_async((run_id,), queue=CONTROL_QUEUE))
+    transaction.on_commit(lambda: send(ADVANCE_TASK, run_id, CONTROL_QUEUE))
 
 
 def enqueue_step(step_id: int, queue: str) -> None:
-    transaction.on_commit(lambda: app.tasks[EXECUTE_TASK].apply_async((step_id,), queue=queue))
+    transaction.on_commit(lambda: send(EXECUTE_TASK, step_id, queue))
+
+
+def send(task: str, object_id: int, queue: str) -> bool:
+    """Publish one task now; False (and a warning) when the broker did not take it."""
+    try:
+        app.tasks[task].apply_async((object_id,), queue=queue)
+    except BROKER_ERRORS as exc:
+        log.warning("could not enqueue %s(%s) on %s: %s; the sweep will send it again", task, object_id, queue, exc)
+        return False
+    return True

@@ -1,28 +1,73 @@
-"""Periodic repairs: attempts whose worker stopped beating are retried or failed; containers that
-no running attempt owns are removed."""
+"""Periodic repairs (runner.reap, run by beat on the control queue): everything that should be
+moving and is not is driven again. The database is the record; broker messages are wake-ups that
+a Redis restart or a dead worker can lose. Each pass is idempotent and acts through conditional
+updates, so running the sweep twice at once, or beside the workers, never runs a step twice at
+once. Every cut-off is taken from the database's clock, as the timestamps it is compared with.
+
+One pass:
+1. attempts whose worker stopped beating are retried (or failed) and their container removed;
+2. steps `queued` longer than the grace period are sent to their compute queue again (a duplicate
+   message is harmless: the claim in runner.execute is a conditional UPDATE on the attempt);
+3. runs that are not terminal and have no step queued or running (never advanced, ready steps
+   never enqueued, or the last step finished but the run never closed) are advanced here;
+4. this installation's containers and work folders that no running attempt owns are removed.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from runner import compute, installation, queue, states
-from runner.advance import plan_of
+from runner.advance import advance_run, plan_of
 from runner.execute import fail_attempt, heartbeat_timeout
-from runner.models import StepRun
+from runner.models import Run, StepRun
 
 log = logging.getLogger(__name__)
 
+ACTIVE_STEP = (states.QUEUED, states.RUNNING)
+BATCH = 500  # runs or steps re-driven per pass; the next pass takes the rest
+
+
+def db_now() -> datetime:
+    """The database's clock (not this worker's): heartbeats and queue times are written with it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        row = cursor.fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+def queued_grace() -> float:
+    return float(settings.PIPEWRIGHT_QUEUED_GRACE)
+
 
 def reap() -> dict[str, int]:
-    """Retry or fail attempts whose heartbeat stopped; remove containers no attempt owns."""
-    cutoff = timezone.now() - timedelta(seconds=heartbeat_timeout())
+    """One sweep pass; returns what it did, by kind."""
+    now = db_now()
+    done = _reap_stale(now)
+    done["requeued"] = _requeue_waiting(now)
+    done["advanced"] = _advance_idle_runs()
+    done["removed"] += _remove_orphans()
+    done["folders"] = remove_dead_work_folders()
+    if any(done.values()):
+        log.info("sweep: %s", done)
+    return done
+
+
+def _reap_stale(now: datetime) -> dict[str, int]:
+    """Retry or fail attempts whose heartbeat stopped; remove their containers."""
+    cutoff = now - timedelta(seconds=heartbeat_timeout())
     stale = StepRun.objects.filter(status=states.RUNNING, heartbeat_at__lt=cutoff)
     retried = failed = removed = 0
-    for row in stale.select_related("run").defer("run__plan"):
+    for row in stale.select_related("run").defer("run__plan")[:BATCH]:
         step = plan_of(row.run).step(row.node)
         extra = Q(attempt=row.attempt, worker_id=row.worker_id, heartbeat_at__lt=cutoff)
         message = f"the worker stopped sending heartbeats (attempt {row.attempt})"
@@ -35,10 +80,39 @@ def reap() -> dict[str, int]:
         elif moved == states.FAILED:
             failed += 1
             queue.enqueue_advance(row.run_id)
-        if row.container_name:
+        if moved and row.container_name:
             _remove_container(row.queue, row.container_name)
-    removed += _remove_orphans()
+            removed += 1
     return {"retried": retried, "failed": failed, "removed": removed}
+
+
+def _requeue_waiting(now: datetime) -> int:
+    """Send again every step queued for longer than the grace period (its message may have died
+    with the broker). The conditional UPDATE restarts its wait, so one message per grace period."""
+    cutoff = now - timedelta(seconds=queued_grace())
+    waiting = Q(status=states.QUEUED) & (Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
+    sent = 0
+    for step_id, attempt, step_queue in StepRun.objects.filter(waiting).values_list("pk", "attempt", "queue")[:BATCH]:
+        mine = StepRun.objects.filter(waiting, pk=step_id, attempt=attempt)
+        if mine.update(heartbeat_at=Now()) == 1:
+            target = compute.queue_for(compute.target_of(step_queue))
+            sent += queue.send(queue.EXECUTE_TASK, step_id, target)
+    return sent
+
+
+def _advance_idle_runs() -> int:
+    """Advance every run that is not terminal and has no step queued or running: nothing else
+    will (advance_run is idempotent under the run's row lock)."""
+    active = StepRun.objects.filter(status__in=ACTIVE_STEP).values("run_id")
+    idle = Run.objects.exclude(status__in=states.RUN_TERMINAL).exclude(pk__in=active)
+    advanced = 0
+    for run_id in idle.order_by("pk").values_list("pk", flat=True)[:BATCH]:
+        try:
+            advance_run(run_id)
+            advanced += 1
+        except Exception:  # one broken run must not stop the repair of the others
+            log.exception("sweep: advancing run %s failed", run_id)
+    return advanced
 
 
 def _remove_container(queue_name: str, name: str) -> None:
@@ -49,19 +123,48 @@ def _remove_container(queue_name: str, name: str) -> None:
         log.info("could not remove %s: %s", name, exc)
 
 
+def _running_names() -> set[str]:
+    return set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))
+
+
 def _remove_orphans() -> int:
     """Remove this installation's step containers that no running attempt owns, on every compute
-    target this worker reaches."""
-    owned = set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))
-    removed = 0
+    target this worker reaches. Listed before the owners are read: a container exists only after
+    its attempt's claim committed, so a live one is always among the owners read after."""
+    listed: list[tuple[str, str]] = []
     for target in compute.TARGETS:
         try:
             names = compute.backend(target).running_names(labels=installation.labels())
         except compute.ComputeUnavailable as exc:
             log.info("no orphan sweep on %s: %s", target, exc)
             continue
-        for name in names:
-            if name not in owned:
-                _remove_container(compute.queue_for(target), name)
-                removed += 1
+        listed += [(target, name) for name in names]
+    if not listed:
+        return 0
+    owned = _running_names()
+    removed = 0
+    for target, name in listed:
+        if name not in owned:
+            _remove_container(compute.queue_for(target), name)
+            removed += 1
+    return removed
+
+
+def remove_dead_work_folders() -> int:
+    """Remove this installation's attempt work folders (WORK_ROOT/<container name>) whose attempt
+    no longer runs. Listed before the running attempts are read, as containers are."""
+    root = Path(settings.WORK_ROOT)
+    prefix = installation.container_name(0, 0).removesuffix("0-0")  # pw-<installation>-
+    try:
+        folders = [p for p in root.iterdir() if p.name.startswith(prefix) and p.is_dir()]
+    except FileNotFoundError:
+        return 0
+    if not folders:
+        return 0
+    owned = _running_names()
+    removed = 0
+    for folder in folders:
+        if folder.name not in owned:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
     return removed

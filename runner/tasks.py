@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 import redis
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 
 from runner import queue
 from runner.advance import advance_run
 from runner.execute import execute_step
-from runner.sweeps import reap
+from runner.sweeps import reap, remove_dead_work_folders
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name=queue.ADVANCE_TASK, acks_late=True, reject_on_worker_lost=True)
@@ -25,6 +30,15 @@ def execute_step_task(step_run_id: int) -> str | None:
 @shared_task(name=queue.REAP_TASK, acks_late=True)
 def reap_task() -> dict[str, int]:
     return reap()
+
+
+@worker_ready.connect(weak=False)
+def janitor(**_: object) -> None:
+    """At worker start: this installation's work folders of attempts no longer running go (a
+    worker on another machine has its own disk, which the sweep on the control worker never sees)."""
+    removed = remove_dead_work_folders()
+    if removed:
+        log.info("janitor: removed %d work folder(s) of dead attempts", removed)
 
 
 @shared_task(name="runner.noop")

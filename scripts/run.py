@@ -14,8 +14,9 @@ loudly. Ctrl-C, SIGTERM or the death of the parent (`make` killed alone) stops a
 file imports nothing from Django: the children read the environment it prepares.
 
 Knobs (environment): PORT, HOST, DATABASE_URL, REDIS_URL, PIPEWRIGHT_COMPUTE, PIPEWRIGHT_WORKERS
-(Celery worker processes, default 1), PIPEWRIGHT_WORKER_CONCURRENCY (per worker, default 2),
-PIPEWRIGHT_VAR (state folder, default var/).
+(Celery step worker processes, default 1; 0 runs none here), PIPEWRIGHT_WORKER_CONCURRENCY (steps
+at once per worker, default 2), PIPEWRIGHT_CONTROL_CONCURRENCY (processes of the control worker on
+the "pipewright" queue, default 2; 0 runs none here), PIPEWRIGHT_VAR (state folder, default var/).
 """
 
 from __future__ import annotations
@@ -310,11 +311,30 @@ def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
         os.killpg(proc.pid, sig)
 
 
+def app_commands(compute: str, host: str, port: int) -> list[tuple[str, list[str]]]:
+    """What runs once the database is ready, in start order: Daphne; PIPEWRIGHT_WORKERS step
+    workers that consume only their compute queue (a long step holds one of their slots); one
+    control worker on the "pipewright" queue (advance_run, the sweep, schedule firings) with a
+    pool of its own, so scheduling never waits behind steps; Celery beat. The control worker is
+    prefork, not threads: a thread-pool worker died of a kombu race (AttributeError in
+    restore_unacked) when Redis was killed under it; prefork workers reconnect."""
+    workers = int(os.environ.get("PIPEWRIGHT_WORKERS", "1"))
+    concurrency = int(os.environ.get("PIPEWRIGHT_WORKER_CONCURRENCY", "2"))
+    control = int(os.environ.get("PIPEWRIGHT_CONTROL_CONCURRENCY", "2"))  # 0: none here (run it elsewhere)
+    celery = [PY, "-m", "celery", "-A", "pipewright"]
+    commands = [("daphne", [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"])]
+    step_worker = [*celery, "worker", "-l", "INFO", "-Q", f"compute-{compute}", "-c", str(concurrency)]
+    commands += [(f"worker {i}", [*step_worker, "-n", f"worker{i}-{port}@%h"]) for i in range(1, workers + 1)]
+    if control > 0:
+        control_worker = [*celery, "worker", "-l", "INFO", "-Q", "pipewright", "-c", str(control)]
+        commands.append(("control", [*control_worker, "-n", f"control-{port}@%h"]))
+    beat = [*celery, "beat", "-l", "INFO", "-s", str(VAR / "celerybeat-schedule")]
+    return [*commands, ("beat", beat)]
+
+
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     host = os.environ.get("HOST", "127.0.0.1")
-    workers = int(os.environ.get("PIPEWRIGHT_WORKERS", "1"))
-    concurrency = int(os.environ.get("PIPEWRIGHT_WORKER_CONCURRENCY", "2"))
     sup = Supervisor()
 
     def stop(*_: object) -> None:
@@ -350,13 +370,8 @@ def main() -> int:
         name = "migrating, loading the module library, checking the development login"
         if not sup.run_step(name, [PY, "manage.py", "shell", "--no-imports", "-c", setup], env):
             return 1 if sup.failed else 0
-        queues = f"pipewright,compute-{env['PIPEWRIGHT_COMPUTE']}"
-        sup.start("daphne", [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"], env)
-        worker = [PY, "-m", "celery", "-A", "pipewright", "worker", "-l", "INFO", "-Q", queues, "-c", str(concurrency)]
-        for i in range(1, workers + 1):
-            sup.start(f"worker {i}", [*worker, "-n", f"worker{i}-{port}@%h"], env)
-        beat_schedule = str(VAR / "celerybeat-schedule")
-        sup.start("beat", [PY, "-m", "celery", "-A", "pipewright", "beat", "-l", "INFO", "-s", beat_schedule], env)
+        for name, cmd in app_commands(env["PIPEWRIGHT_COMPUTE"], host, port):
+            sup.start(name, cmd, env)
         say(f"Pipewright is starting at http://{host}:{port}/  (Ctrl-C stops everything)")
         exit_code = sup.watch()
     finally:

@@ -10,12 +10,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from kombu.exceptions import OperationalError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from designer.models import Pipeline
+from pipewright.celery import app
 from publishing.models import Endpoint, Schedule
 from publishing.tasks import run_schedule_task
+from runner import queue
 from runner.models import Run
 from teams.models import Membership, Role
 from tests.api.pipelines_helpers import create, graph, make_catalog, put
@@ -342,6 +345,29 @@ def test_the_beat_task_starts_a_run_of_the_endpoints_current_version(
     assert run_schedule_task(pk + 1000) == "gone"
     as_alice.patch(f"/api/schedules/{pk}/", {"enabled": False}, format="json")
     assert run_schedule_task(pk) == "disabled" and Run.objects.count() == 2
+
+
+def test_an_endpoint_run_and_a_schedule_firing_are_accepted_while_the_broker_is_down(
+    alice: Any,
+    as_alice: Any,
+    endpoint: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The run is committed and stays pending for the sweep (runner.sweeps) to start: no 500."""
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(app.tasks[queue.ADVANCE_TASK], "apply_async", down)
+    pk = schedule(as_alice, endpoint["slug"]).json()["id"]
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        r = token_client(alice).post(endpoint["url"], {}, format="json")
+        fired = run_schedule_task(pk)
+    assert len(sent) >= 2  # the enqueues ran, and failed quietly
+    assert r.status_code == 201 and r.json()["status"] == "pending"
+    assert fired.startswith("run ")
+    assert sorted(Run.objects.values_list("status", flat=True)) == ["pending", "pending"]
 
 
 def test_the_beat_task_refuses_an_owner_who_left_the_team(

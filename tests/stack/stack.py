@@ -170,6 +170,7 @@ class Stack:
         self.api = Api(self.url)
         self.token = ""
         self.children: list[psutil.Process] = []
+        self.step_pools = [2, 2]  # the step workers run.py starts (PIPEWRIGHT_WORKERS x concurrency)
 
     def env(self) -> dict[str, str]:
         env = base_env(self.var)
@@ -234,7 +235,8 @@ class Stack:
             self.children = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             self.children = []
-        workers = [p for p in self.children if _is_worker(p) and not _is_worker(p.parent())]
+        # the step workers (not the control worker on "pipewright")
+        workers = [p for p in self.children if _is_worker(p) and not _is_worker(p.parent()) and _is_step_worker(p)]
         pools = sorted(len(w.children()) for w in workers)
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
@@ -249,7 +251,7 @@ class Stack:
             p.kill()
         assert not left, f"still running after run.py stopped: {left}"
         assert code == 0, f"run.py exited with {code}"
-        assert pools == [2, 2], f"wanted two Celery workers of concurrency 2, found pools of {pools}"
+        assert pools == self.step_pools, f"wanted step workers with pools of {self.step_pools}, found {pools}"
 
     def close(self) -> None:
         """Stop (if still up) and drop the database, whatever the assertions said."""
@@ -275,6 +277,13 @@ def steps(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _is_worker(process: psutil.Process | None) -> bool:
     try:
         return process is not None and "celery" in process.cmdline() and "worker" in process.cmdline()
+    except psutil.Error:
+        return False
+
+
+def _is_step_worker(process: psutil.Process) -> bool:
+    try:
+        return any(arg.startswith("compute-") for arg in process.cmdline())
     except psutil.Error:
         return False
 

@@ -194,3 +194,24 @@ def test_it_falls_back_to_local_compute_loudly(
     monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
     assert run.pick_compute() == "local"
     assert "FALLING BACK TO LOCAL COMPUTE" in capsys.readouterr().out
+
+
+def test_it_keeps_scheduling_apart_from_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step workers consume only their compute queue; one control worker consumes
+    "pipewright" (advance_run, the sweep, schedules), so long steps never starve scheduling."""
+    run = _load()
+    monkeypatch.setenv("PIPEWRIGHT_WORKERS", "2")
+    monkeypatch.delenv("PIPEWRIGHT_CONTROL_CONCURRENCY", raising=False)
+    commands = dict(run.app_commands("docker", "127.0.0.1", 8000))
+    assert list(commands) == ["daphne", "worker 1", "worker 2", "control", "beat"]
+
+    def queues(name: str) -> str:
+        cmd = commands[name]
+        return str(cmd[cmd.index("-Q") + 1])
+
+    assert queues("worker 1") == queues("worker 2") == "compute-docker"
+    assert queues("control") == "pipewright"
+    assert "threads" not in commands["control"]  # a thread-pool worker died when Redis was killed
+    monkeypatch.setenv("PIPEWRIGHT_WORKERS", "0")
+    monkeypatch.setenv("PIPEWRIGHT_CONTROL_CONCURRENCY", "0")
+    assert [name for name, _ in run.app_commands("docker", "127.0.0.1", 8000)] == ["daphne", "beat"]
