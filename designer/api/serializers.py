@@ -3,9 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compiler import CompileResult
+from compiler.parameters import PARAMETER_TYPES
 from compiler.plan import Plan
 from compiler.serialize import plan_json
 from designer import services
@@ -21,6 +23,27 @@ def _graph(value: Any) -> Any:
     return value
 
 
+class PipelineParameterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=list(PARAMETER_TYPES), help_text="compiler.parameters.PARAMETER_TYPES")
+    default = serializers.JSONField(required=False, allow_null=True)
+
+
+class PipelineDocumentSerializer(serializers.Serializer):
+    """The canvas document, as far as the schema types it: nodes and edges stay open JSON (see
+    Pipelines in API.md); the parameters' types are the compiler's list, which the client reads."""
+
+    schema = serializers.IntegerField(required=False)
+    nodes = serializers.ListField(child=serializers.JSONField())
+    edges = serializers.ListField(child=serializers.JSONField(), required=False)
+    parameters = PipelineParameterSerializer(many=True, required=False)
+
+
+@extend_schema_field(PipelineDocumentSerializer)
+class GraphField(serializers.JSONField):
+    """A pipeline document (JSON), documented as PipelineDocument."""
+
+
 class IssueSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -34,7 +57,7 @@ class PipelineCreateSerializer(serializers.Serializer):
     team = serializers.CharField(max_length=63)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
-    graph = serializers.JSONField(required=False, help_text="The canvas document (see Pipelines in API.md).")
+    graph = GraphField(required=False, help_text="The canvas document (see Pipelines in API.md).")
 
     def validate_graph(self, value: Any) -> Any:
         return _graph(value)
@@ -43,14 +66,14 @@ class PipelineCreateSerializer(serializers.Serializer):
 class PipelineUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    graph = serializers.JSONField(required=False)
+    graph = GraphField(required=False)
 
     def validate_graph(self, value: Any) -> Any:
         return _graph(value)
 
 
 class GraphSerializer(serializers.Serializer):
-    graph = serializers.JSONField()
+    graph = GraphField()
 
     def validate_graph(self, value: Any) -> Any:
         return _graph(value)
@@ -95,7 +118,7 @@ class PipelineDetailSerializer(serializers.Serializer):
     team = serializers.CharField(source="pipeline.team.name")
     name = serializers.CharField(source="pipeline.name")
     description = serializers.CharField(source="pipeline.description")
-    graph = serializers.JSONField(source="pipeline.graph")
+    graph = GraphField(source="pipeline.graph")
     revision = serializers.IntegerField(source="pipeline.revision")
     errors = IssueSerializer(many=True, source="result.errors_json")
     warnings = IssueSerializer(many=True, source="result.warnings_json")
@@ -125,7 +148,7 @@ class ValidateResultSerializer(serializers.Serializer):
 
     errors = IssueSerializer(many=True, source="errors_json")
     warnings = IssueSerializer(many=True, source="warnings_json")
-    graph = serializers.JSONField(source="pinned", help_text="The graph with every module version pinned.")
+    graph = GraphField(source="pinned", help_text="The graph with every module version pinned.")
     plan = PlanField(allow_null=True)
 
 

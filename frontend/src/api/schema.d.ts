@@ -720,7 +720,7 @@ export interface components {
          */
         FilesPreviewKindEnum: "files";
         Graph: {
-            graph: unknown;
+            graph: components["schemas"]["PipelineDocument"];
         };
         ImagePreview: {
             file: string;
@@ -872,7 +872,7 @@ export interface components {
             /** @default  */
             description?: string;
             /** @description The canvas document (see Pipelines in API.md). */
-            graph?: unknown;
+            graph?: components["schemas"]["PipelineDocument"];
             name: string;
             team: string;
         };
@@ -883,7 +883,7 @@ export interface components {
             errors: components["schemas"]["Issue"][];
             /** @description The same value as the ETag header; send it back as If-Match. */
             etag: string;
-            graph: unknown;
+            graph: components["schemas"]["PipelineDocument"];
             id: number;
             latest_version: number | null;
             name: string;
@@ -892,6 +892,31 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             warnings: components["schemas"]["Issue"][];
+        };
+        /**
+         * @description The canvas document, as far as the schema types it: nodes and edges stay open JSON (see
+         *     Pipelines in API.md); the parameters' types are the compiler's list, which the client reads.
+         */
+        PipelineDocument: {
+            edges?: unknown[];
+            nodes: unknown[];
+            parameters?: components["schemas"]["PipelineParameter"][];
+            schema?: number;
+        };
+        PipelineParameter: {
+            default?: unknown;
+            name: string;
+            /**
+             * @description compiler.parameters.PARAMETER_TYPES
+             *
+             *     * `string` - string
+             *     * `number` - number
+             *     * `integer` - integer
+             *     * `boolean` - boolean
+             *     * `array` - array
+             *     * `object` - object
+             */
+            type: components["schemas"]["TypeEnum"];
         };
         PipelinePublish: {
             /** @description Display name; the URL slug is derived from it. */
@@ -918,7 +943,7 @@ export interface components {
             errors: components["schemas"]["Issue"][];
             /** @description The same value as the ETag header; send it back as If-Match. */
             etag: string;
-            graph: unknown;
+            graph: components["schemas"]["PipelineDocument"];
             id: number;
             latest_version: number | null;
             name: string;
@@ -935,7 +960,7 @@ export interface components {
         };
         PipelineUpdate: {
             description?: string;
-            graph?: unknown;
+            graph?: components["schemas"]["PipelineDocument"];
             name?: string;
         };
         Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["FilesPreview"];
@@ -1166,10 +1191,20 @@ export interface components {
         TeamCreate: {
             name: string;
         };
+        /**
+         * @description * `string` - string
+         *     * `number` - number
+         *     * `integer` - integer
+         *     * `boolean` - boolean
+         *     * `array` - array
+         *     * `object` - object
+         * @enum {string}
+         */
+        TypeEnum: "string" | "number" | "integer" | "boolean" | "array" | "object";
         ValidateResult: {
             errors: components["schemas"]["Issue"][];
             /** @description The graph with every module version pinned. */
-            graph: unknown;
+            graph: components["schemas"]["PipelineDocument"];
             plan: unknown;
             warnings: components["schemas"]["Issue"][];
         };

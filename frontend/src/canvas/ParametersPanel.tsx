@@ -1,14 +1,21 @@
 // Pipeline parameters: name, type and default; node params bind to them with {"$param": name}.
 import { memo, useState } from "react";
-import type { PipelineParam, PipelineParamType } from "../graph/types";
+import { PARAM_TYPES, type PipelineParam, type PipelineParamType } from "../graph/types";
 import { usePipelineStore } from "../store/pipeline";
 
-const TYPES: PipelineParamType[] = ["number", "integer", "string", "boolean"];
+const TYPES: readonly PipelineParamType[] = PARAM_TYPES;
 
 function parseDefault(type: PipelineParamType, raw: string): unknown {
   if (raw === "") return undefined;
   if (type === "number" || type === "integer") return Number.isFinite(Number(raw)) ? Number(raw) : raw;
   if (type === "boolean") return raw === "true";
+  if (type === "array" || type === "object") {
+    try {
+      return JSON.parse(raw) as unknown; // the compiler names a default of the wrong shape
+    } catch {
+      return raw;
+    }
+  }
   return raw;
 }
 

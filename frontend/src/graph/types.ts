@@ -1,3 +1,4 @@
+import type { components } from "../api/schema";
 // The pipeline document exactly as API.md "Pipelines" describes it (schema 1).
 
 export type ParamValue = unknown;
@@ -36,7 +37,14 @@ export interface EdgeDoc {
   target_port: string;
 }
 
-export type PipelineParamType = "number" | "integer" | "string" | "boolean";
+/** The compiler's pipeline parameter types (compiler.parameters), read from /api/schema/. */
+export type PipelineParamType = components["schemas"]["PipelineParameter"]["type"];
+
+/** Every type, for pickers; a type the server adds or drops fails `tsc` here until listed. */
+export const PARAM_TYPES = ["number", "integer", "string", "boolean", "array", "object"] as const satisfies readonly PipelineParamType[];
+type Unlisted = Exclude<PipelineParamType, (typeof PARAM_TYPES)[number]>;
+const everyTypeListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyTypeListed;
 
 export interface PipelineParam {
   name: string;

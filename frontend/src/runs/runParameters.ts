@@ -21,6 +21,10 @@ export function fitsType(type: PipelineParamType, value: unknown): boolean {
       return typeof value === "boolean";
     case "string":
       return typeof value === "string";
+    case "array":
+      return Array.isArray(value);
+    case "object":
+      return typeof value === "object" && value !== null && !Array.isArray(value);
   }
   return false;
 }
@@ -51,6 +55,16 @@ export function parseDraft(param: PipelineParam, draft: Draft | undefined): Pars
   const text = typeof draft === "string" ? draft : draft === undefined ? "" : String(draft);
   if (param.type === "string") return text === "" && !hasDefault(param) ? { ok: true, omit: true } : { ok: true, value: text };
   const trimmed = text.trim();
+  if (param.type === "array" || param.type === "object") {
+    if (trimmed === "") return hasDefault(param) ? { ok: false, error: `Enter JSON (an ${param.type}).` } : { ok: true, omit: true };
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch {
+      return { ok: false, error: `Must be JSON (an ${param.type}).` };
+    }
+    return fitsType(param.type, value) ? { ok: true, value } : { ok: false, error: `Must be an ${param.type}.` };
+  }
   if (trimmed === "") return hasDefault(param) ? { ok: false, error: "Enter a number." } : { ok: true, omit: true };
   if (!NUMBER.test(trimmed)) return { ok: false, error: "Must be a number." };
   const n = Number(trimmed);
