@@ -93,6 +93,14 @@ def execute_step(step_id: int) -> str | None:
     return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
 
 
+def _check_connection() -> None:
+    """After a step's long wait, have the next query check the connection first (a worker has
+    CONN_HEALTH_CHECKS on) and replace it if the database cut it meanwhile, rather than fail the
+    attempt's record on a dead one."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
 @dataclass
 class _Attempt(compute.StepOutcome):
     """An attempt's outcome and, when it succeeded, what it produced."""
@@ -117,8 +125,9 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
                     n = StepRun.objects.filter(pk=row.pk, status=states.RUNNING).filter(mine).update(heartbeat_at=Now())
                     if n == 0:
                         lost.set()
-                except Exception:
-                    log.exception("heartbeat failed")
+                except Exception as exc:  # e.g. its database connection was cut: a new one next beat
+                    log.warning("heartbeat failed (retrying with a new connection): %s", exc)
+                    connection.close()
         finally:
             connection.close()  # this thread's own connection
 
@@ -132,6 +141,7 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
     try:
         job = prepare(step, row, work)
         result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
+        _check_connection()
         if result.exit_code == 0 and not result.error:
             result.outputs, result.metrics, result.infos = collect(step, job)
     except Exception as exc:  # a step's own failure (or the engine's absence), never the worker's

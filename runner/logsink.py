@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 from runner import events
 
@@ -59,8 +60,10 @@ class LogSink:
             self.last = time.monotonic()
             try:
                 events.publish(self.run_id, {"type": "log", "node": self.node, "lines": lines, "offset": self.start})
-            except Exception:
-                log.exception("could not publish log lines")
+            except Exception as exc:
+                log.warning("could not publish log lines: %s", exc)
+                if not connection.in_atomic_block:  # a connection the database cut: a new one next time
+                    connection.close_if_unusable_or_obsolete()
 
     def close(self) -> None:
         with self.lock:
