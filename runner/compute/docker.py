@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import docker
+import requests
 from django.conf import settings
 
 from runner.compute.base import ComputeUnavailable, StepJob, StepOutcome
@@ -142,7 +143,9 @@ class DockerBackend:
                 try:
                     exit_code = int(api.wait(container_id, timeout=0.25).get("StatusCode", -1))
                     break
-                except Exception:  # requests ReadTimeout / ConnectionError: still running
+                except requests.exceptions.ConnectionError:  # the engine is away: ask again soon
+                    time.sleep(0.5)
+                except Exception:  # requests ReadTimeout: still running
                     pass
                 if time.monotonic() > deadline:
                     self.kill(job.name, c)
@@ -177,10 +180,14 @@ class DockerBackend:
             pass  # removed already: what we wanted
         except docker.errors.APIError as exc:
             log.warning("could not remove container %s: %s", name, exc)
+        except requests.exceptions.RequestException as exc:  # a cached client whose engine went away
+            _forget_client()
+            raise ComputeUnavailable(f"The Docker engine is unreachable: {exc}") from exc
 
     def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
         wanted = [LABEL] + [f"{k}={v}" for k, v in (labels or {}).items()]
         try:
             return [ct.name for ct in client().containers.list(all=True, filters={"label": wanted})]
-        except docker.errors.DockerException as exc:
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            _forget_client()
             raise ComputeUnavailable(f"The Docker engine did not list containers: {exc}") from exc
