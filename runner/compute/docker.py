@@ -145,6 +145,9 @@ class DockerBackend:
                     break
                 except requests.exceptions.ConnectionError:  # the engine is away: ask again soon
                     time.sleep(0.5)
+                except docker.errors.NotFound:  # removed behind our back (an engine reset, a prune)
+                    outcome = StepOutcome(None, "The step's container disappeared from the Docker engine.")
+                    break
                 except Exception:  # requests ReadTimeout: still running
                     pass
                 if time.monotonic() > deadline:
