@@ -140,11 +140,15 @@ class DockerBackend:
             outcome: StepOutcome | None = None
             exit_code: int | None = None
             while True:
+                asked = time.monotonic()
                 try:
                     exit_code = int(api.wait(container_id, timeout=0.25).get("StatusCode", -1))
                     break
-                except requests.exceptions.ConnectionError:  # the engine is away: ask again soon
-                    time.sleep(0.5)
+                except requests.exceptions.ConnectionError:
+                    # over a unix socket a wait that times out (the step still runs) is also a
+                    # ConnectionError; one that fails at once means the engine is away: ask again soon
+                    if time.monotonic() - asked < 0.2:
+                        time.sleep(0.5)
                 except docker.errors.NotFound:  # removed behind our back (an engine reset, a prune)
                     outcome = StepOutcome(None, "The step's container disappeared from the Docker engine.")
                     break
