@@ -18,7 +18,15 @@ import websocket
 
 from tests.conftest import CI
 from tests.stack.graphs import create_pipeline, graph, node, py
-from tests.stack.stack import TERMINAL, Stack, docker_ready, drop_database, prepared_template, wait_no_containers
+from tests.stack.stack import (
+    DRILL_REPORT,
+    TERMINAL,
+    Stack,
+    docker_ready,
+    drop_database,
+    prepared_template,
+    wait_no_containers,
+)
 
 ORDER = ("test_pipelines.py", "test_installations.py", "test_feed.py")  # the feed last: it waits out its idle time
 
@@ -147,3 +155,9 @@ def idle_feed(stack: Stack) -> Iterator[Feed]:
     if api.run(run_id)["status"] not in TERMINAL:
         api.ok("POST", f"/api/runs/{run_id}/cancel")
         api.wait_run(run_id, 60)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The drills' measured recovery times, in every run's output (docs/operations.md quotes them)."""
+    for line in DRILL_REPORT:
+        terminalreporter.write_line(f"[drill] {line}")

@@ -320,3 +320,8 @@ def wait_no_containers(var: Path, timeout: float = 30) -> list[str]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.5)
+
+
+# Measured recoveries of the drills (tests/stack/test_drills.py), printed at the end of the session
+# by tests/stack/conftest.py so every run's output records them.
+DRILL_REPORT: list[str] = []

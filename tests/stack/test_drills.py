@@ -33,7 +33,7 @@ import pytest
 import redis
 
 from tests.stack.graphs import create_pipeline, edge, graph, node, py, source
-from tests.stack.stack import POSTGRES, ROOT, TERMINAL, Stack, free_port, steps, wait_no_containers
+from tests.stack.stack import DRILL_REPORT, POSTGRES, ROOT, TERMINAL, Stack, free_port, steps, wait_no_containers
 
 pytestmark = [pytest.mark.stack, pytest.mark.docker]
 
@@ -122,7 +122,8 @@ def wait(check: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 def report(line: str) -> None:
-    print(f"\n[drill] {line}", flush=True)  # shown with -s; also in the junit output
+    DRILL_REPORT.append(line)  # printed in the session's summary (tests/stack/conftest.py)
+    print(f"\n[drill] {line}", flush=True)
 
 
 def test_redis_killed_and_restarted_with_20_runs_in_flight(
