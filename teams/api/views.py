@@ -31,6 +31,7 @@ def my_teams(user: Any) -> QuerySet[Team]:
 
 class TeamListView(generics.ListAPIView):
     serializer_class = TeamSerializer
+    ordering = ("name", "id")
 
     def get_queryset(self) -> QuerySet[Team]:
         return my_teams(self.request.user)
@@ -47,6 +48,7 @@ class TeamListView(generics.ListAPIView):
 class TeamMembersView(generics.ListAPIView):
     serializer_class = MemberRowSerializer
     permission_classes = [IsAuthenticated, TeamRole(Role.OWNER, "manage members")]
+    ordering = ("user__username", "id")
 
     def get_team(self) -> Team:
         name = self.kwargs["team"]
@@ -57,7 +59,7 @@ class TeamMembersView(generics.ListAPIView):
         return team
 
     def get_queryset(self) -> QuerySet[Membership]:
-        return Membership.objects.filter(team=self.get_team()).select_related("user").order_by("user__username")
+        return Membership.objects.filter(team=self.get_team()).select_related("user")
 
     @extend_schema(request=MemberSerializer, responses={201: MemberRowSerializer})
     def post(self, request: Request, team: str) -> Response:

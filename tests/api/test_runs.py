@@ -40,7 +40,7 @@ def test_it_starts_a_run_and_shows_every_step(eager: Any, as_alice: Any, version
     assert a["node"] == "a" and a["status"] == "succeeded" and a["attempt"] == 1 and a["exit_code"] == 0
     assert a["outputs"]["data"]["media_type"] == "text/csv" and a["outputs"]["data"]["size"] == 8
     assert set(a) >= {"cache_key", "reused_from", "started_at", "finished_at", "metrics", "error"}
-    listed = as_alice.get(f"/api/runs/?pipeline={version.pipeline_id}").json()
+    listed = as_alice.get(f"/api/runs/?pipeline={version.pipeline_id}").json()["results"]
     assert [x["id"] for x in listed] == [run_id]
 
 
@@ -124,7 +124,7 @@ def test_it_hides_runs_from_other_teams_and_lets_members_run(
     run_id = r.json()["id"]
     assert as_charlie.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").status_code == 404
     assert as_charlie.get(f"/api/runs/{run_id}/").status_code == 404
-    assert as_charlie.get("/api/runs/").json() == []
+    assert as_charlie.get("/api/runs/").json()["results"] == []
     assert as_charlie.post(f"/api/runs/{run_id}/rerun", {"mode": "all"}, format="json").status_code == 404
     assert as_charlie.get(f"/api/runs/{run_id}/steps/a/logs").status_code == 404
     sha = as_bob.get(f"/api/runs/{run_id}/").json()["steps"][0]["outputs"]["data"]["sha256"]
