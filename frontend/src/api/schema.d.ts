@@ -61,6 +61,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The datasets you can see, by team and name, each with its versions. */
         get: operations["datasets_list"];
         put?: never;
         post: operations["datasets_create"];
@@ -77,6 +78,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The endpoints you can see, by slug. */
         get: operations["endpoints_list"];
         put?: never;
         post?: never;
@@ -144,6 +146,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The modules you can see, in catalog order (category, display name, team, name). */
         get: operations["modules_list"];
         put?: never;
         post: operations["modules_create"];
@@ -192,6 +195,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The module's versions, newest published first. */
         get: operations["modules_versions_list"];
         put?: never;
         /** @description JSON {spec, files, is_default} or multipart: `spec` (a YAML file) plus source files (the form field name is the path; fields named file/files use the upload's file name). */
@@ -289,6 +293,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The pipelines you can see (without their graphs), by team and name. */
         get: operations["pipelines_list"];
         put?: never;
         post: operations["pipelines_create"];
@@ -434,7 +439,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The newest 200 runs you can see, without their steps. */
+        /** @description The runs you can see, newest first, without their steps. */
         get: operations["runs_list"];
         put?: never;
         post?: never;
@@ -531,6 +536,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The schedules you can see, oldest first. */
         get: operations["schedules_list"];
         put?: never;
         /** @description Run the endpoint's current version on a five-field cron (UTC), as you. A bad cron is 400 naming `cron` and, in the message, the field of the expression that is wrong. */
@@ -854,6 +860,136 @@ export interface components {
         };
         /** @enum {unknown} */
         NullEnum: null;
+        PaginatedDatasetList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Dataset"][];
+        };
+        PaginatedEndpointList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Endpoint"][];
+        };
+        PaginatedMemberRowList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["MemberRow"][];
+        };
+        PaginatedModuleListItemList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["ModuleListItem"][];
+        };
+        PaginatedPipelineRowList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["PipelineRow"][];
+        };
+        PaginatedRunSummaryList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["RunSummary"][];
+        };
+        PaginatedScheduleList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Schedule"][];
+        };
+        PaginatedTeamList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Team"][];
+        };
+        PaginatedVersionRowList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["VersionRow"][];
+        };
+        PaginatedVersionSummaryList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["VersionSummary"][];
+        };
         PatchedEndpointUpdate: {
             /** @description New display name; the slug stays. */
             name?: string;
@@ -1330,7 +1466,16 @@ export interface operations {
     };
     datasets_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description text in the name */
+                q?: string;
+                /** @description only this team's datasets */
+                team?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1342,7 +1487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Dataset"][];
+                    "application/json": components["schemas"]["PaginatedDatasetList"];
                 };
             };
         };
@@ -1373,7 +1518,13 @@ export interface operations {
     endpoints_list: {
         parameters: {
             query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only endpoints of this pipeline */
                 pipeline?: number;
+                /** @description only this team's endpoints */
                 team?: string;
             };
             header?: never;
@@ -1387,7 +1538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Endpoint"][];
+                    "application/json": components["schemas"]["PaginatedEndpointList"];
                 };
             };
         };
@@ -1508,7 +1659,18 @@ export interface operations {
     };
     modules_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description this category (any case) */
+                category?: string;
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description text in the name, display name, description or category */
+                q?: string;
+                /** @description this team's modules (`builtin` for the library) */
+                team?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1520,7 +1682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModuleListItem"][];
+                    "application/json": components["schemas"]["PaginatedModuleListItemList"];
                 };
             };
         };
@@ -1602,7 +1764,12 @@ export interface operations {
     };
     modules_versions_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 name: string;
@@ -1617,7 +1784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VersionSummary"][];
+                    "application/json": components["schemas"]["PaginatedVersionSummaryList"];
                 };
             };
         };
@@ -1772,7 +1939,16 @@ export interface operations {
     };
     pipelines_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description text in the name or description */
+                q?: string;
+                /** @description only this team's pipelines */
+                team?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1784,7 +1960,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PipelineRow"][];
+                    "application/json": components["schemas"]["PaginatedPipelineRowList"];
                 };
             };
         };
@@ -1968,7 +2144,12 @@ export interface operations {
     };
     pipelines_versions_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 id: number;
@@ -1982,7 +2163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VersionRow"][];
+                    "application/json": components["schemas"]["PaginatedVersionRowList"];
                 };
             };
         };
@@ -2062,8 +2243,16 @@ export interface operations {
     runs_list: {
         parameters: {
             query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only this pipeline's runs */
                 pipeline?: number;
+                /** @description only runs in this status, or in any of several: `queued,running` */
                 status?: string;
+                /** @description `manual`, `endpoint`, `schedule`, or exactly `endpoint:<slug>` / `schedule:<id>` */
+                trigger?: string;
             };
             header?: never;
             path?: never;
@@ -2076,7 +2265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunSummary"][];
+                    "application/json": components["schemas"]["PaginatedRunSummaryList"];
                 };
             };
         };
@@ -2203,7 +2392,14 @@ export interface operations {
     schedules_list: {
         parameters: {
             query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description only schedules of the endpoint with this slug */
                 endpoint?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only this team's schedules */
+                team?: string;
             };
             header?: never;
             path?: never;
@@ -2216,7 +2412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Schedule"][];
+                    "application/json": components["schemas"]["PaginatedScheduleList"];
                 };
             };
         };
@@ -2316,7 +2512,12 @@ export interface operations {
     };
     teams_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2328,7 +2529,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Team"][];
+                    "application/json": components["schemas"]["PaginatedTeamList"];
                 };
             };
         };
@@ -2360,7 +2561,12 @@ export interface operations {
     };
     teams_members_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 team: string;
@@ -2374,7 +2580,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberRow"][];
+                    "application/json": components["schemas"]["PaginatedMemberRowList"];
                 };
             };
         };
