@@ -11,6 +11,7 @@ from typing import Any
 from runner import runs
 from runner.compute.local import ANNOUNCE, DISABLED
 from runner.models import StepRun
+from runner.serializers import StepSerializer
 from tests.runner.fake_compute import FakeBackend
 from tests.runner.fixtures import make_version, step
 
@@ -26,6 +27,7 @@ def test_a_spec_cannot_choose_its_compute_target(
     run = runs.create_run(version, {}, True, alice)
     a = StepRun.objects.get(run=run, node="a")
     assert a.status == "succeeded" and a.queue == "compute-docker"
+    assert StepSerializer(a).data["compute"] == "docker"  # what the API and the run feed show
     (job,) = fake_compute.jobs
     assert job.env == {"MINE": "1"}  # the reserved names never reach the step
 
@@ -59,6 +61,7 @@ def test_local_compute_runs_only_when_enabled_and_announces_itself(
     run = runs.create_run(version, {}, False, alice)
     a = StepRun.objects.get(run=run, node="a")
     assert a.status == "succeeded", a.error
+    assert StepSerializer(a).data["compute"] == "local"
     log = Path(a.log_path).read_text().splitlines()
     assert (
         log[0]
