@@ -37,6 +37,10 @@ elif kind == "fifo":
 elif kind == "socket":
     s = socket.socket(socket.AF_UNIX)
     s.bind(os.path.join(out, "data", "sock"))
+elif kind == "port-link":  # the port's folder itself replaced by a link to a host folder
+    os.remove(os.path.join(out, "data", "ok.csv"))
+    os.rmdir(os.path.join(out, "data"))
+    os.symlink(os.path.dirname(host), os.path.join(out, "data"))
 elif kind == "metrics-link":
     os.symlink(host, os.path.join(out, "metrics.json"))
 print("planted", kind, flush=True)
@@ -49,6 +53,7 @@ CASES = {
     "outputs must be regular files and folders",
     "fifo": "output port 'data': pipe is a FIFO (named pipe); outputs must be regular files and folders",
     "socket": "output port 'data': sock is a socket; outputs must be regular files and folders",
+    "port-link": "output port 'data': data is a symbolic link; outputs must be regular files and folders",
     "metrics-link": "output folder /out: metrics.json is a symbolic link; outputs must be regular files and folders",
 }
 
