@@ -211,9 +211,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
-# Compute: "docker" (default when an engine answers) or "local" (subprocess).
+# Compute: where steps run is the operator's policy, never a module's: "docker" (default) or
+# "local" (a host process without a container), optionally per team ("team=target,..."); local
+# compute runs only where PIPEWRIGHT_ALLOW_LOCAL_COMPUTE allows it.
 DOCKER_HOST = env_str("DOCKER_HOST", "")
 PIPEWRIGHT_COMPUTE = env_str("PIPEWRIGHT_COMPUTE", "docker")
+PIPEWRIGHT_COMPUTE_TEAMS = env_list("PIPEWRIGHT_COMPUTE_TEAMS", [])
+PIPEWRIGHT_ALLOW_LOCAL_COMPUTE = env_bool("PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", False)
 ARTIFACT_ROOT = Path(env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts")))
 WORK_ROOT = Path(env_str("WORK_ROOT", str(VAR_DIR / "work")))
 # Runner: step heartbeats (seconds between beats; a step whose last beat is older than the

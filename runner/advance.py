@@ -101,17 +101,10 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
                 row.outputs = entry.outputs
                 events.publish_step(row.pk)
             return
-    step_queue = compute.queue_for(target_for(step))
+    step_queue = compute.queue_for(compute.target_for_team(run.team_id))  # the operator's policy
     # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep
     queued = {"cache_key": key, "input_hashes": hashes, "params": params, "queue": step_queue, "heartbeat_at": Now()}
     if move_step(row.pk, states.QUEUED, **queued):
         row.status, row.queue = states.QUEUED, step_queue
         events.publish_row(row)
         queue.enqueue_step(row.pk, step_queue)
-
-
-def target_for(step: Step) -> str:
-    for key, value in step.runtime.env:
-        if key == "PIPEWRIGHT_COMPUTE" and value in compute.TARGETS:
-            return value
-    return compute.default_target()

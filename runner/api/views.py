@@ -235,7 +235,9 @@ class ArtifactView(APIView):
         wanted = request.query_params.get("file")
         files = previews.chosen_files(folder, wanted)
         if len(files) == 1:
-            return FileResponse(files[0].open("rb"), as_attachment=wanted is None, filename=files[0].name)
+            return FileResponse(
+                previews.open_file(folder, files[0]), as_attachment=wanted is None, filename=files[0].name
+            )
         response = HttpResponse(previews.zip_bytes(folder, files), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{sha256[:12]}.zip"'
         return response

@@ -624,6 +624,12 @@ export interface components {
             reused_from?: components["schemas"]["ReusedFrom"] | null;
             status: components["schemas"]["StepStatusEnum"];
         };
+        /**
+         * @description * `docker` - docker
+         *     * `local` - local
+         * @enum {string}
+         */
+        ComputeEnum: "docker" | "local";
         Dataset: {
             /** Format: date-time */
             readonly created_at: string;
@@ -1261,6 +1267,13 @@ export interface components {
             attempt: number;
             /** @description null until the step's inputs are known */
             cache_key: string | null;
+            /**
+             * @description where the step runs: docker (a container) or local (a host process without a container, enabled by the operator); null until it is queued, and for a step reused from the cache
+             *
+             *     * `docker` - docker
+             *     * `local` - local
+             */
+            compute: (components["schemas"]["ComputeEnum"] | components["schemas"]["NullEnum"]) | null;
             error: string | null;
             exit_code: number | null;
             /** Format: date-time */
