@@ -67,24 +67,29 @@ def _const(body: Any) -> Callable[[World], Any]:
     return lambda w: body
 
 
-# path parameter -> the world keys it takes (each one is walked). `{id}` means a different object
-# under each collection, so it is named with the segment before it: "pipelines/{id}".
+# "<collection>/{param}" -> the world keys a path parameter takes (each one is walked), where the
+# collection is the path's first segment after /api/: the same name means different objects in
+# different collections (`{id}`, `{name}`, `{number}`), so every collection names its own.
 PARAMS: dict[str, tuple[str, ...]] = {
-    "{sha256}": ("step_output", "dataset_file"),  # a step's output and a dataset's upload
-    "{slug}": ("endpoint",),
-    "{team}": ("team",),
-    "{name}": ("module",),
-    "{version}": ("module_version",),
-    "{pipeline_id}": ("pipeline",),
+    "artifacts/{sha256}": ("step_output", "dataset_file"),  # a step's output and a dataset's upload
+    "endpoints/{slug}": ("endpoint",),
+    "modules/{team}": ("team",),
+    "modules/{name}": ("module",),
+    "modules/{version}": ("module_version",),
+    "pipelines/{pipeline_id}": ("pipeline",),
     "pipelines/{id}": ("pipeline",),
-    "{number}": ("pipeline_version",),
-    "{other}": ("pipeline_version_2",),
-    "{run_id}": ("run",),
-    "{node}": ("node",),
+    "pipelines/{number}": ("pipeline_version",),
+    "pipelines/{other}": ("pipeline_version_2",),
+    "runs/{run_id}": ("run",),
+    "runs/{node}": ("node",),
     "schedules/{id}": ("schedule",),
-    # for the paths of helper `teams` (membership, tokens): the world has these objects already
-    "{username}": ("teammate",),  # the team's owner: a viewer or member may not change them
+    "teams/{team}": ("team",),
+    # for paths other helpers add (membership, tokens, dataset pages): the world has these objects
+    "teams/{username}": ("teammate",),  # the team's owner: a viewer or member may not change them
     "tokens/{id}": ("token",),  # the owner's personal token: nobody else's, so 404 to every other user
+    "datasets/{team}": ("team",),
+    "datasets/{name}": ("dataset",),
+    "datasets/{number}": ("dataset_version",),
 }
 
 R = Op(viewer=200, member=200)  # a read: every member of the team
@@ -146,10 +151,8 @@ def schema_operations(client: APIClient) -> list[tuple[str, str]]:
 
 
 def param_key(path: str, match: re.Match[str]) -> str:
-    """The PARAMS key of one `{param}` of `path`: "<segment before>/{param}" when listed, else "{param}"."""
-    before = path[: match.start()].rstrip("/").rsplit("/", 1)[-1]
-    qualified = f"{before}/{match.group(0)}"
-    return qualified if qualified in PARAMS else match.group(0)
+    """The PARAMS key of one `{param}` of `path`: "<collection>/{param}"."""
+    return f"{path.removeprefix('/api/').split('/', 1)[0]}/{match.group(0)}"
 
 
 def missing_rows(operations: list[tuple[str, str]]) -> list[str]:
@@ -157,9 +160,7 @@ def missing_rows(operations: list[tuple[str, str]]) -> list[str]:
     problems = []
     for path, method in operations:
         for m in re.finditer(r"\{[^}]+\}", path):
-            if param_key(path, m) not in PARAMS:
-                before = path[: m.start()].rstrip("/").rsplit("/", 1)[-1]
-                key = f"{before}/{m.group(0)}" if m.group(0) == "{id}" else m.group(0)
+            if (key := param_key(path, m)) not in PARAMS:
                 problems.append(
                     f"{method.upper()} {path}: no value for {m.group(0)}; add to PARAMS "
                     f'"{key}": ("<world key>",) and create that object of team A in make_world()'
@@ -255,6 +256,8 @@ def make_world(fake: FakeBackend) -> World:
         "step_output": split["outputs"]["train"]["sha256"],
         "endpoint": endpoint["slug"],
         "schedule": schedule["id"],
+        "dataset": "iris",
+        "dataset_version": 1,
         "teammate": owner_user.username,
         "token": token,
     }
@@ -335,7 +338,7 @@ def test_the_coverage_check_names_the_row_a_new_path_needs() -> None:
         "body=<a body valid for a member>),",
         'GET /api/widgets/{id}/parts/{part}/: no value for {id}; add to PARAMS "widgets/{id}": ("<world key>",) '
         "and create that object of team A in make_world()",
-        'GET /api/widgets/{id}/parts/{part}/: no value for {part}; add to PARAMS "{part}": ("<world key>",) '
+        'GET /api/widgets/{id}/parts/{part}/: no value for {part}; add to PARAMS "widgets/{part}": ("<world key>",) '
         "and create that object of team A in make_world()",
         'GET /api/widgets/{id}/parts/{part}/: not walked; add to EXPECTED ("/api/widgets/{id}/parts/{part}/", '
         '"get"): Op(viewer=<200 for a read, 403 for a write>, member=<the member\'s status per the role rules>, '
