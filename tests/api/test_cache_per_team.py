@@ -56,8 +56,15 @@ def test_a_team_never_reuses_another_teams_step_and_reuses_its_own(
     sha_acme, sha_other = _upload(as_alice, "acme"), _upload(as_charlie, "other")
     assert sha_acme == sha_other  # the same input bytes
     first = _run(as_alice, _pipeline(acme, mv, sha_acme))
+    output = first["steps"][0]["outputs"]["data"]["sha256"]
+    # acme's output is no business of other's while none of other's steps or datasets holds it
+    assert as_charlie.get(f"/api/artifacts/{output}/").status_code == 404
+    assert as_charlie.get(f"/api/artifacts/{output}/preview").status_code == 404
     theirs = _pipeline(other, mv, sha_other)
     second = _run(as_charlie, theirs)
+    # their own step computed the same bytes: now they hold them
+    assert second["steps"][0]["outputs"]["data"]["sha256"] == output
+    assert as_charlie.get(f"/api/artifacts/{output}/preview").status_code == 200
 
     (a1,), (b1,) = first["steps"], second["steps"]
     # the same ingredients, so the same key; the other team's step ran anyway
