@@ -1,4 +1,4 @@
-"""runner migration 0002 on a database that has a global cache: each entry gets its run's team, and
+"""runner migration 0002_cache_per_team on a database that has a global cache: each entry gets its run's team, and
 a step that reused another team's step loses the link and that step's log (a step that reused its
 own team's keeps both)."""
 
@@ -10,8 +10,14 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("runner", "0001_initial")]
-AFTER = [("runner", "0002_cache_per_team")]
+
+def _targets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The runner migration before the per-team cache, and that migration (found by name, so a
+    renumbering when branches merge needs no change here)."""
+    loader = MigrationExecutor(connection).loader
+    (name,) = [n for app, n in loader.disk_migrations if app == "runner" and n.endswith("_cache_per_team")]
+    (before,) = [d for d in loader.disk_migrations["runner", name].dependencies if d[0] == "runner"]
+    return [before], [("runner", name)]
 
 
 def _migrate(targets: list[tuple[str, str]]) -> Any:
@@ -23,7 +29,8 @@ def _migrate(targets: list[tuple[str, str]]) -> Any:
 
 @pytest.mark.django_db(transaction=True)
 def test_it_gives_entries_their_team_and_cuts_links_across_teams() -> None:
-    old = _migrate(BEFORE)
+    before, after = _targets()
+    old = _migrate(before)
     try:
         team, pipeline, version, run_model, step_model, entry_model = (
             old.get_model(*name.split("."))
@@ -52,7 +59,7 @@ def test_it_gives_entries_their_team_and_cuts_links_across_teams() -> None:
         foreign = step(other_run, "a", status="cached", reused_from=origin, log_path="/logs/a.log")
         entry = entry_model.objects.create(cache_key="k", step_run=origin, module_digest="d")
     finally:
-        new = _migrate(AFTER)
+        new = _migrate(after)
     entry_model, step_model = new.get_model("runner", "CacheEntry"), new.get_model("runner", "StepRun")
     assert entry_model.objects.get(pk=entry.pk).team_id == acme_run.team_id
     kept = step_model.objects.get(pk=own.pk)
