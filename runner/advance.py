@@ -80,7 +80,8 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
     key = cache_key(step.digest, params, hashes) if step.deterministic else ""
     row.input_hashes, row.params, row.cache_key = hashes, params, key
     if key and run.use_cache and not row.force:
-        entry = CacheEntry.objects.filter(cache_key=key).select_related("step_run").first()
+        # the run's team's cache only: another team's step is never reused, whatever its key
+        entry = CacheEntry.objects.filter(team_id=run.team_id, cache_key=key).select_related("step_run").first()
         if entry is not None and all(store.exists(sha) for sha in entry.outputs.values()):
             now = timezone.now()
             origin = entry.step_run.reused_from_id or entry.step_run_id

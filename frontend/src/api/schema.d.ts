@@ -618,9 +618,9 @@ export interface components {
             /** @description on a miss: the closest cache entry of the team and module */
             nearest?: components["schemas"]["NearestEntry"] | null;
             node: string;
-            /** @description on a miss */
+            /** @description why it was or was not reused; the cache belongs to the team, so it names only this team's runs */
             reason?: string;
-            /** @description on a hit */
+            /** @description on a hit: the step of this team whose outputs it reused */
             reused_from?: components["schemas"]["ReusedFrom"] | null;
             status: components["schemas"]["StepStatusEnum"];
         };
