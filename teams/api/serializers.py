@@ -39,7 +39,7 @@ class MemberSerializer(serializers.Serializer):
 
 class MemberRowSerializer(serializers.Serializer):
     username = serializers.CharField(source="user.username")
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 class MeSerializer(serializers.Serializer):
