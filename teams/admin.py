@@ -11,6 +11,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "name", "prefix", "created_at", "last_used_at"]
     readonly_fields = ["user", "prefix", "digest", "created_at", "last_used_at"]
 
+    def has_add_permission(self, request: object) -> bool:
+        return False  # a key exists only when made by teams.tokens.create_token (API or Tokens page)
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):

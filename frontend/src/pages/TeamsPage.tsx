@@ -7,7 +7,7 @@ import { errorMessage } from "../api/errors";
 import { addMember, changeRole, createTeam, listAudit, listMembers, removeMember, type Role } from "../api/teams";
 import { useAsync } from "../hooks/useAsync";
 import { reloadMe, useMe } from "../hooks/useMe";
-import { ago, describeEvent, memberControls, ROLE_HELP, ROLES, sortMembers } from "../teams/logic";
+import { ago, describeEvent, memberControls, ROLE_HELP, ROLES, sortMembers, withArticle } from "../teams/logic";
 import "../teams/teams.css";
 
 export function TeamsPage() {
@@ -136,7 +136,11 @@ function TeamPanel({ team, myRole, me }: { team: string; myRole: Role | null; me
       <h2 id="team-title">
         {team} <span className="role-pill">you: {myRole}</span>
       </h2>
-      <p className="muted small">As a {myRole}, you {myRole ? ROLE_HELP[myRole] : ""}.</p>
+      {myRole ? (
+        <p className="muted small">
+          As {withArticle(myRole)}, you can {ROLE_HELP[myRole]}.
+        </p>
+      ) : null}
       {error ? (
         <div className="alert error" role="alert" data-testid="team-error">
           {error}
@@ -179,7 +183,7 @@ function TeamPanel({ team, myRole, me }: { team: string; myRole: Role | null; me
                         const next = e.target.value as Role;
                         void act(
                           () => changeRole(team, m.username, next),
-                          `${m.username} is now ${next === "owner" ? "an" : "a"} ${next}.`,
+                          `${m.username} is now ${withArticle(next)}.`,
                           m.username === me ? reloadMe : undefined,
                         );
                       }}

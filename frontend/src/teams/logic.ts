@@ -3,12 +3,16 @@ import type { AuditEvent, Member, Role } from "../api/teams";
 
 export const ROLES: readonly Role[] = ["viewer", "member", "maintainer", "owner"];
 
+/** What a role may do, completing "you can …" (each includes the roles below it). */
 export const ROLE_HELP: Record<Role, string> = {
-  viewer: "reads pipelines, runs and modules",
-  member: "also designs, runs and publishes pipelines",
-  maintainer: "also publishes module versions and changes their lifecycle",
-  owner: "also manages members",
+  viewer: "read pipelines, runs and modules",
+  member: "also design, run and publish pipelines",
+  maintainer: "also publish module versions and change their lifecycle",
+  owner: "also manage members and read the audit trail",
 };
+
+/** "a viewer", "an owner". */
+export const withArticle = (role: Role) => `${role === "owner" ? "an" : "a"} ${role}`;
 
 /** What the signed-in user may do to one row of a team's member list. */
 export interface MemberControls {
