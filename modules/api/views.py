@@ -172,7 +172,9 @@ class DeprecateView(_LifecycleView):
         found = self.get_version()
         body = DeprecateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.do_deprecate(found, body.validated_data["message"], body.validated_data["successor"] or None)
+        services.do_deprecate(
+            found, body.validated_data["message"], body.validated_data["successor"] or None, actor=request.user
+        )
         return self.respond(found)
 
 
@@ -180,7 +182,7 @@ class DisableView(_LifecycleView):
     @extend_schema(request=None, responses={200: ModuleVersionDetailSerializer})
     def post(self, request: Request, team: str, name: str, version: str) -> Response:
         found = self.get_version()
-        services.do_disable(found)
+        services.do_disable(found, actor=request.user)
         return self.respond(found)
 
 
@@ -188,7 +190,7 @@ class EnableView(_LifecycleView):
     @extend_schema(request=None, responses={200: ModuleVersionDetailSerializer})
     def post(self, request: Request, team: str, name: str, version: str) -> Response:
         found = self.get_version()
-        services.do_enable(found)
+        services.do_enable(found, actor=request.user)
         return self.respond(found)
 
 
@@ -200,5 +202,5 @@ class DefaultView(ModuleObjectMixin, APIView):
         module = self.get_module()
         body = DefaultSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.do_set_default(module, body.validated_data["version"])
+        services.do_set_default(module, body.validated_data["version"], actor=request.user)
         return Response(ModuleListItemSerializer(queries.get_module(request.user, team, name)).data)

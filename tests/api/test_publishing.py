@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from kombu.exceptions import OperationalError
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from designer.models import Pipeline
@@ -20,6 +19,7 @@ from publishing.models import Endpoint, Schedule
 from publishing.tasks import run_schedule_task
 from runner import queue
 from runner.models import Run
+from teams import tokens
 from teams.models import Membership, Role
 from tests.api.pipelines_helpers import create, graph, make_catalog, put
 from tests.conftest import client_for, make_user
@@ -83,7 +83,7 @@ def vera(acme: Any) -> APIClient:
 
 def token_client(user: Any) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.create_token(user, 'test')[1]}")
     return client
 
 

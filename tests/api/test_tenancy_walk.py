@@ -133,6 +133,10 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/schedules/{id}/", "delete"): Op(403, 204),
     ("/api/teams/{team}/members/", "get"): R,
     ("/api/teams/{team}/members/", "post"): Op(403, 403, _const({"username": "newcomer", "role": "viewer"})),
+    ("/api/teams/{team}/members/{username}/", "patch"): Op(403, 403, _const({"role": "member"})),
+    ("/api/teams/{team}/members/{username}/", "delete"): Op(403, 403),
+    ("/api/teams/{team}/audit/", "get"): Op(403, 403),  # owners only
+    ("/api/tokens/{id}/", "delete"): Op(404, 404),  # personal: even a teammate gets 404
 }
 
 # A member's deletes run last, the dependants first (a pipeline takes its endpoints and schedules).

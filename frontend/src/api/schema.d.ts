@@ -47,6 +47,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * @description {"username", "password"} -> {"token"}: a new personal API token named "api" (listed and
+         *     revoked like any other). Rate limited per client address; a username + address with too many
+         *     recent failures is refused (429) without checking the password.
+         */
         post: operations["auth_token_create"];
         delete?: never;
         options?: never;
@@ -580,6 +585,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/teams/{team}/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The team's audit trail, newest first: membership changes and catalog lifecycle changes,
+         *     each with who, what and when. Owners only.
+         */
+        get: operations["teams_audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/teams/{team}/members/": {
         parameters: {
             query?: never;
@@ -587,10 +612,70 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Every member reads the list; owners add members (or change a member's role). */
         get: operations["teams_members_list"];
         put?: never;
+        /** @description Every member reads the list; owners add members (or change a member's role). */
         post: operations["teams_members_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{team}/members/{username}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * @description One member: owners change roles and remove members; any member may leave (DELETE of
+         *     their own membership). The last owner can be neither demoted nor removed (400 naming `role`).
+         */
+        delete: operations["teams_members_destroy"];
+        options?: never;
+        head?: never;
+        /**
+         * @description One member: owners change roles and remove members; any member may leave (DELETE of
+         *     their own membership). The last owner can be neither demoted nor removed (400 naming `role`).
+         */
+        patch: operations["teams_members_partial_update"];
+        trace?: never;
+    };
+    "/api/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The signed-in user's personal API tokens (never their keys), newest first. */
+        get: operations["tokens_list"];
+        put?: never;
+        /** @description The signed-in user's personal API tokens (never their keys), newest first. */
+        post: operations["tokens_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["tokens_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -600,16 +685,60 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A token as lists show it: never its key, only the key's first characters (`prefix`). */
+        ApiToken: {
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly id: number;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            prefix: string;
+        };
+        ApiTokenCreate: {
+            name: string;
+        };
+        /** @description A token as lists show it: never its key, only the key's first characters (`prefix`). */
+        ApiTokenCreated: {
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly id: number;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            prefix: string;
+            /** @description The key: shown this once, never again. */
+            token: string;
+        };
         ArtifactRef: {
             media_type: string;
             sha256: string;
             /** @description null when the artifact row is missing */
             size: number | null;
         };
-        AuthToken: {
-            password: string;
-            readonly token: string;
-            username: string;
+        /**
+         * @description * `member.added` - member.added
+         *     * `member.role_changed` - member.role_changed
+         *     * `member.removed` - member.removed
+         *     * `member.left` - member.left
+         *     * `module.version_published` - module.version_published
+         *     * `module.version_deprecated` - module.version_deprecated
+         *     * `module.version_disabled` - module.version_disabled
+         *     * `module.version_enabled` - module.version_enabled
+         *     * `module.default_set` - module.default_set
+         * @enum {string}
+         */
+        AuditActionEnum: "member.added" | "member.role_changed" | "member.removed" | "member.left" | "module.version_published" | "module.version_deprecated" | "module.version_disabled" | "module.version_enabled" | "module.default_set";
+        AuditEvent: {
+            action: components["schemas"]["AuditActionEnum"];
+            readonly actor: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            details: {
+                [key: string]: unknown;
+            };
+            readonly id: number;
+            target: string;
         };
         CacheExplain: {
             cache_key: string | null;
@@ -777,6 +906,10 @@ export interface components {
             nodes?: string[];
             port?: string;
         };
+        Login: {
+            password: string;
+            username: string;
+        };
         Me: {
             teams: components["schemas"]["Team"][];
             username: string;
@@ -786,7 +919,7 @@ export interface components {
             username: string;
         };
         MemberRow: {
-            role: string;
+            role: components["schemas"]["RoleEnum"];
             username: string;
         };
         MetricsPreview: {
@@ -866,6 +999,32 @@ export interface components {
         };
         /** @enum {unknown} */
         NullEnum: null;
+        PaginatedApiTokenList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["ApiToken"][];
+        };
+        PaginatedAuditEventList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["AuditEvent"][];
+        };
         PaginatedDatasetList: {
             /**
              * Format: uri
@@ -1001,6 +1160,9 @@ export interface components {
             name?: string;
             /** @description Re-point at this pipeline version. */
             version?: number;
+        };
+        PatchedMemberRole: {
+            role?: components["schemas"]["RoleEnum"];
         };
         PatchedScheduleUpdate: {
             /** @description Five fields, 'minute hour day-of-month month day-of-week', in UTC, e.g. '0 6 * * 1-5'. */
@@ -1340,6 +1502,9 @@ export interface components {
         TeamCreate: {
             name: string;
         };
+        TokenAnswer: {
+            token: string;
+        };
         /**
          * @description * `string` - string
          *     * `number` - number
@@ -1461,9 +1626,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AuthToken"];
-                "application/x-www-form-urlencoded": components["schemas"]["AuthToken"];
-                "multipart/form-data": components["schemas"]["AuthToken"];
+                "application/json": components["schemas"]["Login"];
+                "application/x-www-form-urlencoded": components["schemas"]["Login"];
+                "multipart/form-data": components["schemas"]["Login"];
             };
         };
         responses: {
@@ -1472,8 +1637,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuthToken"];
+                    "application/json": components["schemas"]["TokenAnswer"];
                 };
+            };
+            /** @description Wrong username or password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2572,6 +2751,32 @@ export interface operations {
             };
         };
     };
+    teams_audit_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAuditEventList"];
+                };
+            };
+        };
+    };
     teams_members_list: {
         parameters: {
             query?: {
@@ -2622,6 +2827,124 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MemberRow"];
                 };
+            };
+        };
+    };
+    teams_members_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    teams_members_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMemberRole"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedMemberRole"];
+                "multipart/form-data": components["schemas"]["PatchedMemberRole"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberRow"];
+                };
+            };
+        };
+    };
+    tokens_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApiTokenList"];
+                };
+            };
+        };
+    };
+    tokens_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["ApiTokenCreate"];
+                "multipart/form-data": components["schemas"]["ApiTokenCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+        };
+    };
+    tokens_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -39,7 +39,7 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   const [asking, setAsking] = useState<readonly PipelineParam[] | null>(null);
   const pipelineName = usePipelineStore((s) => s.name);
   const remembered = useRunStore((s) => s.lastParameters[pipelineId]);
-  const { socket } = useRunFeed(runId);
+  const { socket, refused } = useRunFeed(runId);
 
   // the newest page of this pipeline's runs, refreshed; "Load more" appends older pages
   const [older, setOlder] = useState<{ pipelineId: number; next: string | null } | null>(null);
@@ -210,6 +210,11 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
               </span>
             ) : null}
             {socket === "reconnecting" ? <span className="muted small">reconnecting…</span> : null}
+            {refused ? (
+              <span className="field-error" role="alert" data-testid="feed-refused">
+                {refused}
+              </span>
+            ) : null}
           </div>
         ) : (
           <span className="muted small">No runs yet — press Run.</span>
