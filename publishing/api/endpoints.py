@@ -24,7 +24,7 @@ from publishing.api.serializers import (
     PipelinePublishSerializer,
 )
 from publishing.models import Endpoint
-from runner.serializers import RunSerializer
+from runner.serializers import RunSerializer, RunSummarySerializer, runs_for_json
 from teams import scoping
 from teams.models import Role
 from teams.permissions import TeamRole
@@ -104,14 +104,19 @@ class EndpointDetailView(EndpointObjectMixin, generics.RetrieveDestroyAPIView):
     @extend_schema(
         request=EndpointUpdateSerializer,
         responses=EndpointSerializer,
-        description="Re-point at another runnable version of the same pipeline, and/or rename (the slug stays).",
+        description=(
+            "Re-point at another runnable version of the same pipeline, rename (the slug stays), and/or "
+            "enable or disable (a disabled endpoint answers 409 to runs, and its schedules record an error)."
+        ),
     )
     def patch(self, request: Request, slug: str) -> Response:
         endpoint = self.get_object()
         body = EndpointUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        endpoint = services.do_update_endpoint(endpoint, name=data.get("name"), number=data.get("version"))
+        endpoint = services.do_update_endpoint(
+            endpoint, name=data.get("name"), number=data.get("version"), enabled=data.get("enabled")
+        )
         return Response(self.get_serializer(endpoint).data)
 
     @extend_schema(responses={204: None}, description="Deletes the endpoint and its schedules.")
@@ -124,6 +129,17 @@ class EndpointDetailView(EndpointObjectMixin, generics.RetrieveDestroyAPIView):
 
 class EndpointRunsView(EndpointObjectMixin, generics.GenericAPIView):
     permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "run pipelines")]
+    serializer_class = RunSummarySerializer
+
+    @extend_schema(
+        operation_id="endpoints_runs_list",
+        responses=RunSummarySerializer(many=True),
+        description="The newest 50 runs started through this endpoint (by token or by its schedules).",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        endpoint = self.get_object()
+        rows = runs_for_json().filter(pk__in=services.endpoint_runs(endpoint).values("pk")[:50]).order_by("-id")
+        return Response(RunSummarySerializer(rows, many=True).data)
 
     @extend_schema(
         request=EndpointRunSerializer,
