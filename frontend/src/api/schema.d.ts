@@ -61,9 +61,95 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Your teams' datasets with their versions; archived ones only when asked for. */
         get: operations["datasets_list"];
         put?: never;
+        /** @description Upload a new version. A CSV (.csv, .tsv, .txt) must parse: otherwise 400 naming `file` and the line. Larger than `GET /api/datasets/limits/` max_bytes is 413 naming `file`. Uploading to an archived dataset restores it. */
         post: operations["datasets_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{team}/{name}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["datasets_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{team}/{name}/archive/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Archive: the dataset leaves the default list and the palette; pipelines that read it still compile and run. Unarchive restores it. */
+        post: operations["datasets_archive_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{team}/{name}/unarchive/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Archive: the dataset leaves the default list and the palette; pipelines that read it still compile and run. Unarchive restores it. */
+        post: operations["datasets_unarchive_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{team}/{name}/versions/{number}/profile/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The column profile of a CSV version: per column its type, missing and distinct counts, min/max/mean and a small histogram. Computed on upload (or once on first request), kept per content. */
+        get: operations["datasets_versions_profile_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/limits/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What an upload may be, so a client can refuse early. */
+        get: operations["datasets_limits_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -100,7 +186,7 @@ export interface paths {
         delete: operations["endpoints_destroy"];
         options?: never;
         head?: never;
-        /** @description Re-point at another runnable version of the same pipeline, and/or rename (the slug stays). */
+        /** @description Re-point at another runnable version of the same pipeline, rename (the slug stays), and/or enable or disable (a disabled endpoint answers 409 to runs, and its schedules record an error). */
         patch: operations["endpoints_partial_update"];
         trace?: never;
     };
@@ -111,7 +197,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** @description The newest 50 runs started through this endpoint (by token or by its schedules). */
+        get: operations["endpoints_runs_list"];
         put?: never;
         /** @description Start a run of the endpoint's current version; the same permissions as running the pipeline. */
         post: operations["endpoints_runs_create"];
@@ -558,6 +645,40 @@ export interface paths {
         patch: operations["schedules_partial_update"];
         trace?: never;
     };
+    "/api/schedules/{id}/runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The newest 50 runs this schedule started. */
+        get: operations["schedules_runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The next five times a schedule with this cron would fire (schedules run in UTC), shown in `tz`. A bad cron is 400 naming `cron` and the field of the expression; an unknown zone is 400 naming `tz`. */
+        get: operations["schedules_preview_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/teams/": {
         parameters: {
             query?: never;
@@ -618,7 +739,41 @@ export interface components {
             reused_from?: components["schemas"]["ReusedFrom"] | null;
             status: components["schemas"]["StepStatusEnum"];
         };
+        ColumnProfile: {
+            distinct: number;
+            /** @description True: at least `distinct` values (counting stopped). */
+            distinct_capped: boolean;
+            /** @description Numeric columns: ten equal bins from min to max; text columns: the most common values. */
+            histogram: components["schemas"]["HistogramBar"][];
+            /** Format: double */
+            max: number | null;
+            /** Format: double */
+            mean: number | null;
+            /** Format: double */
+            min: number | null;
+            /** @description Empty cells and NA, NaN, null, None, n/a. */
+            missing: number;
+            name: string;
+            type: components["schemas"]["ColumnProfileTypeEnum"];
+        };
+        /**
+         * @description * `integer` - integer
+         *     * `number` - number
+         *     * `string` - string
+         *     * `empty` - empty
+         * @enum {string}
+         */
+        ColumnProfileTypeEnum: "integer" | "number" | "string" | "empty";
+        CronPreview: {
+            /** @description The expression, normalized to single spaces. */
+            cron: string;
+            /** @description The next five fire times (fewer when it fires less often in eight years), ISO 8601 with the offset of `timezone`. */
+            next: string[];
+            /** @description The zone the times are shown in (`tz`); schedules fire in UTC. */
+            timezone: string;
+        };
         Dataset: {
+            archived?: boolean;
             /** Format: date-time */
             readonly created_at: string;
             readonly id: number;
@@ -627,6 +782,17 @@ export interface components {
             readonly ref: string;
             team: string;
             versions: components["schemas"]["DatasetVersion"][];
+        };
+        DatasetLimits: {
+            /** @description The largest upload accepted (DATASET_MAX_BYTES); larger is 413. */
+            max_bytes: number;
+        };
+        DatasetProfile: {
+            artifact: string;
+            columns: components["schemas"]["ColumnProfile"][];
+            ref: string;
+            rows: number;
+            version: number;
         };
         DatasetUpload: {
             /** Format: uri */
@@ -684,6 +850,7 @@ export interface components {
             readonly created_at: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string | null;
+            enabled?: boolean;
             name: string;
             pipeline: number;
             pipeline_name: string;
@@ -721,6 +888,11 @@ export interface components {
         FilesPreviewKindEnum: "files";
         Graph: {
             graph: components["schemas"]["PipelineDocument"];
+        };
+        HistogramBar: {
+            count: number;
+            /** @description A numeric bin 'low to high', or a value of a text column. */
+            label: string;
         };
         ImagePreview: {
             file: string;
@@ -855,6 +1027,8 @@ export interface components {
         /** @enum {unknown} */
         NullEnum: null;
         PatchedEndpointUpdate: {
+            /** @description False: the endpoint (and its schedules) start no runs. */
+            enabled?: boolean;
             /** @description New display name; the slug stays. */
             name?: string;
             /** @description Re-point at this pipeline version. */
@@ -916,8 +1090,18 @@ export interface components {
              *     * `array` - array
              *     * `object` - object
              */
-            type: components["schemas"]["TypeEnum"];
+            type: components["schemas"]["PipelineParameterTypeEnum"];
         };
+        /**
+         * @description * `string` - string
+         *     * `number` - number
+         *     * `integer` - integer
+         *     * `boolean` - boolean
+         *     * `array` - array
+         *     * `object` - object
+         * @enum {string}
+         */
+        PipelineParameterTypeEnum: "string" | "number" | "integer" | "boolean" | "array" | "object";
         PipelinePublish: {
             /** @description Display name; the URL slug is derived from it. */
             name: string;
@@ -1191,16 +1375,6 @@ export interface components {
         TeamCreate: {
             name: string;
         };
-        /**
-         * @description * `string` - string
-         *     * `number` - number
-         *     * `integer` - integer
-         *     * `boolean` - boolean
-         *     * `array` - array
-         *     * `object` - object
-         * @enum {string}
-         */
-        TypeEnum: "string" | "number" | "integer" | "boolean" | "array" | "object";
         ValidateResult: {
             errors: components["schemas"]["Issue"][];
             /** @description The graph with every module version pinned. */
@@ -1330,7 +1504,11 @@ export interface operations {
     };
     datasets_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description false (the default), true or all. */
+                archived?: "all" | "false" | "true";
+                team?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1366,6 +1544,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dataset"];
+                };
+            };
+        };
+    };
+    datasets_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
+                };
+            };
+        };
+    };
+    datasets_archive_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
+                };
+            };
+        };
+    };
+    datasets_unarchive_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
+                };
+            };
+        };
+    };
+    datasets_versions_profile_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                number: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetProfile"];
+                };
+            };
+        };
+    };
+    datasets_limits_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetLimits"];
                 };
             };
         };
@@ -1456,6 +1742,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+        };
+    };
+    endpoints_runs_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunSummary"][];
                 };
             };
         };
@@ -2310,6 +2617,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Schedule"];
+                };
+            };
+        };
+    };
+    schedules_runs_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunSummary"][];
+                };
+            };
+        };
+    };
+    schedules_preview_retrieve: {
+        parameters: {
+            query: {
+                /** @description Five fields, as a schedule's `cron`. */
+                cron: string;
+                /** @description An IANA time zone to show the times in; UTC when omitted. */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CronPreview"];
                 };
             };
         };
