@@ -199,6 +199,7 @@ class DatasetUploadSerializer(serializers.Serializer):
 
 class DatasetVersionSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    columns = serializers.ListField(child=serializers.CharField(allow_blank=True), help_text="The CSV header's names.")
 
     class Meta:
         model = DatasetVersion

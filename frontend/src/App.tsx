@@ -6,6 +6,8 @@ import { PipelinesPage } from "./pages/PipelinesPage";
 import { CanvasPage } from "./pages/CanvasPage";
 import { RunsPage } from "./pages/RunsPage";
 import { RunPage } from "./pages/RunPage";
+import { DatasetsPage } from "./pages/DatasetsPage";
+import { EndpointsPage } from "./pages/EndpointsPage";
 
 export function App() {
   const me = useMe();
@@ -21,6 +23,8 @@ export function App() {
           </NavLink>
           <NavLink to="/catalog">Catalog</NavLink>
           <NavLink to="/runs">Runs</NavLink>
+          <NavLink to="/datasets">Datasets</NavLink>
+          <NavLink to="/endpoints">Endpoints</NavLink>
         </nav>
         <div className="user">
           {me ? <span data-testid="username">{me.username}</span> : null}
@@ -38,6 +42,8 @@ export function App() {
           <Route path="/catalog/:team/:name" element={<ModulePage />} />
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/:id" element={<RunPage />} />
+          <Route path="/datasets" element={<DatasetsPage />} />
+          <Route path="/endpoints" element={<EndpointsPage />} />
           <Route path="*" element={<div className="empty">Page not found.</div>} />
         </Routes>
       </main>

@@ -1,5 +1,6 @@
 // Pipelines, validation and datasets (API.md "Pipelines").
 import { ApiError, get, post, request } from "./client";
+import { rowsOf, type Page } from "./lists";
 import type { components } from "./schema";
 import type { PipelineDoc } from "../graph/types";
 
@@ -64,6 +65,7 @@ export const deletePipeline = (id: number) => request<unknown>(`/api/pipelines/$
 export const validatePipeline = (id: number, graph: PipelineDoc) =>
   post<WithGraph<Schemas["ValidateResult"]>>(`/api/pipelines/${id}/validate`, { graph });
 
-export const listDatasets = () => get<DatasetItem[]>("/api/datasets/");
+/** Every dataset, archived ones too (a pipeline may read one; the palette hides them). */
+export const listDatasets = async () => rowsOf(await get<DatasetItem[] | Page<DatasetItem>>("/api/datasets/?archived=all"));
 
 export const isPreconditionFailed = (e: unknown) => e instanceof ApiError && e.status === 412;

@@ -802,7 +802,8 @@ export interface components {
         };
         DatasetVersion: {
             artifact: string;
-            columns?: unknown;
+            /** @description The CSV header's names. */
+            columns: string[];
             /** Format: date-time */
             readonly created_at: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
