@@ -1,7 +1,7 @@
 // The column profile of one dataset version: a row per column with a small inline SVG histogram.
 import type { ColumnProfile, DatasetProfile } from "../api/datasets";
 
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? "—" : Number.isInteger(v) ? String(v) : v.toPrecision(4));
+const fmt = (v: number | null | undefined) => (v === null || v === undefined ? "—" : Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
 
 export function Histogram({ column }: { column: ColumnProfile }) {
   const bars = column.histogram;
