@@ -30,6 +30,7 @@ from publishing.api.serializers import (
 )
 from publishing.cron import CronError, next_fire_times, parse_cron
 from publishing.models import Schedule
+from runner.models import Run
 from runner.serializers import RunSummarySerializer, runs_for_json
 from teams import scoping
 from teams.models import Role
@@ -107,21 +108,16 @@ class ScheduleDetailView(generics.RetrieveDestroyAPIView):
         services.do_delete_schedule(instance)
 
 
-class ScheduleRunsView(generics.GenericAPIView):
+class ScheduleRunsView(generics.ListAPIView):
     serializer_class = RunSummarySerializer
 
-    def get_queryset(self) -> QuerySet[Schedule]:
-        return visible_schedules(self.request.user)
+    def get_queryset(self) -> QuerySet[Run]:
+        schedule = get_object_or_404(visible_schedules(self.request.user), pk=self.kwargs["pk"])
+        return runs_for_json().filter(pk__in=services.schedule_runs(schedule).values("pk")).order_by("-id")[:50]
 
-    @extend_schema(
-        operation_id="schedules_runs_list",
-        responses=RunSummarySerializer(many=True),
-        description="The newest 50 runs this schedule started.",
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        schedule = self.get_object()
-        rows = runs_for_json().filter(pk__in=services.schedule_runs(schedule).values("pk")[:50]).order_by("-id")
-        return Response(RunSummarySerializer(rows, many=True).data)
+    @extend_schema(operation_id="schedules_runs_list", description="The newest 50 runs this schedule started.")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class CronPreviewView(APIView):

@@ -77,12 +77,14 @@ export function UploadPanel({ teams, maxBytes, onUploaded }: Props) {
     >
       <div className="upload-drop">
         <strong>Drop a CSV here</strong> or{" "}
-        <label className="btn small" htmlFor="dataset-file">
+        <button type="button" className="btn small" onClick={() => input.current?.click()} data-testid="choose-file">
           choose a file…
-        </label>
+        </button>
         <input
           id="dataset-file"
           ref={input}
+          tabIndex={-1}
+          aria-label="CSV file"
           className="visually-hidden"
           type="file"
           accept=".csv,.tsv,.txt,text/csv"
