@@ -157,3 +157,15 @@ def test_on_the_canvas_a_dropped_csv_becomes_a_node_with_a_version_picker_and_co
     assert nodes["d1"]["dataset"] == "acme/flowers" and nodes["d1"]["version"] == 1
     assert nodes["train"]["params"] == {"label_column": "species"}
     assert saved.versions.order_by("-number").first().errors == []  # type: ignore[union-attr]
+
+    # archived: gone from the palette, while the pipeline that reads it still opens and compiles
+    assert page.locator('[data-testid=palette-item][data-ref="acme/flowers"]').count() == 1
+    from designer.models import Dataset
+
+    Dataset.objects.filter(name="flowers").update(archived=True)
+    page.reload()
+    page.locator('.react-flow__node[data-id="d1"]').wait_for()
+    page.get_by_test_id("palette-no-datasets").wait_for()
+    assert page.locator('[data-testid=palette-item][data-ref="acme/flowers"]').count() == 0
+    page.locator('.react-flow__node[data-id="d1"]').click()
+    assert page.get_by_test_id("dataset-version-picker").input_value() == "1"
