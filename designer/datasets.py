@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 DISTINCT_CAP = 10_000  # distinct values counted exactly up to here, then reported as "at least"
 BINS = 10
+PROFILE_ROWS = 200_000  # the statistics cover the head of a bigger file; every row is still checked
 TOP_VALUES = 8
 MAX_FIELD = 16 * 1024 * 1024
 csv.field_size_limit(MAX_FIELD)
@@ -137,8 +138,9 @@ def _line_of(stream: BinaryIO, exc: UnicodeDecodeError) -> int:
 def scan_csv(stream: BinaryIO, filename: str = "data.csv") -> dict[str, Any]:
     """Parse the whole file (CsvProblem naming the line when it does not) and profile it.
 
-    Two passes: the first checks every row and counts, the second fills the numeric histograms
-    between each column's min and max. `stream` is left at position 0.
+    Two passes: the first checks every row and gathers the statistics of the first PROFILE_ROWS,
+    the second fills the numeric histograms of those rows between each column's min and max.
+    `stream` is left at position 0.
     """
     stream.seek(0)
     reader, _wrapper = _rows(stream, filename)
@@ -164,11 +166,14 @@ def scan_csv(stream: BinaryIO, filename: str = "data.csv") -> dict[str, Any]:
         if len(row) > len(columns):
             raise CsvProblem(reader_any.line_num, f"has {len(row)} fields but the header names {len(columns)} columns")
         rows += 1
+        if rows > PROFILE_ROWS:
+            continue  # past the profiled head: only checked
         for col, value in zip(columns, row, strict=False):
             col.add(value)
         for col in columns[len(row) :]:
             col.missing += 1
-    kinds = [c.kind(rows) for c in columns]
+    profiled = min(rows, PROFILE_ROWS)
+    kinds = [c.kind(profiled) for c in columns]
     bins: list[list[int] | None] = [
         [0] * BINS if k in ("integer", "number") and c.low is not None else None
         for c, k in zip(columns, kinds, strict=True)
@@ -178,7 +183,9 @@ def scan_csv(stream: BinaryIO, filename: str = "data.csv") -> dict[str, Any]:
         reader2, _w2 = _rows(stream, filename)
         r2: Any = reader2
         next(r2)
-        for row in r2:
+        for n, row in enumerate(r2):
+            if n >= PROFILE_ROWS:
+                break
             for i, value in enumerate(row[: len(columns)]):
                 counts = bins[i]
                 if counts is None:
@@ -194,7 +201,8 @@ def scan_csv(stream: BinaryIO, filename: str = "data.csv") -> dict[str, Any]:
     stream.seek(0)
     return {
         "rows": rows,
-        "columns": [_render(c, k, b, rows) for c, k, b in zip(columns, kinds, bins, strict=True)],
+        "profiled_rows": profiled,
+        "columns": [_render(c, k, b, profiled) for c, k, b in zip(columns, kinds, bins, strict=True)],
     }
 
 

@@ -252,4 +252,7 @@ class DatasetProfileSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     artifact = serializers.CharField()
     rows = serializers.IntegerField()
+    profiled_rows = serializers.IntegerField(
+        required=False, help_text="The statistics cover the first this many rows (all of them up to 200,000)."
+    )
     columns = ColumnProfileSerializer(many=True)

@@ -790,6 +790,8 @@ export interface components {
         DatasetProfile: {
             artifact: string;
             columns: components["schemas"]["ColumnProfile"][];
+            /** @description The statistics cover the first this many rows (all of them up to 200,000). */
+            profiled_rows?: number;
             ref: string;
             rows: number;
             version: number;

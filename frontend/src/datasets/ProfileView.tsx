@@ -39,6 +39,7 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
     <div className="profile" data-testid="profile">
       <div className="muted small">
         {profile.ref} v{profile.version} · {profile.rows} rows · {profile.columns.length} columns
+        {profile.profiled_rows !== undefined && profile.profiled_rows < profile.rows ? ` · statistics of the first ${profile.profiled_rows} rows` : ""}
       </div>
       <table className="table compact">
         <thead>
