@@ -150,6 +150,8 @@ def test_on_the_canvas_a_dropped_csv_becomes_a_node_with_a_version_picker_and_co
     assert label.evaluate("el => el.tagName") == "SELECT"
     assert label.get_attribute("data-columns") == "sepal,petal,species"
     label.select_option("species")
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "canvas-column-parameter.png"))
     page.keyboard.press("Control+s")
     page.wait_for_function("document.querySelector('[data-testid=save-state]')?.textContent === 'Saved'")
     saved = Pipeline.objects.get(pk=pipeline.pk)

@@ -35,6 +35,8 @@ describe("PublishDialog", () => {
     expect(init.method).toBe("POST");
     expect(JSON.parse(init.body as string)).toEqual({ name: "Churn Score" });
     expect(screen.getByText(/Version 2 now runs/)).toBeTruthy();
+    expect(screen.getByTestId("endpoints-link").getAttribute("href")).toBe("/endpoints");
+    expect(screen.getByText(/Authorization: Token <your token>/)).toBeTruthy();
   });
 
   it("shows why publishing was refused and lets the user try another name", async () => {
