@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
 
@@ -56,3 +58,28 @@ def parse_cron(expression: object) -> Cron:
     except Exception as exc:  # e.g. day of month 31 in February only
         raise CronError(f"never fires: {str(exc).removeprefix('Invalid crontab: ')}") from exc
     return cron
+
+
+def next_fire_times(cron: Cron, after: datetime, count: int = 5, zone: str = "UTC") -> list[datetime]:
+    """The next `count` times (strictly after `after`) at which beat fires `cron`, as Celery reads
+    it: in `zone` (the schedules' zone, UTC), a day must match both day of month and day of week.
+    Looks at most eight years ahead (a 29 February on a Monday may be that far)."""
+    spec = crontab(**cron._asdict())
+    minutes, hours = sorted(spec.minute), sorted(spec.hour)
+    days, weekdays, months = spec.day_of_month, spec.day_of_week, spec.month_of_year
+    tz = ZoneInfo(zone)
+    start = after.astimezone(tz).replace(second=0, microsecond=0)
+    found: list[datetime] = []
+    day = start.date()
+    for _ in range(366 * 8):
+        # Python's weekday(): Monday is 0; cron's and Celery's: Sunday is 0
+        if day.month in months and day.day in days and (day.weekday() + 1) % 7 in weekdays:
+            for hour in hours:
+                for minute in minutes:
+                    when = datetime.combine(day, time(hour, minute), tzinfo=tz)
+                    if when > after:
+                        found.append(when)
+                        if len(found) == count:
+                            return found
+        day += timedelta(days=1)
+    return found

@@ -41,6 +41,7 @@ class PipelinePublishSerializer(serializers.Serializer):
 class EndpointUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, help_text="New display name; the slug stays.")
     version = serializers.IntegerField(required=False, min_value=1, help_text="Re-point at this pipeline version.")
+    enabled = StrictBooleanField(required=False, help_text="False: the endpoint (and its schedules) start no runs.")
 
 
 class EndpointRunSerializer(serializers.Serializer):
@@ -65,6 +66,7 @@ class EndpointSerializer(serializers.ModelSerializer):
             "pipeline",
             "pipeline_name",
             "version",
+            "enabled",
             "created_by",
             "created_at",
             "updated_at",
@@ -128,3 +130,13 @@ class ScheduleSerializer(serializers.ModelSerializer):
         start, remaining, _now = task.crontab.schedule.remaining_delta(timezone.now())
         when: datetime = start + remaining
         return when
+
+
+class CronPreviewSerializer(serializers.Serializer):
+    cron = serializers.CharField(help_text="The expression, normalized to single spaces.")
+    timezone = serializers.CharField(help_text="The zone the times are shown in (`tz`); schedules fire in UTC.")
+    next = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The next five fire times (fewer when it fires less often in eight years), ISO 8601 with "
+        "the offset of `timezone`.",
+    )

@@ -37,3 +37,26 @@ def test_it_names_the_bad_field(expression: object, message: str) -> None:
     with pytest.raises(CronError) as exc:
         parse_cron(expression)
     assert message in str(exc.value)
+
+
+def test_next_fire_times_follow_celerys_reading() -> None:
+    from datetime import UTC, datetime
+
+    from publishing.cron import next_fire_times
+
+    now = datetime(2026, 11, 30, 11, 40, tzinfo=UTC)  # a Monday
+    times = next_fire_times(parse_cron("*/20 6 * * 1-5"), now)
+    assert [t.isoformat() for t in times] == [
+        "2026-12-01T06:00:00+00:00",
+        "2026-12-01T06:20:00+00:00",
+        "2026-12-01T06:40:00+00:00",
+        "2026-12-02T06:00:00+00:00",
+        "2026-12-02T06:20:00+00:00",
+    ]
+    # strictly after: a cron that fires at `now` gives the next one
+    assert next_fire_times(parse_cron("40 11 * * *"), now, 1)[0].day == 1
+    # day of month AND day of week: the 13th that is a Friday
+    fridays = next_fire_times(parse_cron("0 0 13 * 5"), now, 2)
+    assert all(t.day == 13 and t.weekday() == 4 for t in fridays)
+    # 29 February on a Monday is next in 2044, past the eight years looked at: none
+    assert next_fire_times(parse_cron("0 0 29 2 1"), now) == []
