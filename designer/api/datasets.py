@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from designer import services
 from designer.api.serializers import DatasetSerializer, DatasetUploadSerializer
 from designer.models import Dataset, DatasetVersion
-from pipewright.parsers import SafeJSONParser
+from pipewright.parsers import BoundedFormParser, BoundedMultiPartParser, SafeJSONParser
 from teams import scoping
 from teams.models import Role
+
+UPLOAD_FRAMING_BYTES = 64 * 1024
 
 
 def visible_datasets(user: Any) -> QuerySet[Dataset]:
@@ -27,8 +29,12 @@ def visible_datasets(user: Any) -> QuerySet[Dataset]:
 
 
 class DatasetListView(generics.ListAPIView):
-    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
+    parser_classes = [BoundedMultiPartParser, BoundedFormParser, SafeJSONParser]
     serializer_class = DatasetSerializer
+
+    def upload_limit(self) -> tuple[int, str]:
+        # the file plus the form's other fields and the multipart framing
+        return settings.DATASET_MAX_BYTES + UPLOAD_FRAMING_BYTES, "file"
 
     def get_queryset(self) -> QuerySet[Dataset]:
         rows = visible_datasets(self.request.user)

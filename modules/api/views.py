@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,7 +30,7 @@ from modules.api.serializers import (
     VersionSummarySerializer,
 )
 from modules.models import Module, ModuleVersion
-from pipewright.parsers import SafeJSONParser
+from pipewright.parsers import BoundedFormParser, BoundedMultiPartParser, SafeJSONParser
 from teams import scoping
 from teams.models import Role
 from teams.permissions import TeamRole
@@ -89,8 +89,11 @@ class ModuleDetailView(ModuleObjectMixin, APIView):
 
 
 class VersionListView(ModuleObjectMixin, APIView):
-    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, BoundedMultiPartParser, BoundedFormParser]
     permission_classes = [IsAuthenticated, TeamRole(Role.MAINTAINER, "publish module versions")]
+
+    def upload_limit(self) -> tuple[int, str]:
+        return settings.MODULE_UPLOAD_MAX_BYTES, "files"
 
     @extend_schema(responses={200: VersionSummarySerializer(many=True)}, operation_id="modules_versions_list")
     def get(self, request: Request, team: str, name: str) -> Response:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from designer.models import Pipeline
-from pipewright.errors import LocatedError
+from pipewright.fields import query_int
 from publishing import services
 from publishing.api.serializers import (
     EndpointRunSerializer,
@@ -79,13 +79,9 @@ class EndpointListView(EndpointObjectMixin, generics.ListAPIView):
         team = self.request.query_params.get("team")
         if team:
             rows = rows.filter(team__name=team)
-        pipeline = self.request.query_params.get("pipeline")
+        pipeline = query_int(self.request.query_params, "pipeline")
         if pipeline is not None:
-            if not pipeline.isdigit():
-                raise LocatedError(
-                    "pipeline must be an id.", [{"field": "pipeline", "message": "must be an integer id"}]
-                )
-            rows = rows.filter(pipeline_id=int(pipeline))
+            rows = rows.filter(pipeline_id=pipeline)
         return rows
 
     @extend_schema(parameters=[OpenApiParameter("team", str), OpenApiParameter("pipeline", int)])

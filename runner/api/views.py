@@ -19,7 +19,8 @@ from rest_framework.views import APIView
 
 from designer.models import Pipeline
 from designer.services import runnable_version
-from pipewright.errors import LocatedError, NotFound
+from pipewright.errors import NotFound
+from pipewright.fields import query_int
 from runner import cache_explain, logs, previews
 from runner.api.serializers import (
     PREVIEW_SERIALIZERS,
@@ -89,13 +90,9 @@ class RunListView(RunObjectMixin, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Run]:
         qs = super().get_queryset()
-        pipeline = self.request.query_params.get("pipeline")
+        pipeline = query_int(self.request.query_params, "pipeline")
         if pipeline is not None:
-            if not pipeline.isdigit():
-                raise LocatedError(
-                    "pipeline must be an id.", [{"field": "pipeline", "message": "must be an integer id"}]
-                )
-            qs = qs.filter(pipeline_id=int(pipeline))
+            qs = qs.filter(pipeline_id=pipeline)
         st = self.request.query_params.get("status")
         if st:
             qs = qs.filter(status=st)
