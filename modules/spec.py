@@ -302,22 +302,36 @@ def validate_spec(data: object) -> dict[str, Any]:
     }
 
 
-def _too_deep(value: object) -> bool:
+def _document_problem(value: object) -> str | None:
+    """Why a loaded spec cannot be stored: nested too deeply, or a string (key or value) holding a
+    NUL or a lone surrogate (YAML escapes such as "\\0" and "\\ud800" make them; PostgreSQL and
+    UTF-8 refuse them). None when it can."""
     stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, (Mapping, list)):
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "may not contain NUL (\\0) characters"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "may not contain lone surrogate (\\ud800-\\udfff) characters"
+        elif isinstance(item, (Mapping, list)):
             if depth > MAX_SPEC_DEPTH:
-                return True
+                return f"is nested more than {MAX_SPEC_DEPTH} levels deep"
+            if isinstance(item, Mapping):
+                stack.extend((key, depth + 1) for key in item)
             children = item.values() if isinstance(item, Mapping) else item
             stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 def check_size(data: Mapping[str, Any]) -> None:
-    """SpecError naming `spec` when a spec sent as an object is nested too deeply or too large."""
-    if _too_deep(data):
-        raise SpecError([{"field": "spec", "message": f"is nested more than {MAX_SPEC_DEPTH} levels deep"}])
+    """SpecError naming `spec` when a spec is nested too deeply, too large, or holds a string that
+    cannot be stored."""
+    problem = _document_problem(data)
+    if problem is not None:
+        raise SpecError([{"field": "spec", "message": problem}])
     try:
         size = len(json.dumps(data, ensure_ascii=False, default=str))
     except (TypeError, ValueError) as exc:

@@ -83,3 +83,10 @@ def test_specs_sent_as_objects_are_bounded_too() -> None:
     with pytest.raises(specs.SpecError) as exc:
         specs.validate_spec({"name": "x", "description": "y" * specs.MAX_SPEC_CHARS})
     assert exc.value.errors[0]["field"] == "spec" and "larger than" in exc.value.errors[0]["message"]
+
+
+@pytest.mark.parametrize("text", ['name: "a\\0b"', 'name: "\\ud800"', '"\\udfff": 1'])
+def test_it_refuses_strings_the_database_cannot_hold(text: str) -> None:
+    with pytest.raises(specs.SpecError) as exc:
+        specs.load_yaml(text)
+    assert exc.value.errors[0]["field"] == "spec" and "may not contain" in exc.value.errors[0]["message"]
