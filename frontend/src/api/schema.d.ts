@@ -857,7 +857,10 @@ export interface components {
         PatchedEndpointUpdate: {
             /** @description New display name; the slug stays. */
             name?: string;
-            /** @description Re-point at this pipeline version. */
+            /**
+             * Format: int64
+             * @description Re-point at this pipeline version.
+             */
             version?: number;
         };
         PatchedScheduleUpdate: {
@@ -921,7 +924,10 @@ export interface components {
         PipelinePublish: {
             /** @description Display name; the URL slug is derived from it. */
             name: string;
-            /** @description Pipeline version to serve; the latest when omitted. */
+            /**
+             * Format: int64
+             * @description Pipeline version to serve; the latest when omitted.
+             */
             version?: number;
         };
         PipelineRow: {
@@ -1040,7 +1046,10 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             } | null;
-            /** @description pipeline version number; the latest when omitted */
+            /**
+             * Format: int64
+             * @description pipeline version number; the latest when omitted
+             */
             version?: number | null;
         };
         /**
