@@ -14,11 +14,10 @@ from rest_framework.response import Response
 from designer import services
 from designer.api.serializers import DatasetSerializer, DatasetUploadSerializer
 from designer.models import Dataset, DatasetVersion
+from pipewright.middleware import UPLOAD_FRAMING_BYTES
 from pipewright.parsers import BoundedFormParser, BoundedMultiPartParser, SafeJSONParser
 from teams import scoping
 from teams.models import Role
-
-UPLOAD_FRAMING_BYTES = 64 * 1024
 
 
 def visible_datasets(user: Any) -> QuerySet[Dataset]:

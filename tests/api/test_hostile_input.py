@@ -5,6 +5,7 @@ bidi overrides, over-limit uploads (refused from their declared size, before the
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from designer.models import Dataset, Pipeline
 from modules.models import Module, ModuleVersion
+from pipewright.middleware import BodyLimitASGI
 from publishing.models import Endpoint, Schedule
 from runner.models import Run
 from tests.api.modules_helpers import make_module, make_spec
@@ -389,3 +391,38 @@ def test_over_limit_module_files_are_refused_from_their_declared_length(
     assert r.status_code == 413, r.content
     assert first_field(r) == "files"
     assert counts() == before
+
+
+def test_the_asgi_guard_answers_413_before_reading_a_body_larger_than_any_upload(settings: Any) -> None:
+    settings.DATASET_MAX_BYTES = 1000
+    settings.MODULE_UPLOAD_MAX_BYTES = settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    limit = BodyLimitASGI.limit()
+    assert limit == 1000 + 64 * 1024  # the largest upload any view accepts, with its form
+    reached: list[Any] = []
+    sent: list[dict[str, Any]] = []
+
+    async def django(scope: Any, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            reached.append(message["type"])
+            if message["type"] == "http.disconnect" or not message.get("more_body"):
+                return
+
+    async def never() -> dict[str, Any]:
+        raise AssertionError("the body was read")
+
+    async def record(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    guard = BodyLimitASGI(django)
+    declared = {"type": "http", "headers": [(b"content-length", str(10**12).encode())]}
+    asyncio.run(guard(declared, never, record))
+    assert sent[0]["status"] == 413 and not reached
+    assert json.loads(sent[1]["body"])["detail"] == f"The request body is larger than {limit} bytes."
+    chunks = iter([{"type": "http.request", "body": b"x" * 40_000, "more_body": True}] * 3)
+
+    async def chunked() -> Any:
+        return next(chunks)
+
+    asyncio.run(guard({"type": "http", "headers": []}, chunked, record))
+    assert reached == ["http.request", "http.disconnect"]  # cut off once past the limit
