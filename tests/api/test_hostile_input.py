@@ -150,9 +150,16 @@ def test_a_json_body_nested_too_deeply_is_a_400(as_alice: Any, acme: Any) -> Non
 
 def test_a_json_body_over_the_size_limit_is_a_413_before_it_is_parsed(as_alice: Any, settings: Any) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    r = as_alice.post("/api/pipelines/", {"team": "acme", "name": "x" * 2000}, format="json")
-    assert r.status_code == 413, r.content
-    assert "1000" in r.json()["detail"]
+    before = counts()
+    for fmt in ("json", "multipart"):
+        r = as_alice.post("/api/pipelines/", {"team": "acme", "name": "x" * 2000}, format=fmt)
+        assert r.status_code == 413, r.content
+        assert r.json()["detail"] == "The request body is larger than 1000 bytes."
+    form = as_alice.generic(
+        "POST", "/api/pipelines/", "team=acme&name=" + "x" * 2000, "application/x-www-form-urlencoded"
+    )
+    assert form.status_code == 413, form.content
+    assert counts() == before
 
 
 # -- run parameters ----------------------------------------------------------------------------------
