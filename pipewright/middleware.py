@@ -14,22 +14,29 @@ UPLOAD_FRAMING_BYTES = 64 * 1024  # the form fields and multipart framing around
 
 
 class RejectNulMiddleware:
-    """A NUL character in the path or the query string (`%00`) would reach a PostgreSQL text
-    lookup, which refuses it with an error (a 500). Nothing legitimate contains one."""
+    """A NUL character in the path, the query string (`%00`) or a header (a token, a session
+    cookie) would reach a PostgreSQL text lookup, which refuses it with an error (a 500). Nothing
+    legitimate contains one."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, vs in request.GET.lists() for v in vs):
-            return JsonResponse(
-                {
-                    "detail": "The URL contains a NUL (%00) character.",
-                    "errors": [{"field": "url", "message": "contains a NUL (%00) character"}],
-                },
-                status=400,
-            )
+            return refuse_nul("The URL contains a NUL (%00) character.", "url")
+        for key, value in request.META.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                header = key[5:].replace("_", "-").title()
+                return refuse_nul(f"The {header} header contains a NUL character.", header)
+        if any("\x00" in k or "\x00" in v for k, v in request.COOKIES.items()):  # "\000" once unquoted
+            return refuse_nul("A cookie contains a NUL character.", "Cookie")
         return self.get_response(request)
+
+
+def refuse_nul(detail: str, field: str) -> JsonResponse:
+    return JsonResponse(
+        {"detail": detail, "errors": [{"field": field, "message": "contains a NUL character"}]}, status=400
+    )
 
 
 class BodyLimitASGI:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from rest_framework.test import APIClient
 
 from designer.models import Dataset, Pipeline
 from modules.models import Module, ModuleVersion
@@ -267,6 +268,15 @@ def test_nul_characters_are_a_400_everywhere(as_alice: Any, pipeline: dict[str, 
     r = as_alice.get("/api/modules/?q=%00")
     assert r.status_code == 400
     assert counts() == before
+
+
+def test_nul_characters_in_a_token_or_a_session_cookie_are_a_400_naming_the_header(alice: Any) -> None:
+    client = APIClient()
+    r = client.get("/api/me/", HTTP_AUTHORIZATION="Token a\x00b")
+    assert r.status_code == 400 and first_field(r) == "Authorization", r.content
+    client.cookies["sessionid"] = "abcdefgh\x00ijk"
+    r = client.get("/api/me/")
+    assert r.status_code == 400 and first_field(r) == "Cookie", r.content
 
 
 def test_nul_and_non_utf8_in_module_files_and_file_names_are_a_400(as_alice: Any, acme: Any) -> None:
