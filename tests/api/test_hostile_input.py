@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import pytest
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
@@ -17,8 +19,10 @@ from rest_framework.test import APIClient
 from designer.models import Dataset, Pipeline
 from modules.models import Module, ModuleVersion
 from pipewright.middleware import BodyLimitASGI
+from pipewright.ws_auth import TokenOrSessionAuthMiddleware
 from publishing.models import Endpoint, Schedule
 from runner.models import Run
+from runner.routing import websocket_urlpatterns
 from tests.api.modules_helpers import make_module, make_spec
 from tests.api.pipelines_helpers import create, graph, make_catalog, upload_csv
 from tests.api.test_publishing import with_depth
@@ -443,3 +447,14 @@ def test_the_asgi_guard_answers_413_before_reading_a_body_larger_than_any_upload
 
     asyncio.run(guard({"type": "http", "headers": []}, chunked, record))
     assert reached == ["http.request", "http.disconnect"]  # cut off once past the limit
+
+
+def test_a_nul_in_a_websocket_token_is_an_anonymous_refusal(db: Any) -> None:
+    async def scenario() -> None:
+        app = TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+        for token in ("a%00b", "x" * 500):
+            comm = WebsocketCommunicator(app, f"/ws/runs/1/?token={token}")
+            connected, close_code = await comm.connect()
+            assert not connected and close_code == 4401
+
+    asyncio.run(scenario())
