@@ -12,6 +12,7 @@ can cost more than its limit.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.conf import settings
@@ -116,7 +117,7 @@ class SafeJSONParser(BaseParser):
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - the body is not UTF-8 (byte {exc.start}).")
         try:
-            data = json.loads(text, parse_constant=_refuse_constant)
+            data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.")
         except ValueError as exc:
@@ -139,6 +140,14 @@ class SafeJSONParser(BaseParser):
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; 1e999 would be infinity, which jsonb cannot store."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
 
 
 class BoundedMultiPartParser(MultiPartParser):

@@ -153,6 +153,15 @@ def test_a_json_body_nested_too_deeply_is_a_400(as_alice: Any, acme: Any) -> Non
     assert counts() == before
 
 
+def test_numbers_json_cannot_store_are_a_400(as_alice: Any, pipeline: dict[str, Any]) -> None:
+    before = counts()
+    url = f"/api/pipelines/{pipeline['id']}/runs/"
+    for number in (b"1e999", b"-1e999", b"NaN", b"Infinity", b"9" * 5000):
+        r = as_alice.generic("POST", url, b'{"parameters": {"depth": ' + number + b"}}", "application/json")
+        assert r.status_code == 400 and "JSON parse error" in r.json()["detail"], r.content
+    assert counts() == before
+
+
 def test_a_json_body_over_the_size_limit_is_a_413_before_it_is_parsed(as_alice: Any, settings: Any) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     before = counts()
