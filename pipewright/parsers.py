@@ -60,12 +60,6 @@ def find_bad_text(value: Any, path: str = "") -> tuple[str, str] | None:
     return None
 
 
-def find_nul(value: Any, path: str = "") -> str | None:
-    """The path of the first string (key or value) holding a NUL character, or None."""
-    found = find_bad_text(value, path)
-    return found[0] if found is not None else None
-
-
 def depth_over(value: Any, limit: int) -> str | None:
     """The path of the first container nested deeper than `limit` levels, or None (no recursion)."""
     stack: list[tuple[Any, str, int]] = [(value, "", 1)]

@@ -212,6 +212,20 @@ def test_huge_and_deep_run_parameters_are_refused_naming_the_parameter(as_alice:
     assert counts() == before
 
 
+def test_huge_parameter_defaults_in_a_graph_are_refused(as_alice: Any, acme: Any) -> None:
+    make_catalog(acme)
+    before = counts()
+    doc = with_depth(graph())
+    doc["parameters"] = [{"name": "depth", "type": "string", "default": "x" * 9_000_000}]
+    r = as_alice.post("/api/pipelines/", {"team": "acme", "name": "p", "graph": doc}, format="json")
+    assert r.status_code == 400 and first_field(r) == "graph", r.content
+    assert "parameters[0].default (parameter 'depth') is larger than" in r.json()["detail"]
+    doc["parameters"] = [{"name": f"p{i}", "type": "string", "default": "x" * 30_000} for i in range(3)]
+    r = as_alice.post("/api/pipelines/", {"team": "acme", "name": "p", "graph": doc}, format="json")
+    assert r.status_code == 400 and "parameters[2].default" in r.json()["detail"], r.content
+    assert counts() == before
+
+
 @pytest.mark.parametrize("parameters", ["x", 1, ["depth"], True])
 def test_a_rerun_with_parameters_that_are_not_an_object_is_a_400(
     as_alice: Any, pipeline: dict[str, Any], parameters: Any
