@@ -43,8 +43,10 @@ class BodyLimitASGI:
     """ASGI guard in front of Django: Django's ASGI handler spools a whole request body (to a
     temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE) before any view runs, so a body larger than
     the largest upload anything accepts is answered 413 here from its declared Content-Length,
-    before one byte of it is read; a body sent without one is cut off at the same size. Each view's
-    own, smaller limit is applied by its parser (pipewright/parsers.py)."""
+    before Django reads it; a body sent without one is cut off at the same size. Each view's own,
+    smaller limit is applied by its parser (pipewright/parsers.py). (Daphne itself receives a
+    whole body before calling the application: the proxy's body limit is the first line, see
+    docs/operations.md.)"""
 
     def __init__(self, app: Any) -> None:
         self.app = app
