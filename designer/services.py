@@ -18,6 +18,7 @@ from designer.lookup import DbDatasets
 from designer.models import Dataset, DatasetProfile, DatasetVersion, Pipeline, PipelineVersion, empty_graph
 from modules.lookup import DbCatalog
 from pipewright.errors import Conflict, LocatedError, NotFound, PreconditionFailed
+from pipewright.fields import json_size
 from teams.models import Team
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,29 @@ def check_graph_shape(graph: Any, field: str = "graph") -> None:
                 f"{field}.{key}: at most {limit} allowed.",
                 [{"field": f"{field}.{key}", "message": f"A pipeline can have at most {limit} {key}."}],
             )
+    _check_defaults(graph.get("parameters"), field)
+
+
+def _check_defaults(parameters: Any, field: str) -> None:
+    """A parameter's default is a value every run stores: bounded like a run's parameters."""
+    if not isinstance(parameters, list):
+        return
+    total = 0
+    for i, parameter in enumerate(parameters):
+        if not isinstance(parameter, dict) or "default" not in parameter:
+            continue
+        size = json_size(parameter["default"])
+        total += size
+        what = f"parameters[{i}].default (parameter {str(parameter.get('name'))[:100]!r})"
+        if size > settings.RUN_PARAMETER_MAX_BYTES:
+            message = f"{what} is larger than {settings.RUN_PARAMETER_MAX_BYTES} bytes as JSON."
+        elif total > settings.RUN_PARAMETERS_MAX_BYTES:
+            message = (
+                f"{what}: the defaults together are larger than {settings.RUN_PARAMETERS_MAX_BYTES} bytes as JSON."
+            )
+        else:
+            continue
+        raise LocatedError(f"{field}.parameters[{i}].default: {message}", [{"field": field, "message": message}])
 
 
 def check_graph(user: Any, graph: Any) -> CompileResult:

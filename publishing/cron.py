@@ -24,13 +24,14 @@ class Cron(NamedTuple):
         return " ".join(self)
 
 
-# (crontab keyword, name in messages, what it accepts, longest text stored by django-celery-beat)
+# (crontab keyword, name in messages, what it accepts, longest text stored by django-celery-beat,
+# how many values the field has: the largest step that still means something)
 FIELDS = (
-    ("minute", "minute", "0-59", 240),
-    ("hour", "hour", "0-23", 96),
-    ("day_of_month", "day of month", "1-31", 124),
-    ("month_of_year", "month", "1-12", 64),
-    ("day_of_week", "day of week", "0-6 (0 is Sunday) or sun-sat", 64),
+    ("minute", "minute", "0-59", 240, 60),
+    ("hour", "hour", "0-23", 96, 24),
+    ("day_of_month", "day of month", "1-31", 124, 31),
+    ("month_of_year", "month", "1-12", 64, 12),
+    ("day_of_week", "day of week", "0-6 (0 is Sunday) or sun-sat", 64, 7),
 )
 FORMS = "'*', a number, a range (1-5), a list (1,3,5) or a step (*/15)"
 
@@ -44,9 +45,11 @@ def parse_cron(expression: object) -> Cron:
         raise CronError(
             f"has {len(parts)} field(s), needs 5: minute hour day-of-month month day-of-week (e.g. '0 6 * * 1-5')"
         )
-    for (keyword, label, accepts, longest), value in zip(FIELDS, parts, strict=True):
+    for (keyword, label, accepts, longest, span), value in zip(FIELDS, parts, strict=True):
         if len(value) > longest:
             raise CronError(f"{label} field is longer than {longest} characters")
+        for item in value.split(","):
+            _check_step(item, label, span)
         try:
             crontab(**{keyword: value})
         except Exception as exc:  # celery raises ValueError or its own ParseException
@@ -83,3 +86,13 @@ def next_fire_times(cron: Cron, after: datetime, count: int = 5, zone: str = "UT
                             return found
         day += timedelta(days=1)
     return found
+
+
+def _check_step(item: str, label: str, span: int) -> None:
+    """Celery takes any step (`*/61` fires at minute 0 only, silently); a step is 1 to the number
+    of values of its field."""
+    if "/" not in item:
+        return
+    step = item.split("/", 1)[1]
+    if not (step.isascii() and step.isdigit()) or len(step) > 4 or not 1 <= int(step) <= span:
+        raise CronError(f"{label} field '{item}' has step '{step}': a step is a whole number from 1 to {span}")

@@ -9,7 +9,6 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +24,8 @@ from designer.api.serializers import (
 from designer.models import Dataset, DatasetVersion
 from pipewright import queryparams
 from pipewright.errors import LocatedError, NotFound
-from pipewright.parsers import SafeJSONParser
+from pipewright.middleware import UPLOAD_FRAMING_BYTES
+from pipewright.parsers import BoundedFormParser, BoundedMultiPartParser, SafeJSONParser
 from teams import scoping
 from teams.models import Role
 from teams.permissions import TeamRole
@@ -41,10 +41,14 @@ def visible_datasets(user: Any) -> QuerySet[Dataset]:
 
 
 class DatasetListView(generics.ListAPIView):
-    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
+    parser_classes = [BoundedMultiPartParser, BoundedFormParser, SafeJSONParser]
     serializer_class = DatasetSerializer
 
     ordering = ("team_id", "name", "id")
+
+    def upload_limit(self) -> tuple[int, str]:
+        # the file plus the form's other fields and the multipart framing
+        return settings.DATASET_MAX_BYTES + UPLOAD_FRAMING_BYTES, "file"
 
     def get_queryset(self) -> QuerySet[Dataset]:
         rows = visible_datasets(self.request.user)

@@ -13,6 +13,7 @@ from compiler.serialize import plan_json
 from designer import services
 from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion
 from pipewright.errors import LocatedError
+from pipewright.fields import NameField
 
 
 def _graph(value: Any) -> Any:
@@ -55,7 +56,7 @@ class IssueSerializer(serializers.Serializer):
 
 class PipelineCreateSerializer(serializers.Serializer):
     team = serializers.CharField(max_length=63)
-    name = serializers.CharField(max_length=200)
+    name = NameField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
     graph = GraphField(required=False, help_text="The canvas document (see Pipelines in API.md).")
 
@@ -64,7 +65,7 @@ class PipelineCreateSerializer(serializers.Serializer):
 
 
 class PipelineUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = NameField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     graph = GraphField(required=False)
 
@@ -80,7 +81,7 @@ class GraphSerializer(serializers.Serializer):
 
 
 class DuplicateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = NameField(max_length=200)
 
 
 class PipelineRowSerializer(serializers.ModelSerializer):

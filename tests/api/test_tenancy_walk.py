@@ -283,7 +283,7 @@ def world(eager: Any, fake_compute: FakeBackend) -> World:
     return make_world(fake_compute)
 
 
-APPS = ("teams", "modules", "designer", "runner", "publishing", "django_celery_beat", "authtoken")
+APPS = ("teams", "modules", "designer", "runner", "publishing", "django_celery_beat")
 
 
 def state() -> dict[str, list[dict[str, Any]]]:

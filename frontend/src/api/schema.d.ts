@@ -1334,7 +1334,10 @@ export interface components {
             enabled?: boolean;
             /** @description New display name; the slug stays. */
             name?: string;
-            /** @description Re-point at this pipeline version. */
+            /**
+             * Format: int64
+             * @description Re-point at this pipeline version.
+             */
             version?: number;
         };
         PatchedMemberRole: {
@@ -1411,7 +1414,10 @@ export interface components {
         PipelinePublish: {
             /** @description Display name; the URL slug is derived from it. */
             name: string;
-            /** @description Pipeline version to serve; the latest when omitted. */
+            /**
+             * Format: int64
+             * @description Pipeline version to serve; the latest when omitted.
+             */
             version?: number;
         };
         PipelineRow: {
@@ -1530,7 +1536,10 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             } | null;
-            /** @description pipeline version number; the latest when omitted */
+            /**
+             * Format: int64
+             * @description pipeline version number; the latest when omitted
+             */
             version?: number | null;
         };
         /**
