@@ -1,6 +1,5 @@
 // Datasets (API.md "Datasets"): upload with progress, list, archive, column profile.
-import { ApiError, get, post, type LocatedError } from "./client";
-import { rowsOf, type Page } from "./lists";
+import { ApiError, get, listAll, post, withQuery, type LocatedError } from "./client";
 import type { components } from "./schema";
 
 type Schemas = components["schemas"];
@@ -12,8 +11,8 @@ export type ColumnProfile = Schemas["ColumnProfile"];
 
 export type ArchivedFilter = "false" | "true" | "all";
 
-export const listDatasets = async (archived: ArchivedFilter = "false") =>
-  rowsOf(await get<DatasetItem[] | Page<DatasetItem>>(`/api/datasets/?archived=${archived}`));
+export const listDatasets = (archived: ArchivedFilter = "false") =>
+  listAll<DatasetItem>(withQuery("/api/datasets/", { archived }));
 
 export const datasetLimits = () => get<Schemas["DatasetLimits"]>("/api/datasets/limits/");
 

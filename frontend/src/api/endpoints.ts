@@ -1,6 +1,5 @@
 // Published endpoints and their schedules (API.md "Publishing and schedules").
-import { get, post, request } from "./client";
-import { rowsOf, type Page } from "./lists";
+import { get, listAll, listPage, post, request } from "./client";
 import type { RunSummary } from "./runs";
 import type { components } from "./schema";
 
@@ -17,16 +16,16 @@ export type VersionRow = Schemas["VersionRow"];
 export const publishPipeline = (pipelineId: number, name: string, version?: number) =>
   post<Endpoint>(`/api/pipelines/${pipelineId}/publish`, version === undefined ? { name } : { name, version });
 
-export const listEndpoints = async () => rowsOf(await get<Endpoint[] | Page<Endpoint>>("/api/endpoints/"));
+export const listEndpoints = () => listAll<Endpoint>("/api/endpoints/");
 
 export const updateEndpoint = (slug: string, body: Schemas["PatchedEndpointUpdate"]) =>
   request<Endpoint>(`/api/endpoints/${slug}/`, { method: "PATCH", body }).then((r) => r.data);
 
 export const deleteEndpoint = (slug: string) => request<unknown>(`/api/endpoints/${slug}/`, { method: "DELETE" });
 
-export const endpointRuns = async (slug: string) => rowsOf(await get<RunSummary[] | Page<RunSummary>>(`/api/endpoints/${slug}/runs`));
+export const endpointRuns = async (slug: string) => (await listPage<RunSummary>(`/api/endpoints/${slug}/runs`)).results;
 
-export const listSchedules = async () => rowsOf(await get<Schedule[] | Page<Schedule>>("/api/schedules/"));
+export const listSchedules = () => listAll<Schedule>("/api/schedules/");
 
 export const createSchedule = (body: Schemas["ScheduleCreate"]) => post<Schedule>("/api/schedules/", body);
 
@@ -35,14 +34,13 @@ export const updateSchedule = (id: number, body: Schemas["PatchedScheduleUpdate"
 
 export const deleteSchedule = (id: number) => request<unknown>(`/api/schedules/${id}/`, { method: "DELETE" });
 
-export const scheduleRuns = async (id: number) => rowsOf(await get<RunSummary[] | Page<RunSummary>>(`/api/schedules/${id}/runs/`));
+export const scheduleRuns = async (id: number) => (await listPage<RunSummary>(`/api/schedules/${id}/runs/`)).results;
 
 /** The next five fire times of `cron`, shown in the IANA zone `tz`. */
 export const cronPreview = (cron: string, tz: string) =>
   get<CronPreview>(`/api/schedules/preview?cron=${encodeURIComponent(cron)}&tz=${encodeURIComponent(tz)}`);
 
-export const pipelineVersions = async (pipelineId: number) =>
-  rowsOf(await get<VersionRow[] | Page<VersionRow>>(`/api/pipelines/${pipelineId}/versions/`));
+export const pipelineVersions = (pipelineId: number) => listAll<VersionRow>(`/api/pipelines/${pipelineId}/versions/`);
 
 export const versionDetail = (pipelineId: number, number: number) =>
   get<Schemas["VersionDetail"]>(`/api/pipelines/${pipelineId}/versions/${number}/`);
