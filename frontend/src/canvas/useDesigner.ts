@@ -1,14 +1,16 @@
 // The designer's editing logic: open a pipeline, save it with its ETag (and meet a conflict),
-// publish, auto-layout, focus a node, keyboard shortcuts and the unsaved-work guard.
+// publish, auto-layout, focus a node, keyboard shortcuts, live validation of the draft and the
+// unsaved-work guard (closing the tab and in-app navigation both ask first).
 // It talks to the API and hands the answers to the stores' actions; the page only renders.
 import { useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { useBlocker } from "react-router-dom";
 import { errorMessage } from "../api/errors";
 import { getVersion, listModules } from "../api/modules";
 import { isPreconditionFailed, listDatasets, loadPipeline, savePipeline, validatePipeline, type Pipeline } from "../api/pipelines";
 import { edgeToDoc } from "../graph/convert";
 import { layeredLayout } from "../graph/layout";
-import { upgradeDoc } from "../graph/types";
+import { upgradeDoc, type PipelineDoc } from "../graph/types";
 import { useAsync } from "../hooks/useAsync";
 import { resetPipelineStore, usePipelineStore, type PipelineState } from "../store/pipeline";
 import { specFor, specKey, useCatalogStore } from "../store/pipelineCatalog";
@@ -27,6 +29,13 @@ export const pinnedKeys = (s: Pick<PipelineState, "nodes">) => {
   for (const n of s.nodes) if (n.type === "module" && n.data.version) keys.add(specKey(n.data.module as string, n.data.version as string));
   return [...keys].sort().join("|");
 };
+
+/** How long the draft must rest before it is validated. */
+export const VALIDATE_DELAY_MS = 400;
+
+/** What validation depends on: the document without node positions (dragging needs no check). */
+export const validationKey = (doc: PipelineDoc) =>
+  JSON.stringify({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: undefined })) });
 
 const metaOf = (p: Pipeline, etag: string) => ({ id: p.id, name: p.name, team: p.team, etag });
 
@@ -47,6 +56,10 @@ export function useDesigner(id: number) {
   const pinned = usePipelineStore(pinnedKeys);
   const flow = useReactFlow();
   const saveRef = useRef<() => Promise<boolean>>(async () => false);
+  /** the validation key of the document whose problems the store shows */
+  const checkedKey = useRef<string | null>(null);
+  /** bumped by every validation and save: an answer that is not the latest is dropped */
+  const checkSeq = useRef(0);
 
   // Open: the pipeline, the catalog and the datasets, then (for an old server) its problems.
   useEffect(() => resetPipelineStore(), [id]);
@@ -58,6 +71,7 @@ export function useDesigner(id: number) {
     useCatalogStore.getState().setDatasets(datasets);
     performance.mark("pw:pipeline-loaded");
     applyServer(pipeline, etag);
+    checkedKey.current = pipeline.errors === undefined ? null : validationKey(usePipelineStore.getState().doc());
     setFitOnLoad((pipeline.graph?.nodes?.length ?? 0) > 0);
     setReady(true);
   }, [opened.data]);
@@ -70,6 +84,40 @@ export function useDesigner(id: number) {
     if (checked) usePipelineStore.getState().setProblems(checked.errors, checked.warnings);
   }, [checked]);
   const loadError = opened.error ? errorMessage(opened.error) : null;
+
+  // Live feedback: the draft is validated VALIDATE_DELAY_MS after the last change, so the problems,
+  // the node badges and the Run button describe what is on the canvas, not the last save.
+  useEffect(() => {
+    if (!ready) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const s = usePipelineStore.getState();
+      if (s.id === null) return;
+      const doc = s.doc();
+      const key = validationKey(doc);
+      if (key === checkedKey.current) return;
+      checkedKey.current = key;
+      const seq = ++checkSeq.current;
+      validatePipeline(s.id, doc).then(
+        (r) => {
+          if (seq === checkSeq.current) usePipelineStore.getState().setProblems(r.errors, r.warnings);
+        },
+        () => {
+          // the next change tries again
+          if (seq === checkSeq.current) checkedKey.current = null;
+        },
+      );
+    };
+    const unsubscribe = usePipelineStore.subscribe((s, prev) => {
+      if (s.nodes === prev.nodes && s.edges === prev.edges && s.parameters === prev.parameters) return;
+      clearTimeout(timer);
+      timer = setTimeout(check, VALIDATE_DELAY_MS);
+    });
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  }, [ready]);
 
   // Fit again once the docked panels have taken their room.
   useEffect(() => {
@@ -99,6 +147,7 @@ export function useDesigner(id: number) {
     const s = usePipelineStore.getState();
     if (s.id === null) return false;
     const sent = { nodes: s.nodes, edges: s.edges, parameters: s.parameters };
+    const sentKey = validationKey(s.doc());
     setSaving(true);
     try {
       const { pipeline, etag } = await savePipeline(s.id, s.etag, { name: s.name, graph: s.doc() });
@@ -107,6 +156,9 @@ export function useDesigner(id: number) {
       // Unchanged since sent: adopt the server's copy (versions pinned at save) without touching the history.
       if (unchanged) now.adoptSaved(metaOf(pipeline, etag), upgradeDoc(pipeline.graph), edgeColor, withLayoutHints);
       else now.setEtag(etag);
+      // the save's problems describe what was sent; a validation still in flight is older
+      checkSeq.current++;
+      checkedKey.current = sentKey;
       now.setProblems(pipeline.errors, pipeline.warnings);
       const errors = pipeline.errors;
       if (errors.length) setTab("problems");
@@ -233,16 +285,36 @@ export function useDesigner(id: number) {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  // Never lose work by closing the tab.
+  // Never lose work by closing the tab...
   const dirty = usePipelineStore((s) => s.dirty);
   useEffect(() => {
     if (!dirty) return;
     const warn = (e: BeforeUnloadEvent) => {
       e.preventDefault();
+      // older browsers show the prompt only when returnValue is set
+      e.returnValue = "";
     };
     window.addEventListener("beforeunload", warn);
     return () => window.removeEventListener("beforeunload", warn);
   }, [dirty]);
+
+  // ...or by following a link inside the app: the page asks (stay, leave, or save and leave).
+  const blocker = useBlocker(
+    useCallback(
+      ({ currentLocation, nextLocation }: { currentLocation: { pathname: string }; nextLocation: { pathname: string } }) =>
+        usePipelineStore.getState().dirty && currentLocation.pathname !== nextLocation.pathname,
+      [],
+    ),
+  );
+  const leaving = blocker.state === "blocked";
+  const stay = useCallback(() => blocker.reset?.(), [blocker]);
+  const leave = useCallback(() => blocker.proceed?.(), [blocker]);
+  const saveAndLeave = useCallback(async () => {
+    await saveRef.current();
+    // saved (even with problems, which the saved version keeps): go; a failed save stays
+    if (usePipelineStore.getState().dirty) blocker.reset?.();
+    else blocker.proceed?.();
+  }, [blocker]);
 
   return {
     loadError,
@@ -263,5 +335,9 @@ export function useDesigner(id: number) {
     autoLayout,
     fitView,
     focusNode,
+    leaving,
+    stay,
+    leave,
+    saveAndLeave,
   };
 }

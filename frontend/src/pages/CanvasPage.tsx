@@ -4,6 +4,7 @@ import { ReactFlowProvider } from "@xyflow/react";
 import { Link, useParams } from "react-router-dom";
 import { Canvas } from "../canvas/Canvas";
 import { ConflictDialog } from "../canvas/ConflictDialog";
+import { LeaveDialog } from "../canvas/LeaveDialog";
 import { Palette } from "../canvas/Palette";
 import { ParametersPanel } from "../canvas/ParametersPanel";
 import { ProblemsPanel } from "../canvas/ProblemsPanel";
@@ -34,6 +35,10 @@ function Designer({ id }: { id: number }) {
     autoLayout,
     fitView,
     focusNode,
+    leaving,
+    stay,
+    leave,
+    saveAndLeave,
   } = useDesigner(id);
   const name = usePipelineStore((s) => s.name);
   const dirty = usePipelineStore((s) => s.dirty);
@@ -115,6 +120,7 @@ function Designer({ id }: { id: number }) {
         </aside>
       </div>
       {publishing ? <PublishDialog pipelineId={id} defaultName={name} onClose={closePublish} /> : null}
+      {leaving ? <LeaveDialog busy={saving} onStay={stay} onLeave={leave} onSaveAndLeave={() => void saveAndLeave()} /> : null}
       {conflict ? <ConflictDialog busy={saving} onReload={() => void reloadTheirs()} onOverwrite={() => void overwrite()} onCancel={cancelConflict} /> : null}
     </div>
   );

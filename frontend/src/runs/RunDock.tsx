@@ -37,6 +37,8 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   /** the parameters asked for in the Run dialog while it is open */
   const [asking, setAsking] = useState<readonly PipelineParam[] | null>(null);
   const pipelineName = usePipelineStore((s) => s.name);
+  /** errors of the draft on the canvas (validated as it is edited) */
+  const draftErrors = usePipelineStore((s) => s.errors.length);
   const remembered = useRunStore((s) => s.lastParameters[pipelineId]);
   const { socket } = useRunFeed(runId);
 
@@ -150,7 +152,13 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
       data-run-status={run?.status ?? ""}
     >
       <div className="run-dock-bar">
-        <button className="primary" data-testid="run-button" onClick={onRun} disabled={busy !== null}>
+        <button
+          className="primary"
+          data-testid="run-button"
+          onClick={onRun}
+          disabled={busy !== null || draftErrors > 0}
+          title={draftErrors > 0 ? `The pipeline has ${draftErrors} error${draftErrors === 1 ? "" : "s"}: fix them (see Problems) to run` : "save if needed and run the latest edits"}
+        >
           {busy === "run" ? "Starting…" : "▶ Run"}
         </button>
         <button data-testid="cancel-run" onClick={onCancel} disabled={!live || busy !== null}>
