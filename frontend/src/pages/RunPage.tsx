@@ -124,6 +124,11 @@ export function RunPage() {
                   <td>
                     <b>{s.node}</b>
                     {s.module ? <div className="muted small">{s.module}{s.version ? `@${s.version}` : ""}</div> : null}
+                    {s.status === "failed" && s.error ? (
+                      <div className="step-row-error" data-testid={`step-error-${s.node}`} title={s.error}>
+                        {s.error}
+                      </div>
+                    ) : null}
                   </td>
                   <td>
                     <StatusBadge status={s.status} />
