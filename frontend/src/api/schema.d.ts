@@ -983,6 +983,8 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             } | null;
+            /** @description run this version of the parent's pipeline instead of the parent's own (e.g. saved after fixing a failed step); with mode=failed it resumes: every step the new version left unchanged reuses the parent's output, the changed and the failed ones run */
+            version?: number | null;
         };
         ReusedFrom: {
             node: string;
@@ -1000,6 +1002,8 @@ export interface components {
         /** @description A run of a pipeline version with every step. */
         Run: {
             cache: boolean;
+            /** @description the run whose pipeline version was opened in the editor to make this run's version */
+            cloned_from: number | null;
             /** Format: date-time */
             created_at: string;
             created_by: string | null;
@@ -1036,6 +1040,8 @@ export interface components {
              * @default true
              */
             cache?: boolean;
+            /** @description lineage: the run of this pipeline whose version was opened in the editor to make this one */
+            cloned_from?: number | null;
             /** @description overrides of the defaults */
             parameters?: {
                 [key: string]: unknown;
@@ -1059,6 +1065,8 @@ export interface components {
          */
         RunSummary: {
             cache: boolean;
+            /** @description the run whose pipeline version was opened in the editor to make this run's version */
+            cloned_from: number | null;
             /** Format: date-time */
             created_at: string;
             created_by: string | null;
