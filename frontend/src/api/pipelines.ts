@@ -64,6 +64,20 @@ export const deletePipeline = (id: number) => request<unknown>(`/api/pipelines/$
 export const validatePipeline = (id: number, graph: PipelineDoc) =>
   post<WithGraph<Schemas["ValidateResult"]>>(`/api/pipelines/${id}/validate`, { graph });
 
+/** A saved version with its pinned graph and problems. */
+export type PipelineVersionDetail = WithGraph<Schemas["VersionDetail"]>;
+/** A saved version as listed. */
+export type PipelineVersionRow = Schemas["VersionRow"];
+
+/** A list answer as an array: accepts a plain array and a page `{results}` (cursor pagination). */
+export const rowsOf = <T,>(body: T[] | { results: T[] }): T[] => (Array.isArray(body) ? body : body.results);
+
+export const getPipelineVersion = (id: number, number: number) =>
+  get<PipelineVersionDetail>(`/api/pipelines/${id}/versions/${number}/`);
+
+export const listPipelineVersions = async (id: number) =>
+  rowsOf(await get<PipelineVersionRow[] | { results: PipelineVersionRow[] }>(`/api/pipelines/${id}/versions/`));
+
 export const listDatasets = () => get<DatasetItem[]>("/api/datasets/");
 
 export const isPreconditionFailed = (e: unknown) => e instanceof ApiError && e.status === 412;

@@ -4,10 +4,11 @@
 // It talks to the API and hands the answers to the stores' actions; the page only renders.
 import { useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { useBlocker } from "react-router-dom";
+import { useBlocker, useSearchParams } from "react-router-dom";
 import { errorMessage } from "../api/errors";
 import { getVersion, listModules } from "../api/modules";
-import { isPreconditionFailed, listDatasets, loadPipeline, savePipeline, validatePipeline, type Pipeline } from "../api/pipelines";
+import { getPipelineVersion, isPreconditionFailed, listDatasets, loadPipeline, savePipeline, validatePipeline, type Pipeline } from "../api/pipelines";
+import { getRun } from "../api/runs";
 import { edgeToDoc } from "../graph/convert";
 import { layeredLayout } from "../graph/layout";
 import { upgradeDoc, type PipelineDoc } from "../graph/types";
@@ -44,6 +45,7 @@ function applyServer(p: Pipeline, etag: string) {
   const s = usePipelineStore.getState();
   s.load(metaOf(p, etag), upgradeDoc(p.graph), edgeColor, withLayoutHints);
   s.setProblems(p.errors, p.warnings);
+  s.setLatestVersion(p.latest_version);
 }
 
 export function useDesigner(id: number) {
@@ -119,6 +121,37 @@ export function useDesigner(id: number) {
     };
   }, [ready]);
 
+  // "Open in editor" on a run (`?from_run=<id>`): that run's pipeline version becomes the draft,
+  // and the next run records the run it was cloned from.
+  const [search, setSearch] = useSearchParams();
+  const fromRun = Number(search.get("from_run") ?? "") || null;
+  useEffect(() => {
+    if (!ready || fromRun === null) return;
+    let live = true;
+    (async () => {
+      try {
+        const run = await getRun(fromRun);
+        if (run.pipeline !== id || run.version === null) throw new Error(`run #${fromRun} is not a run of this pipeline`);
+        const version = await getPipelineVersion(id, run.version);
+        if (!live) return;
+        const s = usePipelineStore.getState();
+        const doc = upgradeDoc(version.graph);
+        const same = validationKey(doc) === validationKey(s.doc()) && !s.dirty;
+        s.openDraft(doc, run.id, edgeColor, withLayoutHints);
+        if (same) usePipelineStore.setState({ dirty: false }); // the saved graph already is that version
+        s.showToast(`Opened version ${run.version} of run #${run.id} as the draft${same ? "" : ": save to make it the latest version"}.`, "info");
+        setTimeout(() => void flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.1, minZoom: 0.3 }), 60);
+      } catch (e) {
+        if (live) usePipelineStore.getState().showToast(`Could not open run #${fromRun}: ${errorMessage(e)}`);
+      } finally {
+        if (live) setSearch((p) => (p.delete("from_run"), p), { replace: true });
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [ready, fromRun, id, flow, setSearch]);
+
   // Fit again once the docked panels have taken their room.
   useEffect(() => {
     if (!ready || !fitOnLoad) return;
@@ -160,6 +193,7 @@ export function useDesigner(id: number) {
       checkSeq.current++;
       checkedKey.current = sentKey;
       now.setProblems(pipeline.errors, pipeline.warnings);
+      now.setLatestVersion(pipeline.version ?? pipeline.latest_version);
       const errors = pipeline.errors;
       if (errors.length) setTab("problems");
       return errors.length === 0;

@@ -1,14 +1,26 @@
-// Compact list of this pipeline's runs; clicking one shows it on the canvas.
+// Compact list of this pipeline's runs; clicking one shows it on the canvas, its ✎ opens the
+// version it ran as the draft ("Open in editor").
 import type { RunSummary } from "../api/runs";
 import { duration, when, whenShort } from "./format";
 import { StatusBadge } from "./StatusBadge";
 
-export function RunHistory({ runs, current, onPick }: { runs: RunSummary[]; current: number | null; onPick: (id: number) => void }) {
+export function RunHistory({
+  runs,
+  current,
+  onPick,
+  onOpen,
+}: {
+  runs: RunSummary[];
+  current: number | null;
+  onPick: (id: number) => void;
+  /** open the run's pipeline version in the editor */
+  onOpen?: (id: number) => void;
+}) {
   if (!runs.length) return <div className="muted small">No runs yet.</div>;
   return (
     <ul className="run-history" data-testid="run-history">
       {runs.map((r) => (
-        <li key={r.id}>
+        <li key={r.id} className={onOpen ? "with-open" : undefined}>
           <button
             className={r.id === current ? "current" : ""}
             data-testid={`history-run-${r.id}`}
@@ -22,6 +34,16 @@ export function RunHistory({ runs, current, onPick }: { runs: RunSummary[]; curr
             </span>
             <span className="muted small right">{r.finished_at || !r.started_at ? duration(r.started_at, r.finished_at) : "…"}</span>
           </button>
+          {onOpen ? (
+            <button
+              className="ghost open-in-editor"
+              data-testid={`open-run-${r.id}`}
+              title={`Open in editor: make version ${r.version ?? "?"} (as run #${r.id} ran it) the draft`}
+              onClick={() => onOpen(r.id)}
+            >
+              ✎
+            </button>
+          ) : null}
         </li>
       ))}
     </ul>
