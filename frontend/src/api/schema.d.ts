@@ -961,6 +961,8 @@ export interface components {
         PipelineUpdate: {
             description?: string;
             graph?: components["schemas"]["PipelineDocument"];
+            /** @description a note kept with the version this save makes (unused when the graph did not change) */
+            message?: string;
             name?: string;
         };
         Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["FilesPreview"];
@@ -1224,6 +1226,7 @@ export interface components {
             readonly error_count: number;
             errors: components["schemas"]["Issue"][];
             graph: unknown;
+            message?: string;
             number: number;
             plan?: unknown;
             readonly runnable: boolean;
@@ -1236,6 +1239,7 @@ export interface components {
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string | null;
             readonly error_count: number;
+            message?: string;
             number: number;
             readonly runnable: boolean;
             readonly warning_count: number;
