@@ -131,3 +131,100 @@ def test_leaving_with_unsaved_edits_asks_first(live_url: str, page: Any, library
     assert asked.value.type == "beforeunload"
     asked.value.dismiss()  # stay: the edit is still there
     assert page.get_by_test_id("param-test_size").input_value() == "0.25"
+
+
+SUMMARY = {
+    "id": "n3",
+    "module": "builtin/summarize-data",
+    "version": None,
+    "params": {},
+    "position": {"x": 300, "y": 160},
+}
+
+
+def test_versions_panel_diffs_two_versions_and_restores_one(
+    live_url: str, page: Any, library: None, acme: Any, alice: Any
+) -> None:
+    from designer import services
+    from designer.models import Pipeline, PipelineVersion
+
+    pipeline = make_pipeline(acme, alice, GRAPH)
+    login(page, live_url, "alice", "pw-alice")
+    url = f"{live_url}/pipelines/{pipeline.pk}"
+    page.goto(url)
+
+    # version 2 from the canvas, with a note
+    node(page, "n2").click()
+    field = page.get_by_test_id("param-test_size")
+    field.fill("0.4")
+    field.press("Tab")
+    page.get_by_test_id("save-message").fill("bigger test split")
+    page.get_by_test_id("save").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=save-state]').textContent === 'Saved'")
+    assert page.get_by_test_id("save-message").input_value() == ""
+    v2 = PipelineVersion.objects.get(pipeline=pipeline, number=2)
+    assert v2.message == "bigger test split" and v2.created_by == alice
+
+    # version 3 elsewhere (the API): a summary node fed by the import
+    pipeline.refresh_from_db()
+    graph = dict(pipeline.graph, nodes=[*pipeline.graph["nodes"], SUMMARY])
+    graph["edges"] = [*graph["edges"], {"source": "n1", "source_port": "data", "target": "n3", "target_port": "data"}]
+    services.do_save_pipeline(
+        alice, pipeline, expected_revision=pipeline.revision, graph=graph, message="add a summary"
+    )
+    page.goto(url)
+    node(page, "n2").wait_for()
+
+    page.get_by_test_id("tab-versions").click()
+    page.get_by_test_id("version-row-3").wait_for()
+    assert page.get_by_test_id("version-row-3").get_by_test_id("version-message").inner_text() == "add a summary"
+    assert "alice" in page.get_by_test_id("version-row-2").inner_text()
+    assert page.get_by_test_id("version-row-2").get_by_test_id("version-message").inner_text() == "bigger test split"
+    assert page.get_by_test_id("version-row-1").get_by_test_id("version-message").count() == 0
+
+    # the diff of version 1 and version 3 on the canvas
+    page.get_by_test_id("compare-from").select_option("1")
+    page.get_by_test_id("compare-to").select_option("3")
+    page.get_by_test_id("compare").click()
+    view = page.get_by_test_id("version-view")
+    view.wait_for()
+    assert view.get_attribute("data-mode") == "diff"
+    assert page.get_by_test_id("version-view-title").inner_text() == "Changes from version 1 to version 3"
+    diff_node = view.locator("[data-testid=diff-node]")
+    diff_node.nth(2).wait_for()
+    statuses = {
+        diff_node.nth(i).get_attribute("data-node"): diff_node.nth(i).get_attribute("data-status") for i in range(3)
+    }
+    assert statuses == {"n1": "same", "n2": "changed", "n3": "added"}
+    change = view.locator('[data-testid=diff-node][data-node="n2"] [data-testid=diff-change]')
+    assert change.count() == 1 and change.get_attribute("data-field") == "params.test_size"
+    assert change.inner_text().replace("\u00a0", " ") == "test_size — → 0.4"
+    assert view.locator(".react-flow__edge.diff-added").count() == 1
+    assert view.locator(".react-flow__edge.diff-same").count() == 1
+
+    # the reverse: the summary and its edge were removed
+    page.get_by_test_id("version-close").click()
+    view.wait_for(state="detached")
+    page.get_by_test_id("compare-from").select_option("3")
+    page.get_by_test_id("compare-to").select_option("1")
+    page.get_by_test_id("compare").click()
+    view.locator('[data-testid=diff-node][data-node="n3"][data-status="removed"]').wait_for()
+    assert view.locator(".react-flow__edge.diff-removed").count() == 1
+
+    # version 1 read-only, restored as a new version
+    page.get_by_test_id("version-close").click()
+    page.get_by_test_id("view-version-1").click()
+    view.wait_for()
+    assert view.get_attribute("data-mode") == "view"
+    assert view.locator("[data-testid=diff-node]").count() == 2
+    page.get_by_test_id("version-restore").click()
+    page.get_by_test_id("version-row-4").wait_for()
+    view.wait_for(state="detached")
+    v1, v4 = (PipelineVersion.objects.get(pipeline=pipeline, number=n) for n in (1, 4))
+    assert v4.message == "Restored version 1"
+    assert [n["id"] for n in v4.graph["nodes"]] == ["n1", "n2"]
+    assert {k: v for k, v in v4.graph.items() if k != "nodes"} == {k: v for k, v in v1.graph.items() if k != "nodes"}
+    assert [n.get("params") for n in v4.graph["nodes"]] == [n.get("params") for n in v1.graph["nodes"]]
+    assert Pipeline.objects.get(pk=pipeline.pk).graph == v4.graph
+    assert page.locator(".react-flow__node").count() == 2
+    assert page.get_by_test_id("save-state").inner_text() == "Saved"

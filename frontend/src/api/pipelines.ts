@@ -41,7 +41,7 @@ export async function loadPipeline(id: number): Promise<{ pipeline: Pipeline; et
 export async function savePipeline(
   id: number,
   etag: string,
-  body: { name?: string; graph?: PipelineDoc },
+  body: { name?: string; graph?: PipelineDoc; message?: string },
 ): Promise<{ pipeline: SavedPipeline; etag: string }> {
   const { data, response } = await request<SavedPipeline>(`/api/pipelines/${id}/`, {
     method: "PUT",
@@ -77,6 +77,10 @@ export const getPipelineVersion = (id: number, number: number) =>
 
 export const listPipelineVersions = async (id: number) =>
   rowsOf(await get<PipelineVersionRow[] | { results: PipelineVersionRow[] }>(`/api/pipelines/${id}/versions/`));
+
+/** What changed from version `a` to version `b` (compiler/diff.py). */
+export const diffVersions = (id: number, a: number, b: number) =>
+  get<Schemas["Diff"]>(`/api/pipelines/${id}/versions/${a}/diff/${b}`);
 
 export const listDatasets = () => get<DatasetItem[]>("/api/datasets/");
 

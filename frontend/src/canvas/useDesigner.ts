@@ -17,7 +17,7 @@ import { resetPipelineStore, usePipelineStore, type PipelineState } from "../sto
 import { specFor, specKey, useCatalogStore } from "../store/pipelineCatalog";
 import { edgeColor, withLayoutHints } from "./ports";
 
-export type Tab = "properties" | "parameters" | "problems";
+export type Tab = "properties" | "parameters" | "problems" | "versions";
 
 const isEditable = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
@@ -55,9 +55,13 @@ export function useDesigner(id: number) {
   const [conflict, setConflict] = useState(false);
   const [publishing, setPublishing] = useState(false);
   const [tab, setTab] = useState<Tab>("properties");
+  /** a note for the version the next save makes */
+  const [note, setNote] = useState("");
+  const noteRef = useRef(note);
+  noteRef.current = note;
   const pinned = usePipelineStore(pinnedKeys);
   const flow = useReactFlow();
-  const saveRef = useRef<() => Promise<boolean>>(async () => false);
+  const saveRef = useRef<(message?: string) => Promise<boolean>>(async () => false);
   /** the validation key of the document whose problems the store shows */
   const checkedKey = useRef<string | null>(null);
   /** bumped by every validation and save: an answer that is not the latest is dropped */
@@ -176,14 +180,21 @@ export function useDesigner(id: number) {
     }
   }, [pinned, ready]);
 
-  const save = useCallback(async (): Promise<boolean> => {
+  const save = useCallback(async (message?: string): Promise<boolean> => {
     const s = usePipelineStore.getState();
     if (s.id === null) return false;
+    const typed = noteRef.current.trim();
+    const sentMessage = message ?? typed;
     const sent = { nodes: s.nodes, edges: s.edges, parameters: s.parameters };
     const sentKey = validationKey(s.doc());
     setSaving(true);
     try {
-      const { pipeline, etag } = await savePipeline(s.id, s.etag, { name: s.name, graph: s.doc() });
+      const { pipeline, etag } = await savePipeline(s.id, s.etag, {
+        name: s.name,
+        graph: s.doc(),
+        ...(sentMessage ? { message: sentMessage } : {}),
+      });
+      if (pipeline.version_created && message === undefined && typed) setNote((n) => (n.trim() === typed ? "" : n));
       const now = usePipelineStore.getState();
       const unchanged = now.nodes === sent.nodes && now.edges === sent.edges && now.parameters === sent.parameters;
       // Unchanged since sent: adopt the server's copy (versions pinned at save) without touching the history.
@@ -247,6 +258,26 @@ export function useDesigner(id: number) {
     await save();
   };
   const cancelConflict = () => setConflict(false);
+
+  /** A saved version's graph becomes the draft and is saved again: the latest version, restored. */
+  const restoreVersion = useCallback(async (number: number) => {
+    const s = usePipelineStore.getState();
+    if (s.dirty && !window.confirm(`Replace your unsaved edits with version ${number}?`)) return false;
+    setSaving(true);
+    try {
+      const v = await getPipelineVersion(id, number);
+      usePipelineStore.getState().openDraft(upgradeDoc(v.graph), null, edgeColor, withLayoutHints);
+    } catch (e) {
+      usePipelineStore.getState().showToast(`Could not restore version ${number}: ${errorMessage(e)}`);
+      return false;
+    } finally {
+      setSaving(false);
+    }
+    await saveRef.current(`Restored version ${number}`);
+    const done = !usePipelineStore.getState().dirty;
+    if (done) usePipelineStore.getState().showToast(`Version ${number} restored as the latest version.`, "success");
+    return done;
+  }, [id]);
 
   const autoLayout = useCallback(async () => {
     const s = usePipelineStore.getState();
@@ -369,6 +400,9 @@ export function useDesigner(id: number) {
     autoLayout,
     fitView,
     focusNode,
+    note,
+    setNote,
+    restoreVersion,
     leaving,
     stay,
     leave,
