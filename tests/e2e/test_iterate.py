@@ -3,6 +3,7 @@ unsaved edits are never lost to a link or a closed tab without asking."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -11,6 +12,14 @@ from django.core.management import call_command
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e]
+
+SHOTS = os.environ.get("PIPEWRIGHT_SCREENSHOTS")  # a folder to save screenshots into, for a person to look at
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, name))
+
 
 GRAPH = {
     "schema": 1,
@@ -63,6 +72,7 @@ def test_problems_follow_the_unsaved_draft(live_url: str, page: Any, library: No
     problem = page.get_by_test_id("problem").first
     problem.wait_for()
     assert "n2" in problem.inner_text()
+    shot(page, "live-problems.png")
     page.get_by_test_id("problems-draft").wait_for()
     assert page.get_by_test_id("save-state").inner_text() == "Unsaved changes"
     assert len(Pipeline.objects.get(pk=pipeline.pk).graph["nodes"]) == 2  # nothing was saved
@@ -201,6 +211,7 @@ def test_versions_panel_diffs_two_versions_and_restores_one(
     assert change.inner_text().replace("\u00a0", " ") == "test_size — → 0.4"
     assert view.locator(".react-flow__edge.diff-added").count() == 1
     assert view.locator(".react-flow__edge.diff-same").count() == 1
+    shot(page, "versions-diff.png")
 
     # the reverse: the summary and its edge were removed
     page.get_by_test_id("version-close").click()

@@ -20,6 +20,13 @@ from tests.live import live_worker
 pytestmark = [pytest.mark.e2e, pytest.mark.celery, pytest.mark.docker]
 
 RUN_TIMEOUT_MS = 240_000
+SHOTS = os.environ.get("PIPEWRIGHT_SCREENSHOTS")
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, name))
+
 
 BROKEN = """import pandas as pd
 
@@ -94,6 +101,7 @@ def test_fix_a_failed_step_and_resume(as_alice: Any, live_url: str, worker: None
     rerun = page.get_by_test_id("rerun-button")
     assert rerun.get_attribute("data-version") == "1" and "v1" in rerun.inner_text()
     assert page.get_by_test_id("resume-button").count() == 0  # nothing changed yet
+    shot(page, "resume-failed.png")
 
     # 2. fix the code: the rerun now warns it would ignore the edit; Save and resume runs it
     node(page, "py").click()
@@ -102,6 +110,7 @@ def test_fix_a_failed_step_and_resume(as_alice: Any, live_url: str, worker: None
     page.get_by_test_id("resume-button").wait_for()
     assert "Save and resume" in page.get_by_test_id("resume-button").inner_text()
     assert "not your edits" in rerun.inner_text()
+    shot(page, "resume-edited.png")
     page.get_by_test_id("resume-button").click()
     resumed_id, status = wait_run(page, failed_id)
     assert status == "succeeded"
@@ -118,6 +127,7 @@ def test_fix_a_failed_step_and_resume(as_alice: Any, live_url: str, worker: None
     page.goto(f"{live_url}/runs/{failed_id}")
     page.get_by_test_id("step-error-py").wait_for()
     assert why in page.get_by_test_id("step-error-py").inner_text()
+    shot(page, "resume-run-page.png")
     page.get_by_test_id("open-in-editor").click()
     page.get_by_test_id("save-state").wait_for()
     page.wait_for_function(

@@ -99,7 +99,7 @@ function Designer({ id }: { id: number }) {
           value={note}
           onChange={(e) => setNote(e.target.value)}
           maxLength={500}
-          placeholder="Note for this version (optional)"
+          placeholder="Version note (optional)"
           aria-label="note for the version the next save makes"
           data-testid="save-message"
         />
