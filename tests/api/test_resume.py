@@ -89,6 +89,11 @@ def test_resume_runs_the_fixed_version_and_reuses_what_did_not_change(as_alice: 
     failed = as_alice.get(f"/api/runs/{failed['id']}/").json()
     assert failed["status"] == "failed" and failed["version"] == 1
     assert steps(failed) == {"src": "succeeded", "check": "failed", "after": "skipped"}
+    # the module's own "error:" line is the failure's reason, on the step and on the run
+    assert next(s for s in failed["steps"] if s["node"] == "check")["error"] == (
+        "the check is not ok; exited with code 1"
+    )
+    assert failed["error"] == "step(s) failed: check — the check is not ok; exited with code 1"
 
     # without a version, "failed" repeats the pinned version: it fails again
     again = as_alice.post(f"/api/runs/{failed['id']}/rerun", {"mode": "failed"}, format="json").json()

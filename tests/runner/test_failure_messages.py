@@ -42,5 +42,6 @@ def test_a_python_step_that_raises_names_the_exception_and_its_line(
     assert run.status == "failed" and py.status == "failed" and py.exit_code == 1
     expected = "ValueError: could not convert string to float: 'abc' (at script.py line 6); exited with code 1"
     assert py.error == expected
+    assert run.error == f"step(s) failed: py — {expected}"
     body = as_alice.get(f"/api/runs/{run.pk}/").json()
     assert next(s for s in body["steps"] if s["node"] == "py")["error"] == expected
