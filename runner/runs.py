@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -54,6 +55,28 @@ def refuse_disabled_modules(plan: Plan) -> None:
     raise LocatedError(f"Node '{first['node']}': {first['message']}.", errors)
 
 
+def refuse_missing_gpus(plan: Plan) -> None:
+    """A 400 naming every node that asks for more GPUs than the installation declares
+    (`PIPEWRIGHT_GPUS`, 0 by default): such a step would wait for a device that is not there."""
+    available = settings.PIPEWRIGHT_GPUS
+    errors = [
+        {
+            "node": s.node,
+            "field": "compute.gpus",
+            "message": (
+                f"asks for {s.runtime.gpus} GPU(s) but this installation has "
+                + ("no GPUs" if available == 0 else f"only {available}")
+                + " (the operator declares them with PIPEWRIGHT_GPUS)"
+            ),
+        }
+        for s in plan.steps
+        if s.runtime.gpus > available
+    ]
+    if errors:
+        first = errors[0]
+        raise LocatedError(f"Node '{first['node']}' {first['message']}.", errors)
+
+
 def descendants(plan: Plan, node: str) -> set[str]:
     found = {node}
     for step in plan.steps:  # topological order
@@ -81,6 +104,7 @@ def create_run(
         )
     plan = Plan.from_json(pipeline_version.plan)
     refuse_disabled_modules(plan)
+    refuse_missing_gpus(plan)
     values = validate_parameters(plan, parameters)
     pipeline = pipeline_version.pipeline
     run = Run.objects.create(
