@@ -5,6 +5,7 @@ import { sortVersions, upgradeFor } from "../graph/versions";
 import { selectedNodeId, usePipelineStore } from "../store/pipeline";
 import { specFor, useCatalogStore } from "../store/pipelineCatalog";
 import type { ModuleFlowNode } from "../graph/convert";
+import { NodeCompute } from "./ComputeFields";
 import { ParamField } from "./ParamField";
 
 export const PropertiesPanel = memo(function PropertiesPanel() {
@@ -91,6 +92,8 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
           onChange={(v) => setParam(node.id, f.name, v)}
         />
       ))}
+      <div className="section-title">Compute</div>
+      <NodeCompute nodeId={node.id} compute={node.data.compute} />
     </div>
   );
 }

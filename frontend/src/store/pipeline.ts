@@ -5,12 +5,15 @@ import { create } from "zustand";
 import type { Problem } from "../api/pipelines";
 import { docToFlow, edgeId, edgeToDoc, edgeToFlow, flowToDoc, nextId, nodeToDoc, nodeToFlow } from "../graph/convert";
 import type { FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
-import type { DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam, Position } from "../graph/types";
+import { computeOf } from "../graph/types";
+import type { ComputeSettings, DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam, Position } from "../graph/types";
 
 export interface Snapshot {
   nodes: FlowNode[];
   edges: FlowEdge[];
   parameters: PipelineParam[];
+  /** the pipeline's default compute settings */
+  compute: ComputeSettings;
 }
 
 export interface NodeProblems {
@@ -62,6 +65,9 @@ export interface PipelineState extends Snapshot {
   connect: (edge: EdgeDoc, color?: string) => void;
   setParam: (nodeId: string, name: string, value: unknown) => void;
   setVersion: (nodeId: string, version: string | null) => void;
+  /** a node's compute settings (undefined values drop a key: the default applies) */
+  setNodeCompute: (nodeId: string, compute: ComputeSettings) => void;
+  setPipelineCompute: (compute: ComputeSettings) => void;
   addParameter: (param: PipelineParam) => void;
   updateParameter: (index: number, param: PipelineParam) => void;
   removeParameter: (index: number) => void;
@@ -80,7 +86,7 @@ export interface PipelineState extends Snapshot {
 const HISTORY_LIMIT = 100;
 let toastSeq = 0;
 
-const snapshot = (s: Snapshot): Snapshot => ({ nodes: s.nodes, edges: s.edges, parameters: s.parameters });
+const snapshot = (s: Snapshot): Snapshot => ({ nodes: s.nodes, edges: s.edges, parameters: s.parameters, compute: s.compute });
 
 /** Record the state before a document change; every mutating action starts with this. */
 const remember = (s: PipelineState) => ({
@@ -127,6 +133,7 @@ const initial = {
   nodes: [] as FlowNode[],
   edges: [] as FlowEdge[],
   parameters: [] as PipelineParam[],
+  compute: {} as ComputeSettings,
   dirty: false,
   past: [] as Snapshot[],
   future: [] as Snapshot[],
@@ -145,7 +152,18 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
 
   load: (meta, doc, color, hints) => {
     const { nodes } = docToFlow(doc);
-    set({ ...meta, nodes, edges: [], parameters: doc.parameters, dirty: false, past: [], future: [], dragging: false, lastEdit: null });
+    set({
+      ...meta,
+      nodes,
+      edges: [],
+      parameters: doc.parameters,
+      compute: computeOf(doc.compute) ?? {},
+      dirty: false,
+      past: [],
+      future: [],
+      dragging: false,
+      lastEdit: null,
+    });
     // Edge colours look up port types on the nodes just loaded.
     set({ edges: doc.edges.map((e) => edgeToFlow(e, color)) });
     if (hints) set((s) => ({ nodes: s.nodes.map(hints) }));
@@ -161,7 +179,7 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
   setProblems: (errors, warnings) => set({ errors, warnings, problemsByNode: indexProblems(errors, warnings) }),
   doc: () => {
     const s = get();
-    return flowToDoc(s.nodes, s.edges, s.parameters);
+    return flowToDoc(s.nodes, s.edges, s.parameters, s.compute);
   },
 
   onNodesChange: (all) =>
@@ -230,6 +248,25 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
           ? ({ ...n, handles: undefined, measured: undefined, data: { ...n.data, version } } as ModuleFlowNode)
           : n,
       ),
+    })),
+  setNodeCompute: (nodeId, compute) =>
+    set((s) => ({
+      ...(s.lastEdit === `${nodeId}/compute` ? { dirty: true } : remember(s)),
+      lastEdit: `${nodeId}/compute`,
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "module") return n;
+        const data = { ...n.data };
+        const kept = computeOf(compute);
+        if (kept) data.compute = kept;
+        else delete data.compute;
+        return { ...n, data } as ModuleFlowNode;
+      }),
+    })),
+  setPipelineCompute: (compute) =>
+    set((s) => ({
+      ...(s.lastEdit === "pipeline/compute" ? { dirty: true } : remember(s)),
+      lastEdit: "pipeline/compute",
+      compute: computeOf(compute) ?? {},
     })),
   addParameter: (param) => set((s) => ({ ...remember(s), parameters: [...s.parameters, param] })),
   updateParameter: (index, param) =>
