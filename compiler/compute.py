@@ -23,8 +23,8 @@ MAX_RETRIES = 10
 MAX_TIMEOUT = 7 * 24 * 3600
 IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}")
 MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]i?)?B?", re.IGNORECASE)
-UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
-IUNITS = {"ki": 1024, "mi": 1024**2, "gi": 1024**3, "ti": 1024**4}
+# as a module spec's runtime.resources.memory (modules.spec) and Docker: every unit is binary
+UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 MIN_MEMORY = 4 * 1024**2  # Docker refuses less than 6 MB; ask for a sensible floor
 
 
@@ -37,7 +37,8 @@ class ComputeLimits:
 
 
 def parse_memory(value: Any) -> int | None:
-    """Bytes from an integer or a string like "512M", "4Gi", "1.5G"; None when not a size."""
+    """Bytes from an integer or a string like "512m", "4Gi", "1.5G" (binary units, as Docker and a
+    module spec read them: 1g = 1Gi = 1024**3); None when not a size."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -47,11 +48,8 @@ def parse_memory(value: Any) -> int | None:
     m = MEMORY.fullmatch(value.strip())
     if m is None:
         return None
-    unit = (m.group(2) or "").lower()
-    factor = IUNITS.get(unit) or UNITS.get(unit)
-    if factor is None:
-        return None
-    return int(float(m.group(1)) * factor)
+    unit = (m.group(2) or "").lower().removesuffix("i")
+    return int(float(m.group(1)) * UNITS[unit])
 
 
 def _describe(value: Any) -> str:
@@ -98,7 +96,7 @@ def read_compute(raw: Any, limits: ComputeLimits) -> tuple[dict[str, Any], list[
     if "memory" in raw and raw["memory"] is not None:
         memory = parse_memory(raw["memory"])
         if memory is None:
-            bad("memory", f"{_describe(raw['memory'])} is not a size; use bytes or a unit: '512M', '4Gi'")
+            bad("memory", f"{_describe(raw['memory'])} is not a size; use bytes or a unit: '512m', '4g', '4Gi'")
         elif memory < MIN_MEMORY:
             bad("memory", f"{_describe(raw['memory'])} is below the minimum of 4Mi")
         elif limits.max_memory_bytes is not None and memory > limits.max_memory_bytes:

@@ -60,5 +60,5 @@ def env_memory(name: str, default: int | None) -> int | None:
         return default
     found = parse_memory(int(raw) if raw.strip().isdigit() else raw)
     if found is None:
-        raise ValueError(f"{name}={raw!r} is not a size (bytes, or a unit: '512M', '16Gi')")
+        raise ValueError(f"{name}={raw!r} is not a size (bytes, or a unit: '512m', '16g')")
     return found

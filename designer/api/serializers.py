@@ -36,7 +36,9 @@ class ComputeSettingsSerializer(serializers.Serializer):
     image = serializers.CharField(required=False, allow_null=True, help_text="an image override")
     cpu = serializers.FloatField(required=False, allow_null=True, help_text="CPUs (bounded by the operator)")
     memory = serializers.JSONField(
-        required=False, allow_null=True, help_text="bytes, or a size such as '512M' or '4Gi' (bounded by the operator)"
+        required=False,
+        allow_null=True,
+        help_text="bytes, or a size such as '512m', '4g' or '4Gi' (binary units; bounded by the operator)",
     )
     gpus = serializers.IntegerField(required=False, allow_null=True, help_text="GPUs (Docker device requests)")
     timeout = serializers.IntegerField(required=False, allow_null=True, help_text="seconds per attempt")

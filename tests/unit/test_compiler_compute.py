@@ -37,7 +37,7 @@ def doc(node_compute: Any = None, pipeline_compute: Any = None) -> dict[str, Any
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("512M", 512 * 1000**2), ("4Gi", 4 * 1024**3), ("1.5G", 1_500_000_000), (2048, 2048), ("2gib", 2 * 1024**3)],
+    [("512m", 512 * 1024**2), ("4Gi", 4 * 1024**3), ("1.5G", int(1.5 * 1024**3)), (2048, 2048), ("2gib", 2 * 1024**3)],
 )
 def test_memory_sizes(text: Any, expected: int) -> None:
     assert parse_memory(text) == expected

@@ -19,7 +19,7 @@ interface FieldSpec {
 export const COMPUTE_FIELDS: readonly FieldSpec[] = [
   { key: "image", label: "Image", kind: "text", hint: "e.g. pipewright/python-ml:1" },
   { key: "cpu", label: "CPUs", kind: "number", hint: "e.g. 2" },
-  { key: "memory", label: "Memory", kind: "text", hint: "e.g. 512M, 4Gi" },
+  { key: "memory", label: "Memory", kind: "text", hint: "e.g. 512m, 4g" },
   { key: "gpus", label: "GPUs", kind: "number", hint: "0" },
   { key: "timeout", label: "Timeout (s)", kind: "number", hint: "e.g. 600" },
   { key: "retries", label: "Retries", kind: "number", hint: "0" },
