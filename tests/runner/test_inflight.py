@@ -185,3 +185,28 @@ def test_two_identical_runs_at_once_execute_each_step_once(
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def test_the_sweep_sends_a_waiting_follower_again_and_it_executes_when_its_leader_is_gone(
+    eager: Any, local: Any, acme: Any, modules_acme: Any, settings: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from runner import sweeps
+
+    r1, s1, r2, s2 = _queued_pair(acme, modules_acme["emit"])
+    StepRun.objects.filter(pk__in=[s1.pk, s2.pk]).update(queue="compute-local")
+    assert _decide(r1, s1) == inflight.LEAD
+    assert _decide(r2, s2) == inflight.FOLLOW
+    # the leader's run is canceled (nothing releases its claim) and the follower has waited long
+    StepRun.objects.filter(pk=s1.pk).update(status="canceled")
+    Run.objects.filter(pk=r1.pk).update(status="canceled")
+    StepRun.objects.filter(pk=s2.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    settings.PIPEWRIGHT_QUEUED_GRACE = 60
+    assert sweeps.reap()["requeued"] == 1  # eager: the message runs the step at once
+    s2.refresh_from_db()
+    assert (s2.status, s2.attempt, s2.following_id) == ("succeeded", 1, None)
+    assert not InFlight.objects.exists()
+    assert CacheEntry.objects.get(team=acme, cache_key="k" * 64).step_run_id == s2.pk

@@ -784,7 +784,7 @@ export interface components {
             gpus?: number | null;
             /** @description an image override */
             image?: string | null;
-            /** @description bytes, or a size such as '512M' or '4Gi' (bounded by the operator) */
+            /** @description bytes, or a size such as '512m', '4g' or '4Gi' (binary units; bounded by the operator) */
             memory?: unknown;
             /** @description attempts after a failed one */
             retries?: number | null;
