@@ -53,7 +53,15 @@ def explain(run: Run, step: StepRun) -> dict[str, Any]:
         body.update(hit=True, reused_from=origin, followed=followed, reason=reason)
         return body
     body["hit"] = False
-    if not plan_step.deterministic:
+    waiting = step.following if step.status == states.QUEUED else None
+    if waiting is not None and StepRun.objects.filter(pk=waiting.pk, run__team_id=run.team_id).exists():
+        where = "this run" if waiting.run_id == run.pk else f"run #{waiting.run_id}"
+        body["followed"] = waiting
+        body["reason"] = (
+            f"waiting for step '{waiting.node}' of {where}, which is executing the same ingredients; this step "
+            "will reuse its outputs (in-flight reuse), or execute itself if that step fails."
+        )
+    elif not plan_step.deterministic:
         body["reason"] = f"{plan_step.module} is not deterministic; its steps are never cached."
     elif not run.use_cache:
         body["reason"] = "this run was started with the cache off."

@@ -70,7 +70,7 @@ class CacheExplainSerializer(ShapeSerializer):
     followed = ReusedFromSerializer(
         required=False,
         allow_null=True,
-        help_text="on an in-flight hit: the step (of this team) it waited for while that step executed",
+        help_text="in-flight reuse: the step of this team it waits for (queued) or waited for (cached)",
     )
     reason = serializers.CharField(
         required=False,

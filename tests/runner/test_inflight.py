@@ -53,6 +53,9 @@ def test_a_second_step_with_the_key_follows_the_first_and_takes_its_outputs(acme
     assert _decide(r2, s2) == inflight.FOLLOW  # sent again by the sweep: still waiting
     s2.refresh_from_db()
     assert (s2.status, s2.following_id) == ("queued", s1.pk)
+    waiting = cache_explain.explain(r2, s2)
+    assert waiting["hit"] is False and waiting["followed"].pk == s1.pk
+    assert waiting["reason"].startswith(f"waiting for step 'a' of run #{r1.pk}")
     # the leader succeeds: its cache entry, and the follower is cached with its outputs
     StepRun.objects.filter(pk=s1.pk).update(status="succeeded")
     s1.refresh_from_db()

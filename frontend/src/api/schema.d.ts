@@ -748,7 +748,7 @@ export interface components {
         CacheEnum: "on" | "off";
         CacheExplain: {
             cache_key: string | null;
-            /** @description on an in-flight hit: the step (of this team) it waited for while that step executed */
+            /** @description in-flight reuse: the step of this team it waits for (queued) or waited for (cached) */
             followed?: components["schemas"]["ReusedFrom"] | null;
             hit: boolean;
             ingredients: components["schemas"]["Ingredients"];
