@@ -13,9 +13,9 @@ claims never deadlock.
 When the leader succeeds (`settle`, in the transaction recording its success) it writes the cache
 entry, deletes its claim (waiting for any follower holding the row's lock, so every follower that
 registered is seen) and moves each waiting follower to `cached` with its outputs; their runs are
-advanced. When the leader fails for good (`release`), its followers execute themselves: they are
-sent to their queue again, where one claims the key and the others follow it (a follower's
-ingredients are its own; the leader's failure need not be its own, e.g. a lost worker).
+advanced. When the leader fails for good or is canceled (`release`), its followers execute
+themselves: they are sent to their queue again, where one claims the key and the others follow it
+(the leader's failure need not be theirs: a lost worker, a timeout under other settings).
 
 Nothing is left waiting forever: a follower stays `queued`, so the sweep sends it again after
 `PIPEWRIGHT_QUEUED_GRACE`; `decide` then finds the claim stale (its leader canceled, failed or

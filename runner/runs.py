@@ -13,7 +13,7 @@ from compiler.parameters import check_run_parameters
 from compiler.plan import Plan
 from modules.models import ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError
-from runner import compute, events, queue, states
+from runner import compute, events, inflight, queue, states
 from runner.models import Run, StepRun
 from runner.transitions import move_run, move_step
 
@@ -199,6 +199,7 @@ def cancel_run(run: Run) -> Run:
             was_running = row.status == states.RUNNING
             if move_step(row.pk, states.CANCELED, finished_at=now, error="canceled"):
                 events.publish_step(row.pk)
+                inflight.release(row.pk)  # steps of other runs waiting for this one execute themselves
                 if was_running and row.container_name:
                     to_kill.append((row.queue, row.container_name))
         if move_run(run.pk, states.CANCELED, finished_at=now, error="canceled"):

@@ -85,16 +85,25 @@ def test_followers_of_a_failed_leader_execute_themselves(acme: Any, modules_acme
 
 @pytest.mark.django_db(transaction=True)
 def test_a_follower_whose_leader_vanished_takes_the_claim_over(acme: Any, modules_acme: Any) -> None:
-    """A leader canceled (or lost without a release): the sweep sends its queued follower again,
-    and the follower finds the claim stale and executes itself."""
+    """A leader canceled releases its followers; one lost without a release leaves a stale claim,
+    which the follower (sent again by the sweep) takes over."""
     r1, s1, r2, s2 = _queued_pair(acme, modules_acme["emit"])
     assert _decide(r1, s1) == inflight.LEAD
     assert _decide(r2, s2) == inflight.FOLLOW
-    runs.cancel_run(r1)
-    assert _decide(r2, s2) == inflight.LEAD
+    runs.cancel_run(r1)  # releases its claim and its follower at once
     s2.refresh_from_db()
-    assert s2.following_id is None
+    assert (s2.status, s2.following_id) == ("queued", None)
+    assert not InFlight.objects.exists()
+    assert _decide(r2, s2) == inflight.LEAD
     assert InFlight.objects.get().leader_id == s2.pk
+    # a claim left behind by a leader that vanished without a release is stale: taken over
+    r3, s3, r4, s4 = _queued_pair(acme, modules_acme["emit"])
+    StepRun.objects.filter(pk__in=[s3.pk, s4.pk]).update(cache_key="j" * 64)
+    assert _decide(r3, s3) == inflight.LEAD
+    assert _decide(r4, s4) == inflight.FOLLOW
+    StepRun.objects.filter(pk=s3.pk).update(status="canceled")
+    assert _decide(r4, s4) == inflight.LEAD
+    assert InFlight.objects.get(cache_key="j" * 64).leader_id == s4.pk
 
 
 @pytest.mark.django_db(transaction=True)
