@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from compiler.compute import parse_memory
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -39,3 +41,24 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_float(name: str, default: float | None) -> float | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+
+
+def env_memory(name: str, default: int | None) -> int | None:
+    """Bytes from a size such as '16Gi', '512M' or a plain number."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    found = parse_memory(int(raw) if raw.strip().isdigit() else raw)
+    if found is None:
+        raise ValueError(f"{name}={raw!r} is not a size (bytes, or a unit: '512m', '16g')")
+    return found
