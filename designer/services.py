@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 from typing import Any, BinaryIO
 
@@ -12,13 +13,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from artifacts import store
-from compiler import CompileResult, compile, upgrade
+from compiler import SCHEMA_VERSION, CompileResult, compile, upgrade
 from compiler.diff import diff
+from compiler.document import schema_of
 from compiler.serialize import plan_json
 from designer.lookup import DbDatasets
 from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion, empty_graph
 from modules.lookup import DbCatalog
 from pipewright.errors import Conflict, LocatedError, PreconditionFailed
+from pipewright.parsers import find_nul
 from teams.models import Team
 
 log = logging.getLogger(__name__)
@@ -237,3 +240,78 @@ def do_upload_dataset(user: Any, team: Team, name: str, stream: BinaryIO, filena
         except IntegrityError:
             continue
     raise Conflict(f"Dataset '{team.name}/{name}' is being uploaded concurrently; try again.")
+
+
+# -- export and import ---------------------------------------------------------------------------
+
+EXPORT_KIND = "pipewright.pipeline"
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+def export_document(pipeline: Pipeline) -> dict[str, Any]:
+    """A pipeline as a file: its (pinned, current-schema) graph with the schema version it is at."""
+    graph = upgrade(pipeline.graph)
+    return {
+        "kind": EXPORT_KIND,
+        "schema": schema_of(graph) if isinstance(graph, dict) else SCHEMA_VERSION,
+        "name": pipeline.name,
+        "description": pipeline.description,
+        "team": pipeline.team.name,
+        "graph": graph,
+    }
+
+
+def _refuse(field: str, message: str) -> LocatedError:
+    return LocatedError(f"{field}: {message}", [{"field": field, "message": message}])
+
+
+def parse_import(raw: Any, field: str) -> dict[str, Any]:
+    """An exported file (bytes) or its parsed JSON, checked: an object of our kind, at most
+    IMPORT_MAX_BYTES, of a schema version this server knows. A 400 naming the field otherwise."""
+    if isinstance(raw, (bytes, bytearray)):
+        if len(raw) > IMPORT_MAX_BYTES:
+            raise _refuse(field, f"the file is {len(raw)} bytes; at most {IMPORT_MAX_BYTES} are allowed.")
+        try:
+            doc = json.loads(bytes(raw).decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise _refuse(field, "not a pipeline file: it is not JSON text.")
+        where = find_nul(doc)
+        if where is not None:
+            raise _refuse(field, f"JSON strings may not contain NUL characters; found one at {where}.")
+    else:
+        doc = raw
+        if len(json.dumps(doc, separators=(",", ":"))) > IMPORT_MAX_BYTES:
+            raise _refuse(field, f"the document is larger than {IMPORT_MAX_BYTES} bytes.")
+    if not isinstance(doc, dict):
+        raise _refuse(field, "not a pipeline file: it must be a JSON object.")
+    if doc.get("kind") != EXPORT_KIND:
+        raise _refuse(f"{field}.kind", f"not a pipeline file: kind must be {EXPORT_KIND!r}.")
+    graph = doc.get("graph")
+    if not isinstance(graph, dict):
+        raise _refuse(f"{field}.graph", "the pipeline's graph must be a JSON object.")
+    version = doc.get("schema", graph.get("schema", 0))
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise _refuse(f"{field}.schema", "the schema version must be a whole number.")
+    if version > SCHEMA_VERSION:
+        raise _refuse(
+            f"{field}.schema",
+            f"the file is at schema version {version}, newer than this server's {SCHEMA_VERSION}; "
+            "upgrade Pipewright to import it.",
+        )
+    if "schema" not in graph or graph["schema"] != version:
+        graph = {**graph, "schema": version} if version else {k: v for k, v in graph.items() if k != "schema"}
+    check_graph_shape(graph, f"{field}.graph")
+    for key in ("name", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            raise _refuse(f"{field}.{key}", "must be text.")
+    return {**doc, "graph": upgrade(graph)}
+
+
+def do_import_pipeline(
+    user: Any, team: Team, doc: dict[str, Any], name: str | None
+) -> tuple[Pipeline, CompileResult, PipelineVersion | None]:
+    """A new pipeline in `team` from a checked file (`parse_import`): its graph is compiled against
+    what `user` can see in `team`'s place, so a module that is missing there is a compile error
+    naming its node, and the pipeline is saved as a draft with those errors."""
+    title = (name or doc.get("name") or "imported pipeline")[:200]
+    return do_create_pipeline(user, team, title, str(doc.get("description", ""))[:10000], graph=doc["graph"])

@@ -340,6 +340,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pipelines/{id}/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The pipeline as a file (a download): its graph and the schema version it is at. Import it with POST /api/pipelines/import. */
+        get: operations["pipelines_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pipelines/{id}/publish/": {
         parameters: {
             query?: never;
@@ -437,6 +454,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pipelines/import/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new pipeline from an exported file (multipart `file`, or the file's JSON as `document`). An older schema version is upgraded; modules missing in the team are compile errors naming their node (the pipeline is saved as a draft). A file that is not a pipeline, is larger than 5 MB or comes from a newer schema version is a 400 naming the field; nothing is saved. */
+        post: operations["pipelines_import_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/": {
         parameters: {
             query?: never;
@@ -526,6 +560,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["runs_steps_logs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/compare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Several runs side by side (parameters, steps, metrics) and the graph diff of the first run's pipeline version against each other run's. A run you cannot see is a 404. */
+        get: operations["runs_compare"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1090,7 +1141,7 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["PipelineRow"][];
         };
-        PaginatedRunSummaryList: {
+        PaginatedRunListItemList: {
             /**
              * Format: uri
              * @description the next page, null on the last
@@ -1101,7 +1152,7 @@ export interface components {
              * @description the previous page, null on the first
              */
             previous: string | null;
-            results: components["schemas"]["RunSummary"][];
+            results: components["schemas"]["RunListItem"][];
         };
         PaginatedScheduleList: {
             /**
@@ -1206,6 +1257,34 @@ export interface components {
             nodes: unknown[];
             parameters?: components["schemas"]["PipelineParameter"][];
             schema?: number;
+        };
+        PipelineExport: {
+            description: string;
+            graph: components["schemas"]["PipelineDocument"];
+            /** @description always 'pipewright.pipeline' */
+            kind: string;
+            name: string;
+            /** @description the schema version of the graph (compiler.SCHEMA_VERSION) */
+            schema: number;
+            /** @description the team it was exported from */
+            team: string;
+        };
+        PipelineImportFile: {
+            /**
+             * Format: uri
+             * @description an exported pipeline (JSON), at most 5 MB
+             */
+            file: string;
+            /** @description the file's when omitted */
+            name?: string;
+            team: string;
+        };
+        PipelineImportJson: {
+            /** @description the exported file's JSON */
+            document: unknown;
+            /** @description the file's when omitted */
+            name?: string;
+            team: string;
         };
         PipelineParameter: {
             default?: unknown;
@@ -1334,6 +1413,12 @@ export interface components {
             /** @description version number */
             version: number | null;
         };
+        RunCompare: {
+            /** @description the graph diff from the first run's pipeline version to each other run's */
+            diffs: components["schemas"]["RunDiff"][];
+            /** @description the runs, in the order asked, each with every step */
+            runs: components["schemas"]["Run"][];
+        };
         RunCreate: {
             /**
              * @description false: run every step, reuse nothing
@@ -1347,21 +1432,27 @@ export interface components {
             /** @description pipeline version number; the latest when omitted */
             version?: number | null;
         };
+        RunDiff: {
+            /** @description {added: [edge], removed: [edge]} */
+            edges: unknown;
+            from_pipeline: number;
+            from_run: number;
+            from_version: number | null;
+            /** @description [{node, module, from, to}] */
+            module_versions: unknown;
+            /** @description {added: [id], removed: [id], changed: [{id, fields}]} */
+            nodes: unknown;
+            /** @description {added: [name], removed: [name], changed: [{name, fields}]} */
+            parameters: unknown;
+            to_pipeline: number;
+            to_run: number;
+            to_version: number | null;
+        };
         /**
-         * @description * `pending` - pending
-         *     * `queued` - queued
-         *     * `running` - running
-         *     * `succeeded` - succeeded
-         *     * `failed` - failed
-         *     * `canceled` - canceled
-         * @enum {string}
+         * @description A run as the run list shows it: the summary plus its steps' numeric metrics. Read runs
+         *     with `runner.compare.with_metric_steps` (one query a page).
          */
-        RunStatusEnum: "pending" | "queued" | "running" | "succeeded" | "failed" | "canceled";
-        /**
-         * @description A run of a pipeline version without its steps, as the run list shows it. Read runs with
-         *     `runs_for_json()`.
-         */
-        RunSummary: {
+        RunListItem: {
             cache: boolean;
             /** Format: date-time */
             created_at: string;
@@ -1370,6 +1461,10 @@ export interface components {
             /** Format: date-time */
             finished_at: string | null;
             id: number;
+            /** @description the numeric metrics of every step, flat: {"node.key": number} */
+            metrics: {
+                [key: string]: number;
+            };
             /** @description the resolved parameter values */
             parameters: {
                 [key: string]: unknown;
@@ -1391,6 +1486,16 @@ export interface components {
             /** @description version number */
             version: number | null;
         };
+        /**
+         * @description * `pending` - pending
+         *     * `queued` - queued
+         *     * `running` - running
+         *     * `succeeded` - succeeded
+         *     * `failed` - failed
+         *     * `canceled` - canceled
+         * @enum {string}
+         */
+        RunStatusEnum: "pending" | "queued" | "running" | "succeeded" | "failed" | "canceled";
         Schedule: {
             /** Format: date-time */
             readonly created_at: string;
@@ -2280,6 +2385,27 @@ export interface operations {
             };
         };
     };
+    pipelines_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineExport"];
+                };
+            };
+        };
+    };
     pipelines_publish_create: {
         parameters: {
             query?: never;
@@ -2432,6 +2558,30 @@ export interface operations {
             };
         };
     };
+    pipelines_import_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineImportJson"];
+                "multipart/form-data": components["schemas"]["PipelineImportFile"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineSave"];
+                };
+            };
+        };
+    };
     runs_list: {
         parameters: {
             query?: {
@@ -2457,7 +2607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedRunSummaryList"];
+                    "application/json": components["schemas"]["PaginatedRunListItemList"];
                 };
             };
         };
@@ -2577,6 +2727,28 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+        };
+    };
+    runs_compare: {
+        parameters: {
+            query: {
+                /** @description 2 to 4 run ids: `1,2,3` */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunCompare"];
                 };
             };
         };
