@@ -121,6 +121,12 @@ def test_the_run_page_shows_a_timeline_with_the_critical_path_and_reused_steps(
     shot(page, "timeline.png")
 
 
+def importing(page: Any) -> None:
+    """The Pipelines page, ready to import into the team it picked (acme)."""
+    page.get_by_test_id("pipelines").wait_for()
+    page.wait_for_function("() => document.querySelector('[data-testid=new-pipeline-team]')?.value === 'acme'")
+
+
 def test_an_exported_pipeline_imports_from_the_pipelines_page(
     as_alice: Any, acme: Any, live_url: str, page: Any, tmp_path: Path
 ) -> None:
@@ -137,7 +143,7 @@ def test_an_exported_pipeline_imports_from_the_pipelines_page(
     assert saved.name == "iris-flow.pipeline.json"
 
     page.goto(live_url + "/")
-    page.get_by_test_id("pipelines").wait_for()
+    importing(page)
     page.get_by_test_id("import-file").set_input_files(str(saved))
     page.wait_for_url(lambda u: "/pipelines/" in u and not u.endswith(f"/pipelines/{created.json()['id']}"))
     page.wait_for_function("() => document.querySelector('[data-testid=pipeline-name]')?.textContent === 'Iris flow'")
@@ -148,7 +154,7 @@ def test_an_exported_pipeline_imports_from_the_pipelines_page(
     bad = tmp_path / "bad.json"
     bad.write_text('{"hello": 1}')
     page.goto(live_url + "/")
-    page.get_by_test_id("pipelines").wait_for()
+    importing(page)
     page.get_by_test_id("import-file").set_input_files(str(bad))
     assert "kind" in page.get_by_test_id("error").inner_text()
     assert len(as_alice.get("/api/pipelines/").json()["results"]) == 2

@@ -56,7 +56,7 @@ export function PipelinesPage() {
   // an imported pipeline with problems (modules missing in the team) is reported here first
   const [imported, setImported] = useState<{ id: number; name: string; errors: Problem[] } | null>(null);
   const onImport = async (file: File | undefined) => {
-    if (!file) return;
+    if (!file || !team) return;
     setError(null);
     setImported(null);
     try {
