@@ -76,7 +76,7 @@ function Designer({ id }: { id: number }) {
         <button className="btn ghost" onClick={fitView} title="Fit view">
           ⤢ Fit
         </button>
-        <a className="btn ghost" href={exportUrl(id)} download title="Download the saved pipeline as a file (import it on the Pipelines page)" data-testid="export">
+        <a className="btn ghost" style={{ textDecoration: "none" }} href={exportUrl(id)} download title="Download the saved pipeline as a file (import it on the Pipelines page)" data-testid="export">
           Export
         </a>
         <button className="btn" onClick={() => void openPublish()} disabled={saving} title="Publish as an endpoint with a stable URL" data-testid="publish">
