@@ -100,6 +100,9 @@ def test_bad_files_are_refused_naming_the_field_and_nothing_is_saved(as_alice: A
     newer = as_alice.post("/api/pipelines/import", {"team": "acme", "document": {**doc, "schema": 99}}, format="json")
     assert newer.status_code == 400 and newer.json()["errors"][0]["field"] == "document.schema"
     assert "newer" in newer.json()["detail"]
+    for body in (None, [], 5):
+        r = as_alice.post("/api/pipelines/import", body, format="json")
+        assert r.status_code == 400, (body, r.content)
     missing = as_alice.post("/api/pipelines/import", {"team": "acme"}, format="multipart")
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "file"
     assert Pipeline.objects.count() == before
