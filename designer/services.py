@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from typing import Any, BinaryIO
 
 from django.conf import settings
@@ -10,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from artifacts import store
-from compiler import CompileResult, compile, upgrade
+from compiler import SCHEMA_VERSION, CompileResult, compile, upgrade
 from compiler.compute import ComputeLimits
 from compiler.diff import diff
+from compiler.document import schema_of
 from compiler.serialize import plan_json
 from designer import datasets
 from designer.lookup import DbDatasets
@@ -20,6 +23,7 @@ from designer.models import Dataset, DatasetProfile, DatasetVersion, Pipeline, P
 from modules.lookup import DbCatalog
 from pipewright.errors import Conflict, LocatedError, NotFound, PreconditionFailed
 from pipewright.fields import json_size
+from pipewright.parsers import depth_over, find_bad_text
 from teams.models import Team
 
 log = logging.getLogger(__name__)
@@ -305,3 +309,92 @@ def dataset_profile(version: DatasetVersion) -> dict[str, Any]:
         profile = _scan(fh, version.filename)
     save_profile(version.artifact, profile)
     return profile
+
+
+# -- export and import ---------------------------------------------------------------------------
+
+EXPORT_KIND = "pipewright.pipeline"
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+def export_document(pipeline: Pipeline) -> dict[str, Any]:
+    """A pipeline as a file: its (pinned, current-schema) graph with the schema version it is at."""
+    graph = upgrade(pipeline.graph)
+    return {
+        "kind": EXPORT_KIND,
+        "schema": schema_of(graph) if isinstance(graph, dict) else SCHEMA_VERSION,
+        "name": pipeline.name,
+        "description": pipeline.description,
+        "team": pipeline.team.name,
+        "graph": graph,
+    }
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _refuse(field: str, message: str) -> LocatedError:
+    return LocatedError(f"{field}: {message}", [{"field": field, "message": message}])
+
+
+def parse_import(raw: Any, field: str) -> dict[str, Any]:
+    """An exported file (bytes) or its parsed JSON, checked: an object of our kind, at most
+    IMPORT_MAX_BYTES, of a schema version this server knows. A 400 naming the field otherwise."""
+    if isinstance(raw, (bytes, bytearray)):
+        if len(raw) > IMPORT_MAX_BYTES:
+            raise _refuse(field, f"the file is {len(raw)} bytes; at most {IMPORT_MAX_BYTES} are allowed.")
+        try:
+            doc = json.loads(bytes(raw).decode("utf-8-sig"), parse_constant=_no_constant, parse_float=_finite)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise _refuse(field, "not a pipeline file: it is not JSON text.")
+        deep = depth_over(doc, settings.JSON_MAX_DEPTH)
+        if deep is not None:
+            raise _refuse(field, f"nested more than {settings.JSON_MAX_DEPTH} levels deep at {deep}.")
+        bad = find_bad_text(doc)
+        if bad is not None:
+            raise _refuse(field, f"JSON strings may not contain {bad[1]}; found one at {bad[0]}.")
+    else:
+        doc = raw  # a JSON body: the parser has bounded its depth and text already
+        if json_size(doc) > IMPORT_MAX_BYTES:
+            raise _refuse(field, f"the document is larger than {IMPORT_MAX_BYTES} bytes.")
+    if not isinstance(doc, dict):
+        raise _refuse(field, "not a pipeline file: it must be a JSON object.")
+    if doc.get("kind") != EXPORT_KIND:
+        raise _refuse(f"{field}.kind", f"not a pipeline file: kind must be {EXPORT_KIND!r}.")
+    graph = doc.get("graph")
+    if not isinstance(graph, dict):
+        raise _refuse(f"{field}.graph", "the pipeline's graph must be a JSON object.")
+    version = doc.get("schema", graph.get("schema", 0))
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise _refuse(f"{field}.schema", "the schema version must be a whole number.")
+    if version > SCHEMA_VERSION:
+        raise _refuse(
+            f"{field}.schema",
+            f"the file is at schema version {version}, newer than this server's {SCHEMA_VERSION}; "
+            "upgrade Pipewright to import it.",
+        )
+    if "schema" not in graph or graph["schema"] != version:
+        graph = {**graph, "schema": version} if version else {k: v for k, v in graph.items() if k != "schema"}
+    check_graph_shape(graph, f"{field}.graph")
+    for key in ("name", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            raise _refuse(f"{field}.{key}", "must be text.")
+    return {**doc, "graph": upgrade(graph)}
+
+
+def do_import_pipeline(
+    user: Any, team: Team, doc: dict[str, Any], name: str | None
+) -> tuple[Pipeline, CompileResult, PipelineVersion | None]:
+    """A new pipeline in `team` from a checked file (`parse_import`): its graph is compiled against
+    what `user` can see in `team`'s place, so a module that is missing there is a compile error
+    naming its node, and the pipeline is saved as a draft with those errors."""
+    title = (name or doc.get("name") or "imported pipeline")[:200]
+    return do_create_pipeline(user, team, title, str(doc.get("description", ""))[:10000], graph=doc["graph"])

@@ -6,10 +6,12 @@ by a serializer in `designer.api.serializers`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -25,6 +27,9 @@ from designer.api.serializers import (
     GraphSerializer,
     PipelineCreateSerializer,
     PipelineDetailSerializer,
+    PipelineExportSerializer,
+    PipelineImportFileSerializer,
+    PipelineImportJsonSerializer,
     PipelineRowSerializer,
     PipelineSaveSerializer,
     PipelineState,
@@ -35,7 +40,7 @@ from designer.api.serializers import (
 )
 from designer.models import Pipeline, PipelineVersion
 from pipewright import queryparams
-from pipewright.errors import PreconditionFailed, PreconditionRequired
+from pipewright.errors import LocatedError, PreconditionFailed, PreconditionRequired
 from teams import scoping
 from teams.models import Role
 from teams.permissions import TeamRole
@@ -233,3 +238,53 @@ class VersionDiffView(VersionMixin, generics.GenericAPIView):
         a = self.get_version(number)
         b = self.get_version(other)
         return Response(DiffSerializer(services.version_diff(a, b)).data)
+
+
+class PipelineExportView(PipelineObjectMixin, generics.GenericAPIView):
+    @extend_schema(
+        responses=PipelineExportSerializer,
+        description="The pipeline as a file (a download): its graph and the schema version it is at. "
+        "Import it with POST /api/pipelines/import.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        pipeline = self.get_object()
+        response = Response(PipelineExportSerializer(services.export_document(pipeline)).data)
+        filename = slugify(pipeline.name) or f"pipeline-{pipeline.pk}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}.pipeline.json"'
+        return response
+
+
+class PipelineImportView(generics.GenericAPIView):
+    @extend_schema(
+        request={
+            "application/json": PipelineImportJsonSerializer,
+            "multipart/form-data": PipelineImportFileSerializer,
+        },
+        responses={201: PipelineSaveSerializer},
+        description="A new pipeline from an exported file (multipart `file`, or the file's JSON as "
+        "`document`). An older schema version is upgraded; modules missing in the team are compile "
+        "errors naming their node (the pipeline is saved as a draft). A file that is not a pipeline, "
+        "is larger than 5 MB or comes from a newer schema version is a 400 naming the field; nothing "
+        "is saved.",
+    )
+    def post(self, request: Request) -> Response:
+        given = request.data if isinstance(request.data, Mapping) else {}  # a body of null or [] is refused below
+        is_file = "file" in request.FILES or "document" not in given
+        body_class = PipelineImportFileSerializer if is_file else PipelineImportJsonSerializer
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        team = scoping.team_for_write(request.user, data["team"], Role.MEMBER, action="import pipelines")
+        if is_file:
+            upload = data["file"]
+            if upload.size > services.IMPORT_MAX_BYTES:
+                raise LocatedError(
+                    f"file: the file is {upload.size} bytes; at most {services.IMPORT_MAX_BYTES} are allowed.",
+                    [{"field": "file", "message": f"at most {services.IMPORT_MAX_BYTES} bytes"}],
+                )
+            doc = services.parse_import(upload.read(), "file")
+        else:
+            doc = services.parse_import(data["document"], "document")
+        pipeline, result, version = services.do_import_pipeline(request.user, team, doc, data.get("name") or None)
+        state = saved(pipeline, result, version, created=version is not None)
+        return answer(PipelineSaveSerializer, state, status.HTTP_201_CREATED)

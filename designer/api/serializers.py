@@ -228,6 +228,27 @@ class DiffSerializer(serializers.Serializer):
     module_versions = serializers.JSONField(help_text="[{node, module, from, to}]")
 
 
+class PipelineExportSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=f"always {services.EXPORT_KIND!r}")
+    schema = serializers.IntegerField(help_text="the schema version of the graph (compiler.SCHEMA_VERSION)")
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    team = serializers.CharField(help_text="the team it was exported from")
+    graph = GraphField()
+
+
+class PipelineImportFileSerializer(serializers.Serializer):
+    team = serializers.CharField(max_length=63)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="the file's when omitted")
+    file = serializers.FileField(help_text="an exported pipeline (JSON), at most 5 MB")
+
+
+class PipelineImportJsonSerializer(serializers.Serializer):
+    team = serializers.CharField(max_length=63)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="the file's when omitted")
+    document = serializers.JSONField(help_text="the exported file's JSON")
+
+
 class DatasetUploadSerializer(serializers.Serializer):
     team = serializers.CharField(max_length=63)
     name = serializers.RegexField(r"^[a-z0-9][a-z0-9._-]{0,62}$", max_length=63)

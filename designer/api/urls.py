@@ -4,6 +4,8 @@ from designer.api import datasets, pipelines
 
 urlpatterns = [
     path("pipelines/", pipelines.PipelineListView.as_view(), name="pipelines"),
+    re_path(r"^pipelines/import/?$", pipelines.PipelineImportView.as_view(), name="pipeline-import"),
+    re_path(r"^pipelines/(?P<pk>\d+)/export/?$", pipelines.PipelineExportView.as_view(), name="pipeline-export"),
     path("pipelines/<int:pk>/", pipelines.PipelineDetailView.as_view(), name="pipeline"),
     re_path(r"^pipelines/(?P<pk>\d+)/duplicate/?$", pipelines.PipelineDuplicateView.as_view(), name="pipeline-dup"),
     re_path(r"^pipelines/(?P<pk>\d+)/validate/?$", pipelines.PipelineValidateView.as_view(), name="pipeline-validate"),

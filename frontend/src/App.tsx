@@ -4,6 +4,7 @@ import { CatalogPage } from "./pages/CatalogPage";
 import { ModulePage } from "./pages/ModulePage";
 import { PipelinesPage } from "./pages/PipelinesPage";
 import { CanvasPage } from "./pages/CanvasPage";
+import { CompareRunsPage } from "./pages/CompareRunsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { RunPage } from "./pages/RunPage";
 import { TeamsPage } from "./pages/TeamsPage";
@@ -45,6 +46,7 @@ export function App() {
           <Route path="/catalog" element={<CatalogPage />} />
           <Route path="/catalog/:team/:name" element={<ModulePage />} />
           <Route path="/runs" element={<RunsPage />} />
+          <Route path="/runs/compare" element={<CompareRunsPage />} />
           <Route path="/runs/:id" element={<RunPage />} />
           <Route path="/teams" element={<TeamsPage />} />
           <Route path="/teams/:team" element={<TeamsPage />} />

@@ -3,14 +3,18 @@ Runs and steps themselves are `runner.serializers.RunSerializer` / `StepSerializ
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from pipewright.fields import ParametersField, StrictBooleanField, StrictIntegerField
 from pipewright.serializers import ShapeSerializer
 from runner import states
+from runner.compare import run_metrics
+from runner.models import Run
 from runner.runs import RERUN_MODES
-from runner.serializers import ReusedFromSerializer
+from runner.serializers import ReusedFromSerializer, RunSerializer, RunSummarySerializer, run_data
 
 
 class RunCreateSerializer(serializers.Serializer):
@@ -136,3 +140,36 @@ PREVIEW_SERIALIZERS: dict[str, type[_PreviewBase]] = {
 PreviewSerializer = PolymorphicProxySerializer(
     component_name="Preview", resource_type_field_name="kind", serializers=PREVIEW_SERIALIZERS
 )
+
+
+class RunListItemSerializer(RunSummarySerializer):
+    """A run as the run list shows it: the summary plus its steps' numeric metrics. Read runs
+    with `runner.compare.with_metric_steps` (one query a page)."""
+
+    metrics = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text='the numeric metrics of every step, flat: {"node.key": number}',
+    )
+
+    def to_representation(self, run: Run) -> dict[str, Any]:
+        return {**run_data(run, steps=False), "metrics": run_metrics(run)}
+
+
+class RunDiffSerializer(serializers.Serializer):
+    from_run = serializers.IntegerField()
+    to_run = serializers.IntegerField()
+    from_pipeline = serializers.IntegerField()
+    to_pipeline = serializers.IntegerField()
+    from_version = serializers.IntegerField(allow_null=True)
+    to_version = serializers.IntegerField(allow_null=True)
+    nodes = serializers.JSONField(help_text="{added: [id], removed: [id], changed: [{id, fields}]}")
+    edges = serializers.JSONField(help_text="{added: [edge], removed: [edge]}")
+    parameters = serializers.JSONField(help_text="{added: [name], removed: [name], changed: [{name, fields}]}")
+    module_versions = serializers.JSONField(help_text="[{node, module, from, to}]")
+
+
+class RunCompareSerializer(serializers.Serializer):
+    runs = RunSerializer(many=True, help_text="the runs, in the order asked, each with every step")
+    diffs = RunDiffSerializer(
+        many=True, help_text="the graph diff from the first run's pipeline version to each other run's"
+    )

@@ -5,6 +5,7 @@ from runner.api import views
 urlpatterns: list = [
     path("pipelines/<int:pipeline_id>/runs/", views.PipelineRunsView.as_view(), name="pipeline-runs"),
     path("runs/", views.RunListView.as_view(), name="runs"),
+    re_path(r"^runs/compare/?$", views.RunCompareView.as_view(), name="runs-compare"),
     path("runs/<int:run_id>/", views.RunDetailView.as_view(), name="run"),
     re_path(r"^runs/(?P<run_id>\d+)/cancel/?$", views.RunCancelView.as_view(), name="run-cancel"),
     re_path(r"^runs/(?P<run_id>\d+)/rerun/?$", views.RunRerunView.as_view(), name="run-rerun"),

@@ -21,17 +21,19 @@ from designer.models import Pipeline
 from designer.services import runnable_version
 from pipewright import queryparams
 from pipewright.errors import LocatedError, NotFound
-from runner import cache_explain, logs, previews, states
+from runner import cache_explain, compare, logs, previews, states
 from runner.api.serializers import (
     PREVIEW_SERIALIZERS,
     CacheExplainSerializer,
     PreviewSerializer,
     RerunSerializer,
+    RunCompareSerializer,
     RunCreateSerializer,
+    RunListItemSerializer,
 )
 from runner.models import Run, StepRun
 from runner.runs import cancel_run, create_run, rerun
-from runner.serializers import RunSerializer, RunSummarySerializer, runs_for_json
+from runner.serializers import RunSerializer, runs_for_json
 from teams.models import Role
 from teams.permissions import TeamRole
 from teams.scoping import scope
@@ -118,7 +120,7 @@ def trigger_filter(raw: str) -> Q:
 
 
 class RunListView(RunObjectMixin, generics.ListAPIView):
-    serializer_class = RunSummarySerializer
+    serializer_class = RunListItemSerializer
     ordering = ("-created_at", "-id")
 
     def get_queryset(self) -> QuerySet[Run]:
@@ -132,7 +134,7 @@ class RunListView(RunObjectMixin, generics.ListAPIView):
         trigger = queryparams.text(self.request, "trigger")
         if trigger:
             qs = qs.filter(trigger_filter(trigger))
-        return qs
+        return compare.with_metric_steps(qs)
 
     @extend_schema(
         operation_id="runs_list",
@@ -151,6 +153,19 @@ class RunListView(RunObjectMixin, generics.ListAPIView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+class RunCompareView(APIView):
+    @extend_schema(
+        operation_id="runs_compare",
+        parameters=[OpenApiParameter("ids", str, required=True, description="2 to 4 run ids: `1,2,3`")],
+        responses=RunCompareSerializer,
+        description="Several runs side by side (parameters, steps, metrics) and the graph diff of the "
+        "first run's pipeline version against each other run's. A run you cannot see is a 404.",
+    )
+    def get(self, request: Request) -> Response:
+        ids = compare.parse_ids(request.query_params.get("ids"))
+        return Response(compare.compare(request.user, ids))  # already JSON, shaped as RunCompareSerializer
 
 
 class RunDetailView(RunObjectMixin, generics.RetrieveAPIView):

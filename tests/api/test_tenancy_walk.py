@@ -117,6 +117,7 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/pipelines/{id}/", "get"): R,
     ("/api/pipelines/{id}/", "put"): Op(403, 200, _graph(), if_match=True),
     ("/api/pipelines/{id}/", "delete"): Op(403, 204),
+    ("/api/pipelines/{id}/export/", "get"): R,
     ("/api/pipelines/{id}/duplicate/", "post"): Op(403, 201, _const({"name": "copy"})),
     ("/api/pipelines/{id}/publish/", "post"): Op(403, 201, _const({"name": "p1 again"})),
     ("/api/pipelines/{id}/validate/", "post"): Op(200, 200, _graph(0.4)),  # compiles, saves nothing
@@ -409,6 +410,7 @@ def test_an_outsider_cannot_reach_team_a_through_bodies_and_filters(world: World
     writes = {
         "/api/schedules/": {"endpoint": slug, "cron": "0 6 * * *", "parameters": {}, "enabled": False},
         "/api/pipelines/": {"team": TEAM, "name": "mine"},
+        "/api/pipelines/import/": {"team": TEAM, "document": {"kind": "pipewright.pipeline", "graph": {}}},
         "/api/modules/": {"team": TEAM, "name": "mine"},
     }
     findings = [

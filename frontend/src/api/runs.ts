@@ -16,8 +16,8 @@ export type ArtifactRef = Schemas["ArtifactRef"];
 export type StepRun = Schemas["Step"];
 /** A run with its steps (detail, start, cancel, rerun and the run feed's snapshot). */
 export type Run = Schemas["Run"];
-/** A run as listed: without its steps. */
-export type RunSummary = Schemas["RunSummary"];
+/** A run as listed: without its steps; the list also carries its numeric metrics (`RunListItem`). */
+export type RunSummary = Omit<Schemas["RunListItem"], "metrics"> & { metrics?: Record<string, number> };
 
 export type RerunMode = Schemas["ModeEnum"];
 export type RerunOptions = Schemas["Rerun"];
@@ -40,10 +40,10 @@ export type RunQuery = {
 };
 
 /** The newest runs matching `query`: one page; its `next` loads older ones (`moreRuns`). */
-export const listRuns = (query: RunQuery = {}) => listPage<RunSummary>(withQuery("/api/runs/", { ...query }));
+export const listRuns = (query: RunQuery = {}) => listPage<RunListItem>(withQuery("/api/runs/", { ...query }));
 
 /** The page after a `listRuns` page: follow its `next` link. */
-export const moreRuns = (next: string) => listPage<RunSummary>(next);
+export const moreRuns = (next: string) => listPage<RunListItem>(next);
 
 export const getRun = (id: number) => get<Run>(`/api/runs/${id}/`);
 export const cancelRun = (id: number) => post<Run>(`/api/runs/${id}/cancel`);
@@ -84,3 +84,11 @@ export const getPreview = (sha256: string) => get<Preview>(`/api/artifacts/${sha
 
 /** id of the run a cached step reused */
 export const reusedRunId = (reused: StepRun["reused_from"] | undefined): number | null => reused?.run ?? null;
+
+/** A run's numeric metrics, flat (`{"node.key": number}`), as the run list carries them. */
+export type RunListItem = Schemas["RunListItem"];
+
+/** 2 to 4 runs side by side: each with its steps, and the graph diff of the first run's version against each other's. */
+export type RunCompare = Schemas["RunCompare"];
+export type RunDiff = Schemas["RunDiff"];
+export const compareRuns = (ids: readonly number[]) => get<RunCompare>(`/api/runs/compare?ids=${ids.join(",")}`);

@@ -426,6 +426,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pipelines/{id}/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The pipeline as a file (a download): its graph and the schema version it is at. Import it with POST /api/pipelines/import. */
+        get: operations["pipelines_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pipelines/{id}/publish/": {
         parameters: {
             query?: never;
@@ -523,6 +540,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pipelines/import/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new pipeline from an exported file (multipart `file`, or the file's JSON as `document`). An older schema version is upgraded; modules missing in the team are compile errors naming their node (the pipeline is saved as a draft). A file that is not a pipeline, is larger than 5 MB or comes from a newer schema version is a 400 naming the field; nothing is saved. */
+        post: operations["pipelines_import_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/": {
         parameters: {
             query?: never;
@@ -612,6 +646,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["runs_steps_logs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/compare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Several runs side by side (parameters, steps, metrics) and the graph diff of the first run's pipeline version against each other run's. A run you cannot see is a 404. */
+        get: operations["runs_compare"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1301,6 +1352,19 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["PipelineRow"][];
         };
+        PaginatedRunListItemList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["RunListItem"][];
+        };
         PaginatedRunSummaryList: {
             /**
              * Format: uri
@@ -1424,6 +1488,34 @@ export interface components {
             nodes: unknown[];
             parameters?: components["schemas"]["PipelineParameter"][];
             schema?: number;
+        };
+        PipelineExport: {
+            description: string;
+            graph: components["schemas"]["PipelineDocument"];
+            /** @description always 'pipewright.pipeline' */
+            kind: string;
+            name: string;
+            /** @description the schema version of the graph (compiler.SCHEMA_VERSION) */
+            schema: number;
+            /** @description the team it was exported from */
+            team: string;
+        };
+        PipelineImportFile: {
+            /**
+             * Format: uri
+             * @description an exported pipeline (JSON), at most 5 MB
+             */
+            file: string;
+            /** @description the file's when omitted */
+            name?: string;
+            team: string;
+        };
+        PipelineImportJson: {
+            /** @description the exported file's JSON */
+            document: unknown;
+            /** @description the file's when omitted */
+            name?: string;
+            team: string;
         };
         PipelineParameter: {
             default?: unknown;
@@ -1574,6 +1666,12 @@ export interface components {
             /** @description version number */
             version: number | null;
         };
+        RunCompare: {
+            /** @description the graph diff from the first run's pipeline version to each other run's */
+            diffs: components["schemas"]["RunDiff"][];
+            /** @description the runs, in the order asked, each with every step */
+            runs: components["schemas"]["Run"][];
+        };
         RunCreate: {
             /**
              * @description false: run every step, reuse nothing
@@ -1594,6 +1692,62 @@ export interface components {
              * @description pipeline version number; the latest when omitted
              */
             version?: number | null;
+        };
+        RunDiff: {
+            /** @description {added: [edge], removed: [edge]} */
+            edges: unknown;
+            from_pipeline: number;
+            from_run: number;
+            from_version: number | null;
+            /** @description [{node, module, from, to}] */
+            module_versions: unknown;
+            /** @description {added: [id], removed: [id], changed: [{id, fields}]} */
+            nodes: unknown;
+            /** @description {added: [name], removed: [name], changed: [{name, fields}]} */
+            parameters: unknown;
+            to_pipeline: number;
+            to_run: number;
+            to_version: number | null;
+        };
+        /**
+         * @description A run as the run list shows it: the summary plus its steps' numeric metrics. Read runs
+         *     with `runner.compare.with_metric_steps` (one query a page).
+         */
+        RunListItem: {
+            cache: boolean;
+            /** @description the run whose pipeline version was opened in the editor to make this run's version */
+            cloned_from: number | null;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            error: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            id: number;
+            /** @description the numeric metrics of every step, flat: {"node.key": number} */
+            metrics: {
+                [key: string]: number;
+            };
+            /** @description the resolved parameter values */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** @description the run this one reruns */
+            parent: number | null;
+            pipeline: number;
+            pipeline_name: string;
+            pipeline_version: number | null;
+            rerun_mode: string | null;
+            /** @description sequence number of the last event; resume the WebSocket after it */
+            seq: number;
+            /** Format: date-time */
+            started_at: string | null;
+            status: components["schemas"]["RunStatusEnum"];
+            team: string;
+            /** @description endpoint:<slug> or schedule:<id>, else null */
+            trigger: string | null;
+            /** @description version number */
+            version: number | null;
         };
         /**
          * @description * `pending` - pending
@@ -2658,6 +2812,27 @@ export interface operations {
             };
         };
     };
+    pipelines_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineExport"];
+                };
+            };
+        };
+    };
     pipelines_publish_create: {
         parameters: {
             query?: never;
@@ -2810,6 +2985,30 @@ export interface operations {
             };
         };
     };
+    pipelines_import_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineImportJson"];
+                "multipart/form-data": components["schemas"]["PipelineImportFile"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineSave"];
+                };
+            };
+        };
+    };
     runs_list: {
         parameters: {
             query?: {
@@ -2835,7 +3034,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedRunSummaryList"];
+                    "application/json": components["schemas"]["PaginatedRunListItemList"];
                 };
             };
         };
@@ -2955,6 +3154,28 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+        };
+    };
+    runs_compare: {
+        parameters: {
+            query: {
+                /** @description 2 to 4 run ids: `1,2,3` */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunCompare"];
                 };
             };
         };

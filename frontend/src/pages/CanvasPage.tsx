@@ -10,6 +10,7 @@ import { ParametersPanel } from "../canvas/ParametersPanel";
 import { ProblemsPanel } from "../canvas/ProblemsPanel";
 import { PropertiesPanel } from "../canvas/PropertiesPanel";
 import { PublishDialog } from "../canvas/PublishDialog";
+import { exportUrl } from "../api/transfer";
 import { Toast } from "../canvas/Toast";
 import { useDesigner } from "../canvas/useDesigner";
 import { VersionsPanel } from "../canvas/VersionsPanel";
@@ -91,6 +92,9 @@ function Designer({ id }: { id: number }) {
         <button className="btn ghost" onClick={fitView} title="Fit view">
           ⤢ Fit
         </button>
+        <a className="btn ghost" style={{ textDecoration: "none" }} href={exportUrl(id)} download title="Download the saved pipeline as a file (import it on the Pipelines page)" data-testid="export">
+          Export
+        </a>
         <button className="btn" onClick={() => void openPublish()} disabled={saving} title="Publish as an endpoint with a stable URL" data-testid="publish">
           Publish
         </button>

@@ -3,6 +3,8 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { errorMessage as message } from "../api/errors";
 import { createPipeline, deletePipeline, duplicatePipeline, listPipelines, renamePipeline, type PipelineRow } from "../api/pipelines";
+import { importPipeline } from "../api/transfer";
+import type { Problem } from "../api/pipelines";
 import { emptyDoc } from "../graph/types";
 import { useMe } from "../hooks/useMe";
 
@@ -51,6 +53,25 @@ export function PipelinesPage() {
     }
   };
 
+  // an imported pipeline with problems (modules missing in the team) is reported here first
+  const [imported, setImported] = useState<{ id: number; name: string; errors: Problem[] } | null>(null);
+  const onImport = async (file: File | undefined) => {
+    if (!file || !team) return;
+    setError(null);
+    setImported(null);
+    try {
+      const p = await importPipeline(team, file);
+      if (p.errors.length) {
+        setImported({ id: p.id, name: p.name, errors: p.errors });
+        await refresh();
+      } else {
+        navigate(`/pipelines/${p.id}`);
+      }
+    } catch (err) {
+      setError(message(err));
+    }
+  };
+
   const shown = (pipelines ?? []).filter((p) => !q || p.name.toLowerCase().includes(q.toLowerCase()));
 
   return (
@@ -72,11 +93,39 @@ export function PipelinesPage() {
           <button className="btn primary" disabled={!name.trim() || !team} data-testid="create">
             + Create
           </button>
+          <label className="btn" title="Import a pipeline file (from Export on the canvas) into the chosen team" data-testid="import">
+            Import…
+            <input
+              type="file"
+              accept=".json,application/json"
+              hidden
+              data-testid="import-file"
+              disabled={!team}
+              onChange={(e) => {
+                void onImport(e.target.files?.[0]);
+                e.target.value = "";
+              }}
+            />
+          </label>
         </form>
       </div>
       {error ? (
         <div className="alert error" data-testid="error">
           {error}
+        </div>
+      ) : null}
+      {imported ? (
+        <div className="alert error" data-testid="import-report">
+          Imported <a href={`/pipelines/${imported.id}`} onClick={(e) => { e.preventDefault(); navigate(`/pipelines/${imported.id}`); }}>{imported.name}</a> as a draft with{" "}
+          {imported.errors.length} problem(s):
+          <ul>
+            {imported.errors.map((p, i) => (
+              <li key={i}>
+                {p.node ? <b>{p.node}: </b> : null}
+                {p.message}
+              </li>
+            ))}
+          </ul>
         </div>
       ) : null}
       <div className="list-tools">

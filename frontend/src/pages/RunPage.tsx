@@ -7,6 +7,7 @@ import { errorMessage } from "../api/errors";
 import { artifactUrl, cancelRun, FINAL_RUN_STATUSES, logsUrl, reusedRunId } from "../api/runs";
 import { duration, runProgress, when } from "../runs/format";
 import { ProgressBar, StatusBadge } from "../runs/StatusBadge";
+import { RunTimeline } from "../runs/RunTimeline";
 import { StepDetails } from "../runs/StepDetails";
 import { useNow, useRunFeed } from "../runs/useRunFeed";
 import { useRunStore } from "../store/runs";
@@ -114,6 +115,7 @@ export function RunPage() {
           ))}
         </div>
       ) : null}
+      <RunTimeline run={run} now={now} />
       <div className="run-page-grid">
         <div className="table-scroll">
         <table className="page-table" data-testid="steps-table">

@@ -3,19 +3,21 @@ import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { errorMessage } from "../api/errors";
 import { mergePages } from "../api/client";
-import { FINAL_RUN_STATUSES, listRuns, moreRuns, type RunSummary } from "../api/runs";
+import { FINAL_RUN_STATUSES, listRuns, moreRuns, type RunListItem } from "../api/runs";
 import { useAsync } from "../hooks/useAsync";
-import { duration, when } from "../runs/format";
+import { MAX_COMPARE, MIN_COMPARE, metricKeys, sortByMetric, toggleSelected, type SortOrder } from "../runs/compare";
+import { duration, formatValue, when } from "../runs/format";
 import { StatusBadge } from "../runs/StatusBadge";
 import { useNow } from "../runs/useRunFeed";
 import "../runs/runs.css";
+import "../runs/timeline.css";
 
 export function RunsPage() {
   const [status, setStatus] = useState("");
   // the newest page (filtered by status on the server), polled: the last list stays on screen
   // through a failed poll; "Load more" appends older pages, which the polls keep
   const { data, error: failure, loading, reload } = useAsync(() => listRuns({ status }), [status]);
-  const [older, setOlder] = useState<{ rows: RunSummary[]; next: string | null } | null>(null);
+  const [older, setOlder] = useState<{ rows: RunListItem[]; next: string | null } | null>(null);
   const [moreError, setMoreError] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   useEffect(() => setOlder(null), [status]);
@@ -46,14 +48,24 @@ export function RunsPage() {
     return () => clearTimeout(t);
   }, [loading, reload]);
 
+  // runs picked to compare, metric columns shown, and the metric the list is sorted by
+  const [selected, setSelected] = useState<number[]>([]);
+  const [columns, setColumns] = useState<string[]>([]);
+  const [sort, setSort] = useState<{ key: string; order: SortOrder } | null>(null);
+  const keys = useMemo(() => metricKeys(runs ?? []), [runs]);
+
   const shown = useMemo(() => {
     const needle = q.trim().toLowerCase();
-    return (runs ?? []).filter(
+    const rows = (runs ?? []).filter(
       (r) =>
         (!status || r.status === status) &&
         (!needle || `#${r.id} ${r.pipeline_name ?? ""} ${r.pipeline} ${r.created_by ?? ""}`.toLowerCase().includes(needle)),
     );
-  }, [runs, status, q]);
+    return sort ? sortByMetric(rows, sort.key, sort.order) : rows;
+  }, [runs, status, q, sort]);
+  const sortBy = (key: string) =>
+    setSort((s) => (s?.key !== key ? { key, order: "desc" } : s.order === "desc" ? { key, order: "asc" } : null));
+  const canCompare = selected.length >= MIN_COMPARE && selected.length <= MAX_COMPARE;
 
   return (
     <div className="runs-page" data-testid="runs-page">
@@ -66,6 +78,39 @@ export function RunsPage() {
             <option key={s}>{s}</option>
           ))}
         </select>
+        {keys.length ? (
+          <select
+            value=""
+            onChange={(e) => e.target.value && setColumns((c) => (c.includes(e.target.value) ? c : [...c, e.target.value]))}
+            aria-label="add a metric column"
+            data-testid="metric-column-picker"
+          >
+            <option value="">+ Metric column</option>
+            {keys.filter((k) => !columns.includes(k)).map((k) => (
+              <option key={k} value={k}>
+                {k.replace(".", " › ")}
+              </option>
+            ))}
+          </select>
+        ) : null}
+      </div>
+      <div className="runs-compare-bar">
+        <button
+          className="primary"
+          data-testid="compare-button"
+          disabled={!canCompare}
+          title={`pick ${MIN_COMPARE} to ${MAX_COMPARE} runs with the checkboxes`}
+          onClick={() => navigate(`/runs/compare?ids=${selected.join(",")}`)}
+        >
+          Compare{selected.length ? ` (${selected.length})` : ""}
+        </button>
+        {selected.length ? (
+          <button className="link" onClick={() => setSelected([])}>
+            clear
+          </button>
+        ) : (
+          <span className="muted small">Tick {MIN_COMPARE}–{MAX_COMPARE} runs to compare them.</span>
+        )}
       </div>
       {error ? <div className="run-error">{error}</div> : null}
       {runs === null ? (
@@ -76,18 +121,39 @@ export function RunsPage() {
         <table className="page-table" data-testid="runs-table">
           <thead>
             <tr>
+              <th aria-label="compare" />
               <th>Run</th>
               <th>Pipeline</th>
               <th>Status</th>
               <th>Started</th>
               <th>Duration</th>
               <th>By</th>
+              {columns.map((k) => (
+                <th key={k} className="num" data-testid={`metric-col-${k}`}>
+                  <button className="link" onClick={() => sortBy(k)} title="sort by this metric">
+                    {k.replace(".", " › ")}
+                    {sort?.key === k ? (sort.order === "desc" ? " ▼" : " ▲") : ""}
+                  </button>{" "}
+                  <button className="link muted" aria-label={`remove column ${k}`} onClick={() => setColumns((c) => c.filter((x) => x !== k))}>
+                    ×
+                  </button>
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {shown.map((r) => {
               return (
                 <tr key={r.id} className="clickable" data-testid={`runs-row-${r.id}`} onClick={() => navigate(`/runs/${r.id}`)}>
+                  <td onClick={(e) => e.stopPropagation()}>
+                    <input
+                      type="checkbox"
+                      aria-label={`compare run ${r.id}`}
+                      data-testid={`compare-pick-${r.id}`}
+                      checked={selected.includes(r.id)}
+                      onChange={() => setSelected((s) => toggleSelected(s, r.id))}
+                    />
+                  </td>
                   <td>
                     <Link to={`/runs/${r.id}`} onClick={(e) => e.stopPropagation()}>
                       #{r.id}
@@ -112,6 +178,11 @@ export function RunsPage() {
                   <td className="muted">{when(r.started_at ?? r.created_at)}</td>
                   <td className="muted">{duration(r.started_at, r.finished_at, now)}</td>
                   <td className="muted">{r.created_by ?? ""}</td>
+                  {columns.map((k) => (
+                    <td key={k} className="num" data-testid={`metric-${r.id}-${k}`}>
+                      {r.metrics?.[k] === undefined ? "—" : formatValue(r.metrics[k])}
+                    </td>
+                  ))}
                 </tr>
               );
             })}

@@ -12,6 +12,7 @@ import { usePipelineStore } from "../store/pipeline";
 import { useRunStore } from "../store/runs";
 import { RunHistory } from "./RunHistory";
 import { RunParametersDialog } from "./RunParametersDialog";
+import { RunTimeline } from "./RunTimeline";
 import { runProgress } from "./format";
 import { formatValues } from "./runParameters";
 import { ProgressBar, StatusBadge } from "./StatusBadge";
@@ -289,6 +290,7 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
           {error}
         </div>
       ) : null}
+      {!collapsed && ownRun && run ? <RunTimeline run={run} compact /> : null}
       {collapsed ? null : (
         <div className="run-dock-body">
           <div className="run-dock-col history-col">
