@@ -283,15 +283,20 @@ def validate_spec(data: object) -> dict[str, Any]:
     }
 
 
-def load_yaml(text: str | bytes) -> dict[str, Any]:
-    """Parse and validate a YAML (or JSON) spec."""
+def load_bounded_yaml(text: str | bytes) -> object:
+    """The document in `text`, or SpecError naming `spec` (with the line and column). The one YAML
+    loader of the catalog (specs and imported Kubeflow components), so its limits apply to both."""
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise SpecError([{"field": "spec", "message": f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"}])
-    return validate_spec(data)
+
+
+def load_yaml(text: str | bytes) -> dict[str, Any]:
+    """Parse and validate a YAML (or JSON) spec."""
+    return validate_spec(load_bounded_yaml(text))
 
 
 class _Dumper(yaml.SafeDumper):

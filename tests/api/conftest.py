@@ -53,6 +53,7 @@ def _schema() -> tuple[dict[str, Any], list[tuple[re.Pattern[str], str, dict[str
         (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path.rstrip("/")) + "/?$"), path, ops)
         for path, ops in doc["paths"].items()
     ]
+    routes.sort(key=lambda route: route[1].count("{"))  # a literal path (/modules/import/kfp) wins, as in the URLconf
     return defs, routes
 
 

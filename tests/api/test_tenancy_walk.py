@@ -113,6 +113,7 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/modules/{team}/{name}/versions/{version}/disable/", "post"): Op(403, 403),
     ("/api/modules/{team}/{name}/versions/{version}/enable/", "post"): Op(403, 403),
     ("/api/modules/{team}/{name}/versions/{version}/spec.yaml", "get"): R,
+    ("/api/modules/{team}/{name}/versions/{version}/component.yaml", "get"): R,
     ("/api/pipelines/{pipeline_id}/runs/", "post"): Op(403, 201, _const({"parameters": {}})),
     ("/api/pipelines/{id}/", "get"): R,
     ("/api/pipelines/{id}/", "put"): Op(403, 200, _graph(), if_match=True),
