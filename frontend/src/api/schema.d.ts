@@ -227,6 +227,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/modules/{team}/{name}/versions/{version}/component.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The version as a Kubeflow Pipelines component.yaml: an imported component's own file, any other module as a v1 component that runs it (see docs/modules.md). */
+        get: operations["modules_versions_component_yaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/modules/{team}/{name}/versions/{version}/deprecate/": {
         parameters: {
             query?: never;
@@ -285,6 +302,23 @@ export interface paths {
         get: operations["modules_versions_spec.yaml_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/modules/import/kfp/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Import a Kubeflow Pipelines component.yaml as a module version (maintainers and owners). JSON {team, name?, yaml, version?, is_default?} or multipart with the file as `file` (or `yaml`). Creates the module when needed; unsupported features are a 400 naming the component's field. */
+        post: operations["modules_import_kfp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -905,6 +939,24 @@ export interface components {
             node?: string;
             nodes?: string[];
             port?: string;
+        };
+        KfpImport: {
+            /**
+             * @description make it the default (the module's first version always is)
+             * @default false
+             */
+            is_default?: boolean;
+            /** @description the module's name; by default a slug of the component's name */
+            name?: string;
+            /** @description the team that will own the module */
+            team: string;
+            /**
+             * @description semantic version; 1.0.0 by default
+             * @default
+             */
+            version?: string;
+            /** @description the component.yaml text (KFP v1, or the v2 IR of one container component) */
+            yaml: string;
         };
         Login: {
             password: string;
@@ -2031,6 +2083,29 @@ export interface operations {
             };
         };
     };
+    modules_versions_component_yaml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/yaml": string;
+                };
+            };
+        };
+    };
     modules_versions_deprecate_create: {
         parameters: {
             query?: never;
@@ -2125,6 +2200,30 @@ export interface operations {
                 };
                 content: {
                     "text/yaml": string;
+                };
+            };
+        };
+    };
+    modules_import_kfp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KfpImport"];
+                "multipart/form-data": components["schemas"]["KfpImport"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModuleVersionDetail"];
                 };
             };
         };
