@@ -15,6 +15,7 @@ from artifacts import store
 from compiler import CompileResult, compile, upgrade
 from compiler.diff import diff
 from compiler.serialize import plan_json
+from compiler.upgrade import UpgradeProposal, propose_upgrade
 from designer.lookup import DbDatasets
 from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion, empty_graph
 from modules.lookup import DbCatalog
@@ -97,6 +98,17 @@ def check_graph(user: Any, graph: Any) -> CompileResult:
         catalog.preload(n["module"] for n in nodes if isinstance(n, dict) and isinstance(n.get("module"), str))
         datasets.preload(n["dataset"] for n in nodes if isinstance(n, dict) and isinstance(n.get("dataset"), str))
     return compile(doc, catalog, datasets)
+
+
+def upgrade_preview(user: Any, graph: Any, nodes: list[str] | None) -> UpgradeProposal:
+    """The upgrade assistant's proposal for `graph` against what `user` can see (no writes):
+    pinned module nodes moved to their preferred version, with the per-node interface diff."""
+    doc = upgrade(graph)
+    catalog = DbCatalog(user)
+    raw = doc.get("nodes") if isinstance(doc, dict) else None
+    if isinstance(raw, list):
+        catalog.preload(n["module"] for n in raw if isinstance(n, dict) and isinstance(n.get("module"), str))
+    return propose_upgrade(doc, catalog, nodes)
 
 
 def _stored_graph(result: CompileResult, graph: dict[str, Any]) -> dict[str, Any]:

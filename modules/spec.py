@@ -107,6 +107,18 @@ def _text(data: Mapping[str, Any], key: str, errs: _Collector, default: str = ""
     return value.strip()
 
 
+def _renamed_from(data: Mapping[str, Any], where: str, errs: _Collector) -> str | list[str] | None:
+    """`renamed_from`: the earlier name (or names) of a port or parameter, for the upgrade assistant."""
+    value = data.get("renamed_from")
+    if value is None:
+        return None
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and PORT_RE.match(n) for n in names):
+        errs.add(where, "must be an earlier name (an identifier) or a list of them")
+        return None
+    return value if isinstance(value, str) else list(value)
+
+
 def _ports(data: Mapping[str, Any], key: str, errs: _Collector, seen: dict[str, str]) -> list[dict[str, Any]]:
     raw = data.get(key, [])
     if raw is None:
@@ -141,13 +153,16 @@ def _ports(data: Mapping[str, Any], key: str, errs: _Collector, seen: dict[str, 
         if not isinstance(description, str):
             errs.add(f"{where}.description", "must be a string")
             description = ""
-        for extra in sorted(set(port) - {"name", "type", "optional", "description"}):
+        renamed_from = _renamed_from(port, f"{where}.renamed_from", errs)
+        for extra in sorted(set(port) - {"name", "type", "optional", "description", "renamed_from"}):
             errs.add(f"{where}.{extra}", "unknown port field")
         out: dict[str, Any] = {"name": name, "type": ptype}
         if optional:
             out["optional"] = True
         if description:
             out["description"] = description
+        if renamed_from is not None:
+            out["renamed_from"] = renamed_from
         ports.append(out)
     return ports
 
@@ -169,6 +184,8 @@ def _parameters(data: Mapping[str, Any], errs: _Collector) -> dict[str, Any]:
             errs.add(where, "must be a JSON Schema object")
             continue
         schema = json.loads(json.dumps(schema))  # plain JSON types only
+        if "renamed_from" in schema and _renamed_from(schema, f"{where}.renamed_from", errs) is None:
+            continue
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:

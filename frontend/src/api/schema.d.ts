@@ -391,6 +391,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pipelines/{id}/upgrade-preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The upgrade assistant: the pipeline's draft (or `graph`) with its pinned module nodes moved to their module's preferred version, edges and parameter values carried over where names (or declared `renamed_from`) and types match, and per node the interface diff. Nothing is saved. */
+        post: operations["pipelines_upgrade_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pipelines/{id}/validate/": {
         parameters: {
             query?: never;
@@ -932,6 +949,18 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        InterfaceDiff: {
+            added: string[];
+            removed: string[];
+            /** @description [{from, to}] */
+            renamed: {
+                [key: string]: string;
+            }[];
+            /** @description [{name, from, to}] */
+            retyped: {
+                [key: string]: string;
+            }[];
+        };
         Issue: {
             code: string;
             field?: string;
@@ -1048,6 +1077,25 @@ export interface components {
             differences: components["schemas"]["Difference"][];
             node: string;
             run: number;
+        };
+        NodeUpgrade: {
+            /** @description values carried (new names) */
+            carried_params: string[];
+            /** @description [{source, source_port, target, target_port, reason}] edges that no longer fit */
+            dropped_edges: {
+                [key: string]: string;
+            }[];
+            /** @description [{name, reason}] values not carried */
+            dropped_params: {
+                [key: string]: string;
+            }[];
+            from_version: string;
+            inputs: components["schemas"]["InterfaceDiff"];
+            module: string;
+            node: string;
+            outputs: components["schemas"]["InterfaceDiff"];
+            parameters: components["schemas"]["InterfaceDiff"];
+            to_version: string;
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -1567,6 +1615,20 @@ export interface components {
          * @enum {string}
          */
         TypeEnum: "string" | "number" | "integer" | "boolean" | "array" | "object";
+        UpgradePreview: {
+            /** @description the document diff, as the version diff: {nodes, edges, parameters, module_versions} */
+            diff: unknown;
+            /** @description the proposed document (not saved) */
+            graph: components["schemas"]["PipelineDocument"];
+            /** @description one entry per upgraded node, in document order */
+            nodes: components["schemas"]["NodeUpgrade"][];
+        };
+        UpgradePreviewRequest: {
+            /** @description the document to upgrade; the saved draft when absent */
+            graph?: components["schemas"]["PipelineDocument"];
+            /** @description the node ids to upgrade; every node behind its preferred version when absent */
+            nodes?: string[] | null;
+        };
         ValidateResult: {
             errors: components["schemas"]["Issue"][];
             /** @description The graph with every module version pinned. */
@@ -2402,6 +2464,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+        };
+    };
+    pipelines_upgrade_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpgradePreviewRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["UpgradePreviewRequest"];
+                "multipart/form-data": components["schemas"]["UpgradePreviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpgradePreview"];
                 };
             };
         };
