@@ -8,7 +8,7 @@ import { getVersion, listModules } from "../api/modules";
 import { isPreconditionFailed, listDatasets, loadPipeline, savePipeline, validatePipeline, type Pipeline } from "../api/pipelines";
 import { edgeToDoc } from "../graph/convert";
 import { layeredLayout } from "../graph/layout";
-import { upgradeDoc } from "../graph/types";
+import { upgradeDoc, type PipelineDoc } from "../graph/types";
 import { useAsync } from "../hooks/useAsync";
 import { resetPipelineStore, usePipelineStore, type PipelineState } from "../store/pipeline";
 import { specFor, specKey, useCatalogStore } from "../store/pipelineCatalog";
@@ -43,6 +43,7 @@ export function useDesigner(id: number) {
   const [saving, setSaving] = useState(false);
   const [conflict, setConflict] = useState(false);
   const [publishing, setPublishing] = useState(false);
+  const [upgrading, setUpgrading] = useState<PipelineDoc | null>(null);
   const [tab, setTab] = useState<Tab>("properties");
   const pinned = usePipelineStore(pinnedKeys);
   const flow = useReactFlow();
@@ -137,6 +138,19 @@ export function useDesigner(id: number) {
     usePipelineStore.getState().showToast("Fix the problems before publishing: only a pipeline that compiles can be published.");
   };
   const closePublish = () => setPublishing(false);
+
+  // The upgrade assistant previews the document on the canvas (saved or not).
+  const openUpgrade = () => setUpgrading(usePipelineStore.getState().doc());
+  const closeUpgrade = () => setUpgrading(null);
+  const applyUpgrade = (graph: PipelineDoc, upgraded: number) => {
+    const s = usePipelineStore.getState();
+    s.replaceDoc(upgradeDoc(graph), edgeColor, withLayoutHints);
+    setUpgrading(null);
+    s.showToast(
+      upgraded ? `Upgraded ${upgraded} node${upgraded === 1 ? "" : "s"}: review and save (Undo restores them).` : "Nothing to upgrade.",
+      "success",
+    );
+  };
 
   // A conflict (412): take their copy, or overwrite it with ours.
   const reloadTheirs = async () => {
@@ -257,6 +271,10 @@ export function useDesigner(id: number) {
     ensureSaved,
     openPublish,
     closePublish,
+    upgrading,
+    openUpgrade,
+    closeUpgrade,
+    applyUpgrade,
     reloadTheirs,
     overwrite,
     cancelConflict,

@@ -10,6 +10,7 @@ import { ProblemsPanel } from "../canvas/ProblemsPanel";
 import { PropertiesPanel } from "../canvas/PropertiesPanel";
 import { PublishDialog } from "../canvas/PublishDialog";
 import { Toast } from "../canvas/Toast";
+import { UpgradeDialog } from "../canvas/UpgradeDialog";
 import { useDesigner } from "../canvas/useDesigner";
 import { RunDock } from "../runs/RunDock";
 import { selectedNodeId, usePipelineStore } from "../store/pipeline";
@@ -28,6 +29,10 @@ function Designer({ id }: { id: number }) {
     ensureSaved,
     openPublish,
     closePublish,
+    upgrading,
+    openUpgrade,
+    closeUpgrade,
+    applyUpgrade,
     reloadTheirs,
     overwrite,
     cancelConflict,
@@ -75,6 +80,9 @@ function Designer({ id }: { id: number }) {
         <button className="btn ghost" onClick={fitView} title="Fit view">
           ⤢ Fit
         </button>
+        <button className="btn ghost" onClick={openUpgrade} title="Move nodes pinned to older module versions to the preferred version" data-testid="upgrade">
+          ⇡ Upgrade
+        </button>
         <button className="btn" onClick={() => void openPublish()} disabled={saving} title="Publish as an endpoint with a stable URL" data-testid="publish">
           Publish
         </button>
@@ -115,6 +123,7 @@ function Designer({ id }: { id: number }) {
         </aside>
       </div>
       {publishing ? <PublishDialog pipelineId={id} defaultName={name} onClose={closePublish} /> : null}
+      {upgrading ? <UpgradeDialog pipelineId={id} doc={upgrading} onApply={applyUpgrade} onClose={closeUpgrade} /> : null}
       {conflict ? <ConflictDialog busy={saving} onReload={() => void reloadTheirs()} onOverwrite={() => void overwrite()} onCancel={cancelConflict} /> : null}
     </div>
   );

@@ -55,6 +55,8 @@ export interface PipelineState extends Snapshot {
   setEtag: (etag: string) => void;
   setProblems: (errors: Problem[], warnings: Problem[]) => void;
   doc: () => PipelineDoc;
+  /** the whole document replaced (the upgrade assistant's proposal): one undo step */
+  replaceDoc: (doc: PipelineDoc, color?: EdgeColor, hints?: NodeHints) => void;
 
   onNodesChange: (changes: NodeChange<FlowNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<FlowEdge>[]) => void;
@@ -162,6 +164,13 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
   doc: () => {
     const s = get();
     return flowToDoc(s.nodes, s.edges, s.parameters);
+  },
+  replaceDoc: (doc, color, hints) => {
+    const history = remember(get());
+    const { nodes } = docToFlow(doc);
+    set({ ...history, nodes: hints ? nodes.map(hints) : nodes, edges: [], parameters: doc.parameters });
+    // Edge colours look up port types on the nodes just set.
+    set({ edges: doc.edges.map((e) => edgeToFlow(e, color)) });
   },
 
   onNodesChange: (all) =>
