@@ -406,7 +406,7 @@ def _v2_string(text: str, where: str, errs: _Errors, names: dict[str, dict[str, 
             if kind == "IfPresent" and isinstance(arg, Mapping):
                 name = arg.get("InputName")
                 known = {**names["param"], **names["path"]}
-                if name not in known:
+                if not isinstance(name, str) or name not in known:
                     errs.add(f"{where}.IfPresent.InputName", f"names no input of the component (got {name!r})")
                     return ""
                 out: dict[str, Any] = {"cond": {"isPresent": known[str(name)]}}
@@ -493,20 +493,19 @@ def _import_v2(data: Mapping[str, Any], errs: _Errors) -> tuple[dict[str, Any], 
                 component = value
         if "dag" in json.dumps(list(components.values()), default=str):
             errs.add("components", "graph components are not supported; import each container component")
-    root = data.get("root") if isinstance(data.get("root"), Mapping) else {}
-    assert isinstance(root, Mapping)
-    tasks = root.get("dag", {}).get("tasks", {}) if isinstance(root.get("dag"), Mapping) else {}
+    root = _mapping(data.get("root"))
+    tasks = _mapping(root.get("dag")).get("tasks")
     if isinstance(tasks, Mapping) and len(tasks) > 1:
         errs.add("root.dag.tasks", "pipelines of several tasks are not supported; import one component")
-    in_defs = component.get("inputDefinitions") or root.get("inputDefinitions") or {}
-    out_defs = component.get("outputDefinitions") or root.get("outputDefinitions") or {}
+    in_defs = _mapping(component.get("inputDefinitions") or root.get("inputDefinitions"))
+    out_defs = _mapping(component.get("outputDefinitions") or root.get("outputDefinitions"))
     comp_at = "components" if component else "root"
     names: dict[str, dict[str, str]] = {"param": {}, "path": {}, "out": {}}
     params: dict[str, Any] = {}
     spec_inputs: list[dict[str, Any]] = []
     ports: list[str] = []
     seen: set[str] = set()
-    for name, info in (in_defs.get("parameters") or {}).items():
+    for name, info in _mapping(in_defs.get("parameters")).items():
         where = f"{comp_at}.inputDefinitions.parameters.{name}"
         info = info if isinstance(info, Mapping) else {}
         ident = identifier(str(name))
@@ -531,7 +530,7 @@ def _import_v2(data: Mapping[str, Any], errs: _Errors) -> tuple[dict[str, Any], 
             schema["default"] = None
         params[ident] = schema
         names["param"][str(name)] = ident
-    for name, info in (in_defs.get("artifacts") or {}).items():
+    for name, info in _mapping(in_defs.get("artifacts")).items():
         where = f"{comp_at}.inputDefinitions.artifacts.{name}"
         info = info if isinstance(info, Mapping) else {}
         ident = identifier(str(name))
@@ -554,7 +553,7 @@ def _import_v2(data: Mapping[str, Any], errs: _Errors) -> tuple[dict[str, Any], 
     output_files: dict[str, str] = {}
     out_seen: set[str] = set()
     for group in ("artifacts", "parameters"):
-        for name, info in (out_defs.get(group) or {}).items():
+        for name, info in _mapping(out_defs.get(group)).items():
             info = info if isinstance(info, Mapping) else {}
             ident = identifier(str(name))
             if ident in out_seen:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -171,3 +172,34 @@ def test_export_of_a_native_module_imports_back(tmp_path: Path) -> None:
     assert again["inputs"] == [{"name": "data", "type": "DataFrame"}]
     assert [o["name"] for o in again["outputs"]] == ["train", "test"]
     assert again["parameters"]["seed"]["default"] == 42
+
+
+def _paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [at]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.extend(_paths(value, (*at, key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out.extend(_paths(value, (*at, i)))
+    return out
+
+
+def _replaced(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = dict(doc) if isinstance(doc, dict) else list(doc)
+    copy[path[0]] = _replaced(doc[path[0]], path[1:], value)
+    return copy
+
+
+@pytest.mark.parametrize("component", ["filter_rows_v1.yaml", "word_count_v2.yaml", "train_graph_v1.yaml"])
+def test_any_malformed_part_is_a_kfp_error_never_a_crash(component: str) -> None:
+    doc = yaml.safe_load(text(component))
+    for path in _paths(doc):
+        for value in (None, 7, "x", [], {}, [1, {"a": 2}], {"a": [1]}, True):
+            source = yaml.safe_dump(_replaced(doc, path, value))
+            try:
+                kfp.import_component(source)
+            except kfp.KfpError as exc:
+                assert exc.errors and all(e["field"] and e["message"] for e in exc.errors), (path, value)
