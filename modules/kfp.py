@@ -179,6 +179,8 @@ def parse(text: str | bytes) -> dict[str, Any]:
         data = specs.load_bounded_yaml(text)
     except specs.SpecError as exc:
         raise KfpError([{"field": "yaml", "message": e["message"]} for e in exc.errors])
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a timestamp like 2001-02-30
+        raise KfpError([{"field": "yaml", "message": f"not a valid YAML document: {exc}"}])
     if not isinstance(data, Mapping):
         raise KfpError([{"field": "yaml", "message": "must be a component: a YAML mapping"}])
     return dict(data)
@@ -631,12 +633,14 @@ def import_component(
     """(normalized spec, files) of a module version running the component, or KfpError."""
     data = parse(text)
     errs = _Errors()
-    if "deploymentSpec" in data or "pipelineInfo" in data:
-        spec, kfp = _import_v2(data, errs)
-        default_name = spec["display_name"]
-    else:
-        spec, kfp = _import_v1(data, errs)
-        default_name = spec["display_name"]
+    try:
+        if "deploymentSpec" in data or "pipelineInfo" in data:
+            spec, kfp = _import_v2(data, errs)
+        else:
+            spec, kfp = _import_v1(data, errs)
+    except RecursionError:
+        raise KfpError([{"field": "yaml", "message": "is nested too deeply"}])
+    default_name = spec["display_name"]
     errs.raise_any()
     module_name = name or slug(default_name or "component")
     spec = {

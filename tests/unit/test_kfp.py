@@ -99,6 +99,15 @@ def test_a_bad_default_names_it() -> None:
 def test_not_yaml_and_not_a_mapping_name_yaml() -> None:
     assert refused("a: [")[0]["field"] == "yaml"
     assert refused("- just a list")[0]["field"] == "yaml"
+    assert refused("name: 2001-02-30")[0]["field"] == "yaml"  # PyYAML raises ValueError on impossible dates
+
+
+def test_deep_nesting_is_refused_not_a_crash() -> None:
+    deep = "{concat: [" * 3000 + "{inputValue: x}" + "]}" * 3000
+    source = f"inputs: [{{name: x}}]\nimplementation: {{container: {{image: i, command: [{deep}]}}}}\n"
+    with pytest.raises(kfp.KfpError) as caught:
+        kfp.import_component(source)
+    assert caught.value.errors[0]["field"] in {"yaml", "spec"}
 
 
 def test_v2_ir_component() -> None:
