@@ -309,6 +309,8 @@ def load_bounded_yaml(text: str | bytes) -> object:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise SpecError([{"field": "spec", "message": f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"}])
+    except ValueError as exc:  # the constructor's own: an impossible timestamp such as 2001-02-30
+        raise SpecError([{"field": "spec", "message": f"not valid YAML: {exc}"}])
 
 
 def load_yaml(text: str | bytes) -> dict[str, Any]:
