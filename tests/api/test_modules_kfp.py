@@ -135,3 +135,12 @@ def test_export_of_a_native_module_is_a_v1_component_that_imports_back(as_alice:
 def test_export_of_another_teams_module_is_404(as_charlie: Any, acme: Any) -> None:
     make_module(acme, "split-data", ("1.0.0",))
     assert as_charlie.get("/api/modules/acme/split-data/versions/1.0.0/component.yaml").status_code == 404
+
+
+def test_nobody_imports_into_the_builtin_team(as_alice: Any) -> None:
+    from tests.api.modules_helpers import builtin_team
+
+    builtin_team()
+    response = as_alice.post(URL, {"team": "builtin", "yaml": text("filter_rows_v1.yaml")}, format="json")
+    assert response.status_code == 403
+    assert not Module.objects.filter(name="filter-rows").exists()
