@@ -31,6 +31,7 @@ def test_it_previews_applies_undoes_and_saves_an_upgrade(live_url: str, page: An
     login(page, live_url, "alice", "pw-alice")
     page.goto(f"{live_url}/pipelines/{pipeline.pk}")
     page.locator('.react-flow__node[data-id="train"]').wait_for()
+    page.get_by_test_id("upgrade-count").filter(has_text="1").wait_for()  # one node behind its preferred version
     page.get_by_test_id("upgrade").click()
     card = page.get_by_test_id("upgrade-node")
     card.wait_for()
@@ -40,6 +41,7 @@ def test_it_previews_applies_undoes_and_saves_an_upgrade(live_url: str, page: An
     page.get_by_test_id("upgrade-apply").click()
     page.get_by_test_id("upgrade-dialog").wait_for(state="detached")
     assert page.get_by_test_id("save-state").inner_text() == "Unsaved changes"
+    assert page.get_by_test_id("upgrade-count").count() == 0
 
     badge = page.locator('.react-flow__node[data-id="train"] .version-badge')
     assert badge.inner_text().strip() == "v2.0.0"

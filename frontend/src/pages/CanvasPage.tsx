@@ -13,7 +13,9 @@ import { Toast } from "../canvas/Toast";
 import { UpgradeDialog } from "../canvas/UpgradeDialog";
 import { useDesigner } from "../canvas/useDesigner";
 import { RunDock } from "../runs/RunDock";
+import { behindPreferred } from "../graph/versions";
 import { selectedNodeId, usePipelineStore } from "../store/pipeline";
+import { useCatalogStore } from "../store/pipelineCatalog";
 
 function Designer({ id }: { id: number }) {
   const {
@@ -49,6 +51,12 @@ function Designer({ id }: { id: number }) {
   const errorCount = usePipelineStore((s) => s.errors.length);
   const warningCount = usePipelineStore((s) => s.warnings.length);
   const selected = usePipelineStore(selectedNodeId);
+  const modules = useCatalogStore((s) => s.modules);
+  const nodes = usePipelineStore((s) => s.nodes);
+  const behind = behindPreferred(
+    nodes.map((n) => n.data),
+    (ref) => modules[ref]?.preferred_version,
+  );
 
   if (loadError) return <div className="empty">Could not open this pipeline: {loadError}</div>;
 
@@ -81,7 +89,7 @@ function Designer({ id }: { id: number }) {
           ⤢ Fit
         </button>
         <button className="btn ghost" onClick={openUpgrade} title="Move nodes pinned to older module versions to the preferred version" data-testid="upgrade">
-          ⇡ Upgrade
+          ⇡ Upgrade{behind ? <span className="count warning" data-testid="upgrade-count">{behind}</span> : null}
         </button>
         <button className="btn" onClick={() => void openPublish()} disabled={saving} title="Publish as an endpoint with a stable URL" data-testid="publish">
           Publish
