@@ -88,11 +88,12 @@ def test_bad_yaml_names_yaml_and_a_missing_team_names_team(as_alice: Any, acme: 
 
 
 def test_yaml_aliases_go_through_the_catalogs_yaml_loader(as_alice: Any, acme: Any) -> None:
-    # the catalog's loader decides (see modules.spec.load_bounded_yaml); nothing is stored either way
-    doc = "name: &n Alias\ninputs:\n- {name: *n, type: String}\nimplementation: {graph: {}}\n"
+    # the catalog's loader (modules.spec.load_bounded_yaml) refuses anchors and aliases
+    doc = "name: &n Alias\ninputs:\n- {name: *n, type: String}\nimplementation: {container: {image: i}}\n"
     response = as_alice.post(URL, {"team": "acme", "yaml": doc}, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"][0]["field"] in {"yaml", "implementation.graph"}
+    error = response.json()["errors"][0]
+    assert error["field"] == "yaml" and "anchors and aliases" in error["message"]
     assert not Module.objects.filter(team=acme).exists()
 
 
