@@ -22,6 +22,7 @@ class PortSpec:
     type: str
     optional: bool = False
     description: str = ""
+    renamed_from: tuple[str, ...] = ()  # earlier names of this port (the upgrade assistant maps them)
 
 
 @dataclass(frozen=True)

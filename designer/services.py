@@ -17,6 +17,7 @@ from compiler.compute import ComputeLimits
 from compiler.diff import diff
 from compiler.document import schema_of
 from compiler.serialize import plan_json
+from compiler.upgrade import UpgradeProposal, propose_upgrade
 from designer import datasets
 from designer.lookup import DbDatasets
 from designer.models import Dataset, DatasetProfile, DatasetVersion, Pipeline, PipelineVersion, empty_graph
@@ -130,6 +131,17 @@ def check_graph(user: Any, graph: Any) -> CompileResult:
 def compute_limits() -> ComputeLimits:
     """The operator's bounds on per-node compute settings (settings PIPEWRIGHT_MAX_CPU/_MEMORY)."""
     return ComputeLimits(max_cpu=settings.PIPEWRIGHT_MAX_CPU, max_memory_bytes=settings.PIPEWRIGHT_MAX_MEMORY)
+
+
+def upgrade_preview(user: Any, graph: Any, nodes: list[str] | None) -> UpgradeProposal:
+    """The upgrade assistant's proposal for `graph` against what `user` can see (no writes):
+    pinned module nodes moved to their preferred version, with the per-node interface diff."""
+    doc = upgrade(graph)
+    catalog = DbCatalog(user)
+    raw = doc.get("nodes") if isinstance(doc, dict) else None
+    if isinstance(raw, list):
+        catalog.preload(n["module"] for n in raw if isinstance(n, dict) and isinstance(n.get("module"), str))
+    return propose_upgrade(doc, catalog, nodes)
 
 
 def _stored_graph(result: CompileResult, graph: dict[str, Any]) -> dict[str, Any]:

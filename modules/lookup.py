@@ -24,9 +24,16 @@ def _ports(raw: list[dict[str, Any]]) -> tuple[PortSpec, ...]:
             type=p["type"],
             optional=bool(p.get("optional", False)),
             description=p.get("description", ""),
+            renamed_from=renamed_names(p.get("renamed_from")),
         )
         for p in raw
     )
+
+
+def renamed_names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 def runtime_of(spec: dict[str, Any]) -> Runtime:

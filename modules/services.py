@@ -184,3 +184,23 @@ def do_load_module(team: Team, spec: dict[str, Any], files: dict[str, str], *, u
             description=spec.get("description", ""),
         )
     return "published", module
+
+
+@transaction.atomic
+def do_import_component(
+    team: Team, spec: dict[str, Any], files: dict[str, str], *, user: Any = None, is_default: bool = False
+) -> ModuleVersion:
+    """Publish an imported Kubeflow component (`modules.kfp`) as a version of `team/<spec name>`,
+    creating the module on first import. The first version becomes the default; an existing
+    version string is 409, as for any publish."""
+    module = Module.objects.filter(team=team, name=spec["name"]).first()
+    if module is None:
+        module = do_create_module(
+            team,
+            spec["name"],
+            display_name=spec["display_name"],
+            category=spec["category"],
+            description=spec["description"],
+        )
+    first = module.default_version_id is None
+    return do_publish_version(module, spec, files, user=user, is_default=is_default or first)

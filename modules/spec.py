@@ -123,6 +123,18 @@ def _text(data: Mapping[str, Any], key: str, errs: _Collector, default: str = ""
     return value.strip()
 
 
+def _renamed_from(data: Mapping[str, Any], where: str, errs: _Collector) -> str | list[str] | None:
+    """`renamed_from`: the earlier name (or names) of a port or parameter, for the upgrade assistant."""
+    value = data.get("renamed_from")
+    if value is None:
+        return None
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and PORT_RE.match(n) for n in names):
+        errs.add(where, "must be an earlier name (an identifier) or a list of them")
+        return None
+    return value if isinstance(value, str) else list(value)
+
+
 def _ports(data: Mapping[str, Any], key: str, errs: _Collector, seen: dict[str, str]) -> list[dict[str, Any]]:
     raw = data.get(key, [])
     if raw is None:
@@ -160,13 +172,16 @@ def _ports(data: Mapping[str, Any], key: str, errs: _Collector, seen: dict[str, 
         elif len(description) > MAX_PORT_DESCRIPTION:
             errs.add(f"{where}.description", f"must be at most {MAX_PORT_DESCRIPTION} characters")
             description = ""
-        for extra in sorted(set(port) - {"name", "type", "optional", "description"}):
+        renamed_from = _renamed_from(port, f"{where}.renamed_from", errs)
+        for extra in sorted(set(port) - {"name", "type", "optional", "description", "renamed_from"}):
             errs.add(f"{where}.{extra}", "unknown port field")
         out: dict[str, Any] = {"name": name, "type": ptype}
         if optional:
             out["optional"] = True
         if description:
             out["description"] = description
+        if renamed_from is not None:
+            out["renamed_from"] = renamed_from
         ports.append(out)
     return ports
 
@@ -188,6 +203,8 @@ def _parameters(data: Mapping[str, Any], errs: _Collector) -> dict[str, Any]:
             errs.add(where, "must be a JSON Schema object")
             continue
         schema = json.loads(json.dumps(schema))  # plain JSON types only
+        if "renamed_from" in schema and _renamed_from(schema, f"{where}.renamed_from", errs) is None:
+            continue
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
@@ -387,6 +404,8 @@ def load_bounded_yaml(text: str | bytes) -> object:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise SpecError([{"field": "spec", "message": f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"}])
+    except ValueError as exc:  # the constructor's own: an impossible timestamp such as 2001-02-30
+        raise SpecError([{"field": "spec", "message": f"not valid YAML: {exc}"}])
     finally:
         if loader is not None:
             loader.dispose()

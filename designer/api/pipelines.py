@@ -34,6 +34,8 @@ from designer.api.serializers import (
     PipelineSaveSerializer,
     PipelineState,
     PipelineUpdateSerializer,
+    UpgradePreviewRequestSerializer,
+    UpgradePreviewSerializer,
     ValidateResultSerializer,
     VersionDetailSerializer,
     VersionRowSerializer,
@@ -197,6 +199,26 @@ class PipelineValidateView(PipelineObjectMixin, generics.GenericAPIView):
         body.is_valid(raise_exception=True)
         result = services.check_graph(request.user, body.validated_data["graph"])
         return Response(ValidateResultSerializer(result).data)
+
+
+class PipelineUpgradePreviewView(PipelineObjectMixin, generics.GenericAPIView):
+    @extend_schema(
+        operation_id="pipelines_upgrade_preview",
+        request=UpgradePreviewRequestSerializer,
+        responses=UpgradePreviewSerializer,
+        description="The upgrade assistant: the pipeline's draft (or `graph`) with its pinned module nodes moved "
+        "to their module's preferred version, edges and parameter values carried over where names (or declared "
+        "`renamed_from`) and types match, and per node the interface diff. Nothing is saved.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        pipeline = self.get_object()
+        body = UpgradePreviewRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        graph = body.validated_data.get("graph")
+        proposal = services.upgrade_preview(
+            request.user, pipeline.graph if graph is None else graph, body.validated_data["nodes"]
+        )
+        return Response(UpgradePreviewSerializer(proposal.as_json()).data)
 
 
 class VersionMixin:

@@ -116,6 +116,58 @@ class GraphSerializer(serializers.Serializer):
         return _graph(value)
 
 
+class UpgradePreviewRequestSerializer(serializers.Serializer):
+    graph = GraphField(required=False, help_text="the document to upgrade; the saved draft when absent")
+    nodes = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=5000,
+        help_text="the node ids to upgrade; every node behind its preferred version when absent",
+    )
+
+    def validate_graph(self, value: Any) -> Any:
+        return _graph(value)
+
+
+class InterfaceDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    renamed = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()), help_text="[{from, to}]"
+    )
+    retyped = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()), help_text="[{name, from, to}]"
+    )
+
+
+class NodeUpgradeSerializer(serializers.Serializer):
+    node = serializers.CharField()
+    module = serializers.CharField()
+    from_version = serializers.CharField()
+    to_version = serializers.CharField()
+    inputs = InterfaceDiffSerializer()
+    outputs = InterfaceDiffSerializer()
+    parameters = InterfaceDiffSerializer()
+    carried_params = serializers.ListField(child=serializers.CharField(), help_text="values carried (new names)")
+    dropped_params = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()), help_text="[{name, reason}] values not carried"
+    )
+    dropped_edges = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="[{source, source_port, target, target_port, reason}] edges that no longer fit",
+    )
+
+
+class UpgradePreviewSerializer(serializers.Serializer):
+    graph = GraphField(help_text="the proposed document (not saved)")
+    nodes = NodeUpgradeSerializer(many=True, help_text="one entry per upgraded node, in document order")
+    diff = serializers.JSONField(
+        help_text="the document diff, as the version diff: {nodes, edges, parameters, module_versions}"
+    )
+
+
 class DuplicateSerializer(serializers.Serializer):
     name = NameField(max_length=200)
 

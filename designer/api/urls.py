@@ -9,6 +9,11 @@ urlpatterns = [
     path("pipelines/<int:pk>/", pipelines.PipelineDetailView.as_view(), name="pipeline"),
     re_path(r"^pipelines/(?P<pk>\d+)/duplicate/?$", pipelines.PipelineDuplicateView.as_view(), name="pipeline-dup"),
     re_path(r"^pipelines/(?P<pk>\d+)/validate/?$", pipelines.PipelineValidateView.as_view(), name="pipeline-validate"),
+    re_path(
+        r"^pipelines/(?P<pk>\d+)/upgrade-preview/?$",
+        pipelines.PipelineUpgradePreviewView.as_view(),
+        name="pipeline-upgrade-preview",
+    ),
     path("pipelines/<int:pk>/versions/", pipelines.VersionListView.as_view(), name="pipeline-versions"),
     path("pipelines/<int:pk>/versions/<int:number>/", pipelines.VersionDetailView.as_view(), name="pipeline-version"),
     re_path(

@@ -64,6 +64,27 @@ class PublishSerializer(serializers.Serializer):
         return value
 
 
+class KfpImportSerializer(serializers.Serializer):
+    team = serializers.CharField(max_length=63, help_text="the team that will own the module")
+    name = serializers.CharField(
+        max_length=63,
+        validators=[SLUG],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="the module's name; by default a slug of the component's name",
+    )
+    yaml = serializers.CharField(
+        trim_whitespace=False, help_text="the component.yaml text (KFP v1, or the v2 IR of one container component)"
+    )
+    version = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="semantic version; 1.0.0 by default"
+    )
+    is_default = serializers.BooleanField(
+        required=False, default=False, help_text="make it the default (the module's first version always is)"
+    )
+
+
 class DeprecateSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     successor = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None, max_length=100)

@@ -5,6 +5,7 @@ from modules.api import views as catalog
 urlpatterns = [
     # The module catalog. Versions contain dots; actions accept an optional trailing slash.
     path("modules/", catalog.ModuleListView.as_view(), name="modules"),
+    re_path(r"^modules/import/kfp/?$", catalog.KfpImportView.as_view(), name="modules-import-kfp"),
     path("modules/<str:team>/<str:name>/", catalog.ModuleDetailView.as_view(), name="module"),
     re_path(
         r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/default/?$", catalog.DefaultView.as_view(), name="module-default"
@@ -19,6 +20,11 @@ urlpatterns = [
         "modules/<str:team>/<str:name>/versions/<str:version>/spec.yaml",
         catalog.VersionSpecYamlView.as_view(),
         name="module-version-yaml",
+    ),
+    path(
+        "modules/<str:team>/<str:name>/versions/<str:version>/component.yaml",
+        catalog.VersionComponentYamlView.as_view(),
+        name="module-version-component-yaml",
     ),
     re_path(
         r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/deprecate/?$",

@@ -17,12 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from modules import queries, services
+from modules import kfp, queries, services
 from modules import spec as specs
 from modules.api import multipart
 from modules.api.serializers import (
     DefaultSerializer,
     DeprecateSerializer,
+    KfpImportSerializer,
     ModuleCreateSerializer,
     ModuleListItemSerializer,
     ModuleVersionDetailSerializer,
@@ -31,6 +32,7 @@ from modules.api.serializers import (
 )
 from modules.models import Module, ModuleVersion
 from pipewright import queryparams
+from pipewright.errors import LocatedError
 from pipewright.parsers import BoundedFormParser, BoundedMultiPartParser, SafeJSONParser
 from teams import scoping
 from teams.models import Role
@@ -151,6 +153,54 @@ class VersionSpecYamlView(ModuleObjectMixin, APIView):
         response = HttpResponse(specs.dump_yaml(found.spec), content_type="text/yaml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{module.name}-{found.version}.yaml"'
         return response
+
+
+class VersionComponentYamlView(ModuleObjectMixin, APIView):
+    @extend_schema(
+        operation_id="modules_versions_component_yaml",
+        responses={(200, "text/yaml"): str},
+        description="The version as a Kubeflow Pipelines component.yaml: an imported component's own file, "
+        "any other module as a v1 component that runs it (see docs/modules.md).",
+    )
+    def get(self, request: Request, team: str, name: str, version: str) -> HttpResponse:
+        module = self.get_module()
+        found = queries.get_version(module, version)
+        response = HttpResponse(kfp.export_component(found.spec, found.files), content_type="text/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{module.name}-{found.version}.component.yaml"'
+        return response
+
+
+class KfpImportView(APIView):
+    parser_classes = [SafeJSONParser, BoundedMultiPartParser, BoundedFormParser]
+
+    @extend_schema(
+        operation_id="modules_import_kfp",
+        request={"application/json": KfpImportSerializer, "multipart/form-data": KfpImportSerializer},
+        responses={201: ModuleVersionDetailSerializer},
+        description="Import a Kubeflow Pipelines component.yaml as a module version (maintainers and owners). "
+        "JSON {team, name?, yaml, version?, is_default?} or multipart with the file as `file` (or `yaml`). "
+        "Creates the module when needed; unsupported features are a 400 naming the component's field.",
+    )
+    def post(self, request: Request) -> Response:
+        raw: Any = request.data
+        if request.content_type.startswith("multipart/"):
+            raw = {k: request.data[k] for k in ("team", "name", "version", "is_default") if k in request.data}
+            upload = request.FILES.get("file") or request.FILES.get("yaml")
+            if upload is not None:
+                raw["yaml"] = multipart.utf8(upload.read(), "yaml")
+            elif "yaml" in request.data:
+                raw["yaml"] = request.data["yaml"]
+        body = KfpImportSerializer(data=raw)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        team = scoping.team_for_write(request.user, data["team"], Role.MAINTAINER, action="publish module versions")
+        try:
+            spec, files = kfp.import_component(data["yaml"], name=data["name"] or None, version=data["version"] or None)
+        except kfp.KfpError as exc:
+            raise LocatedError(f"The component cannot be imported: {exc}", exc.errors)
+        version = services.do_import_component(team, spec, files, user=request.user, is_default=data["is_default"])
+        version.module.refresh_from_db(fields=["default_version"])
+        return Response(ModuleVersionDetailSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class _LifecycleView(APIView):

@@ -54,7 +54,7 @@ def _schema() -> tuple[dict[str, Any], list[tuple[re.Pattern[str], str, dict[str
     routes = [
         (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path.rstrip("/")) + "/?$"), path, ops) for path, ops in paths
     ]
-    routes.sort(key=lambda route: route[1].count("{"))  # a literal segment (runs/compare) before {run_id}
+    routes.sort(key=lambda route: route[1].count("{"))  # a literal segment (runs/compare, modules/import/kfp) first
     return defs, routes
 
 

@@ -113,6 +113,7 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/modules/{team}/{name}/versions/{version}/disable/", "post"): Op(403, 403),
     ("/api/modules/{team}/{name}/versions/{version}/enable/", "post"): Op(403, 403),
     ("/api/modules/{team}/{name}/versions/{version}/spec.yaml", "get"): R,
+    ("/api/modules/{team}/{name}/versions/{version}/component.yaml", "get"): R,
     ("/api/pipelines/{pipeline_id}/runs/", "post"): Op(403, 201, _const({"parameters": {}})),
     ("/api/pipelines/{id}/", "get"): R,
     ("/api/pipelines/{id}/", "put"): Op(403, 200, _graph(), if_match=True),
@@ -121,6 +122,7 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/pipelines/{id}/duplicate/", "post"): Op(403, 201, _const({"name": "copy"})),
     ("/api/pipelines/{id}/publish/", "post"): Op(403, 201, _const({"name": "p1 again"})),
     ("/api/pipelines/{id}/validate/", "post"): Op(200, 200, _graph(0.4)),  # compiles, saves nothing
+    ("/api/pipelines/{id}/upgrade-preview/", "post"): Op(200, 200, _const({})),  # proposes, saves nothing
     ("/api/pipelines/{id}/versions/", "get"): R,
     ("/api/pipelines/{id}/versions/{number}/", "get"): R,
     ("/api/pipelines/{id}/versions/{number}/diff/{other}/", "get"): R,

@@ -84,6 +84,15 @@ export const getModule = async (team: string, name: string): Promise<ModuleListI
 
 export const specYamlUrl = (ref: string, version: string) => `/api/modules/${ref}/versions/${version}/spec.yaml`;
 
+/** The version as a Kubeflow Pipelines component.yaml (an imported one's own file). */
+export const componentYamlUrl = (ref: string, version: string) =>
+  `/api/modules/${ref}/versions/${version}/component.yaml`;
+
+export type KfpImport = Schemas["KfpImport"];
+
+/** Import a Kubeflow component.yaml (its text) as a version of `team/name`; creates the module if needed. */
+export const importKfpComponent = (body: KfpImport) => post<ModuleVersionDetail>("/api/modules/import/kfp", body);
+
 export type NewModule = Schemas["ModuleCreate"];
 
 export const createModule = (body: NewModule) => post<ModuleListItem>("/api/modules/", body);

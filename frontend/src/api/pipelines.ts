@@ -63,6 +63,12 @@ export const duplicatePipeline = (id: number, name: string) => post<SavedPipelin
 
 export const deletePipeline = (id: number) => request<unknown>(`/api/pipelines/${id}/`, { method: "DELETE" });
 
+/** The upgrade assistant's proposal for `graph` (nothing is saved); `nodes` limits it to those node ids. */
+export type UpgradePreview = Omit<Schemas["UpgradePreview"], "graph"> & { graph: PipelineDoc };
+export type NodeUpgrade = Schemas["NodeUpgrade"];
+export const upgradePreview = (id: number, graph: PipelineDoc, nodes?: string[]) =>
+  post<UpgradePreview>(`/api/pipelines/${id}/upgrade-preview`, nodes ? { graph, nodes } : { graph });
+
 export const validatePipeline = (id: number, graph: PipelineDoc) =>
   post<WithGraph<Schemas["ValidateResult"]>>(`/api/pipelines/${id}/validate`, { graph });
 

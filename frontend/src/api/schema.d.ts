@@ -313,6 +313,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/modules/{team}/{name}/versions/{version}/component.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The version as a Kubeflow Pipelines component.yaml: an imported component's own file, any other module as a v1 component that runs it (see docs/modules.md). */
+        get: operations["modules_versions_component_yaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/modules/{team}/{name}/versions/{version}/deprecate/": {
         parameters: {
             query?: never;
@@ -371,6 +388,23 @@ export interface paths {
         get: operations["modules_versions_spec.yaml_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/modules/import/kfp/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Import a Kubeflow Pipelines component.yaml as a module version (maintainers and owners). JSON {team, name?, yaml, version?, is_default?} or multipart with the file as `file` (or `yaml`). Creates the module when needed; unsupported features are a 400 naming the component's field. */
+        post: operations["modules_import_kfp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -454,6 +488,23 @@ export interface paths {
         put?: never;
         /** @description Publish a runnable version (the latest when `version` is omitted) as an endpoint whose slug is derived from `name`. Slugs are global: a taken one is 409 naming `name`. A version with compile errors is 400; the first error names `version`, the rest are the compile errors. */
         post: operations["pipelines_publish_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pipelines/{id}/upgrade-preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The upgrade assistant: the pipeline's draft (or `graph`) with its pinned module nodes moved to their module's preferred version, edges and parameter values carried over where names (or declared `renamed_from`) and types match, and per node the interface diff. Nothing is saved. */
+        post: operations["pipelines_upgrade_preview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1160,6 +1211,18 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        InterfaceDiff: {
+            added: string[];
+            removed: string[];
+            /** @description [{from, to}] */
+            renamed: {
+                [key: string]: string;
+            }[];
+            /** @description [{name, from, to}] */
+            retyped: {
+                [key: string]: string;
+            }[];
+        };
         Issue: {
             code: string;
             field?: string;
@@ -1167,6 +1230,24 @@ export interface components {
             node?: string;
             nodes?: string[];
             port?: string;
+        };
+        KfpImport: {
+            /**
+             * @description make it the default (the module's first version always is)
+             * @default false
+             */
+            is_default?: boolean;
+            /** @description the module's name; by default a slug of the component's name */
+            name?: string;
+            /** @description the team that will own the module */
+            team: string;
+            /**
+             * @description semantic version; 1.0.0 by default
+             * @default
+             */
+            version?: string;
+            /** @description the component.yaml text (KFP v1, or the v2 IR of one container component) */
+            yaml: string;
         };
         Login: {
             password: string;
@@ -1258,6 +1339,25 @@ export interface components {
             differences: components["schemas"]["Difference"][];
             node: string;
             run: number;
+        };
+        NodeUpgrade: {
+            /** @description values carried (new names) */
+            carried_params: string[];
+            /** @description [{source, source_port, target, target_port, reason}] edges that no longer fit */
+            dropped_edges: {
+                [key: string]: string;
+            }[];
+            /** @description [{name, reason}] values not carried */
+            dropped_params: {
+                [key: string]: string;
+            }[];
+            from_version: string;
+            inputs: components["schemas"]["InterfaceDiff"];
+            module: string;
+            node: string;
+            outputs: components["schemas"]["InterfaceDiff"];
+            parameters: components["schemas"]["InterfaceDiff"];
+            to_version: string;
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -1908,6 +2008,20 @@ export interface components {
         };
         TokenAnswer: {
             token: string;
+        };
+        UpgradePreview: {
+            /** @description the document diff, as the version diff: {nodes, edges, parameters, module_versions} */
+            diff: unknown;
+            /** @description the proposed document (not saved) */
+            graph: components["schemas"]["PipelineDocument"];
+            /** @description one entry per upgraded node, in document order */
+            nodes: components["schemas"]["NodeUpgrade"][];
+        };
+        UpgradePreviewRequest: {
+            /** @description the document to upgrade; the saved draft when absent */
+            graph?: components["schemas"]["PipelineDocument"];
+            /** @description the node ids to upgrade; every node behind its preferred version when absent */
+            nodes?: string[] | null;
         };
         ValidateResult: {
             errors: components["schemas"]["Issue"][];
@@ -2563,6 +2677,29 @@ export interface operations {
             };
         };
     };
+    modules_versions_component_yaml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/yaml": string;
+                };
+            };
+        };
+    };
     modules_versions_deprecate_create: {
         parameters: {
             query?: never;
@@ -2657,6 +2794,30 @@ export interface operations {
                 };
                 content: {
                     "text/yaml": string;
+                };
+            };
+        };
+    };
+    modules_import_kfp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KfpImport"];
+                "multipart/form-data": components["schemas"]["KfpImport"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModuleVersionDetail"];
                 };
             };
         };
@@ -2856,6 +3017,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+        };
+    };
+    pipelines_upgrade_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpgradePreviewRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["UpgradePreviewRequest"];
+                "multipart/form-data": components["schemas"]["UpgradePreviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpgradePreview"];
                 };
             };
         };

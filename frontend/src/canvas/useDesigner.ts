@@ -54,6 +54,7 @@ export function useDesigner(id: number) {
   const [saving, setSaving] = useState(false);
   const [conflict, setConflict] = useState(false);
   const [publishing, setPublishing] = useState(false);
+  const [upgrading, setUpgrading] = useState<PipelineDoc | null>(null);
   const [tab, setTab] = useState<Tab>("properties");
   /** a note for the version the next save makes */
   const [note, setNote] = useState("");
@@ -235,6 +236,19 @@ export function useDesigner(id: number) {
   };
   const closePublish = () => setPublishing(false);
 
+  // The upgrade assistant previews the document on the canvas (saved or not).
+  const openUpgrade = () => setUpgrading(usePipelineStore.getState().doc());
+  const closeUpgrade = () => setUpgrading(null);
+  const applyUpgrade = (graph: PipelineDoc, upgraded: number) => {
+    const s = usePipelineStore.getState();
+    s.replaceDoc(upgradeDoc(graph), edgeColor, withLayoutHints);
+    setUpgrading(null);
+    s.showToast(
+      upgraded ? `Upgraded ${upgraded} node${upgraded === 1 ? "" : "s"}: review and save (Undo restores them).` : "Nothing to upgrade.",
+      "success",
+    );
+  };
+
   // A conflict (412): take their copy, or overwrite it with ours.
   const reloadTheirs = async () => {
     setSaving(true);
@@ -394,6 +408,10 @@ export function useDesigner(id: number) {
     ensureSaved,
     openPublish,
     closePublish,
+    upgrading,
+    openUpgrade,
+    closeUpgrade,
+    applyUpgrade,
     reloadTheirs,
     overwrite,
     cancelConflict,

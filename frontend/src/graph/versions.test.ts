@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { VersionSummary } from "../api/modules";
-import { compareVersions, sortVersions, upgradeFor } from "./versions";
+import { compareVersions, sortVersions, upgradeFor, behindPreferred } from "./versions";
 
 const v = (version: string, status: VersionSummary["status"] = "active"): VersionSummary => ({
   version,
@@ -23,5 +23,20 @@ describe("versions", () => {
     expect(upgradeFor(all, "1.0.0")).toBe("1.1.0");
     expect(upgradeFor(all, "1.1.0")).toBeNull();
     expect(upgradeFor(all, null)).toBeNull();
+  });
+});
+
+describe("behindPreferred", () => {
+  it("counts pinned nodes below the preferred version only", () => {
+    const preferred = (ref: string) => ({ "acme/train": "2.0.0", "acme/split": "1.0.0" })[ref] ?? null;
+    const nodes = [
+      { module: "acme/train", version: "1.0.0" },
+      { module: "acme/train", version: "2.0.0" },
+      { module: "acme/train", version: null },
+      { module: "acme/split", version: "1.0.0" },
+      { module: "acme/gone", version: "0.1.0" },
+      {},
+    ];
+    expect(behindPreferred(nodes, preferred)).toBe(1);
   });
 });

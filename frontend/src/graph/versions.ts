@@ -67,3 +67,18 @@ export function sortVersions<T extends { version: string }>(versions: readonly T
 }
 
 export { compareSemver as compareVersions };
+
+/** How many module nodes are pinned below their module's preferred version (the server's rule,
+ *  `preferred_version`): what the upgrade assistant would list. */
+export function behindPreferred(
+  nodes: readonly { module?: unknown; version?: unknown }[],
+  preferred: (ref: string) => string | null | undefined,
+): number {
+  let count = 0;
+  for (const n of nodes) {
+    if (typeof n.module !== "string" || typeof n.version !== "string") continue;
+    const target = preferred(n.module);
+    if (target && compareSemver(target, n.version) > 0) count += 1;
+  }
+  return count;
+}

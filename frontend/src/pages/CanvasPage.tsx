@@ -12,12 +12,15 @@ import { PropertiesPanel } from "../canvas/PropertiesPanel";
 import { PublishDialog } from "../canvas/PublishDialog";
 import { exportUrl } from "../api/transfer";
 import { Toast } from "../canvas/Toast";
+import { UpgradeDialog } from "../canvas/UpgradeDialog";
 import { useDesigner } from "../canvas/useDesigner";
 import { VersionsPanel } from "../canvas/VersionsPanel";
 import { VersionView } from "../canvas/VersionView";
 import { useVersions } from "../canvas/useVersions";
 import { RunDock } from "../runs/RunDock";
+import { behindPreferred } from "../graph/versions";
 import { selectedNodeId, usePipelineStore } from "../store/pipeline";
+import { useCatalogStore } from "../store/pipelineCatalog";
 
 function Designer({ id }: { id: number }) {
   const {
@@ -33,6 +36,10 @@ function Designer({ id }: { id: number }) {
     ensureSaved,
     openPublish,
     closePublish,
+    upgrading,
+    openUpgrade,
+    closeUpgrade,
+    applyUpgrade,
     reloadTheirs,
     overwrite,
     cancelConflict,
@@ -56,6 +63,12 @@ function Designer({ id }: { id: number }) {
   const errorCount = usePipelineStore((s) => s.errors.length);
   const warningCount = usePipelineStore((s) => s.warnings.length);
   const selected = usePipelineStore(selectedNodeId);
+  const modules = useCatalogStore((s) => s.modules);
+  const nodes = usePipelineStore((s) => s.nodes);
+  const behind = behindPreferred(
+    nodes.map((n) => n.data),
+    (ref) => modules[ref]?.preferred_version,
+  );
   const latestVersion = usePipelineStore((s) => s.latestVersion);
   const versions = useVersions(id, tab === "versions", latestVersion);
   const restore = async (n: number) => {
@@ -91,6 +104,9 @@ function Designer({ id }: { id: number }) {
         </button>
         <button className="btn ghost" onClick={fitView} title="Fit view">
           ⤢ Fit
+        </button>
+        <button className="btn ghost" onClick={openUpgrade} title="Move nodes pinned to older module versions to the preferred version" data-testid="upgrade">
+          ⇡ Upgrade{behind ? <span className="count warning" data-testid="upgrade-count">{behind}</span> : null}
         </button>
         <a className="btn ghost" style={{ textDecoration: "none" }} href={exportUrl(id)} download title="Download the saved pipeline as a file (import it on the Pipelines page)" data-testid="export">
           Export
@@ -151,6 +167,7 @@ function Designer({ id }: { id: number }) {
         </aside>
       </div>
       {publishing ? <PublishDialog pipelineId={id} defaultName={name} onClose={closePublish} /> : null}
+      {upgrading ? <UpgradeDialog pipelineId={id} doc={upgrading} onApply={applyUpgrade} onClose={closeUpgrade} /> : null}
       {leaving ? <LeaveDialog busy={saving} onStay={stay} onLeave={leave} onSaveAndLeave={() => void saveAndLeave()} /> : null}
       {conflict ? <ConflictDialog busy={saving} onReload={() => void reloadTheirs()} onOverwrite={() => void overwrite()} onCancel={cancelConflict} /> : null}
     </div>

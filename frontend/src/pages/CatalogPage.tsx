@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { listModules, type ModuleListItem } from "../api/modules";
 import { ErrorNotice } from "../catalog/Bits";
+import { KfpImportForm } from "../catalog/KfpImportForm";
 import { ModuleCard } from "../catalog/ModuleCard";
 import { NewModuleForm } from "../catalog/NewModuleForm";
 import { BUILTIN_TEAM, canManage, groupByCategory } from "../catalog/logic";
@@ -17,6 +18,7 @@ export function CatalogPage() {
   const [text, setText] = useState(q);
   const me = useMe();
   const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
   const everything = useAsync(() => listModules(), []);
   const all = useMemo(() => (everything.error ? [] : (everything.data ?? [])), [everything.data, everything.error]);
 
@@ -68,13 +70,19 @@ export function CatalogPage() {
             their own.
           </p>
         </div>
-        {managed.length > 0 && !creating && (
-          <button type="button" className="cat-btn cat-btn-primary" onClick={() => setCreating(true)}>
-            + New module
-          </button>
+        {managed.length > 0 && !creating && !importing && (
+          <div className="cat-header-actions">
+            <button type="button" className="cat-btn" onClick={() => setImporting(true)}>
+              Import Kubeflow component
+            </button>
+            <button type="button" className="cat-btn cat-btn-primary" onClick={() => setCreating(true)}>
+              + New module
+            </button>
+          </div>
         )}
       </header>
       {creating && <NewModuleForm teams={managed} categories={categories} onCancel={() => setCreating(false)} />}
+      {importing && <KfpImportForm teams={managed} onCancel={() => setImporting(false)} />}
       <div className="cat-toolbar" role="search">
         <input
           type="search"

@@ -8,6 +8,7 @@ import {
   getVersion,
   moduleRef,
   setDefaultVersion,
+  componentYamlUrl,
   specYamlUrl,
   type VersionSummary,
 } from "../api/modules";
@@ -149,9 +150,20 @@ export function ModulePage() {
               Version {selected} {current && <StatusBadge status={current.status} />}{" "}
               {current?.is_default && <DefaultMarker />}
             </h2>
-            <a className="cat-btn cat-btn-sm" href={specYamlUrl(ref, selected)} download data-testid="spec-yaml">
-              ↓ spec.yaml
-            </a>
+            <span className="cat-header-actions">
+              <a className="cat-btn cat-btn-sm" href={specYamlUrl(ref, selected)} download data-testid="spec-yaml">
+                ↓ spec.yaml
+              </a>
+              <a
+                className="cat-btn cat-btn-sm"
+                href={componentYamlUrl(ref, selected)}
+                download
+                data-testid="component-yaml"
+                title="Export this version as a Kubeflow Pipelines component"
+              >
+                ↓ Export component.yaml
+              </a>
+            </span>
           </div>
           {current?.status === "deprecated" && (
             <div className="cat-warning" role="note">

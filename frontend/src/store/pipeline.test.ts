@@ -23,6 +23,25 @@ beforeEach(() => {
 });
 
 describe("pipeline store", () => {
+  it("replaces the whole document (an upgrade) as one undo step", () => {
+    const upgraded: PipelineDoc = {
+      ...doc,
+      nodes: [
+        doc.nodes[0],
+        doc.nodes[1],
+        { id: "n2", module: "builtin/train", version: "2.0.0", params: { depth: 3 }, position: { x: 0, y: 200 } },
+      ],
+      edges: [doc.edges[0], { source: "n1", source_port: "train", target: "n2", target_port: "train_data" }],
+    };
+    st().replaceDoc(upgraded);
+    expect(st().dirty).toBe(true);
+    expect(st().doc()).toEqual(upgraded);
+    st().undo();
+    expect(st().doc()).toEqual(doc);
+    st().redo();
+    expect(st().doc()).toEqual(upgraded);
+  });
+
   it("loads clean and reproduces the document", () => {
     expect(st().dirty).toBe(false);
     expect(st().doc()).toEqual(doc);

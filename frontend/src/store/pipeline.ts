@@ -66,6 +66,8 @@ export interface PipelineState extends Snapshot {
   openDraft: (doc: PipelineDoc, clonedFrom: number | null, color?: EdgeColor, hints?: NodeHints) => void;
   clearClonedFrom: () => void;
   doc: () => PipelineDoc;
+  /** the whole document replaced (the upgrade assistant's proposal): one undo step */
+  replaceDoc: (doc: PipelineDoc, color?: EdgeColor, hints?: NodeHints) => void;
 
   onNodesChange: (changes: NodeChange<FlowNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<FlowEdge>[]) => void;
@@ -201,6 +203,7 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
     const s = get();
     return flowToDoc(s.nodes, s.edges, s.parameters, s.compute);
   },
+  replaceDoc: (doc, color, hints) => get().openDraft(doc, get().clonedFrom, color, hints),
 
   onNodesChange: (all) =>
     set((s) => {
