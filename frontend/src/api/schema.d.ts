@@ -722,6 +722,25 @@ export interface components {
         Graph: {
             graph: components["schemas"]["PipelineDocument"];
         };
+        HtmlPreview: {
+            /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
+            document: string;
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "html";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `html` - html
+         * @enum {string}
+         */
+        HtmlPreviewKindEnum: "html";
         ImagePreview: {
             file: string;
             /** @description the artifact's first 50 files */
@@ -765,6 +784,25 @@ export interface components {
             nodes?: string[];
             port?: string;
         };
+        MarkdownPreview: {
+            /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
+            document: string;
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "markdown";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `markdown` - markdown
+         * @enum {string}
+         */
+        MarkdownPreviewKindEnum: "markdown";
         Me: {
             teams: components["schemas"]["Team"][];
             username: string;
@@ -963,7 +1001,7 @@ export interface components {
             graph?: components["schemas"]["PipelineDocument"];
             name?: string;
         };
-        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["FilesPreview"];
+        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["HtmlPreview"] | components["schemas"]["SvgPreview"] | components["schemas"]["MarkdownPreview"] | components["schemas"]["FilesPreview"];
         Publish: {
             files?: {
                 [key: string]: string;
@@ -1162,6 +1200,25 @@ export interface components {
          * @enum {string}
          */
         StepStatusEnum: "pending" | "queued" | "running" | "succeeded" | "failed" | "cached" | "skipped" | "canceled";
+        SvgPreview: {
+            /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
+            document: string;
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "svg";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `svg` - svg
+         * @enum {string}
+         */
+        SvgPreviewKindEnum: "svg";
         TablePreview: {
             columns: string[];
             file: string;
