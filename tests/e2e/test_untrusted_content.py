@@ -166,7 +166,9 @@ def test_script_in_html_and_svg_outputs_never_runs_in_the_app_and_the_app_raises
     walked: list[tuple[str, list[Any]]] = []
 
     def record(where: str) -> None:
-        walked.append((where, page.evaluate("window.__cspViolations")))
+        violations = page.evaluate("window.__cspViolations")
+        assert isinstance(violations, list), f"{where}: the violation recorder is not installed"
+        walked.append((where, violations))
 
     record("run page")
     page.goto(f"{live_url}/pipelines/{canvas.json()['id']}")
