@@ -3,20 +3,61 @@
 Layout under settings.ARTIFACT_ROOT: `ab/cdef.../` holds one artifact. An artifact is always a
 folder (an output port's folder, or a dataset's single file inside one); its sha256 is computed
 over the sorted relative paths and file contents, so the same bytes always give the same key.
+
+Outputs are data, never links: a folder to store may hold only regular files (with one hard link
+each) and folders. A symbolic link, a second hard link, a device, a FIFO or a socket anywhere in
+it is refused (`UnsafeEntry`, naming its path). Reading never follows a link (every component is
+opened with O_NOFOLLOW, below a folder's file descriptor), storing copies the bytes into files the
+store creates itself (a source is never moved, nor its mode changed), and the store changes the
+mode of nothing but those files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 
 CHUNK = 1024 * 1024
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # a FIFO must not block the open
+
+
+class UnsafeEntry(ValueError):
+    """A folder holds something that is not a regular file or a folder; `path` is relative to it."""
+
+    def __init__(self, path: str, what: str):
+        self.path, self.what = path, what
+        super().__init__(self.named(path))
+
+    def named(self, path: str) -> str:
+        """The message with the entry called `path` (e.g. relative to another folder)."""
+        return f"{path} {self.what}; outputs must be regular files and folders"
+
+
+def _kind(mode: int, nlink: int) -> str | None:
+    """Why an entry of this lstat mode cannot be stored, or None when it can."""
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link"
+    if stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISREG(mode):
+        return "is a hard link (it has other names outside the output)" if nlink > 1 else None
+    if stat.S_ISFIFO(mode):
+        return "is a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "is a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device file"
+    return "is not a regular file"
 
 
 def root() -> Path:
@@ -35,48 +76,165 @@ def exists(sha256: str) -> bool:
     return path_for(sha256).is_dir()
 
 
+def _open_dir(folder: Path) -> int:
+    try:
+        return os.open(folder, _DIR)
+    except OSError as exc:
+        raise UnsafeEntry(".", "is not a folder (or is a symbolic link)") from exc
+
+
+def _open_below(dir_fd: int, parts: list[str], rel: str) -> int:
+    """Open the regular file at `parts` below `dir_fd`, following no link on the way."""
+    fds: list[int] = []
+    try:
+        current = dir_fd
+        for part in parts[:-1]:
+            try:
+                current = os.open(part, _DIR, dir_fd=current)
+            except OSError as exc:
+                raise UnsafeEntry(rel, "is below a symbolic link or a missing folder") from exc
+            fds.append(current)
+        try:
+            fd = os.open(parts[-1], _FILE, dir_fd=current)
+        except PermissionError as exc:
+            raise UnsafeEntry(rel, "is not readable by the worker (make output files readable, mode 0644)") from exc
+        except OSError as exc:  # ELOOP: a symbolic link
+            raise UnsafeEntry(
+                rel, "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
+            )
+        st = os.fstat(fd)
+        why = _kind(st.st_mode, st.st_nlink)
+        if why is not None:
+            os.close(fd)
+            raise UnsafeEntry(rel, why)
+        os.set_blocking(fd, True)
+        return fd
+    finally:
+        for f in fds:
+            os.close(f)
+
+
+def _scan(dir_fd: int, prefix: str, files: list[str], dirs: list[str]) -> None:
+    with os.scandir(dir_fd) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        rel = prefix + entry.name
+        st = entry.stat(follow_symlinks=False)
+        why = _kind(st.st_mode, st.st_nlink)
+        if why is not None:
+            raise UnsafeEntry(rel, why)
+        if stat.S_ISDIR(st.st_mode):
+            dirs.append(rel)
+            try:
+                sub = os.open(entry.name, _DIR, dir_fd=dir_fd)
+            except PermissionError as exc:
+                raise UnsafeEntry(
+                    rel, "is not readable by the worker (make output folders readable, mode 0755)"
+                ) from exc
+            except OSError as exc:
+                raise UnsafeEntry(rel, "changed while being read (a folder became something else)") from exc
+            try:
+                _scan(sub, rel + "/", files, dirs)
+            finally:
+                os.close(sub)
+        else:
+            files.append(rel)
+
+
+def members(folder: Path) -> tuple[list[str], list[str]]:
+    """The relative paths of a folder's files (sorted as the hash reads them) and of its folders;
+    raises UnsafeEntry on anything that is not a regular file or a folder. Follows no link."""
+    fd = _open_dir(folder)
+    files: list[str] = []
+    dirs: list[str] = []
+    try:
+        _scan(fd, "", files, dirs)
+    finally:
+        os.close(fd)
+    return sorted(files, key=lambda rel: rel.split("/")), dirs  # the order of sorted Paths
+
+
+def open_member(folder: Path, rel: str) -> BinaryIO:
+    """A folder's regular file at relative path `rel`, opened for reading without following any
+    link (raises UnsafeEntry when it is anything else); the caller closes it."""
+    parts = [p for p in rel.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts):
+        raise UnsafeEntry(rel, "is not a relative path inside the folder")
+    dir_fd = _open_dir(folder)
+    try:
+        fd = _open_below(dir_fd, parts, rel)
+    finally:
+        os.close(dir_fd)
+    return os.fdopen(fd, "rb")
+
+
+def _digest_entry(digest: Any, rel: str, size: int) -> None:
+    name = rel.encode()
+    digest.update(len(name).to_bytes(4, "big") + name + size.to_bytes(8, "big"))
+
+
 def hash_folder(folder: Path) -> tuple[str, int]:
     """sha256 over (relative path, size, content) of every file, sorted; and the total size."""
+    files, _ = members(folder)
     digest = hashlib.sha256()
     total = 0
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    for file in files:
-        rel = file.relative_to(folder).as_posix().encode()
-        size = file.stat().st_size
-        digest.update(len(rel).to_bytes(4, "big") + rel + size.to_bytes(8, "big"))
-        with file.open("rb") as fh:
+    for rel in files:
+        with open_member(folder, rel) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            _digest_entry(digest, rel, size)
             while chunk := fh.read(CHUNK):
                 digest.update(chunk)
         total += size
     return digest.hexdigest(), total
 
 
+def _copy_in(folder: Path, staging: Path) -> tuple[str, int]:
+    """Copy a folder's content into `staging` (created by the store), hashing as it goes."""
+    files, dirs = members(folder)
+    for rel in dirs:  # parents first (scan order)
+        os.mkdir(staging / rel, 0o755)
+    digest = hashlib.sha256()
+    total = 0
+    for rel in files:
+        with open_member(folder, rel) as src:
+            size = os.fstat(src.fileno()).st_size
+            _digest_entry(digest, rel, size)
+            out = os.open(staging / rel, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            with os.fdopen(out, "wb") as dst:
+                copied = 0
+                while chunk := src.read(CHUNK):
+                    copied += len(chunk)
+                    dst.write(chunk)
+                    digest.update(chunk)
+                os.fchmod(dst.fileno(), 0o644)  # the store's own new file: never a mode outside it
+            if copied != size:
+                raise UnsafeEntry(rel, "changed size while being stored")
+        total += size
+    for rel in [*dirs, ""]:
+        os.chmod(staging / rel if rel else staging, 0o755)  # folders the store itself made
+    return digest.hexdigest(), total
+
+
 def store_folder(folder: Path, *, move: bool = False) -> tuple[str, int]:
-    """Store a folder's content; returns (sha256, size). Storing the same content twice is free."""
-    sha, size = hash_folder(folder)
-    target = path_for(sha)
-    if target.is_dir():
-        if move:
-            shutil.rmtree(folder, ignore_errors=True)
-        return sha, size
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Store a folder's content; returns (sha256, size). Storing the same content twice is free.
+
+    The bytes are copied into files the store creates (so a source owned by another user, e.g. a
+    container's, needs only to be readable); with `move`, the source folder is removed afterwards.
+    Raises UnsafeEntry (storing nothing) when the folder holds anything but regular files and folders.
+    """
     staging = Path(tempfile.mkdtemp(dir=root(), prefix=".incoming-"))
     try:
-        if move:
-            staging.rmdir()
-            shutil.move(str(folder), staging)
-        else:
-            staging.rmdir()
-            shutil.copytree(folder, staging)
-        for p in staging.rglob("*"):
-            os.chmod(p, 0o755 if p.is_dir() else 0o644)
-        try:
-            os.rename(staging, target)
-        except OSError:  # another writer stored the same content first
-            shutil.rmtree(staging, ignore_errors=True)
+        sha, size = _copy_in(folder, staging)
+        target = path_for(sha)
+        if not target.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # another writer stored the same content first
+                os.rename(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    if move:
+        shutil.rmtree(folder, ignore_errors=True)  # rmtree removes links, never what they point to
     return sha, size
 
 

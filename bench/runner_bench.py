@@ -26,6 +26,10 @@ os.environ.setdefault("PIPEWRIGHT_DEV", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewright.settings")
 os.environ.setdefault("CELERY_KEY_PREFIX", f"pwbench{os.getpid()}:")
 os.environ.setdefault("CHANNELS_PREFIX", f"pwbench{os.getpid()}")
+# the compute target is the operator's policy, per team: this team's steps run as local processes
+LOCAL_TEAM = "bench-runner-local"
+os.environ.setdefault("PIPEWRIGHT_COMPUTE_TEAMS", f"{LOCAL_TEAM}=local")
+os.environ.setdefault("PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", "1")
 
 import django  # noqa: E402
 
@@ -56,6 +60,8 @@ def setup() -> tuple[Any, Any, dict[str, Any]]:
     user, _ = get_user_model().objects.get_or_create(username="bench-runner")
     team, _ = Team.objects.get_or_create(name="bench-runner")
     Membership.objects.get_or_create(team=team, user=user, defaults={"role": Role.OWNER})
+    local_team, _ = Team.objects.get_or_create(name=LOCAL_TEAM)
+    Membership.objects.get_or_create(team=local_team, user=user, defaults={"role": Role.OWNER})
     stamp = str(time.time_ns())
     mods = {}
     for name, script, det in (("noop", NOOP, True), ("stamp", STAMP, False), ("sleep", SLEEP, False)):
@@ -77,6 +83,7 @@ def setup() -> tuple[Any, Any, dict[str, Any]]:
 def pipeline(team: Any, mv: Any, n: int, *, chain: bool, target: str, root: Any = None) -> Any:
     from compiler.plan import InputBinding, Plan, Runtime, Step
     from designer.models import Pipeline, PipelineVersion
+    from teams.models import Team
 
     steps = []
     for i in range(n):
@@ -97,13 +104,14 @@ def pipeline(team: Any, mv: Any, n: int, *, chain: bool, target: str, root: Any 
                 runtime=Runtime(
                     image=IMAGE,
                     command=("python3", "/module/main.py"),
-                    env=(("PIPEWRIGHT_COMPUTE", target), ("N", str(i))),
+                    env=(("N", str(i)),),
                     memory_bytes=256 * 1024**2,
                     timeout=120,
                 ),
             )
         )
-    p = Pipeline.objects.create(team=team, name=f"bench-{n}-{time.time_ns()}")
+    owner = team if target == "docker" else Team.objects.get(name=LOCAL_TEAM)  # PIPEWRIGHT_COMPUTE_TEAMS
+    p = Pipeline.objects.create(team=owner, name=f"bench-{n}-{time.time_ns()}")
     return PipelineVersion.objects.create(pipeline=p, number=1, graph={}, plan=Plan(steps=tuple(steps)).to_json())
 
 

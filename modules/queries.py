@@ -22,6 +22,10 @@ def with_versions(qs: QuerySet[Module]) -> QuerySet[Module]:
     return qs.prefetch_related(Prefetch("versions", queryset=ModuleVersion.objects.defer("files")))
 
 
+# The catalog's display order; the id settles ties, so the order is total (a cursor relies on it).
+CATALOG_ORDER = ("category", "display_name", "team__name", "name", "id")
+
+
 def search(qs: QuerySet[Module], *, q: str = "", category: str = "", team: str = "") -> QuerySet[Module]:
     """The catalog's filters (free text, category, team) in its display order, versions joined."""
     if q:
@@ -32,7 +36,7 @@ def search(qs: QuerySet[Module], *, q: str = "", category: str = "", team: str =
         qs = qs.filter(category__iexact=category)
     if team:
         qs = qs.filter(team__name=team)
-    return with_versions(qs.order_by("category", "display_name", "team__name", "name"))
+    return with_versions(qs.order_by(*CATALOG_ORDER))
 
 
 def get_module(user: Any, team: str, name: str) -> Module:
@@ -48,6 +52,11 @@ def get_version(module: Module, version: str) -> ModuleVersion:
         raise NotFound(f"{module.ref} has no version {version}.")
     found.module = module
     return found
+
+
+def versions_of(module: Module) -> QuerySet[ModuleVersion]:
+    """A module's versions as the version list shows them (summaries: no spec, no files)."""
+    return ModuleVersion.objects.filter(module=module).select_related("module").defer("spec", "files")
 
 
 def newest_first(module: Module) -> list[ModuleVersion]:

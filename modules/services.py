@@ -10,6 +10,8 @@ from compiler.versions import version_key
 from modules import spec as specs
 from modules.models import Module, ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError
+from teams import audit
+from teams.audit import Action
 from teams.models import Team
 
 
@@ -58,6 +60,9 @@ def do_publish_version(
     if is_default:
         module.default_version = version
         module.save(update_fields=["default_version"])
+    audit.record(
+        module.team, user, Action.VERSION_PUBLISHED, f"{module.ref}@{version.version}", default=bool(is_default)
+    )
     return version
 
 
@@ -71,7 +76,7 @@ def _version_of(module: Module, version: str, field: str) -> ModuleVersion:
 
 
 @transaction.atomic
-def do_deprecate(version: ModuleVersion, message: str, successor: str | None) -> ModuleVersion:
+def do_deprecate(version: ModuleVersion, message: str, successor: str | None, *, actor: Any = None) -> ModuleVersion:
     module = _locked(version.module)
     version.refresh_from_db()
     if version.status == VersionStatus.DISABLED:
@@ -89,11 +94,19 @@ def do_deprecate(version: ModuleVersion, message: str, successor: str | None) ->
     version.deprecation_message = message
     version.successor = successor
     version.save(update_fields=["status", "deprecation_message", "successor"])
+    audit.record(
+        module.team,
+        actor,
+        Action.VERSION_DEPRECATED,
+        f"{module.ref}@{version.version}",
+        message=message,
+        successor=successor,
+    )
     return version
 
 
 @transaction.atomic
-def do_disable(version: ModuleVersion) -> ModuleVersion:
+def do_disable(version: ModuleVersion, *, actor: Any = None) -> ModuleVersion:
     module = _locked(version.module)
     if module.default_version_id == version.pk:
         raise LocatedError(
@@ -102,21 +115,23 @@ def do_disable(version: ModuleVersion) -> ModuleVersion:
         )
     version.status = VersionStatus.DISABLED
     version.save(update_fields=["status"])
+    audit.record(module.team, actor, Action.VERSION_DISABLED, f"{module.ref}@{version.version}")
     return version
 
 
 @transaction.atomic
-def do_enable(version: ModuleVersion) -> ModuleVersion:
-    _locked(version.module)
+def do_enable(version: ModuleVersion, *, actor: Any = None) -> ModuleVersion:
+    module = _locked(version.module)
     version.status = VersionStatus.ACTIVE
     version.deprecation_message = ""
     version.successor = None
     version.save(update_fields=["status", "deprecation_message", "successor"])
+    audit.record(module.team, actor, Action.VERSION_ENABLED, f"{module.ref}@{version.version}")
     return version
 
 
 @transaction.atomic
-def do_set_default(module: Module, version: str) -> Module:
+def do_set_default(module: Module, version: str, *, actor: Any = None) -> Module:
     module = _locked(module)
     found = _version_of(module, version, "version")
     if found.status == VersionStatus.DISABLED:
@@ -124,8 +139,10 @@ def do_set_default(module: Module, version: str) -> Module:
             f"{module.ref}@{version} is disabled and cannot be the default; enable it first.",
             [{"field": "version", "message": "is disabled"}],
         )
+    previous = module.default_version.version if module.default_version else None
     module.default_version = found
     module.save(update_fields=["default_version"])
+    audit.record(module.team, actor, Action.DEFAULT_SET, f"{module.ref}@{version}", previous=previous)
     return module
 
 

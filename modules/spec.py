@@ -19,6 +19,7 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaValidationError
 
 from compiler.catalog import PORT_TYPES
+from modules.envnames import is_reserved
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PORT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -205,6 +206,8 @@ def _runtime(data: Mapping[str, Any], errs: _Collector) -> dict[str, Any]:
         for key, value in env_raw.items():
             if not isinstance(key, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key):
                 errs.add(f"runtime.env.{key}", "must be an environment variable name")
+            elif is_reserved(key):
+                errs.add(f"runtime.env.{key}", "is reserved for the installation (PIPEWRIGHT_*, PATH, LD_*, ...)")
             elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 errs.add(f"runtime.env.{key}", "must be a string")
             else:

@@ -41,8 +41,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "django_celery_beat",
     "teams",
@@ -165,9 +165,13 @@ for _name, _extra in env_directives("CSP_EXTRA").items():
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # first, so an unauthenticated request is a 401 (DRF asks the first class for the header)
+        "teams.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    # The client address for rate limits: REMOTE_ADDR, or the NUM_PROXIES-th address from the
+    # right of X-Forwarded-For behind that many trusted proxies (never a client-chosen header).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": [
@@ -176,7 +180,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "pipewright.errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": None,
+    "DEFAULT_PAGINATION_CLASS": "pipewright.pagination.CursorPage",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -185,11 +189,30 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # /api/docs/ loads Swagger UI from our own static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "VersionStatusEnum": "modules.models.VersionStatus",
+        "AuditActionEnum": "teams.audit.ACTIONS",
         "StepStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "cached", "skipped", "canceled"],
         "RunStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "canceled"],
     },
+}
+
+# Sign-in limits (pipewright/authlimits.py): failures per username + client address within the
+# window, after which that pair is refused until the window has passed; requests per address to
+# the token endpoint. Counts live in the cache: each web process's memory unless CACHE_URL names
+# a Redis (redis://host:port/db) shared by all of them.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 300)
+AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "30/min")
+_cache_url = env_str("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pipewright"}
 }
 
 # Redis: broker, channel layer and the result of nothing else.
@@ -236,9 +259,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
-# Compute: "docker" (default when an engine answers) or "local" (subprocess).
+# Compute: where steps run is the operator's policy, never a module's: "docker" (default) or
+# "local" (a host process without a container), optionally per team ("team=target,..."); local
+# compute runs only where PIPEWRIGHT_ALLOW_LOCAL_COMPUTE allows it.
 DOCKER_HOST = env_str("DOCKER_HOST", "")
 PIPEWRIGHT_COMPUTE = env_str("PIPEWRIGHT_COMPUTE", "docker")
+PIPEWRIGHT_COMPUTE_TEAMS = env_list("PIPEWRIGHT_COMPUTE_TEAMS", [])
+PIPEWRIGHT_ALLOW_LOCAL_COMPUTE = env_bool("PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", False)
 ARTIFACT_ROOT = Path(env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts")))
 WORK_ROOT = Path(env_str("WORK_ROOT", str(VAR_DIR / "work")))
 # Runner: step heartbeats (seconds between beats; a step whose last beat is older than the
@@ -257,5 +284,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "pipewright.auth": {"level": "INFO"}},
 }

@@ -80,7 +80,8 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
     key = cache_key(step.digest, params, hashes) if step.deterministic else ""
     row.input_hashes, row.params, row.cache_key = hashes, params, key
     if key and run.use_cache and not row.force:
-        entry = CacheEntry.objects.filter(cache_key=key).select_related("step_run").first()
+        # the run's team's cache only: another team's step is never reused, whatever its key
+        entry = CacheEntry.objects.filter(team_id=run.team_id, cache_key=key).select_related("step_run").first()
         if entry is not None and all(store.exists(sha) for sha in entry.outputs.values()):
             now = timezone.now()
             origin = entry.step_run.reused_from_id or entry.step_run_id
@@ -101,17 +102,10 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
                 row.outputs = entry.outputs
                 events.publish_step(row.pk)
             return
-    step_queue = compute.queue_for(target_for(step))
+    step_queue = compute.queue_for(compute.target_for_team(run.team_id))  # the operator's policy
     # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep
     queued = {"cache_key": key, "input_hashes": hashes, "params": params, "queue": step_queue, "heartbeat_at": Now()}
     if move_step(row.pk, states.QUEUED, **queued):
         row.status, row.queue = states.QUEUED, step_queue
         events.publish_row(row)
         queue.enqueue_step(row.pk, step_queue)
-
-
-def target_for(step: Step) -> str:
-    for key, value in step.runtime.env:
-        if key == "PIPEWRIGHT_COMPUTE" and value in compute.TARGETS:
-            return value
-    return compute.default_target()

@@ -1,5 +1,8 @@
 """Why a step was or was not reused from the cache: its ingredients and, on a miss, the nearest
-cache entry of the same team and module with what differs from it."""
+cache entry of the same team and module with what differs from it.
+
+The cache belongs to a team (`CacheEntry.team`): an explanation names only steps of the run's own
+team, and says so, so it never tells one team what another team ran."""
 
 from __future__ import annotations
 
@@ -20,8 +23,17 @@ def explain(run: Run, step: StepRun) -> dict[str, Any]:
         "cache_key": step.cache_key or None,
         "ingredients": ingredients,
     }
+    team = run.team.name
     if step.status == states.CACHED:
-        body.update(hit=True, reused_from=step.reused_from)  # a StepRun: ReusedFromSerializer renders it
+        origin = step.reused_from
+        # only a step of this team: a link to another team's (reused before the cache was per team) is hidden
+        if origin is not None and not StepRun.objects.filter(pk=origin.pk, run__team_id=run.team_id).exists():
+            origin = None
+        if origin is not None:
+            reason = f"reused from run #{origin.run_id} of this team (the cache belongs to team {team})."
+        else:
+            reason = f"reused from an earlier step that team {team} can no longer see."
+        body.update(hit=True, reused_from=origin, reason=reason)  # ReusedFromSerializer renders the StepRun
         return body
     body["hit"] = False
     if not plan_step.deterministic:
@@ -33,10 +45,11 @@ def explain(run: Run, step: StepRun) -> dict[str, Any]:
     elif not step.cache_key:
         body["reason"] = "the step has not been reached yet."
     else:
-        body["reason"] = "no earlier step had the same ingredients."
-    entries = CacheEntry.objects.filter(module=plan_step.module, step_run__run__team=run.team).exclude(
-        cache_key=step.cache_key
-    )
+        body["reason"] = (
+            f"no earlier step of team {team} had the same ingredients (the cache belongs to the team: "
+            "other teams' steps are never reused)."
+        )
+    entries = CacheEntry.objects.filter(team_id=run.team_id, module=plan_step.module).exclude(cache_key=step.cache_key)
     nearest = (
         entries.filter(node=step.node).order_by("-created_at", "-id").first()
         or entries.order_by("-created_at", "-id").first()

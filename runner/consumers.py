@@ -7,6 +7,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from pipewright.ws_auth import NOT_FOUND, UNAUTHENTICATED
 from runner import events
 from runner.models import Run
 from runner.serializers import RunSerializer, runs_for_json
@@ -39,10 +40,10 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         self.sent = 0
         user = self.scope.get("user")
         if not getattr(user, "is_authenticated", False):
-            await self.close(code=4401)
+            await self._refuse(UNAUTHENTICATED, "sign in (or pass ?token=<key>) to follow a run")
             return
         if not await _visible_run(user, self.run_id):
-            await self.close(code=4404)
+            await self._refuse(NOT_FOUND, f"run {self.run_id} not found")
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -52,6 +53,13 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         # events published between the snapshot query and group_add are already in the table
         for event in await _since(self.run_id, self.sent):
             await self._forward(event)
+
+    async def _refuse(self, code: int, detail: str) -> None:
+        # Accept, then close with an application code: a client sees the code and stops retrying
+        # (a handshake refused before accept reaches a browser as a bare 1006).
+        await self.accept()
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+        await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 from pathlib import Path
+from typing import BinaryIO
 
 from markdown_it import MarkdownIt
 
@@ -53,23 +54,22 @@ def kind_of(path: Path) -> str | None:
     return None
 
 
-def _too_large(size: int) -> str:
+def _too_large() -> str:
     return (
-        f"{_HEAD}{_STYLE}<p>This file is {size} bytes, more than the preview shows "
-        f"({DOCUMENT_MAX_BYTES} bytes): download it instead.</p>"
+        f"{_HEAD}{_STYLE}<p>This file is larger than the preview shows ({DOCUMENT_MAX_BYTES} bytes): "
+        "download it instead.</p>"
     )
 
 
-def document(path: Path, kind: str) -> str:
-    """The sandboxed document previewing the file at `path` (see the module's docstring)."""
-    size = path.stat().st_size
-    if size > DOCUMENT_MAX_BYTES:
-        return _too_large(size)
-    data = path.read_bytes()
+def document(file: BinaryIO, name: str, kind: str) -> str:
+    """The sandboxed document previewing `file` (open, binary; named `name`), of `kind_of` it."""
+    data = file.read(DOCUMENT_MAX_BYTES + 1)
+    if len(data) > DOCUMENT_MAX_BYTES:
+        return _too_large()
     if kind == "svg":
         # an SVG shown as an image never runs script, even where the sandbox would not hold
         src = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
-        return f'{_HEAD}{_STYLE}<img alt="{html.escape(path.name)}" src="{src}">'
+        return f'{_HEAD}{_STYLE}<img alt="{html.escape(name)}" src="{src}">'
     text = data.decode("utf-8", errors="replace")
     if kind == "markdown":
         return f"{_HEAD}{_STYLE}{_markdown.render(text)}"

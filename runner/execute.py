@@ -173,8 +173,9 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
             finished_at=finished,
         ):
             return
-        if row.cache_key:  # the first step to produce a key owns its entry
+        if row.cache_key:  # the team's first step to produce a key owns the team's entry
             entry = CacheEntry(
+                team_id=row.run.team_id,
                 cache_key=row.cache_key,
                 node=row.node,
                 module=row.module,

@@ -86,7 +86,13 @@ class Artifact(models.Model):
 
 
 class CacheEntry(models.Model):
-    cache_key = models.CharField(max_length=64, unique=True)
+    """A step run whose outputs later steps of the same team may reuse. The cache belongs to a
+    team: the key is the same for every team (sha256 of the ingredients), the lookup is by
+    (team, key), never by the key alone, so no team reuses, or learns of, another team's step."""
+
+    # no index of its own: the (team, cache_key) constraint's index starts with it
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
+    cache_key = models.CharField(max_length=64)
     node = models.CharField(max_length=100, blank=True, default="")
     module = models.CharField(max_length=200, blank=True, default="")
     step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="+")
@@ -98,6 +104,12 @@ class CacheEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # its index serves the lookup of a ready step: WHERE team_id = %s AND cache_key = %s
+            models.UniqueConstraint(fields=["team", "cache_key"], name="one_cache_entry_per_team_key")
+        ]
+        # the explanation of a miss: the team's newest entries of one module
+        indexes = [models.Index(fields=["team", "module", "-created_at"], name="cache_team_module_newest")]
 
     def __str__(self) -> str:
         return self.cache_key

@@ -7,16 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from django.db.models.expressions import RawSQL
 
 from artifacts import store
 from designer.models import DatasetVersion
-from pipewright.errors import NotFound
+from pipewright.errors import Conflict, NotFound
 from runner import documents
 from runner.models import Artifact, StepRun
 from teams.scoping import visible_team_ids
@@ -48,7 +49,20 @@ def visible_artifact(user: Any, sha: str) -> Path:
 
 
 def files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    """The artifact's files; a folder holding anything else (a link, say) is not served at all."""
+    try:
+        return [folder / rel for rel in store.members(folder)[0]]
+    except store.UnsafeEntry as exc:
+        raise Conflict(f"The artifact is not served: {exc}") from exc
+
+
+def open_file(folder: Path, file: Path) -> BinaryIO:
+    """One of the artifact's files, opened without following a link (the caller closes it)."""
+    rel = file.relative_to(folder).as_posix()
+    try:
+        return store.open_member(folder, rel)
+    except store.UnsafeEntry as exc:
+        raise Conflict(f"The artifact is not served: {exc}") from exc
 
 
 def chosen_files(folder: Path, wanted: str | None) -> list[Path]:
@@ -66,7 +80,9 @@ def zip_bytes(folder: Path, members: list[Path]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for f in members:
-            zf.write(f, f.relative_to(folder).as_posix())
+            rel = f.relative_to(folder).as_posix()
+            with open_file(folder, f) as src, zf.open(rel, "w") as dst:
+                shutil.copyfileobj(src, dst)
     return buf.getvalue()
 
 
@@ -82,11 +98,12 @@ def preview(sha256: str, folder: Path) -> dict[str, Any]:
         rel = f.relative_to(folder).as_posix()
         if f.name == "metrics.json":
             try:
-                return {**base, "kind": "metrics", "metrics": json.loads(f.read_text())}
+                with open_file(folder, f) as fh:
+                    return {**base, "kind": "metrics", "metrics": json.loads(fh.read())}
             except ValueError:
                 continue
         if f.suffix.lower() in {".csv", ".tsv"}:
-            with f.open(newline="", encoding="utf-8", errors="replace") as fh:
+            with io.TextIOWrapper(open_file(folder, f), newline="", encoding="utf-8", errors="replace") as fh:
                 reader = csv.reader(fh, delimiter="\t" if f.suffix.lower() == ".tsv" else ",")
                 columns = next(reader, [])
                 rows = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
@@ -95,5 +112,6 @@ def preview(sha256: str, folder: Path) -> dict[str, Any]:
             return {**base, "kind": "image", "file": rel, "url": f"/api/artifacts/{sha256}/?file={quote(rel)}"}
         kind = documents.kind_of(f)
         if kind:
-            return {**base, "kind": kind, "file": rel, "document": documents.document(f, kind)}
+            with open_file(folder, f) as fh:
+                return {**base, "kind": kind, "file": rel, "document": documents.document(fh, f.name, kind)}
     return {**base, "kind": "files"}

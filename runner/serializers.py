@@ -59,6 +59,13 @@ class ArtifactRefSerializer(serializers.Serializer):
     media_type = serializers.CharField(allow_blank=True)
 
 
+class ComputeField(serializers.ChoiceField):
+    """A step's compute target, from its queue (`compute-<target>`); null when it has none."""
+
+    def to_representation(self, value: Any) -> str | None:
+        return str(value).removeprefix("compute-") or None
+
+
 class ReusedFromSerializer(serializers.Serializer):
     run = serializers.IntegerField(source="run_id")
     node = serializers.CharField()
@@ -89,6 +96,13 @@ class StepSerializer(serializers.Serializer):
     outputs = serializers.SerializerMethodField(help_text="port -> artifact")
     metrics = serializers.DictField()
     error = BlankAsNullField()
+    compute = ComputeField(
+        source="queue",
+        choices=["docker", "local"],
+        allow_null=True,
+        help_text="where the step runs: docker (a container) or local (a host process without a container, "
+        "enabled by the operator); null until it is queued, and for a step reused from the cache",
+    )
 
     @extend_schema_field(serializers.DictField(child=ArtifactRefSerializer()))
     def get_outputs(self, step: StepRun) -> dict[str, dict[str, Any]]:
@@ -132,6 +146,7 @@ def step_data(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> 
         "outputs": _outputs(step, infos),
         "metrics": step.metrics,
         "error": step.error or None,
+        "compute": step.queue.removeprefix("compute-") or None,
     }
 
 

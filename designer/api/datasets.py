@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from designer import services
 from designer.api.serializers import DatasetSerializer, DatasetUploadSerializer
 from designer.models import Dataset, DatasetVersion
+from pipewright import queryparams
 from pipewright.parsers import SafeJSONParser
 from teams import scoping
 from teams.models import Role
@@ -30,10 +31,25 @@ class DatasetListView(generics.ListAPIView):
     parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
     serializer_class = DatasetSerializer
 
+    ordering = ("team_id", "name", "id")
+
     def get_queryset(self) -> QuerySet[Dataset]:
         rows = visible_datasets(self.request.user)
-        team = self.request.query_params.get("team")
-        return rows.filter(team__name=team) if team else rows
+        team = queryparams.text(self.request, "team")
+        if team:
+            rows = rows.filter(team__name=team)
+        q = queryparams.text(self.request, "q")
+        return rows.filter(name__icontains=q) if q else rows
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="text in the name"),
+            OpenApiParameter("team", str, description="only this team's datasets"),
+        ],
+        description="The datasets you can see, by team and name, each with its versions.",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request={"multipart/form-data": DatasetUploadSerializer}, responses={201: DatasetSerializer})
     def post(self, request: Request) -> Response:

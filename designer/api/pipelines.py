@@ -34,6 +34,7 @@ from designer.api.serializers import (
     VersionRowSerializer,
 )
 from designer.models import Pipeline, PipelineVersion
+from pipewright import queryparams
 from pipewright.errors import PreconditionFailed, PreconditionRequired
 from teams import scoping
 from teams.models import Role
@@ -93,11 +94,27 @@ class PipelineObjectMixin:
 
 class PipelineListView(generics.ListAPIView):
     serializer_class = PipelineRowSerializer
+    ordering = ("team_id", "name", "id")
 
     def get_queryset(self) -> QuerySet[Pipeline]:
-        rows = visible_pipelines(self.request.user).annotate(latest_version=Max("versions__number"))
-        team = self.request.query_params.get("team")
-        return rows.filter(team__name=team) if team else rows
+        rows = visible_pipelines(self.request.user, light=True)
+        team = queryparams.text(self.request, "team")
+        if team:
+            rows = rows.filter(team__name=team)
+        q = queryparams.text(self.request, "q")
+        if q:
+            rows = rows.filter(Q(name__icontains=q) | Q(description__icontains=q))
+        return rows.annotate(latest_version=Max("versions__number"))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="text in the name or description"),
+            OpenApiParameter("team", str, description="only this team's pipelines"),
+        ],
+        description="The pipelines you can see (without their graphs), by team and name.",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=PipelineCreateSerializer, responses={201: PipelineSaveSerializer})
     def post(self, request: Request) -> Response:
@@ -194,12 +211,13 @@ class VersionMixin:
 
 class VersionListView(VersionMixin, generics.ListAPIView):
     serializer_class = VersionRowSerializer
+    ordering = ("-number", "-id")
 
     def get_queryset(self) -> QuerySet[PipelineVersion]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no pipeline
             return PipelineVersion.objects.none()
         rows = self.versions().select_related("created_by").defer("graph", "plan")
-        return rows.annotate(has_plan=Q(plan__isnull=False)).order_by("-number")
+        return rows.annotate(has_plan=Q(plan__isnull=False))
 
 
 class VersionDetailView(VersionMixin, generics.GenericAPIView):

@@ -6,6 +6,8 @@ import { PipelinesPage } from "./pages/PipelinesPage";
 import { CanvasPage } from "./pages/CanvasPage";
 import { RunsPage } from "./pages/RunsPage";
 import { RunPage } from "./pages/RunPage";
+import { TeamsPage } from "./pages/TeamsPage";
+import { TokensPage } from "./pages/TokensPage";
 
 export function App() {
   const me = useMe();
@@ -21,6 +23,8 @@ export function App() {
           </NavLink>
           <NavLink to="/catalog">Catalog</NavLink>
           <NavLink to="/runs">Runs</NavLink>
+          <NavLink to="/teams">Teams</NavLink>
+          <NavLink to="/tokens">API tokens</NavLink>
         </nav>
         <div className="user">
           {me ? <span data-testid="username">{me.username}</span> : null}
@@ -38,6 +42,9 @@ export function App() {
           <Route path="/catalog/:team/:name" element={<ModulePage />} />
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/:id" element={<RunPage />} />
+          <Route path="/teams" element={<TeamsPage />} />
+          <Route path="/teams/:team" element={<TeamsPage />} />
+          <Route path="/tokens" element={<TokensPage />} />
           <Route path="*" element={<div className="empty">Page not found.</div>} />
         </Routes>
       </main>

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -30,6 +30,7 @@ from modules.api.serializers import (
     VersionSummarySerializer,
 )
 from modules.models import Module, ModuleVersion
+from pipewright import queryparams
 from pipewright.parsers import SafeJSONParser
 from teams import scoping
 from teams.models import Role
@@ -51,17 +52,25 @@ class ModuleObjectMixin:
 
 class ModuleListView(generics.ListAPIView):
     serializer_class = ModuleListItemSerializer
+    ordering = queries.CATALOG_ORDER
 
     def get_queryset(self) -> QuerySet[Module]:
-        params = self.request.query_params
         return queries.search(
             queries.visible_modules(self.request.user),
-            q=params.get("q", "").strip(),
-            category=params.get("category", "").strip(),
-            team=params.get("team", "").strip(),
+            q=queryparams.text(self.request, "q"),
+            category=queryparams.text(self.request, "category"),
+            team=queryparams.text(self.request, "team"),
         )
 
-    @extend_schema(operation_id="modules_list")
+    @extend_schema(
+        operation_id="modules_list",
+        parameters=[
+            OpenApiParameter("q", str, description="text in the name, display name, description or category"),
+            OpenApiParameter("category", str, description="this category (any case)"),
+            OpenApiParameter("team", str, description="this team's modules (`builtin` for the library)"),
+        ],
+        description="The modules you can see, in catalog order (category, display name, team, name).",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -88,13 +97,21 @@ class ModuleDetailView(ModuleObjectMixin, APIView):
         return Response(ModuleListItemSerializer(self.get_module()).data)
 
 
-class VersionListView(ModuleObjectMixin, APIView):
+class VersionListView(ModuleObjectMixin, generics.ListAPIView):
     parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
     permission_classes = [IsAuthenticated, TeamRole(Role.MAINTAINER, "publish module versions")]
+    serializer_class = VersionSummarySerializer
+    ordering = ("-created_at", "-id")
 
-    @extend_schema(responses={200: VersionSummarySerializer(many=True)}, operation_id="modules_versions_list")
-    def get(self, request: Request, team: str, name: str) -> Response:
-        return Response(VersionSummarySerializer(queries.newest_first(self.get_module()), many=True).data)
+    def get_queryset(self) -> QuerySet[ModuleVersion]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no module
+            return ModuleVersion.objects.none()
+        module = self.get_module()
+        return queries.versions_of(module)
+
+    @extend_schema(operation_id="modules_versions_list", description="The module's versions, newest published first.")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request={"application/json": PublishSerializer, "multipart/form-data": PublishSerializer},
@@ -155,7 +172,9 @@ class DeprecateView(_LifecycleView):
         found = self.get_version()
         body = DeprecateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.do_deprecate(found, body.validated_data["message"], body.validated_data["successor"] or None)
+        services.do_deprecate(
+            found, body.validated_data["message"], body.validated_data["successor"] or None, actor=request.user
+        )
         return self.respond(found)
 
 
@@ -163,7 +182,7 @@ class DisableView(_LifecycleView):
     @extend_schema(request=None, responses={200: ModuleVersionDetailSerializer})
     def post(self, request: Request, team: str, name: str, version: str) -> Response:
         found = self.get_version()
-        services.do_disable(found)
+        services.do_disable(found, actor=request.user)
         return self.respond(found)
 
 
@@ -171,7 +190,7 @@ class EnableView(_LifecycleView):
     @extend_schema(request=None, responses={200: ModuleVersionDetailSerializer})
     def post(self, request: Request, team: str, name: str, version: str) -> Response:
         found = self.get_version()
-        services.do_enable(found)
+        services.do_enable(found, actor=request.user)
         return self.respond(found)
 
 
@@ -183,5 +202,5 @@ class DefaultView(ModuleObjectMixin, APIView):
         module = self.get_module()
         body = DefaultSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.do_set_default(module, body.validated_data["version"])
+        services.do_set_default(module, body.validated_data["version"], actor=request.user)
         return Response(ModuleListItemSerializer(queries.get_module(request.user, team, name)).data)

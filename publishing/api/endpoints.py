@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from designer.models import Pipeline
-from pipewright.errors import LocatedError
+from pipewright import queryparams
 from publishing import services
 from publishing.api.serializers import (
     EndpointRunSerializer,
@@ -73,22 +73,25 @@ class PublishView(generics.GenericAPIView):
 
 class EndpointListView(EndpointObjectMixin, generics.ListAPIView):
     serializer_class = EndpointSerializer
+    ordering = ("slug", "id")
 
     def get_queryset(self) -> QuerySet[Endpoint]:
         rows = super().get_queryset()
-        team = self.request.query_params.get("team")
+        team = queryparams.text(self.request, "team")
         if team:
             rows = rows.filter(team__name=team)
-        pipeline = self.request.query_params.get("pipeline")
+        pipeline = queryparams.integer_id(self.request, "pipeline")
         if pipeline is not None:
-            if not pipeline.isdigit():
-                raise LocatedError(
-                    "pipeline must be an id.", [{"field": "pipeline", "message": "must be an integer id"}]
-                )
-            rows = rows.filter(pipeline_id=int(pipeline))
+            rows = rows.filter(pipeline_id=pipeline)
         return rows
 
-    @extend_schema(parameters=[OpenApiParameter("team", str), OpenApiParameter("pipeline", int)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("team", str, description="only this team's endpoints"),
+            OpenApiParameter("pipeline", int, description="only endpoints of this pipeline"),
+        ],
+        description="The endpoints you can see, by slug.",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pipewright import queryparams
 from publishing import services
 from publishing.api.endpoints import visible_endpoints
 from publishing.api.serializers import ScheduleCreateSerializer, ScheduleSerializer, ScheduleUpdateSerializer
@@ -35,12 +36,23 @@ class ScheduleListView(generics.ListAPIView):
     # checked on the endpoint a new schedule runs
     permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "schedule runs")]
 
+    ordering = ("id",)
+
     def get_queryset(self) -> QuerySet[Schedule]:
         rows = visible_schedules(self.request.user)
-        endpoint = self.request.query_params.get("endpoint")
+        team = queryparams.text(self.request, "team")
+        if team:
+            rows = rows.filter(team__name=team)
+        endpoint = queryparams.text(self.request, "endpoint")
         return rows.filter(endpoint__slug=endpoint) if endpoint else rows
 
-    @extend_schema(parameters=[OpenApiParameter("endpoint", str)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("team", str, description="only this team's schedules"),
+            OpenApiParameter("endpoint", str, description="only schedules of the endpoint with this slug"),
+        ],
+        description="The schedules you can see, oldest first.",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -60,8 +60,13 @@ class CacheExplainSerializer(ShapeSerializer):
     cache_key = serializers.CharField(allow_null=True)
     ingredients = IngredientsSerializer()
     hit = serializers.BooleanField()
-    reused_from = ReusedFromSerializer(required=False, allow_null=True, help_text="on a hit")
-    reason = serializers.CharField(required=False, help_text="on a miss")
+    reused_from = ReusedFromSerializer(
+        required=False, allow_null=True, help_text="on a hit: the step of this team whose outputs it reused"
+    )
+    reason = serializers.CharField(
+        required=False,
+        help_text="why it was or was not reused; the cache belongs to the team, so it names only this team's runs",
+    )
     nearest = NearestEntrySerializer(
         required=False, allow_null=True, help_text="on a miss: the closest cache entry of the team and module"
     )

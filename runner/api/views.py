@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,9 +19,9 @@ from rest_framework.views import APIView
 
 from designer.models import Pipeline
 from designer.services import runnable_version
-from pipewright import downloads
+from pipewright import downloads, queryparams
 from pipewright.errors import LocatedError, NotFound
-from runner import cache_explain, logs, previews
+from runner import cache_explain, logs, previews, states
 from runner.api.serializers import (
     PREVIEW_SERIALIZERS,
     CacheExplainSerializer,
@@ -85,27 +85,58 @@ class PipelineRunsView(APIView):
         return created(create_run(version, data.get("parameters"), data["cache"], request.user))
 
 
+TRIGGER_KINDS = ("manual", "endpoint", "schedule")
+
+
+def trigger_filter(raw: str) -> Q:
+    """`manual` (started from the canvas or the API), `endpoint` or `schedule` (any), or an exact
+    `endpoint:<slug>` / `schedule:<id>`."""
+    kind, _, which = raw.partition(":")
+    if (
+        kind not in TRIGGER_KINDS
+        or (kind == "manual" and which)
+        or (kind == "schedule" and which and not which.isdigit())
+    ):
+        raise LocatedError(
+            f"trigger {raw!r} is not manual, endpoint, schedule, endpoint:<slug> or schedule:<id>.",
+            [{"field": "trigger", "message": "one of manual, endpoint, schedule, endpoint:<slug>, schedule:<id>"}],
+        )
+    if kind == "manual":
+        return Q(trigger="")
+    return Q(trigger=raw) if which else Q(trigger__startswith=f"{kind}:")
+
+
 class RunListView(RunObjectMixin, generics.ListAPIView):
     serializer_class = RunSummarySerializer
+    ordering = ("-created_at", "-id")
 
     def get_queryset(self) -> QuerySet[Run]:
         qs = super().get_queryset()
-        pipeline = self.request.query_params.get("pipeline")
+        pipeline = queryparams.integer_id(self.request, "pipeline")
         if pipeline is not None:
-            if not pipeline.isdigit():
-                raise LocatedError(
-                    "pipeline must be an id.", [{"field": "pipeline", "message": "must be an integer id"}]
-                )
-            qs = qs.filter(pipeline_id=int(pipeline))
-        st = self.request.query_params.get("status")
-        if st:
-            qs = qs.filter(status=st)
-        return qs[:200]
+            qs = qs.filter(pipeline_id=pipeline)
+        statuses = queryparams.choices(self.request, "status", states.RUN_STATUSES)
+        if statuses:
+            qs = qs.filter(status__in=statuses)
+        trigger = queryparams.text(self.request, "trigger")
+        if trigger:
+            qs = qs.filter(trigger_filter(trigger))
+        return qs
 
     @extend_schema(
         operation_id="runs_list",
-        parameters=[OpenApiParameter("pipeline", int), OpenApiParameter("status", str)],
-        description="The newest 200 runs you can see, without their steps.",
+        parameters=[
+            OpenApiParameter("pipeline", int, description="only this pipeline's runs"),
+            OpenApiParameter(
+                "status", str, description="only runs in this status, or in any of several: `queued,running`"
+            ),
+            OpenApiParameter(
+                "trigger",
+                str,
+                description="`manual`, `endpoint`, `schedule`, or exactly `endpoint:<slug>` / `schedule:<id>`",
+            ),
+        ],
+        description="The runs you can see, newest first, without their steps.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -206,7 +237,9 @@ class ArtifactView(APIView):
         # Always an attachment with a sandboxing policy, whatever the file: an HTML or SVG output
         # must never render as a document of our origin (pipewright.downloads).
         if len(files) == 1:
-            response = FileResponse(files[0].open("rb"), content_type=downloads.download_type(files[0].name))
+            response = FileResponse(
+                previews.open_file(folder, files[0]), content_type=downloads.download_type(files[0].name)
+            )
             return downloads.as_attachment(response, files[0].name)
         response = HttpResponse(previews.zip_bytes(folder, files), content_type="application/zip")
         return downloads.as_attachment(response, f"{sha256[:12]}.zip")

@@ -1,6 +1,10 @@
 """Compute backends behind one small protocol (runner.compute.base): Docker and local (subprocess).
 
-Which backend runs a step is its compute target; each target has its own Celery queue.
+Which backend runs a step is its compute target; each target has its own Celery queue. The target
+is the installation's policy, never a module's: `PIPEWRIGHT_COMPUTE` (default `docker`), optionally
+per team through `PIPEWRIGHT_COMPUTE_TEAMS` (`team=target,...`). A spec's `runtime.env` has no say.
+Local compute (a host process, no container) runs only where the operator allows it with
+`PIPEWRIGHT_ALLOW_LOCAL_COMPUTE`; elsewhere a step sent to it fails, saying so.
 """
 
 from __future__ import annotations
@@ -10,8 +14,19 @@ from django.conf import settings
 from runner.compute.base import Backend, ComputeUnavailable, StepJob, StepOutcome
 from runner.compute.docker import DockerBackend
 from runner.compute.local import LocalBackend
+from teams.models import Team
 
-__all__ = ["TARGETS", "Backend", "ComputeUnavailable", "StepJob", "StepOutcome", "backend", "queue_for", "target_of"]
+__all__ = [
+    "TARGETS",
+    "Backend",
+    "ComputeUnavailable",
+    "StepJob",
+    "StepOutcome",
+    "backend",
+    "queue_for",
+    "target_for_team",
+    "target_of",
+]
 
 TARGETS = ("docker", "local")
 
@@ -28,6 +43,22 @@ def target_of(queue: str) -> str:
 
 def default_target() -> str:
     return settings.PIPEWRIGHT_COMPUTE if settings.PIPEWRIGHT_COMPUTE in TARGETS else "docker"
+
+
+def team_targets() -> dict[str, str]:
+    """The operator's per-team overrides: `PIPEWRIGHT_COMPUTE_TEAMS=team=target,...`."""
+    pairs = (item.partition("=") for item in settings.PIPEWRIGHT_COMPUTE_TEAMS)
+    return {name.strip(): target.strip() for name, _, target in pairs if target.strip() in TARGETS}
+
+
+def target_for_team(team_id: int) -> str:
+    """Where a step of this team runs: the operator's choice for the team, else the installation's."""
+    overrides = team_targets()
+    if overrides:
+        name = Team.objects.filter(pk=team_id).values_list("name", flat=True).first()
+        if name in overrides:
+            return overrides[name]
+    return default_target()
 
 
 def backend(target: str | None = None) -> Backend:

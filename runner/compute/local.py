@@ -1,4 +1,8 @@
-"""Local compute: the step's command as a subprocess, same folders through PIPEWRIGHT_* env vars."""
+"""Local compute: the step's command as a subprocess, same folders through PIPEWRIGHT_* env vars.
+
+No container isolates such a step, so it runs only where the operator enabled it
+(`PIPEWRIGHT_ALLOW_LOCAL_COMPUTE`), and each step says so on the first line of its log.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,15 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.conf import settings
+
 from runner.compute.base import StepJob, StepOutcome
+
+ANNOUNCE = "pipewright: this step runs as a host process without a container (local compute, enabled by the operator)"
+DISABLED = (
+    "Local compute (a host process without a container) is not enabled on this installation; "
+    "the operator enables it with PIPEWRIGHT_ALLOW_LOCAL_COMPUTE=1."
+)
 
 _procs: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -34,6 +46,10 @@ class LocalBackend:
     target = "local"
 
     def run(self, job: StepJob, on_line: Callable[[str], None], should_stop: Callable[[], bool]) -> StepOutcome:
+        if not settings.PIPEWRIGHT_ALLOW_LOCAL_COMPUTE:
+            on_line(f"pipewright: {DISABLED}")
+            return StepOutcome(None, DISABLED)
+        on_line(ANNOUNCE)
         command = [_map(a, job) for a in job.command]
         if command and command[0] in {"python", "python3"}:
             # the project's interpreter: it has the same libraries as the step image, and starts

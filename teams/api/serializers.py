@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teams import scoping
-from teams.models import SLUG, Role, Team
+from teams.audit import ACTIONS
+from teams.models import SLUG, ApiToken, AuditEvent, Role, Team
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -38,9 +39,55 @@ class MemberSerializer(serializers.Serializer):
 
 class MemberRowSerializer(serializers.Serializer):
     username = serializers.CharField(source="user.username")
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     teams = TeamSerializer(many=True)
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as lists show it: never its key, only the key's first characters (`prefix`)."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(help_text="The key: shown this once, never again.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ["id", "name", "token", "prefix", "created_at", "last_used_at"]
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=1024, write_only=True, trim_whitespace=False)
+
+
+class TokenAnswerSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    action = serializers.ChoiceField(choices=ACTIONS)
+    actor = serializers.SerializerMethodField()
+    details = serializers.DictField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "action", "actor", "target", "details", "created_at"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, event: AuditEvent) -> str | None:
+        return event.actor_name or None

@@ -169,3 +169,33 @@ def test_html_svg_and_markdown_preview_as_sandboxed_documents(eager: Any, local:
     assert "<h1>Notes</h1>" in notes["document"] and "<td>1</td>" in notes["document"]
     assert "<script>" not in notes["document"] and "&lt;script&gt;alert(1)&lt;/script&gt;" in notes["document"]
     assert "javascript:" not in notes["document"].replace("[click](javascript:alert(1))", "")
+
+
+def test_it_serves_no_link_even_if_a_store_folder_held_one(
+    eager: Any, local: Any, as_alice: Any, acme: Any, runner_dirs: Any
+) -> None:
+    """Defence in depth: the store never makes a link, but download, zip and preview refuse one."""
+    import stat
+
+    from artifacts import store
+
+    secret = runner_dirs / "secret.txt"
+    secret.write_text("host secret")
+    secret.chmod(0o600)
+    shas = _run(as_alice, acme)
+    for port in ("folder", "data"):
+        (store.path_for(shas[port]) / "leak.txt").symlink_to(secret)
+    (store.path_for(shas["metrics"]) / "metrics.json").unlink()
+    (store.path_for(shas["metrics"]) / "metrics.json").symlink_to(secret)
+    answers = [
+        as_alice.get(f"/api/artifacts/{shas['folder']}/"),
+        as_alice.get(f"/api/artifacts/{shas['data']}/?file=leak.txt"),
+        as_alice.get(f"/api/artifacts/{shas['data']}/?file=t.csv"),
+        as_alice.get(f"/api/artifacts/{shas['data']}/preview"),
+        as_alice.get(f"/api/artifacts/{shas['metrics']}/preview"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 409, answer
+        assert "is a symbolic link" in answer.json()["detail"]
+        assert b"host secret" not in answer.content
+    assert secret.read_text() == "host secret" and stat.S_IMODE(secret.stat().st_mode) == 0o600

@@ -30,8 +30,8 @@ def test_it_requires_authentication() -> None:
 
 
 def test_it_lists_only_my_teams(as_alice: APIClient, as_charlie: APIClient) -> None:
-    assert [t["name"] for t in as_alice.get("/api/teams/").json()] == ["acme"]
-    assert [t["name"] for t in as_charlie.get("/api/teams/").json()] == ["other"]
+    assert [t["name"] for t in as_alice.get("/api/teams/").json()["results"]] == ["acme"]
+    assert [t["name"] for t in as_charlie.get("/api/teams/").json()["results"]] == ["other"]
 
 
 def test_it_creates_a_team_with_me_as_owner(as_bob: APIClient, bob: Any) -> None:

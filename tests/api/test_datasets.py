@@ -39,8 +39,8 @@ def test_it_uploads_versions_and_detects_columns(as_bob: Any) -> None:
 def test_it_lists_my_teams_datasets_only(as_alice: Any, as_charlie: Any) -> None:
     upload_csv(as_alice, "iris")
     upload_csv(as_charlie, "secret", team="other")
-    assert [d["ref"] for d in as_alice.get("/api/datasets/").json()] == ["acme/iris"]
-    assert [d["ref"] for d in as_charlie.get("/api/datasets/").json()] == ["other/secret"]
+    assert [d["ref"] for d in as_alice.get("/api/datasets/").json()["results"]] == ["acme/iris"]
+    assert [d["ref"] for d in as_charlie.get("/api/datasets/").json()["results"]] == ["other/secret"]
 
 
 def test_it_rejects_uploads_to_other_teams(as_alice: Any, as_charlie: Any) -> None:
@@ -53,7 +53,7 @@ def test_it_lets_viewers_read_but_not_upload(as_alice: Any, acme: Any) -> None:
     vera = make_user("vera")
     Membership.objects.create(team=acme, user=vera, role=Role.VIEWER)
     viewer = client_for(vera)
-    assert len(viewer.get("/api/datasets/").json()) == 1
+    assert len(viewer.get("/api/datasets/").json()["results"]) == 1
     assert upload_csv(viewer).status_code == 403
     assert DatasetVersion.objects.count() == 1
 

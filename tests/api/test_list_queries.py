@@ -1,4 +1,5 @@
-"""Every list endpoint costs the same number of queries for N rows as for 2N rows (no N+1).
+"""Every list endpoint costs the same number of queries for N rows as for 2N rows (no N+1), and
+a page after a cursor costs what the first page costs.
 
 Each case makes N rows, counts the queries of one GET, makes N more, and counts again; the rows
 vary in what the response reads through relations (creators, teams, versions, members), and an
@@ -38,11 +39,25 @@ def count(client: APIClient, user: Any, url: str) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, response.content
-    return len(ctx.captured_queries), len(response.json())
+    return len(ctx.captured_queries), len(response.json()["results"])
+
+
+def pages_cost_the_same(client: APIClient, user: Any, url: str) -> None:
+    """A page further down the list (after a cursor) costs what the first page costs."""
+    paged = f"{url}{'&' if '?' in url else '?'}page_size={N}"
+    first, rows = count(client, user, paged)
+    assert rows == N
+    scoping.forget_roles(user)
+    following = client.get(paged).json()["next"]
+    assert following is not None, f"{paged}: no next page"
+    second, rows = count(client, user, following)
+    assert rows >= 1
+    assert second == first, f"{url}: {first} queries for the first page, {second} for the next"
 
 
 def same_cost(client: APIClient, user: Any, url: str, add: Callable[[int], None]) -> int:
-    """Add N rows, count, add N more, count again: the same queries, twice the rows."""
+    """Add N rows, count, add N more, count again: the same queries, twice the rows; and every
+    page costs the same."""
     for i in range(N):
         add(i)
     few, rows_few = count(client, user, url)
@@ -51,6 +66,7 @@ def same_cost(client: APIClient, user: Any, url: str, add: Callable[[int], None]
     many, rows_many = count(client, user, url)
     assert rows_many == rows_few + N, (rows_few, rows_many)
     assert many == few, f"{url}: {few} queries for {rows_few} rows, {many} for {rows_many}"
+    pages_cost_the_same(client, user, url)
     return many
 
 
@@ -146,6 +162,8 @@ def test_runs(as_alice: Any, alice: Any, bob: Any, acme: Any, other: Any, charli
     pipeline = Pipeline.objects.filter(team=acme).order_by("id").first()
     assert pipeline is not None
     assert count(as_alice, alice, f"/api/runs/?pipeline={pipeline.pk}")[0] == few
+    pages_cost_the_same(as_alice, alice, "/api/runs/")
+    pages_cost_the_same(as_alice, alice, "/api/runs/?status=pending,queued")
 
 
 def _publishing_pipeline(client: APIClient, acme: Any) -> int:

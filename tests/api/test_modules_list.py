@@ -15,20 +15,20 @@ def test_it_lists_my_teams_and_builtin_modules_but_not_other_teams(as_alice: Any
     make_module(acme, "split-data")
     make_module(other, "secret-sauce")
     make_module(builtin_team(), "import-data")
-    refs = [m["ref"] for m in as_alice.get("/api/modules/").json()]
+    refs = [m["ref"] for m in as_alice.get("/api/modules/").json()["results"]]
     assert sorted(refs) == ["acme/split-data", "builtin/import-data"]
 
 
 def test_it_shows_builtin_modules_to_outsiders(as_charlie: Any, acme: Any) -> None:
     make_module(acme, "split-data")
     make_module(builtin_team(), "import-data")
-    refs = [m["ref"] for m in as_charlie.get("/api/modules/").json()]
+    refs = [m["ref"] for m in as_charlie.get("/api/modules/").json()["results"]]
     assert refs == ["builtin/import-data"]
 
 
 def test_it_returns_the_module_list_item_shape(as_alice: Any, acme: Any) -> None:
     make_module(acme, "split-data", ("1.0.0", "1.2.0", "1.10.0"), default="1.2.0")
-    (item,) = as_alice.get("/api/modules/").json()
+    (item,) = as_alice.get("/api/modules/").json()["results"]
     assert set(item) == {
         "ref",
         "team",
@@ -55,7 +55,7 @@ def test_it_returns_the_module_list_item_shape(as_alice: Any, acme: Any) -> None
 def test_it_features_the_highest_active_version_when_there_is_no_default(as_alice: Any, acme: Any) -> None:
     module = make_module(acme, "split-data", ("1.0.0", "1.2.0", "2.0.0"))
     services.do_disable(module.versions.get(version="2.0.0"))
-    (item,) = as_alice.get("/api/modules/").json()
+    (item,) = as_alice.get("/api/modules/").json()["results"]
     assert item["default_version"] is None
     assert item["spec"]["version"] == "1.2.0"
 
@@ -64,11 +64,11 @@ def test_it_filters_by_query_category_and_team(as_alice: Any, acme: Any) -> None
     make_module(acme, "split-data")
     make_module(acme, "train-model")
     make_module(builtin_team(), "import-data")
-    assert [m["name"] for m in as_alice.get("/api/modules/?q=TRAIN").json()] == ["train-model"]
-    assert len(as_alice.get("/api/modules/?category=data transformation").json()) == 3
-    assert as_alice.get("/api/modules/?category=Nope").json() == []
-    assert [m["ref"] for m in as_alice.get("/api/modules/?team=builtin").json()] == ["builtin/import-data"]
-    assert as_alice.get("/api/modules/?team=other").json() == []
+    assert [m["name"] for m in as_alice.get("/api/modules/?q=TRAIN").json()["results"]] == ["train-model"]
+    assert len(as_alice.get("/api/modules/?category=data transformation").json()["results"]) == 3
+    assert as_alice.get("/api/modules/?category=Nope").json()["results"] == []
+    assert [m["ref"] for m in as_alice.get("/api/modules/?team=builtin").json()["results"]] == ["builtin/import-data"]
+    assert as_alice.get("/api/modules/?team=other").json()["results"] == []
 
 
 def test_it_lists_without_n_plus_one_queries(as_alice: Any, acme: Any) -> None:
@@ -81,7 +81,7 @@ def test_it_lists_without_n_plus_one_queries(as_alice: Any, acme: Any) -> None:
     make_module(builtin_team(), "import-data")
     with CaptureQueriesContext(connection) as many:
         response = as_alice.get("/api/modules/")
-    assert len(response.json()) == 13
+    assert len(response.json()["results"]) == 13
     assert len(many) == len(few) <= 3, [q["sql"] for q in many.captured_queries]
 
 
@@ -94,5 +94,5 @@ def test_it_prefers_the_newest_active_version_when_the_default_is_disabled(as_al
 
     make_module(acme, "split-data", ("1.0.0", "1.2.0", "1.10.0"), default="1.10.0")
     ModuleVersion.objects.filter(module__name="split-data", version="1.10.0").update(status="disabled")
-    (item,) = as_alice.get("/api/modules/").json()
+    (item,) = as_alice.get("/api/modules/").json()["results"]
     assert item["preferred_version"] == item["spec"]["version"] == "1.2.0"  # as the compiler resolves it

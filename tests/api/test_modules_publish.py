@@ -133,3 +133,18 @@ def test_it_keeps_a_published_version_immutable_in_the_model(acme: Any) -> None:
     version.status = "deprecated"
     version.save()  # lifecycle fields may change
     assert ModuleVersion.objects.get(pk=version.pk).status == "deprecated"
+
+
+@pytest.mark.parametrize("name", ["PIPEWRIGHT_COMPUTE", "PATH", "LD_PRELOAD", "PYTHONPATH", "HOME", "pipewright_out"])
+def test_it_refuses_reserved_environment_names(as_alice: Any, module: Any, name: str) -> None:
+    """Operators, not module authors, decide where and how steps run."""
+    spec = make_spec()
+    spec["runtime"]["env"] = {"MY_SETTING": "1", name: "local"}
+    response = as_alice.post(URL, {"spec": spec}, format="json")
+    assert response.status_code == 400, response.json()
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors] == [f"spec.runtime.env.{name}"]
+    assert "reserved" in errors[0]["message"]
+    assert not ModuleVersion.objects.filter(module=module).exists()
+    spec["runtime"]["env"] = {"MY_SETTING": "1", "PYTHONUNBUFFERED": "1"}  # ordinary names stay the author's
+    assert as_alice.post(URL, {"spec": spec}, format="json").status_code == 201

@@ -22,7 +22,10 @@ def test_it_shows_a_version_with_spec_status_digest_and_files(as_bob: Any, acme:
 
 def test_it_lists_versions_and_shows_one_module(as_bob: Any, acme: Any) -> None:
     make_module(acme, "split-data", ("1.0.0", "1.2.0"))
-    assert [v["version"] for v in as_bob.get("/api/modules/acme/split-data/versions/").json()] == ["1.2.0", "1.0.0"]
+    assert [v["version"] for v in as_bob.get("/api/modules/acme/split-data/versions/").json()["results"]] == [
+        "1.2.0",
+        "1.0.0",
+    ]
     assert as_bob.get("/api/modules/acme/split-data/").json()["ref"] == "acme/split-data"
 
 

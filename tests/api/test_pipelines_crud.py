@@ -57,21 +57,21 @@ def test_it_creates_an_empty_pipeline_without_a_version(as_bob: Any) -> None:
 def test_it_lists_only_my_teams_pipelines(as_alice: Any, as_charlie: Any, catalog: None) -> None:
     create(as_alice, graph(), name="mine")
     as_charlie.post("/api/pipelines/", {"team": "other", "name": "theirs"}, format="json")
-    names = [p["name"] for p in as_alice.get("/api/pipelines/").json()]
+    names = [p["name"] for p in as_alice.get("/api/pipelines/").json()["results"]]
     assert names == ["mine"]
-    row = as_alice.get("/api/pipelines/").json()[0]
+    row = as_alice.get("/api/pipelines/").json()["results"][0]
     assert row["team"] == "acme" and row["revision"] == 1 and row["latest_version"] == 1 and row["updated_at"]
-    assert [p["name"] for p in as_charlie.get("/api/pipelines/").json()] == ["theirs"]
+    assert [p["name"] for p in as_charlie.get("/api/pipelines/").json()["results"]] == ["theirs"]
 
 
 def test_it_lists_with_a_constant_number_of_queries(as_alice: Any, catalog: None) -> None:
     create(as_alice, graph(), name="one")
     with CaptureQueriesContext(connection) as few:
-        assert len(as_alice.get("/api/pipelines/").json()) == 1
+        assert len(as_alice.get("/api/pipelines/").json()["results"]) == 1
     for i in range(5):
         create(as_alice, graph(), name=f"more-{i}")
     with CaptureQueriesContext(connection) as many:
-        assert len(as_alice.get("/api/pipelines/").json()) == 6
+        assert len(as_alice.get("/api/pipelines/").json()["results"]) == 6
     assert len(many) == len(few)
     assert len(many) <= 4
 

@@ -35,7 +35,7 @@ def saved_twice(client: Any) -> int:
 
 def test_it_lists_and_reads_versions(as_alice: Any, catalog: None) -> None:
     pk = saved_twice(as_alice)
-    rows = as_alice.get(f"/api/pipelines/{pk}/versions/").json()
+    rows = as_alice.get(f"/api/pipelines/{pk}/versions/").json()["results"]
     assert [r["number"] for r in rows] == [2, 1]
     assert rows[0]["runnable"] is True and rows[0]["created_by"] == "alice"
     v1 = as_alice.get(f"/api/pipelines/{pk}/versions/1/").json()

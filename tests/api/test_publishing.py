@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from kombu.exceptions import OperationalError
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from designer.models import Pipeline
@@ -20,6 +19,7 @@ from publishing.models import Endpoint, Schedule
 from publishing.tasks import run_schedule_task
 from runner import queue
 from runner.models import Run
+from teams import tokens
 from teams.models import Membership, Role
 from tests.api.pipelines_helpers import create, graph, make_catalog, put
 from tests.conftest import client_for, make_user
@@ -83,7 +83,7 @@ def vera(acme: Any) -> APIClient:
 
 def token_client(user: Any) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.create_token(user, 'test')[1]}")
     return client
 
 
@@ -104,9 +104,9 @@ def test_it_publishes_the_latest_version_as_an_endpoint(as_alice: Any, pipeline:
     assert body["url"] == "http://testserver/api/endpoints/churn-score/runs"
     assert body["created_by"] == "alice" and body["pipeline_name"] == "churn"
     assert as_alice.get("/api/endpoints/churn-score/").json() == body
-    assert as_alice.get("/api/endpoints/").json() == [body]
-    assert as_alice.get(f"/api/endpoints/?pipeline={pipeline['id']}").json() == [body]
-    assert as_alice.get("/api/endpoints/?pipeline=0").json() == []
+    assert as_alice.get("/api/endpoints/").json()["results"] == [body]
+    assert as_alice.get(f"/api/endpoints/?pipeline={pipeline['id']}").json()["results"] == [body]
+    assert as_alice.get("/api/endpoints/?pipeline=0").json()["results"] == []
     pinned = publish(as_alice, pipeline, "Churn v1", version=1)
     assert pinned.status_code == 201 and pinned.json()["version"] == 1 and pinned.json()["slug"] == "churn-v1"
 
@@ -199,14 +199,14 @@ def test_the_endpoint_permissions(
     slug, url = endpoint["slug"], f"/api/endpoints/{endpoint['slug']}/"
     # a viewer reads but cannot publish, run, change or delete
     assert vera.get(url).status_code == 200
-    assert vera.get("/api/endpoints/").json() == [endpoint]
+    assert vera.get("/api/endpoints/").json()["results"] == [endpoint]
     assert publish(vera, pipeline, "mine").status_code == 403
     assert vera.post(endpoint["url"], {}, format="json").status_code == 403
     assert vera.patch(url, {"version": 1}, format="json").status_code == 403
     assert vera.delete(url).status_code == 403
     # another team sees nothing
     assert as_charlie.get(url).status_code == 404
-    assert as_charlie.get("/api/endpoints/").json() == []
+    assert as_charlie.get("/api/endpoints/").json()["results"] == []
     assert publish(as_charlie, pipeline, "mine").status_code == 404
     assert as_charlie.post(endpoint["url"], {}, format="json").status_code == 404
     assert as_charlie.patch(url, {"version": 1}, format="json").status_code == 404
@@ -234,7 +234,7 @@ def test_the_lists_cost_the_same_queries_for_one_row_or_many(
     for i in range(3):
         slug = publish(as_alice, pipeline, f"more {i}").json()["slug"]
         assert schedule(as_alice, slug, cron=f"{i} * * * *").status_code == 201
-    assert len(as_alice.get("/api/schedules/").json()) == 4
+    assert len(as_alice.get("/api/schedules/").json()["results"]) == 4
     assert (count("/api/endpoints/"), count("/api/schedules/")) == one
 
 
@@ -261,8 +261,8 @@ def test_it_creates_a_schedule_as_a_beat_task(as_alice: Any, endpoint: dict[str,
         "1-5",
     )
     assert as_alice.get(f"/api/schedules/{row.pk}/").json() == body
-    assert as_alice.get("/api/schedules/").json() == [body]
-    assert as_alice.get("/api/schedules/?endpoint=other").json() == []
+    assert as_alice.get("/api/schedules/").json()["results"] == [body]
+    assert as_alice.get("/api/schedules/?endpoint=other").json()["results"] == []
 
 
 def test_beat_reads_the_schedule_from_the_database(as_alice: Any, endpoint: dict[str, Any]) -> None:
@@ -412,7 +412,7 @@ def test_the_schedule_permissions(
     assert vera.patch(url, {"enabled": False}, format="json").status_code == 403
     assert vera.delete(url).status_code == 403
     assert as_charlie.get(url).status_code == 404
-    assert as_charlie.get("/api/schedules/").json() == []
+    assert as_charlie.get("/api/schedules/").json()["results"] == []
     assert schedule(as_charlie, endpoint["slug"]).status_code == 404
     assert as_charlie.patch(url, {"enabled": False}, format="json").status_code == 404
     assert as_charlie.delete(url).status_code == 404

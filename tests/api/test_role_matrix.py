@@ -33,6 +33,12 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "publish module version": (201, 201, 403, 403, 404),
     "deprecate module version": (200, 200, 403, 403, 404),
     "manage members": (201, 403, 403, 403, 404),
+    "read members": (200, 200, 200, 200, 404),
+    "change a member's role": (200, 403, 403, 403, 404),
+    "remove a member": (204, 403, 403, 403, 404),
+    "read the audit trail": (200, 403, 403, 403, 404),
+    # last: afterwards the client is no longer in the team (the world's owner alice stays)
+    "leave the team": (204, 204, 204, 204, 404),
 }
 
 
@@ -93,7 +99,29 @@ def _act(client: APIClient, world: dict[str, Any], action: str) -> int:
         make_user("newcomer")
         body = {"username": "newcomer", "role": "viewer"}
         return client.post("/api/teams/acme/members/", body, format="json").status_code
+    if action == "read members":
+        return client.get("/api/teams/acme/members/").status_code
+    if action in ("change a member's role", "remove a member"):
+        target = _bystander(world)
+        if action == "remove a member":
+            return client.delete(f"/api/teams/acme/members/{target}/").status_code
+        return client.patch(f"/api/teams/acme/members/{target}/", {"role": "member"}, format="json").status_code
+    if action == "read the audit trail":
+        return client.get("/api/teams/acme/audit/").status_code
+    if action == "leave the team":
+        username = client.get("/api/me/").json()["username"]
+        return client.delete(f"/api/teams/acme/members/{username}/").status_code
     raise AssertionError(action)
+
+
+def _bystander(world: dict[str, Any]) -> str:
+    """A fresh viewer of the world's team, added by its owner, for an action to act on."""
+    world["bystanders"] = world.get("bystanders", 0) + 1
+    name = f"bystander-{world['bystanders']}"
+    make_user(name)
+    added = world["owner"].post("/api/teams/acme/members/", {"username": name, "role": "viewer"}, format="json")
+    assert added.status_code == 201, added.json()
+    return name
 
 
 @pytest.mark.parametrize("role", ROLES)

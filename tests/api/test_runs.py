@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from runner.compute.local import ANNOUNCE
 from runner.models import Run
 from tests.runner.fixtures import FAIL, make_version, publish_module, step
 
@@ -18,6 +19,10 @@ def version(acme: Any, local: Any) -> Any:
         "import os\nopen(os.environ['PIPEWRIGHT_OUT'] + '/data/t.csv', 'w').write('a,b\\n1,2\\n')\nprint('hello')\n",
     )
     return make_version(acme, [step("a", emit, params={"n": {"$param": "n"}})], parameters=(_param(),))
+
+
+HEAD = (ANNOUNCE + "\n").encode()  # local compute's first line, then the step's own output
+H = len(HEAD)
 
 
 def _param() -> Any:
@@ -40,7 +45,7 @@ def test_it_starts_a_run_and_shows_every_step(eager: Any, as_alice: Any, version
     assert a["node"] == "a" and a["status"] == "succeeded" and a["attempt"] == 1 and a["exit_code"] == 0
     assert a["outputs"]["data"]["media_type"] == "text/csv" and a["outputs"]["data"]["size"] == 8
     assert set(a) >= {"cache_key", "reused_from", "started_at", "finished_at", "metrics", "error"}
-    listed = as_alice.get(f"/api/runs/?pipeline={version.pipeline_id}").json()
+    listed = as_alice.get(f"/api/runs/?pipeline={version.pipeline_id}").json()["results"]
     assert [x["id"] for x in listed] == [run_id]
 
 
@@ -48,11 +53,11 @@ def test_it_serves_logs_with_an_offset(eager: Any, as_alice: Any, version: Any) 
     run_id = as_alice.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").json()["id"]
     r = as_alice.get(f"/api/runs/{run_id}/steps/a/logs")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/plain")
-    assert r.content == b"hello\n" and r["X-Next-Offset"] == "6"
+    assert r.content == HEAD + b"hello\n" and r["X-Next-Offset"] == str(H + 6)
     plain = as_alice.get(f"/api/runs/{run_id}/steps/a/logs", HTTP_ACCEPT="text/plain")
-    assert plain.status_code == 200 and plain.content == b"hello\n"
-    tail = as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset=3")
-    assert tail.content == b"lo\n" and tail["X-Next-Offset"] == "6"
+    assert plain.status_code == 200 and plain.content == HEAD + b"hello\n"
+    tail = as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset={H + 3}")
+    assert tail.content == b"lo\n" and tail["X-Next-Offset"] == str(H + 6)
     assert as_alice.get(f"/api/runs/{run_id}/steps/zz/logs").status_code == 404
     assert as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset=x").status_code == 400
     assert as_alice.get(f"/api/runs/{run_id}/steps/a/logs?tail=-1").status_code == 400
@@ -74,8 +79,8 @@ def test_it_serves_only_the_tail_of_a_big_log_from_a_line_start(eager: Any, as_a
     assert r.content.startswith(b"line ") and r.content.endswith(b"line 099999\n")  # whole lines only
     assert int(r["X-Next-Offset"]) == size and len(r.content) == size - start
     small = as_alice.get(f"/api/runs/{run_id}/steps/a/logs?tail={size * 2}")
-    assert small["X-Offset"] == "0" and small.content.startswith(b"hello\n")
-    assert as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset=6&tail=10").content.startswith(b"line 000000")
+    assert small["X-Offset"] == "0" and small.content.startswith(HEAD + b"hello\n")
+    assert as_alice.get(f"/api/runs/{run_id}/steps/a/logs?offset={H + 6}&tail=10").content.startswith(b"line 000000")
 
 
 def test_it_explains_a_cache_hit_and_a_miss_naming_the_parameter(eager: Any, as_alice: Any, version: Any) -> None:
@@ -124,7 +129,7 @@ def test_it_hides_runs_from_other_teams_and_lets_members_run(
     run_id = r.json()["id"]
     assert as_charlie.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").status_code == 404
     assert as_charlie.get(f"/api/runs/{run_id}/").status_code == 404
-    assert as_charlie.get("/api/runs/").json() == []
+    assert as_charlie.get("/api/runs/").json()["results"] == []
     assert as_charlie.post(f"/api/runs/{run_id}/rerun", {"mode": "all"}, format="json").status_code == 404
     assert as_charlie.get(f"/api/runs/{run_id}/steps/a/logs").status_code == 404
     sha = as_bob.get(f"/api/runs/{run_id}/").json()["steps"][0]["outputs"]["data"]["sha256"]

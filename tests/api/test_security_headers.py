@@ -112,3 +112,17 @@ def test_a_deployment_extends_the_policy(browser: Client, settings: Any) -> None
     assert policy["img-src"][-1] == "https://img.example.com"
     assert policy["report-uri"] == ["/csp-report"]
     assert policy["script-src"] == ["'self'"]
+
+
+@pytest.mark.parametrize("path", ["/", "/login/", "/api/docs/", "/admin/login/"])
+def test_pages_load_no_script_or_style_from_another_host(browser: Client, path: str) -> None:
+    page = browser.get(path, follow=True)
+    assert page.status_code in (200, 503), (path, page.status_code)  # 503: the front end is not built
+    html = page.content.decode()
+    scripts = re.findall(r"<script\b[^>]*\bsrc=\"([^\"]*)\"", html)
+    styles = re.findall(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*\bhref=\"([^\"]*)\"", html)
+    styles += re.findall(r"<link\b[^>]*\bhref=\"([^\"]*)\"[^>]*\brel=\"stylesheet\"", html)
+    if path == "/api/docs/":
+        assert len(scripts) == 3 and styles, (scripts, styles)  # Swagger UI, from this server
+    for url in scripts + styles:
+        assert url.startswith("/") and not url.startswith("//"), f"{path} loads {url}"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from teams import tokens
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e]
@@ -52,9 +52,9 @@ def test_it_publishes_from_the_canvas_and_the_url_starts_runs(live_url: str, pag
     assert url.input_value().endswith(f"/api/endpoints/{endpoint.slug}/runs")
 
     # a token client (no session) starts a run through the published URL
-    token, _ = Token.objects.get_or_create(user=endpoint.created_by)
+    _, key = tokens.create_token(endpoint.created_by, "e2e")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     started = client.post(f"/api/endpoints/{endpoint.slug}/runs", {"parameters": {}}, format="json")
     assert started.status_code == 201, started.content
     run = Run.objects.get(pk=started.json()["id"])

@@ -1,7 +1,7 @@
 """Untrusted step outputs in a real browser: an HTML output's script and an SVG's onload never run
 in the application's origin (the page's title stays, no request leaves their frame, the frame is
 an opaque origin), their download is a download, and the application's own pages raise no
-Content-Security-Policy violation while used.
+Content-Security-Policy violation while used (canvas, catalog, runs, run page, teams, tokens, API docs).
 
 The run is made in this process on the local backend (a step writing the files) rather than in a
 container: what is under test is the browser's side.
@@ -189,6 +189,18 @@ def test_script_in_html_and_svg_outputs_never_runs_in_the_app_and_the_app_raises
     page.goto(f"{live_url}/")
     page.wait_for_load_state("networkidle")
     record("pipelines")
+    page.goto(f"{live_url}/teams/acme")
+    page.get_by_test_id("teams-page").wait_for()
+    page.wait_for_load_state("networkidle")
+    record("teams")
+    page.goto(f"{live_url}/tokens")
+    page.get_by_test_id("tokens-page").wait_for()
+    record("tokens")
+    page.goto(f"{live_url}/api/docs/")
+    page.locator(".swagger-ui .opblock").first.wait_for()
+    page.locator(".swagger-ui .opblock").first.click()
+    page.wait_for_load_state("networkidle")
+    record("API docs")
 
     assert all(not violations for _, violations in walked), walked
     # nothing of the application was refused or broke; the frames' own refusals are theirs

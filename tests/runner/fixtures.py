@@ -143,6 +143,7 @@ def runner_dirs(settings: Any, tmp_path: Any) -> Any:
 @pytest.fixture
 def local(settings: Any, runner_dirs: Any) -> Any:
     settings.PIPEWRIGHT_COMPUTE = "local"
+    settings.PIPEWRIGHT_ALLOW_LOCAL_COMPUTE = True  # the operator's explicit choice
     return settings
 
 

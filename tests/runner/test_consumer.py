@@ -65,12 +65,17 @@ def test_it_refuses_other_teams_and_anonymous_users(
     run = runs.create_run(version, {}, True, alice)
 
     async def scenario() -> None:
-        for user, code in ((charlie, 4404), (AnonymousUser(), 4401)):
-            comm = _connect(run.pk, user)
-            connected, close_code = await comm.connect()
-            assert not connected and close_code == code
-        comm = _connect(run.pk + 1000, alice)
-        connected, close_code = await comm.connect()
-        assert not connected and close_code == 4404
+        # accepted, told why, then closed with a final application code (not refused at the handshake)
+        for user, run_id, code in (
+            (charlie, run.pk, 4404),
+            (AnonymousUser(), run.pk, 4401),
+            (alice, run.pk + 1000, 4404),
+        ):
+            comm = _connect(run_id, user)
+            connected, _ = await comm.connect()
+            assert connected
+            said = await comm.receive_json_from(timeout=5)
+            assert said["type"] == "error" and said["code"] == code and said["detail"]
+            assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": code}
 
     asyncio.run(scenario())

@@ -186,12 +186,17 @@ def test_the_death_of_make_still_stops_everything(
     assert not _alive(web.pid)
 
 
-def test_it_falls_back_to_local_compute_loudly(
+def test_it_falls_back_to_local_compute_loudly_only_when_the_operator_allows_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run = _load()
     monkeypatch.delenv("PIPEWRIGHT_COMPUTE", raising=False)
+    monkeypatch.delenv("PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", raising=False)
     monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
+    assert run.pick_compute() == "docker"  # steps fail (saying why) rather than run uncontained
+    said = capsys.readouterr().out
+    assert "NO DOCKER ENGINE ANSWERS: STEPS WILL FAIL" in said and "PIPEWRIGHT_ALLOW_LOCAL_COMPUTE=1" in said
+    monkeypatch.setenv("PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", "1")
     assert run.pick_compute() == "local"
     assert "FALLING BACK TO LOCAL COMPUTE" in capsys.readouterr().out
 

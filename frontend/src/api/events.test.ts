@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { connectRunFeed, runFeedUrl, type RunEvent } from "./events";
+import { connectRunFeed, isFinalCode, refusalMessage, runFeedUrl, type RunEvent } from "./events";
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -76,5 +76,53 @@ describe("connectRunFeed", () => {
     FakeSocket.all[0].drop(4404);
     vi.advanceTimersByTime(20000);
     expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it.each([4401, 4403, 4404, 4499])("stops retrying on %i and says why", (code) => {
+    vi.useFakeTimers();
+    const refusals: [number, string][] = [];
+    const statuses: string[] = [];
+    connectRunFeed(3, {
+      onEvent: () => undefined,
+      lastSeq: () => -1,
+      onStatus: (s) => statuses.push(s),
+      onRefused: (c, m) => refusals.push([c, m]),
+      createSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+    });
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].drop(code);
+    vi.advanceTimersByTime(60000);
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(statuses.at(-1)).toBe("closed");
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0][0]).toBe(code);
+    expect(refusals[0][1]).toMatch(/Live updates/);
+  });
+
+  it("keeps retrying after other closes (a restart, a network drop)", () => {
+    vi.useFakeTimers();
+    const refusals: number[] = [];
+    connectRunFeed(3, {
+      onEvent: () => undefined,
+      lastSeq: () => -1,
+      onRefused: (c) => refusals.push(c),
+      createSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+    });
+    FakeSocket.all[0].drop(1006);
+    vi.advanceTimersByTime(1000);
+    FakeSocket.all[1].drop(1011);
+    vi.advanceTimersByTime(2000);
+    expect(FakeSocket.all).toHaveLength(3);
+    expect(refusals).toEqual([]);
+  });
+});
+
+describe("refusals", () => {
+  it("treats 44xx as final and explains the known codes", () => {
+    expect([4401, 4403, 4404, 4400, 4499].every(isFinalCode)).toBe(true);
+    expect([1000, 1006, 1011, 4500, 4000].some(isFinalCode)).toBe(false);
+    expect(refusalMessage(4401)).toMatch(/signed out/);
+    expect(refusalMessage(4403)).toMatch(/origin/);
+    expect(refusalMessage(4404)).toMatch(/does not exist/);
   });
 });

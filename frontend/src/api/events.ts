@@ -114,6 +114,8 @@ export interface RunFeedOptions {
   onStatus?: (status: SocketStatus) => void;
   /** stop reconnecting once this says so (e.g. the run has finished) */
   done?: () => boolean;
+  /** the server closed the feed with a final code (see isFinalCode); it is not retried */
+  onRefused?: (code: number, message: string) => void;
   /** for tests */
   createSocket?: (url: string) => WebSocket;
 }
@@ -127,8 +129,28 @@ export function runFeedUrl(runId: number, loc: Pick<Location, "protocol" | "host
   return `${scheme}//${loc.host}/ws/runs/${runId}/`;
 }
 
-/** Close codes after which retrying cannot help (not found, forbidden, unauthenticated). */
-const FATAL_CODES = new Set([4001, 4003, 4004, 4401, 4403, 4404]);
+/** Close codes after which retrying cannot help: the server's 44xx (4401 unauthenticated, 4403
+ *  forbidden origin, 4404 no such run or another team's; pipewright/ws_auth.py) and older 400x. */
+export function isFinalCode(code: number): boolean {
+  return (code >= 4400 && code < 4500) || code === 4001 || code === 4003 || code === 4004;
+}
+
+/** Why the feed was refused, for the person looking at the page. */
+export function refusalMessage(code: number): string {
+  switch (code) {
+    case 4401:
+    case 4001:
+      return "Live updates stopped: you are signed out. Sign in again and reload the page.";
+    case 4403:
+    case 4003:
+      return "Live updates refused: this page's address (origin) is not one the server accepts. Open Pipewright at its own address, or ask the operator to add this one to CSRF_TRUSTED_ORIGINS.";
+    case 4404:
+    case 4004:
+      return "Live updates unavailable: this run does not exist or belongs to a team you are not in.";
+    default:
+      return `Live updates refused by the server (code ${code}); reloading will not help until that changes.`;
+  }
+}
 
 export function connectRunFeed(runId: number, options: RunFeedOptions): RunFeed {
   const create = options.createSocket ?? ((url: string) => new WebSocket(url));
@@ -158,7 +180,13 @@ export function connectRunFeed(runId: number, options: RunFeedOptions): RunFeed 
     ws.onclose = (e: CloseEvent) => {
       if (socket !== ws) return;
       socket = null;
-      if (closed || FATAL_CODES.has(e.code) || options.done?.()) {
+      if (!closed && isFinalCode(e.code)) {
+        closed = true;
+        options.onRefused?.(e.code, refusalMessage(e.code));
+        options.onStatus?.("closed");
+        return;
+      }
+      if (closed || options.done?.()) {
         options.onStatus?.("closed");
         return;
       }

@@ -1,5 +1,5 @@
 // The module catalog API (see /api/docs/). Shared by the palette, the canvas and catalog pages.
-import { ApiError, get, post, request } from "./client";
+import { ApiError, get, listAll, post, request, withQuery } from "./client";
 import type { components } from "./schema";
 
 type Schemas = components["schemas"];
@@ -49,11 +49,9 @@ export type ModuleListItem = Omit<Schemas["ModuleListItem"], "spec"> & { spec?: 
 
 export type ModuleVersionDetail = Omit<Schemas["ModuleVersionDetail"], "spec"> & { spec: ModuleSpec };
 
-export const listModules = (query: { q?: string; category?: string; team?: string } = {}) => {
-  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as [string, string][]);
-  const qs = params.toString();
-  return get<ModuleListItem[]>(`/api/modules/${qs ? "?" + qs : ""}`);
-};
+/** Every module matching the filters, in catalog order (all pages: the palette and the catalog show them all). */
+export const listModules = (query: { q?: string; category?: string; team?: string } = {}) =>
+  listAll<ModuleListItem>(withQuery("/api/modules/", query));
 
 export const getVersion = (ref: string, version: string) =>
   get<ModuleVersionDetail>(`/api/modules/${ref}/versions/${version}/`);

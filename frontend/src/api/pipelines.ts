@@ -1,5 +1,5 @@
 // Pipelines, validation and datasets (API.md "Pipelines").
-import { ApiError, get, post, request } from "./client";
+import { ApiError, listAll, post, request, withQuery } from "./client";
 import type { components } from "./schema";
 import type { PipelineDoc } from "../graph/types";
 
@@ -28,7 +28,9 @@ function etagOf(response: Response, data: Pipeline): string {
   return response.headers.get("ETag") ?? data.etag;
 }
 
-export const listPipelines = () => get<PipelineRow[]>("/api/pipelines/");
+/** Every pipeline I can see (all pages), by team and name. */
+export const listPipelines = (query: { q?: string; team?: string } = {}) =>
+  listAll<PipelineRow>(withQuery("/api/pipelines/", query));
 
 export const createPipeline = (team: string, name: string, graph: PipelineDoc) =>
   post<SavedPipeline>("/api/pipelines/", { team, name, graph });
@@ -64,6 +66,8 @@ export const deletePipeline = (id: number) => request<unknown>(`/api/pipelines/$
 export const validatePipeline = (id: number, graph: PipelineDoc) =>
   post<WithGraph<Schemas["ValidateResult"]>>(`/api/pipelines/${id}/validate`, { graph });
 
-export const listDatasets = () => get<DatasetItem[]>("/api/datasets/");
+/** Every dataset I can see (all pages), for the palette. */
+export const listDatasets = (query: { q?: string; team?: string } = {}) =>
+  listAll<DatasetItem>(withQuery("/api/datasets/", query));
 
 export const isPreconditionFailed = (e: unknown) => e instanceof ApiError && e.status === 412;

@@ -1,5 +1,6 @@
 // The runs API (see /api/docs/ "Runs"): start, list, inspect, cancel, rerun, logs, cache, artifacts.
-import { ApiError, get, post } from "./client";
+import { ApiError, get, listPage, post, withQuery } from "./client";
+export type { Page } from "./client";
 
 import type { components } from "./schema";
 
@@ -29,10 +30,20 @@ export type Preview = Schemas["Preview"];
 export const startRun = (pipelineId: number, body: Schemas["RunCreate"] = {}) =>
   post<Run>(`/api/pipelines/${pipelineId}/runs/`, { parameters: {}, cache: true, ...body });
 
-export const listRuns = (query: { pipeline?: number } = {}) => {
-  const qs = query.pipeline !== undefined ? `?pipeline=${query.pipeline}` : "";
-  return get<RunSummary[]>(`/api/runs/${qs}`);
+export type RunQuery = {
+  pipeline?: number;
+  /** one status or several, comma-separated */
+  status?: string;
+  /** `manual`, `endpoint`, `schedule`, `endpoint:<slug>` or `schedule:<id>` */
+  trigger?: string;
+  page_size?: number;
 };
+
+/** The newest runs matching `query`: one page; its `next` loads older ones (`moreRuns`). */
+export const listRuns = (query: RunQuery = {}) => listPage<RunSummary>(withQuery("/api/runs/", { ...query }));
+
+/** The page after a `listRuns` page: follow its `next` link. */
+export const moreRuns = (next: string) => listPage<RunSummary>(next);
 
 export const getRun = (id: number) => get<Run>(`/api/runs/${id}/`);
 export const cancelRun = (id: number) => post<Run>(`/api/runs/${id}/cancel`);

@@ -47,6 +47,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * @description {"username", "password"} -> {"token"}: a new personal API token named "api" (listed and
+         *     revoked like any other). Rate limited per client address; a username + address with too many
+         *     recent failures is refused (429) without checking the password.
+         */
         post: operations["auth_token_create"];
         delete?: never;
         options?: never;
@@ -61,6 +66,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The datasets you can see, by team and name, each with its versions. */
         get: operations["datasets_list"];
         put?: never;
         post: operations["datasets_create"];
@@ -77,6 +83,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The endpoints you can see, by slug. */
         get: operations["endpoints_list"];
         put?: never;
         post?: never;
@@ -144,6 +151,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The modules you can see, in catalog order (category, display name, team, name). */
         get: operations["modules_list"];
         put?: never;
         post: operations["modules_create"];
@@ -192,6 +200,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The module's versions, newest published first. */
         get: operations["modules_versions_list"];
         put?: never;
         /** @description JSON {spec, files, is_default} or multipart: `spec` (a YAML file) plus source files (the form field name is the path; fields named file/files use the upload's file name). */
@@ -289,6 +298,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The pipelines you can see (without their graphs), by team and name. */
         get: operations["pipelines_list"];
         put?: never;
         post: operations["pipelines_create"];
@@ -434,7 +444,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The newest 200 runs you can see, without their steps. */
+        /** @description The runs you can see, newest first, without their steps. */
         get: operations["runs_list"];
         put?: never;
         post?: never;
@@ -531,6 +541,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The schedules you can see, oldest first. */
         get: operations["schedules_list"];
         put?: never;
         /** @description Run the endpoint's current version on a five-field cron (UTC), as you. A bad cron is 400 naming `cron` and, in the message, the field of the expression that is wrong. */
@@ -574,6 +585,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/teams/{team}/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The team's audit trail, newest first: membership changes and catalog lifecycle changes,
+         *     each with who, what and when. Owners only.
+         */
+        get: operations["teams_audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/teams/{team}/members/": {
         parameters: {
             query?: never;
@@ -581,10 +612,70 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Every member reads the list; owners add members (or change a member's role). */
         get: operations["teams_members_list"];
         put?: never;
+        /** @description Every member reads the list; owners add members (or change a member's role). */
         post: operations["teams_members_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{team}/members/{username}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * @description One member: owners change roles and remove members; any member may leave (DELETE of
+         *     their own membership). The last owner can be neither demoted nor removed (400 naming `role`).
+         */
+        delete: operations["teams_members_destroy"];
+        options?: never;
+        head?: never;
+        /**
+         * @description One member: owners change roles and remove members; any member may leave (DELETE of
+         *     their own membership). The last owner can be neither demoted nor removed (400 naming `role`).
+         */
+        patch: operations["teams_members_partial_update"];
+        trace?: never;
+    };
+    "/api/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The signed-in user's personal API tokens (never their keys), newest first. */
+        get: operations["tokens_list"];
+        put?: never;
+        /** @description The signed-in user's personal API tokens (never their keys), newest first. */
+        post: operations["tokens_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["tokens_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -594,16 +685,60 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A token as lists show it: never its key, only the key's first characters (`prefix`). */
+        ApiToken: {
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly id: number;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            prefix: string;
+        };
+        ApiTokenCreate: {
+            name: string;
+        };
+        /** @description A token as lists show it: never its key, only the key's first characters (`prefix`). */
+        ApiTokenCreated: {
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly id: number;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            prefix: string;
+            /** @description The key: shown this once, never again. */
+            token: string;
+        };
         ArtifactRef: {
             media_type: string;
             sha256: string;
             /** @description null when the artifact row is missing */
             size: number | null;
         };
-        AuthToken: {
-            password: string;
-            readonly token: string;
-            username: string;
+        /**
+         * @description * `member.added` - member.added
+         *     * `member.role_changed` - member.role_changed
+         *     * `member.removed` - member.removed
+         *     * `member.left` - member.left
+         *     * `module.version_published` - module.version_published
+         *     * `module.version_deprecated` - module.version_deprecated
+         *     * `module.version_disabled` - module.version_disabled
+         *     * `module.version_enabled` - module.version_enabled
+         *     * `module.default_set` - module.default_set
+         * @enum {string}
+         */
+        AuditActionEnum: "member.added" | "member.role_changed" | "member.removed" | "member.left" | "module.version_published" | "module.version_deprecated" | "module.version_disabled" | "module.version_enabled" | "module.default_set";
+        AuditEvent: {
+            action: components["schemas"]["AuditActionEnum"];
+            readonly actor: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            details: {
+                [key: string]: unknown;
+            };
+            readonly id: number;
+            target: string;
         };
         CacheExplain: {
             cache_key: string | null;
@@ -612,12 +747,18 @@ export interface components {
             /** @description on a miss: the closest cache entry of the team and module */
             nearest?: components["schemas"]["NearestEntry"] | null;
             node: string;
-            /** @description on a miss */
+            /** @description why it was or was not reused; the cache belongs to the team, so it names only this team's runs */
             reason?: string;
-            /** @description on a hit */
+            /** @description on a hit: the step of this team whose outputs it reused */
             reused_from?: components["schemas"]["ReusedFrom"] | null;
             status: components["schemas"]["StepStatusEnum"];
         };
+        /**
+         * @description * `docker` - docker
+         *     * `local` - local
+         * @enum {string}
+         */
+        ComputeEnum: "docker" | "local";
         Dataset: {
             /** Format: date-time */
             readonly created_at: string;
@@ -784,6 +925,10 @@ export interface components {
             nodes?: string[];
             port?: string;
         };
+        Login: {
+            password: string;
+            username: string;
+        };
         MarkdownPreview: {
             /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
             document: string;
@@ -812,7 +957,7 @@ export interface components {
             username: string;
         };
         MemberRow: {
-            role: string;
+            role: components["schemas"]["RoleEnum"];
             username: string;
         };
         MetricsPreview: {
@@ -892,11 +1037,170 @@ export interface components {
         };
         /** @enum {unknown} */
         NullEnum: null;
+        PaginatedApiTokenList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["ApiToken"][];
+        };
+        PaginatedAuditEventList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["AuditEvent"][];
+        };
+        PaginatedDatasetList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Dataset"][];
+        };
+        PaginatedEndpointList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Endpoint"][];
+        };
+        PaginatedMemberRowList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["MemberRow"][];
+        };
+        PaginatedModuleListItemList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["ModuleListItem"][];
+        };
+        PaginatedPipelineRowList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["PipelineRow"][];
+        };
+        PaginatedRunSummaryList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["RunSummary"][];
+        };
+        PaginatedScheduleList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Schedule"][];
+        };
+        PaginatedTeamList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Team"][];
+        };
+        PaginatedVersionRowList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["VersionRow"][];
+        };
+        PaginatedVersionSummaryList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["VersionSummary"][];
+        };
         PatchedEndpointUpdate: {
             /** @description New display name; the slug stays. */
             name?: string;
             /** @description Re-point at this pipeline version. */
             version?: number;
+        };
+        PatchedMemberRole: {
+            role?: components["schemas"]["RoleEnum"];
         };
         PatchedScheduleUpdate: {
             /** @description Five fields, 'minute hour day-of-month month day-of-week', in UTC, e.g. '0 6 * * 1-5'. */
@@ -1163,6 +1467,13 @@ export interface components {
             attempt: number;
             /** @description null until the step's inputs are known */
             cache_key: string | null;
+            /**
+             * @description where the step runs: docker (a container) or local (a host process without a container, enabled by the operator); null until it is queued, and for a step reused from the cache
+             *
+             *     * `docker` - docker
+             *     * `local` - local
+             */
+            compute: (components["schemas"]["ComputeEnum"] | components["schemas"]["NullEnum"]) | null;
             error: string | null;
             exit_code: number | null;
             /** Format: date-time */
@@ -1247,6 +1558,9 @@ export interface components {
         };
         TeamCreate: {
             name: string;
+        };
+        TokenAnswer: {
+            token: string;
         };
         /**
          * @description * `string` - string
@@ -1369,9 +1683,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AuthToken"];
-                "application/x-www-form-urlencoded": components["schemas"]["AuthToken"];
-                "multipart/form-data": components["schemas"]["AuthToken"];
+                "application/json": components["schemas"]["Login"];
+                "application/x-www-form-urlencoded": components["schemas"]["Login"];
+                "multipart/form-data": components["schemas"]["Login"];
             };
         };
         responses: {
@@ -1380,14 +1694,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuthToken"];
+                    "application/json": components["schemas"]["TokenAnswer"];
                 };
+            };
+            /** @description Wrong username or password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
     datasets_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description text in the name */
+                q?: string;
+                /** @description only this team's datasets */
+                team?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1399,7 +1736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Dataset"][];
+                    "application/json": components["schemas"]["PaginatedDatasetList"];
                 };
             };
         };
@@ -1430,7 +1767,13 @@ export interface operations {
     endpoints_list: {
         parameters: {
             query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only endpoints of this pipeline */
                 pipeline?: number;
+                /** @description only this team's endpoints */
                 team?: string;
             };
             header?: never;
@@ -1444,7 +1787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Endpoint"][];
+                    "application/json": components["schemas"]["PaginatedEndpointList"];
                 };
             };
         };
@@ -1565,7 +1908,18 @@ export interface operations {
     };
     modules_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description this category (any case) */
+                category?: string;
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description text in the name, display name, description or category */
+                q?: string;
+                /** @description this team's modules (`builtin` for the library) */
+                team?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1577,7 +1931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModuleListItem"][];
+                    "application/json": components["schemas"]["PaginatedModuleListItemList"];
                 };
             };
         };
@@ -1659,7 +2013,12 @@ export interface operations {
     };
     modules_versions_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 name: string;
@@ -1674,7 +2033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VersionSummary"][];
+                    "application/json": components["schemas"]["PaginatedVersionSummaryList"];
                 };
             };
         };
@@ -1829,7 +2188,16 @@ export interface operations {
     };
     pipelines_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description text in the name or description */
+                q?: string;
+                /** @description only this team's pipelines */
+                team?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1841,7 +2209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PipelineRow"][];
+                    "application/json": components["schemas"]["PaginatedPipelineRowList"];
                 };
             };
         };
@@ -2025,7 +2393,12 @@ export interface operations {
     };
     pipelines_versions_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 id: number;
@@ -2039,7 +2412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VersionRow"][];
+                    "application/json": components["schemas"]["PaginatedVersionRowList"];
                 };
             };
         };
@@ -2119,8 +2492,16 @@ export interface operations {
     runs_list: {
         parameters: {
             query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only this pipeline's runs */
                 pipeline?: number;
+                /** @description only runs in this status, or in any of several: `queued,running` */
                 status?: string;
+                /** @description `manual`, `endpoint`, `schedule`, or exactly `endpoint:<slug>` / `schedule:<id>` */
+                trigger?: string;
             };
             header?: never;
             path?: never;
@@ -2133,7 +2514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunSummary"][];
+                    "application/json": components["schemas"]["PaginatedRunSummaryList"];
                 };
             };
         };
@@ -2260,7 +2641,14 @@ export interface operations {
     schedules_list: {
         parameters: {
             query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description only schedules of the endpoint with this slug */
                 endpoint?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only this team's schedules */
+                team?: string;
             };
             header?: never;
             path?: never;
@@ -2273,7 +2661,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Schedule"][];
+                    "application/json": components["schemas"]["PaginatedScheduleList"];
                 };
             };
         };
@@ -2373,7 +2761,12 @@ export interface operations {
     };
     teams_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2385,7 +2778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Team"][];
+                    "application/json": components["schemas"]["PaginatedTeamList"];
                 };
             };
         };
@@ -2415,9 +2808,14 @@ export interface operations {
             };
         };
     };
-    teams_members_list: {
+    teams_audit_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 team: string;
@@ -2431,7 +2829,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberRow"][];
+                    "application/json": components["schemas"]["PaginatedAuditEventList"];
+                };
+            };
+        };
+    };
+    teams_members_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMemberRowList"];
                 };
             };
         };
@@ -2460,6 +2884,124 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MemberRow"];
                 };
+            };
+        };
+    };
+    teams_members_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    teams_members_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMemberRole"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedMemberRole"];
+                "multipart/form-data": components["schemas"]["PatchedMemberRole"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberRow"];
+                };
+            };
+        };
+    };
+    tokens_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApiTokenList"];
+                };
+            };
+        };
+    };
+    tokens_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["ApiTokenCreate"];
+                "multipart/form-data": components["schemas"]["ApiTokenCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+        };
+    };
+    tokens_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -35,6 +35,8 @@ describe("PublishDialog", () => {
     expect(init.method).toBe("POST");
     expect(JSON.parse(init.body as string)).toEqual({ name: "Churn Score" });
     expect(screen.getByText(/Version 2 now runs/)).toBeTruthy();
+    // the example's token is explained, with the way to get one
+    expect(screen.getByTestId("tokens-link").getAttribute("href")).toBe("/tokens");
   });
 
   it("shows why publishing was refused and lets the user try another name", async () => {

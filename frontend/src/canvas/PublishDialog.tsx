@@ -39,6 +39,13 @@ export function PublishDialog({ pipelineId, defaultName, onClose }: Props) {
           </p>
           <input className="publish-url" readOnly value={endpoint.url} onFocus={(e) => e.currentTarget.select()} data-testid="endpoint-url" />
           <pre className="publish-example">{curlExample(endpoint)}</pre>
+          <p className="small" data-testid="publish-token-help">
+            <code>$PIPEWRIGHT_TOKEN</code> is one of your personal API tokens:{" "}
+            <a href="/tokens" target="_blank" rel="noopener" data-testid="tokens-link">
+              create one on the API tokens page
+            </a>{" "}
+            (opens in a new tab), then <code>export PIPEWRIGHT_TOKEN=&lt;key&gt;</code>.
+          </p>
           <div className="modal-actions">
             <button className="btn ghost" onClick={() => void navigator.clipboard?.writeText(endpoint.url)}>
               Copy URL

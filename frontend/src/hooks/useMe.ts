@@ -32,6 +32,16 @@ export function useMe(): Me | null {
   return useSyncExternalStore(subscribe, snapshot);
 }
 
+/** Fetch the user again (after joining, creating or leaving a team) and tell every component. */
+export async function reloadMe(): Promise<void> {
+  try {
+    me = await fetchMe();
+  } catch {
+    return;
+  }
+  listeners.forEach((l) => l());
+}
+
 /** Tests only: forget the cached user. */
 export function resetMe() {
   me = null;

@@ -17,7 +17,7 @@ export function RunPage() {
   const { id } = useParams();
   const runId = Number(id);
   const valid = Number.isInteger(runId) && runId > 0;
-  const { error, socket } = useRunFeed(valid ? runId : null);
+  const { error, socket, refused } = useRunFeed(valid ? runId : null);
   const run = useRunStore((s) => (s.runId === runId ? s.run : null));
   const [selected, setSelected] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -50,6 +50,11 @@ export function RunPage() {
           </button>
         ) : null}
       </h1>
+      {refused ? (
+        <div className="alert error" role="alert" data-testid="feed-refused">
+          {refused}
+        </div>
+      ) : null}
       <div className="run-meta">
         <span>
           Pipeline <Link to={`/pipelines/${run.pipeline}`}>{run.pipeline_name ?? pipelineName ?? `#${run.pipeline}`}</Link>

@@ -2,8 +2,8 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { errorMessage } from "../api/errors";
-import { listPipelines } from "../api/pipelines";
-import { FINAL_RUN_STATUSES, listRuns } from "../api/runs";
+import { mergePages } from "../api/client";
+import { FINAL_RUN_STATUSES, listRuns, moreRuns, type RunSummary } from "../api/runs";
 import { useAsync } from "../hooks/useAsync";
 import { duration, when } from "../runs/format";
 import { StatusBadge } from "../runs/StatusBadge";
@@ -11,19 +11,31 @@ import { useNow } from "../runs/useRunFeed";
 import "../runs/runs.css";
 
 export function RunsPage() {
-  // polled: the last list stays on screen through a failed poll
-  const { data, error: failure, loading, reload } = useAsync(() => listRuns().then((rs) => [...rs].sort((a, b) => b.id - a.id)), []);
-  const runs = data ?? null;
-  const error = failure ? errorMessage(failure) : null;
   const [status, setStatus] = useState("");
+  // the newest page (filtered by status on the server), polled: the last list stays on screen
+  // through a failed poll; "Load more" appends older pages, which the polls keep
+  const { data, error: failure, loading, reload } = useAsync(() => listRuns({ status }), [status]);
+  const [older, setOlder] = useState<{ rows: RunSummary[]; next: string | null } | null>(null);
+  const [moreError, setMoreError] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  useEffect(() => setOlder(null), [status]);
+  const runs = useMemo(() => (data ? mergePages(data.results, older?.rows ?? []) : null), [data, older]);
+  const next = older ? older.next : (data?.next ?? null);
+  const error = failure ? errorMessage(failure) : moreError;
   const [q, setQ] = useState("");
-  const [names, setNames] = useState<Record<number, string>>({});
-  useEffect(() => {
-    listPipelines().then(
-      (ps) => setNames(Object.fromEntries(ps.map((p) => [p.id, p.name]))),
-      () => undefined,
-    );
-  }, []);
+  const loadMore = async () => {
+    if (!next) return;
+    setLoadingMore(true);
+    try {
+      const page = await moreRuns(next);
+      setOlder((o) => ({ rows: [...(o?.rows ?? []), ...page.results], next: page.next }));
+      setMoreError(null);
+    } catch (e) {
+      setMoreError(errorMessage(e));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
   const navigate = useNavigate();
   const anyLive = (runs ?? []).some((r) => !FINAL_RUN_STATUSES.includes(r.status));
   const now = useNow(anyLive);
@@ -39,9 +51,9 @@ export function RunsPage() {
     return (runs ?? []).filter(
       (r) =>
         (!status || r.status === status) &&
-        (!needle || `#${r.id} ${names[r.pipeline] ?? r.pipeline_name ?? ""} ${r.pipeline} ${r.created_by ?? ""}`.toLowerCase().includes(needle)),
+        (!needle || `#${r.id} ${r.pipeline_name ?? ""} ${r.pipeline} ${r.created_by ?? ""}`.toLowerCase().includes(needle)),
     );
-  }, [runs, status, q, names]);
+  }, [runs, status, q]);
 
   return (
     <div className="runs-page" data-testid="runs-page">
@@ -59,7 +71,7 @@ export function RunsPage() {
       {runs === null ? (
         <div className="muted">Loading…</div>
       ) : !shown.length ? (
-        <div className="empty">{runs.length ? "No run matches." : "No runs yet. Open a pipeline and press Run."}</div>
+        <div className="empty">{runs.length || status ? "No run matches." : "No runs yet. Open a pipeline and press Run."}</div>
       ) : (
         <table className="page-table" data-testid="runs-table">
           <thead>
@@ -90,7 +102,7 @@ export function RunsPage() {
                   </td>
                   <td>
                     <Link to={`/pipelines/${r.pipeline}`} onClick={(e) => e.stopPropagation()}>
-                      {names[r.pipeline] ?? r.pipeline_name ?? `Pipeline ${r.pipeline}`}
+                      {r.pipeline_name ?? `Pipeline ${r.pipeline}`}
                     </Link>
                     {r.version ? <span className="muted small"> v{r.version}</span> : null}
                   </td>
@@ -106,6 +118,11 @@ export function RunsPage() {
           </tbody>
         </table>
       )}
+      {runs !== null && next ? (
+        <button className="runs-more" data-testid="runs-more" disabled={loadingMore} onClick={() => void loadMore()}>
+          {loadingMore ? "Loading…" : "Load more"}
+        </button>
+      ) : null}
     </div>
   );
 }

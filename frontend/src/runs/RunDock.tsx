@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { errorWithLocations as errorText } from "../api/errors";
-import { cancelRun, FINAL_RUN_STATUSES, listRuns, rerun, startRun, type RerunMode, type Run, type RunSummary } from "../api/runs";
+import { mergePages } from "../api/client";
+import { cancelRun, FINAL_RUN_STATUSES, listRuns, moreRuns, rerun, startRun, type RerunMode, type Run, type RunSummary } from "../api/runs";
 import type { PipelineParam } from "../graph/types";
 import { useAsync } from "../hooks/useAsync";
 import { usePipelineStore } from "../store/pipeline";
@@ -38,19 +39,36 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   const [asking, setAsking] = useState<readonly PipelineParam[] | null>(null);
   const pipelineName = usePipelineStore((s) => s.name);
   const remembered = useRunStore((s) => s.lastParameters[pipelineId]);
-  const { socket } = useRunFeed(runId);
+  const { socket, refused } = useRunFeed(runId);
+
+  // the newest page of this pipeline's runs, refreshed; "Load more" appends older pages
+  const [older, setOlder] = useState<{ pipelineId: number; next: string | null } | null>(null);
+  const [firstNext, setFirstNext] = useState<string | null>(null);
+  const moreLink = older && older.pipelineId === pipelineId ? older.next : firstNext;
 
   const refreshHistory = useCallback(async () => {
     try {
-      const runs = await listRuns({ pipeline: pipelineId });
-      const mine = runs.filter((r) => r.pipeline === pipelineId).sort((a, b) => b.id - a.id);
-      setHistory(mine);
+      const page = await listRuns({ pipeline: pipelineId });
+      const mine = page.results.filter((r) => r.pipeline === pipelineId);
+      setHistory((h) => mergePages(mine, h.filter((r) => r.pipeline === pipelineId)));
+      setFirstNext(page.next);
       return mine;
     } catch (e) {
       setError(errorText(e));
       return [];
     }
   }, [pipelineId]);
+
+  const loadOlder = async () => {
+    if (!moreLink) return;
+    try {
+      const page = await moreRuns(moreLink);
+      setHistory((h) => mergePages(h, page.results));
+      setOlder({ pipelineId, next: page.next });
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
 
   // on opening a pipeline, show its latest run (unless the store already follows one of its runs)
   const opened = useAsync(() => refreshHistory().then((runs) => ({ pipelineId, runs })), [pipelineId, refreshHistory]).data;
@@ -192,6 +210,11 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
               </span>
             ) : null}
             {socket === "reconnecting" ? <span className="muted small">reconnecting…</span> : null}
+            {refused ? (
+              <span className="field-error" role="alert" data-testid="feed-refused">
+                {refused}
+              </span>
+            ) : null}
           </div>
         ) : (
           <span className="muted small">No runs yet — press Run.</span>
@@ -209,7 +232,12 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
         <div className="run-dock-body">
           <div className="run-dock-col history-col">
             <h4>Runs of this pipeline</h4>
-            <RunHistory runs={history} current={run?.id ?? null} onPick={(rid) => useRunStore.getState().setRun(rid)} />
+            <RunHistory
+              runs={history}
+              current={run?.id ?? null}
+              onPick={(rid) => useRunStore.getState().setRun(rid)}
+              onMore={moreLink ? () => void loadOlder() : undefined}
+            />
           </div>
           {!ownRun || !run ? (
             <div className="run-dock-col muted small">Press Run to execute the pipeline; node colours, logs and outputs appear here live.</div>

@@ -3,8 +3,29 @@ import type { RunSummary } from "../api/runs";
 import { duration, when, whenShort } from "./format";
 import { StatusBadge } from "./StatusBadge";
 
-export function RunHistory({ runs, current, onPick }: { runs: RunSummary[]; current: number | null; onPick: (id: number) => void }) {
+export interface RunHistoryProps {
+  runs: RunSummary[];
+  current: number | null;
+  onPick: (id: number) => void;
+  /** loads older runs; absent when every run is shown */
+  onMore?: () => void;
+}
+
+export function RunHistory({ runs, current, onPick, onMore }: RunHistoryProps) {
   if (!runs.length) return <div className="muted small">No runs yet.</div>;
+  return (
+    <>
+      <RunList runs={runs} current={current} onPick={onPick} />
+      {onMore ? (
+        <button className="run-history-more small" data-testid="history-more" onClick={onMore}>
+          Load more
+        </button>
+      ) : null}
+    </>
+  );
+}
+
+function RunList({ runs, current, onPick }: Omit<RunHistoryProps, "onMore">) {
   return (
     <ul className="run-history" data-testid="run-history">
       {runs.map((r) => (

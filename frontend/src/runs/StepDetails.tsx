@@ -21,6 +21,11 @@ export function StepDetails({ runId, step, layout = "stack" }: { runId: number; 
           {step.attempt > 1 ? ` · attempt ${step.attempt}` : ""}
           {step.exit_code !== null && step.exit_code !== undefined ? ` · exit ${step.exit_code}` : ""}
         </span>
+        {step.compute === "local" ? (
+          <span className="muted small" data-testid="step-local-compute" title="enabled by the operator">
+            · host process, no container (local compute)
+          </span>
+        ) : null}
       </div>
       {step.error ? <div className="run-error" data-testid="step-error">{step.error}</div> : null}
       <section>

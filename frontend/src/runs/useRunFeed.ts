@@ -13,8 +13,9 @@ function adoptFetched(run: Run) {
   if (store.runId === run.id) store.loadRun(run);
 }
 
-export function useRunFeed(runId: number | null): { socket: SocketStatus; error: string | null } {
+export function useRunFeed(runId: number | null): { socket: SocketStatus; error: string | null; refused: string | null } {
   const [socket, setSocket] = useState<SocketStatus>("closed");
+  const [refused, setRefused] = useState<{ runId: number; message: string } | null>(null);
   const fetched = useAsync(() => (runId === null ? null : getRun(runId)), [runId]);
   useEffect(() => {
     if (fetched.data) adoptFetched(fetched.data);
@@ -50,6 +51,7 @@ export function useRunFeed(runId: number | null): { socket: SocketStatus; error:
       },
       lastSeq: () => useRunStore.getState().seq,
       onStatus: setSocket,
+      onRefused: (_code, message) => setRefused({ runId, message }),
       done: () => {
         const run = useRunStore.getState().run;
         return run !== null && FINAL_RUN_STATUSES.includes(run.status);
@@ -69,7 +71,12 @@ export function useRunFeed(runId: number | null): { socket: SocketStatus; error:
   }, [runId]);
 
   // a failure shows until the next run is asked for
-  return { socket, error: fetched.error && !fetched.loading ? errorMessage(fetched.error) : null };
+  return {
+    socket,
+    error: fetched.error && !fetched.loading ? errorMessage(fetched.error) : null,
+    // why the live feed was refused for good (signed out, origin, not found): shown, not retried
+    refused: refused && refused.runId === runId ? refused.message : null,
+  };
 }
 
 /** Re-renders every `ms` while `active`, for live elapsed times. */

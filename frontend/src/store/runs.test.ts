@@ -13,6 +13,7 @@ const step = (node: string, status: StepRun["status"] = "pending"): StepRun => (
   version: "1.0.0",
   force: false,
   error: null,
+  compute: null,
   status,
   cache_key: null,
   reused_from: null,

@@ -84,6 +84,7 @@ function blankStep(node: string): StepRun {
     version: "",
     force: false,
     error: null,
+    compute: null,
     status: "pending",
     cache_key: null,
     reused_from: null,
