@@ -199,3 +199,17 @@ def test_it_serves_no_link_even_if_a_store_folder_held_one(
         assert "is a symbolic link" in answer.json()["detail"]
         assert b"host secret" not in answer.content
     assert secret.read_text() == "host secret" and stat.S_IMODE(secret.stat().st_mode) == 0o600
+
+
+def test_a_document_preview_follows_no_link(eager: Any, local: Any, as_alice: Any, acme: Any, runner_dirs: Any) -> None:
+    from artifacts import store
+
+    secret = runner_dirs / "secret.txt"
+    secret.write_text("host secret")
+    shas = _untrusted_run(as_alice, acme)
+    page = store.path_for(shas["page"]) / "report.html"
+    page.unlink()
+    page.symlink_to(secret)
+    answer = as_alice.get(f"/api/artifacts/{shas['page']}/preview")
+    assert answer.status_code == 409 and "is a symbolic link" in answer.json()["detail"]
+    assert b"host secret" not in answer.content
