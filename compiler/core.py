@@ -673,6 +673,7 @@ class _Compiler:
                 params_of[node.id] = self.check_params(node, pipeline_params)
         feeding, successors = self.check_edges(edges, by_id)
         self.check_required_inputs(nodes, edges)
+        self.check_columns(nodes, feeding, by_id)
         step_ids = [n.id for n in nodes if isinstance(n, _ModuleNode)]
         order = self.order(step_ids, successors)
         pinned = _pin(doc, by_id)
@@ -727,6 +728,40 @@ class _Compiler:
         parameters = tuple(PipelineParameter(p["name"], p["type"], p["default"]) for p in raw_params)
         return CompileResult(Plan(steps=tuple(steps), parameters=parameters), (), tuple(self.warnings), pinned)
 
+    def check_columns(
+        self,
+        nodes: list[_ModuleNode | _DatasetNode],
+        feeding: dict[tuple[str, str], _Edge],
+        by_id: dict[str, _ModuleNode | _DatasetNode],
+    ) -> None:
+        """Parameters whose schema says `format: column` (one name) or `format: columns`
+        (comma-separated names) must name columns of the table flowing into their input. The
+        columns are known when a dataset node feeds that input directly (its header, from the
+        dataset lookup); otherwise, and for values bound to pipeline parameters, nothing is checked."""
+        for node in nodes:
+            if not isinstance(node, _ModuleNode) or node.info is None:
+                continue
+            for name, schema in node.info.parameters.items():
+                kind = schema.get("format")
+                value = node.params.get(name)
+                if kind not in COLUMN_FORMATS or not isinstance(value, str) or not value.strip():
+                    continue
+                known = known_columns(node.info, schema, node.id, feeding, by_id)
+                if known is None:
+                    continue
+                ref, columns = known
+                names = [v.strip() for v in value.split(",")] if kind == "columns" else [value.strip()]
+                for column in names:
+                    if column and column not in columns:
+                        shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
+                        self.error(
+                            codes.UNKNOWN_COLUMN,
+                            f"Node '{node.id}': parameter '{name}' names column '{column}', which dataset "
+                            f"{ref} does not have (its columns: {shown}).",
+                            node=node.id,
+                            field=f"nodes[{node.index}].params.{name}",
+                        )
+
     def check_required_inputs(self, nodes: list[_ModuleNode | _DatasetNode], edges: list[_Edge]) -> None:
         fed = {(e.target, e.target_port) for e in edges}
         for node in nodes:
@@ -739,6 +774,34 @@ class _Compiler:
                             node=node.id,
                             port=port.name,
                         )
+
+
+COLUMN_FORMATS = frozenset({"column", "columns"})
+
+
+def column_port(info: ModuleInfo, schema: Mapping[str, Any]) -> str | None:
+    """The input a column parameter refers to: its schema's `x-input`, else the first table input."""
+    named = schema.get("x-input")
+    if isinstance(named, str):
+        return named
+    tables = [p.name for p in info.inputs if p.type in ("DataFrame", "Any")]
+    return tables[0] if tables else None
+
+
+def known_columns(
+    info: ModuleInfo,
+    schema: Mapping[str, Any],
+    node_id: str,
+    feeding: Mapping[tuple[str, str], _Edge],
+    by_id: Mapping[str, _ModuleNode | _DatasetNode],
+) -> tuple[str, list[str]] | None:
+    """(dataset label, its columns) when a dataset with a known header feeds the parameter's input."""
+    port = column_port(info, schema)
+    edge = feeding.get((node_id, port)) if port is not None else None
+    source = by_id.get(edge.source) if edge is not None else None
+    if not isinstance(source, _DatasetNode) or source.info is None or not source.info.columns:
+        return None
+    return f"'{source.info.ref}' v{source.info.version}", list(source.info.columns)
 
 
 def _pin(doc: dict[str, Any], by_id: dict[str, _ModuleNode | _DatasetNode]) -> dict[str, Any]:

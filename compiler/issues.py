@@ -50,6 +50,7 @@ DUPLICATE_PIPELINE_PARAMETER = "duplicate_pipeline_parameter"
 INVALID_PIPELINE_PARAMETER_DEFAULT = "invalid_pipeline_parameter_default"
 UNKNOWN_DATASET = "unknown_dataset"
 UNKNOWN_DATASET_VERSION = "unknown_dataset_version"
+UNKNOWN_COLUMN = "unknown_column"
 
 # Warning codes
 DEPRECATED_VERSION = "deprecated_version"

@@ -75,6 +75,8 @@ class PipelineVersion(models.Model):
 class Dataset(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="datasets")
     name = models.CharField(max_length=63)
+    # archived: hidden from the default list and the palette; pinned pipelines still read it
+    archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -108,3 +110,14 @@ class DatasetVersion(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ImmutableError(f"Dataset version {self.version} is immutable; upload a new version.")
         super().save(*args, **kwargs)
+
+
+class DatasetProfile(models.Model):
+    """The column profile of one stored CSV (designer.datasets.scan_csv), once per artifact sha."""
+
+    artifact = models.CharField(max_length=64, unique=True)
+    profile = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.artifact[:12]

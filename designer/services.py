@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from typing import Any, BinaryIO
 
@@ -15,10 +13,12 @@ from artifacts import store
 from compiler import CompileResult, compile, upgrade
 from compiler.diff import diff
 from compiler.serialize import plan_json
+from designer import datasets
 from designer.lookup import DbDatasets
-from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion, empty_graph
+from designer.models import Dataset, DatasetProfile, DatasetVersion, Pipeline, PipelineVersion, empty_graph
 from modules.lookup import DbCatalog
-from pipewright.errors import Conflict, LocatedError, PreconditionFailed
+from pipewright.errors import Conflict, LocatedError, NotFound, PreconditionFailed
+from pipewright.fields import json_size
 from teams.models import Team
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,29 @@ def check_graph_shape(graph: Any, field: str = "graph") -> None:
                 f"{field}.{key}: at most {limit} allowed.",
                 [{"field": f"{field}.{key}", "message": f"A pipeline can have at most {limit} {key}."}],
             )
+    _check_defaults(graph.get("parameters"), field)
+
+
+def _check_defaults(parameters: Any, field: str) -> None:
+    """A parameter's default is a value every run stores: bounded like a run's parameters."""
+    if not isinstance(parameters, list):
+        return
+    total = 0
+    for i, parameter in enumerate(parameters):
+        if not isinstance(parameter, dict) or "default" not in parameter:
+            continue
+        size = json_size(parameter["default"])
+        total += size
+        what = f"parameters[{i}].default (parameter {str(parameter.get('name'))[:100]!r})"
+        if size > settings.RUN_PARAMETER_MAX_BYTES:
+            message = f"{what} is larger than {settings.RUN_PARAMETER_MAX_BYTES} bytes as JSON."
+        elif total > settings.RUN_PARAMETERS_MAX_BYTES:
+            message = (
+                f"{what}: the defaults together are larger than {settings.RUN_PARAMETERS_MAX_BYTES} bytes as JSON."
+            )
+        else:
+            continue
+        raise LocatedError(f"{field}.parameters[{i}].default: {message}", [{"field": field, "message": message}])
 
 
 def check_graph(user: Any, graph: Any) -> CompileResult:
@@ -190,41 +213,48 @@ def do_delete_pipeline(pipeline: Pipeline) -> None:
 
 # -- datasets ----------------------------------------------------------------------------------
 
-COLUMN_SNIFF_BYTES = 64 * 1024
+
+def _too_big(size: int) -> LocatedError:
+    limit = settings.DATASET_MAX_BYTES
+    message = f"is {size} bytes; datasets are limited to {limit} bytes ({limit / 1024 / 1024:.0f} MiB)"
+    return LocatedError(f"file: {message}.", [{"field": "file", "message": message}], status_code=413)
 
 
-def csv_columns(head: bytes) -> list[str]:
-    """Header columns of a CSV file from its first bytes; [] when it does not look like CSV text."""
+def _scan(stream: BinaryIO, filename: str) -> dict[str, Any]:
     try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = head.decode("utf-8-sig", errors="ignore") if b"\x00" not in head else ""
-    first_line = text.splitlines()[0] if text.strip() else ""
-    if not first_line or "\x00" in first_line:
-        return []
-    try:
-        dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    row = next(csv.reader(io.StringIO(first_line), dialect), [])
-    return [c.strip() for c in row]
+        return datasets.scan_csv(stream, filename)
+    except datasets.CsvProblem as exc:
+        message = f"does not parse as CSV at line {exc.line}: {str(exc).split(': ', 1)[1]}"
+        raise LocatedError(f"file: {message}.", [{"field": "file", "message": message}])
+
+
+def save_profile(sha: str, profile: dict[str, Any]) -> None:
+    DatasetProfile.objects.bulk_create([DatasetProfile(artifact=sha, profile=profile)], ignore_conflicts=True)
 
 
 def do_upload_dataset(user: Any, team: Team, name: str, stream: BinaryIO, filename: str) -> DatasetVersion:
-    """Store an upload in the artifact store and record it as the dataset's next version."""
-    head = stream.read(COLUMN_SNIFF_BYTES)
+    """Check a CSV parses (400 naming `file` and the line if not), profile it, store it in the
+    artifact store and record it as the dataset's next version (unarchiving the dataset)."""
+    size = getattr(stream, "size", None)
+    if isinstance(size, int) and size > settings.DATASET_MAX_BYTES:
+        raise _too_big(size)
+    profile = _scan(stream, filename) if datasets.is_csv_name(filename) else None
     stream.seek(0)
-    columns = csv_columns(head) if filename.lower().endswith((".csv", ".tsv", ".txt")) else []
+    columns = [c["name"] for c in profile["columns"]] if profile is not None else []
     try:
         sha, size = store.store_stream(stream, filename, max_bytes=settings.DATASET_MAX_BYTES)
     except ValueError as exc:
         raise LocatedError(f"file: {exc}.", [{"field": "file", "message": str(exc)}], status_code=413)
+    if profile is not None:
+        save_profile(sha, profile)
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 dataset, _ = Dataset.objects.get_or_create(team=team, name=name)
                 Dataset.objects.select_for_update().filter(pk=dataset.pk).first()
                 last = dataset.versions.aggregate(n=Max("version"))["n"] or 0
+                if dataset.archived:
+                    Dataset.objects.filter(pk=dataset.pk).update(archived=False)
                 return DatasetVersion.objects.create(
                     dataset=dataset,
                     version=last + 1,
@@ -237,3 +267,30 @@ def do_upload_dataset(user: Any, team: Team, name: str, stream: BinaryIO, filena
         except IntegrityError:
             continue
     raise Conflict(f"Dataset '{team.name}/{name}' is being uploaded concurrently; try again.")
+
+
+def do_set_dataset_archived(dataset: Dataset, archived: bool) -> Dataset:
+    """Archive (hide from the default list and the palette; pinned pipelines still read it) or restore."""
+    Dataset.objects.filter(pk=dataset.pk).update(archived=archived)
+    dataset.archived = archived
+    return dataset
+
+
+def dataset_profile(version: DatasetVersion) -> dict[str, Any]:
+    """The column profile of a dataset version: stored per artifact sha, computed once on demand."""
+    found = DatasetProfile.objects.filter(artifact=version.artifact).values_list("profile", flat=True).first()
+    if found is not None:
+        return dict(found)
+    if not datasets.is_csv_name(version.filename):
+        raise LocatedError(
+            f"Version {version.version} is '{version.filename}', not a CSV file; only CSV files have a profile.",
+            [{"field": "version", "message": "not a CSV file"}],
+        )
+    folder = store.path_for(version.artifact)
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    if not files:
+        raise NotFound(f"The stored file of version {version.version} is missing.")
+    with files[0].open("rb") as fh:
+        profile = _scan(fh, version.filename)
+    save_profile(version.artifact, profile)
+    return profile

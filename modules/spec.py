@@ -21,6 +21,9 @@ from jsonschema.exceptions import ValidationError as SchemaValidationError
 from compiler.catalog import PORT_TYPES
 from modules.envnames import is_reserved
 
+# Characters that make text display as something else (Trojan Source); refused in one-line names.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PORT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 SEMVER_RE = re.compile(
@@ -31,6 +34,13 @@ SEMVER_RE = re.compile(
 MEMORY_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kKmMgGtT])?(i)?[bB]?$")
 MEMORY_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 MAX_RETRIES = 10
+# Limits (docs/operations.md): a spec is a small document; anything bigger is refused before it is
+# expanded, stored or validated further.
+MAX_SPEC_CHARS = 256 * 1024  # the YAML text, or the JSON of a spec sent as an object
+MAX_SPEC_DEPTH = 32  # nesting of mappings and lists
+MAX_VERSION_CHARS = 100  # ModuleVersion.version
+TEXT_LIMITS = {"display_name": 200, "category": 100, "description": 10_000}
+MAX_PORT_DESCRIPTION = 2_000
 DEFAULT_CPU = 1
 DEFAULT_MEMORY = "1g"
 DEFAULT_TIMEOUT = 600
@@ -104,6 +114,12 @@ def _text(data: Mapping[str, Any], key: str, errs: _Collector, default: str = ""
     if not isinstance(value, str):
         errs.add(key, "must be a string")
         return default
+    if len(value) > TEXT_LIMITS[key]:
+        errs.add(key, f"must be at most {TEXT_LIMITS[key]} characters")
+        return default
+    if key != "description" and BIDI_CONTROLS.intersection(value):
+        errs.add(key, "may not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, ...)")
+        return default
     return value.strip()
 
 
@@ -140,6 +156,9 @@ def _ports(data: Mapping[str, Any], key: str, errs: _Collector, seen: dict[str, 
             description = ""
         if not isinstance(description, str):
             errs.add(f"{where}.description", "must be a string")
+            description = ""
+        elif len(description) > MAX_PORT_DESCRIPTION:
+            errs.add(f"{where}.description", f"must be at most {MAX_PORT_DESCRIPTION} characters")
             description = ""
         for extra in sorted(set(port) - {"name", "type", "optional", "description"}):
             errs.add(f"{where}.{extra}", "unknown port field")
@@ -249,11 +268,14 @@ def validate_spec(data: object) -> dict[str, Any]:
     errs = _Collector()
     if not isinstance(data, Mapping):
         raise SpecError([{"field": "spec", "message": "must be a mapping (YAML or JSON object)"}])
+    check_size(data)
     name = data.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         errs.add("name", "must be a slug: lower-case letters, digits and dashes")
     version = data.get("version")
-    if not is_semver(version):
+    if isinstance(version, str) and len(version) > MAX_VERSION_CHARS:
+        errs.add("version", f"must be at most {MAX_VERSION_CHARS} characters")
+    elif not is_semver(version):
         errs.add("version", f"must be a semantic version like 1.2.0 (got {version!r})")
     display_name = _text(data, "display_name", errs) or (name if isinstance(name, str) else "")
     category = _text(data, "category", errs)
@@ -283,15 +305,96 @@ def validate_spec(data: object) -> dict[str, Any]:
     }
 
 
-def load_yaml(text: str | bytes) -> dict[str, Any]:
-    """Parse and validate a YAML (or JSON) spec."""
+def _document_problem(value: object) -> str | None:
+    """Why a loaded spec cannot be stored: nested too deeply, or a string (key or value) holding a
+    NUL or a lone surrogate (YAML escapes such as "\\0" and "\\ud800" make them; PostgreSQL and
+    UTF-8 refuse them). None when it can."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "may not contain NUL (\\0) characters"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "may not contain lone surrogate (\\ud800-\\udfff) characters"
+        elif isinstance(item, (Mapping, list)):
+            if depth > MAX_SPEC_DEPTH:
+                return f"is nested more than {MAX_SPEC_DEPTH} levels deep"
+            if isinstance(item, Mapping):
+                stack.extend((key, depth + 1) for key in item)
+            children = item.values() if isinstance(item, Mapping) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+def check_size(data: Mapping[str, Any]) -> None:
+    """SpecError naming `spec` when a spec is nested too deeply, too large, or holds a string that
+    cannot be stored."""
+    problem = _document_problem(data)
+    if problem is not None:
+        raise SpecError([{"field": "spec", "message": problem}])
     try:
-        data = yaml.safe_load(text)
+        size = len(json.dumps(data, ensure_ascii=False, default=str))
+    except (TypeError, ValueError) as exc:
+        raise SpecError([{"field": "spec", "message": f"is not plain data: {exc}"}])
+    if size > MAX_SPEC_CHARS:
+        raise SpecError([{"field": "spec", "message": f"is larger than {MAX_SPEC_CHARS} characters"}])
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors and aliases (a 475-byte "billion laughs" document
+    expands to gigabytes through them; a spec never needs one) and with at most MAX_SPEC_DEPTH
+    levels of nesting. Refusals are YAMLErrors that name the line."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed in a spec", event.start_mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_SPEC_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_SPEC_DEPTH} levels deep", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def load_bounded_yaml(text: str | bytes) -> object:
+    """The document in `text` (at most MAX_SPEC_CHARS, no anchors or aliases, bounded nesting), or
+    SpecError naming `spec` (with the line and column when the YAML itself is the problem)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SpecError([{"field": "spec", "message": "is not UTF-8 text"}])
+    if len(text) > MAX_SPEC_CHARS:
+        raise SpecError([{"field": "spec", "message": f"is larger than {MAX_SPEC_CHARS} characters"}])
+    loader: BoundedLoader | None = None
+    try:
+        loader = BoundedLoader(text)
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise SpecError([{"field": "spec", "message": f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"}])
-    return validate_spec(data)
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def load_yaml(text: str | bytes) -> dict[str, Any]:
+    """Parse (bounded: see `load_bounded_yaml`) and validate a YAML (or JSON) spec."""
+    return validate_spec(load_bounded_yaml(text))
 
 
 class _Dumper(yaml.SafeDumper):

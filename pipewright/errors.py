@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -79,9 +80,18 @@ def _flatten(data: Any, prefix: str = "") -> list[dict[str, Any]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return Response(
-            {"detail": "Request body too large.", "errors": [{"field": None, "message": str(exc)}]},
+            {
+                "detail": f"The request body is larger than {limit} bytes.",
+                "errors": [{"field": None, "message": f"is larger than the limit of {limit} bytes ({exc})"}],
+            },
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return Response(
+            {"detail": str(exc), "errors": [{"field": None, "message": str(exc)}]},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DomainError):
         return Response({"detail": exc.detail, "errors": exc.errors}, status=exc.status_code)
@@ -96,5 +106,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         data = response.data if isinstance(response.data, dict) else {"detail": response.data}
         detail = data.get("detail", "Error.")
-        response.data = {"detail": str(detail), "errors": data.get("errors", [])}
+        errors = getattr(exc, "errors", None)  # pipewright.parsers.BodyError locates its problem
+        response.data = {"detail": str(detail), "errors": errors if errors is not None else data.get("errors", [])}
     return response

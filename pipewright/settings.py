@@ -123,10 +123,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEV
 
-# Requests: a huge body is a 413/400, never a crash.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 10 * 1024 * 1024)
+# Requests: a huge body is a 413/400, never a crash (docs/operations.md, "Limits").
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 10 * 1024 * 1024)  # a JSON or form body
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-DATASET_MAX_BYTES = env_int("DATASET_MAX_BYTES", 512 * 1024 * 1024)
+DATASET_MAX_BYTES = env_int("DATASET_MAX_BYTES", 512 * 1024 * 1024)  # one dataset upload
+MODULE_UPLOAD_MAX_BYTES = env_int("MODULE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # a multipart module version
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)  # nesting of any JSON body
+RUN_PARAMETERS_MAX_BYTES = env_int("RUN_PARAMETERS_MAX_BYTES", 64 * 1024)  # a run's parameters, as JSON
+RUN_PARAMETER_MAX_BYTES = env_int("RUN_PARAMETER_MAX_BYTES", 32 * 1024)  # one parameter value, as JSON
 
 # Security: secure by default outside development.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEV)
@@ -176,11 +180,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": [
         "pipewright.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "pipewright.parsers.BoundedFormParser",
+        "pipewright.parsers.BoundedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "pipewright.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "pipewright.pagination.CursorPage",
+    "DEFAULT_METADATA_CLASS": "pipewright.metadata.BasicMetadata",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

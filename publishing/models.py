@@ -22,6 +22,7 @@ class Endpoint(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="endpoints")
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="endpoints")
     version = models.ForeignKey(PipelineVersion, on_delete=models.CASCADE, related_name="endpoints")
+    enabled = models.BooleanField(default=True)  # a disabled endpoint starts no runs (nor do its schedules)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -20,6 +20,7 @@ from pipewright.errors import LocatedError
 from publishing.cron import Cron
 from publishing.models import Endpoint, Schedule
 from runner import runs
+from runner.models import Run
 from teams import scoping
 from teams.models import Role
 
@@ -82,12 +83,16 @@ def do_publish_pipeline(user: Any, pipeline: Pipeline, name: str, number: int | 
         )
 
 
-def do_update_endpoint(endpoint: Endpoint, *, name: str | None = None, number: int | None = None) -> Endpoint:
-    """Rename (the slug stays) and/or re-point the endpoint at another runnable version."""
+def do_update_endpoint(
+    endpoint: Endpoint, *, name: str | None = None, number: int | None = None, enabled: bool | None = None
+) -> Endpoint:
+    """Rename (the slug stays), re-point the endpoint at another runnable version, enable or disable it."""
     if number is not None:
         endpoint.version = publishable_version(endpoint.pipeline, number)
     if name is not None:
         endpoint.name = name
+    if enabled is not None:
+        endpoint.enabled = enabled
     endpoint.save()
     return endpoint
 
@@ -101,7 +106,14 @@ def do_delete_endpoint(endpoint: Endpoint) -> None:
 def do_run_endpoint(
     endpoint: Endpoint, parameters: Any, use_cache: bool, user: Any, *, trigger: str | None = None
 ) -> Any:
-    """A run of the endpoint's current version (runner.runs.create_run validates parameters)."""
+    """A run of the endpoint's current version (runner.runs.create_run validates parameters);
+    a disabled endpoint is a 409."""
+    if not endpoint.enabled:
+        raise LocatedError(
+            f"Endpoint '{endpoint.slug}' is disabled; enable it to start runs.",
+            [{"field": "endpoint", "message": "the endpoint is disabled"}],
+            status_code=409,
+        )
     versions = PipelineVersion.objects.select_related("pipeline").defer("graph", "pipeline__graph")
     version = versions.get(pk=endpoint.version_id)
     return runs.create_run(version, parameters, use_cache, user, trigger=trigger or f"endpoint:{endpoint.slug}")
@@ -220,3 +232,15 @@ def run_schedule(schedule_id: int) -> str:
         return "refused"
     Schedule.objects.filter(pk=schedule.pk).update(last_run=run, last_error="")
     return f"run {run.pk}"
+
+
+def endpoint_runs(endpoint: Endpoint) -> Any:
+    """Runs started through the endpoint, by token or by one of its schedules, newest first."""
+    schedule_ids = list(Schedule.objects.filter(endpoint=endpoint).values_list("pk", flat=True))
+    triggers = [f"endpoint:{endpoint.slug}", *(f"schedule:{pk}" for pk in schedule_ids)]
+    return Run.objects.filter(team_id=endpoint.team_id, trigger__in=triggers).order_by("-id")
+
+
+def schedule_runs(schedule: Schedule) -> Any:
+    """Runs this schedule started, newest first."""
+    return Run.objects.filter(team_id=schedule.team_id, trigger=f"schedule:{schedule.pk}").order_by("-id")

@@ -25,7 +25,7 @@ def byte_count(raw: str, name: str) -> int | None:
     """A query parameter holding a byte count: None when empty, 400 naming `name` when not one."""
     if raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise LocatedError(
             f"{name} must be a non-negative integer.", [{"field": name, "message": "must be a non-negative integer"}]
         )

@@ -57,7 +57,7 @@ def parse_if_match(request: Request) -> int:
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise PreconditionFailed(f"If-Match {raw!r} is not an ETag this server issued; reload the pipeline.")
     return int(value)
 

@@ -13,6 +13,7 @@ from compiler.serialize import plan_json
 from designer import services
 from designer.models import Dataset, DatasetVersion, Pipeline, PipelineVersion
 from pipewright.errors import LocatedError
+from pipewright.fields import NameField
 
 
 def _graph(value: Any) -> Any:
@@ -55,7 +56,7 @@ class IssueSerializer(serializers.Serializer):
 
 class PipelineCreateSerializer(serializers.Serializer):
     team = serializers.CharField(max_length=63)
-    name = serializers.CharField(max_length=200)
+    name = NameField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
     graph = GraphField(required=False, help_text="The canvas document (see Pipelines in API.md).")
 
@@ -64,7 +65,7 @@ class PipelineCreateSerializer(serializers.Serializer):
 
 
 class PipelineUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = NameField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     graph = GraphField(required=False)
 
@@ -80,7 +81,7 @@ class GraphSerializer(serializers.Serializer):
 
 
 class DuplicateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = NameField(max_length=200)
 
 
 class PipelineRowSerializer(serializers.ModelSerializer):
@@ -199,6 +200,7 @@ class DatasetUploadSerializer(serializers.Serializer):
 
 class DatasetVersionSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    columns = serializers.ListField(child=serializers.CharField(allow_blank=True), help_text="The CSV header's names.")
 
     class Meta:
         model = DatasetVersion
@@ -213,7 +215,7 @@ class DatasetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dataset
-        fields = ["id", "team", "name", "ref", "latest_version", "created_at", "versions"]
+        fields = ["id", "team", "name", "ref", "archived", "latest_version", "created_at", "versions"]
 
     def get_ref(self, d: Dataset) -> str:
         return f"{d.team.name}/{d.name}"
@@ -221,3 +223,37 @@ class DatasetSerializer(serializers.ModelSerializer):
     def get_latest_version(self, d: Dataset) -> int | None:
         numbers = [v.version for v in d.versions.all()]
         return max(numbers) if numbers else None
+
+
+class DatasetLimitsSerializer(serializers.Serializer):
+    max_bytes = serializers.IntegerField(help_text="The largest upload accepted (DATASET_MAX_BYTES); larger is 413.")
+
+
+class HistogramBarSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="A numeric bin 'low to high', or a value of a text column.")
+    count = serializers.IntegerField()
+
+
+class ColumnProfileSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=["integer", "number", "string", "empty"])
+    missing = serializers.IntegerField(help_text="Empty cells and NA, NaN, null, None, n/a.")
+    distinct = serializers.IntegerField()
+    distinct_capped = serializers.BooleanField(help_text="True: at least `distinct` values (counting stopped).")
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+    mean = serializers.FloatField(allow_null=True)
+    histogram = HistogramBarSerializer(
+        many=True, help_text="Numeric columns: ten equal bins from min to max; text columns: the most common values."
+    )
+
+
+class DatasetProfileSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    version = serializers.IntegerField()
+    artifact = serializers.CharField()
+    rows = serializers.IntegerField()
+    profiled_rows = serializers.IntegerField(
+        required=False, help_text="The statistics cover the first this many rows (all of them up to 200,000)."
+    )
+    columns = ColumnProfileSerializer(many=True)

@@ -15,4 +15,21 @@ urlpatterns = [
         name="pipeline-version-diff",
     ),
     path("datasets/", datasets.DatasetListView.as_view(), name="datasets"),
+    path("datasets/limits/", datasets.DatasetLimitsView.as_view(), name="dataset-limits"),
+    path("datasets/<str:team>/<str:name>/", datasets.DatasetDetailView.as_view(), name="dataset"),
+    re_path(
+        r"^datasets/(?P<team>[^/]+)/(?P<name>[^/]+)/archive/?$",
+        datasets.DatasetArchiveView.as_view(),
+        name="dataset-archive",
+    ),
+    re_path(
+        r"^datasets/(?P<team>[^/]+)/(?P<name>[^/]+)/unarchive/?$",
+        datasets.DatasetUnarchiveView.as_view(),
+        name="dataset-unarchive",
+    ),
+    re_path(
+        r"^datasets/(?P<team>[^/]+)/(?P<name>[^/]+)/versions/(?P<number>\d+)/profile/?$",
+        datasets.DatasetProfileView.as_view(),
+        name="dataset-profile",
+    ),
 ]

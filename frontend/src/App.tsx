@@ -8,6 +8,8 @@ import { RunsPage } from "./pages/RunsPage";
 import { RunPage } from "./pages/RunPage";
 import { TeamsPage } from "./pages/TeamsPage";
 import { TokensPage } from "./pages/TokensPage";
+import { DatasetsPage } from "./pages/DatasetsPage";
+import { EndpointsPage } from "./pages/EndpointsPage";
 
 export function App() {
   const me = useMe();
@@ -25,6 +27,8 @@ export function App() {
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/teams">Teams</NavLink>
           <NavLink to="/tokens">API tokens</NavLink>
+          <NavLink to="/datasets">Datasets</NavLink>
+          <NavLink to="/endpoints">Endpoints</NavLink>
         </nav>
         <div className="user">
           {me ? <span data-testid="username">{me.username}</span> : null}
@@ -45,6 +49,8 @@ export function App() {
           <Route path="/teams" element={<TeamsPage />} />
           <Route path="/teams/:team" element={<TeamsPage />} />
           <Route path="/tokens" element={<TokensPage />} />
+          <Route path="/datasets" element={<DatasetsPage />} />
+          <Route path="/endpoints" element={<EndpointsPage />} />
           <Route path="*" element={<div className="empty">Page not found.</div>} />
         </Routes>
       </main>

@@ -35,6 +35,11 @@ def publish_body(request: Request) -> dict[str, Any]:
 
 def utf8(raw: bytes, field: str) -> str:
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise LocatedError("Module files must be UTF-8 text.", [{"field": field, "message": "is not UTF-8 text"}])
+    if "\x00" in text:
+        raise LocatedError(
+            "Module files must be text without NUL characters.", [{"field": field, "message": "is binary (NUL bytes)"}]
+        )
+    return text

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from modules import spec as specs
 from modules.models import Module, VersionStatus
 from modules.queries import catalog_entry
+from pipewright.fields import NameField
 from teams.models import SLUG
 
 MAX_FILES = 200
@@ -20,9 +21,9 @@ MAX_FILE_CHARS = 1_000_000
 class ModuleCreateSerializer(serializers.Serializer):
     team = serializers.CharField(max_length=63)
     name = serializers.CharField(max_length=63, validators=[SLUG])
-    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    display_name = NameField(max_length=200, required=False, allow_blank=True, default="")
+    category = NameField(max_length=100, required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
 
 
 def clean_path(path: str) -> str | None:
@@ -56,6 +57,8 @@ class PublishSerializer(serializers.Serializer):
                 errors[path] = ["must be a relative path inside the module (no '..', no leading '/')"]
             elif len(text) > MAX_FILE_CHARS:
                 errors[path] = [f"is larger than {MAX_FILE_CHARS} characters"]
+            elif "\x00" in text:
+                errors[path] = ["is binary: module files are text without NUL characters"]
         if errors:
             raise serializers.ValidationError(errors)
         return value

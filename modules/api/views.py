@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +31,7 @@ from modules.api.serializers import (
 )
 from modules.models import Module, ModuleVersion
 from pipewright import queryparams
-from pipewright.parsers import SafeJSONParser
+from pipewright.parsers import BoundedFormParser, BoundedMultiPartParser, SafeJSONParser
 from teams import scoping
 from teams.models import Role
 from teams.permissions import TeamRole
@@ -98,10 +98,13 @@ class ModuleDetailView(ModuleObjectMixin, APIView):
 
 
 class VersionListView(ModuleObjectMixin, generics.ListAPIView):
-    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, BoundedMultiPartParser, BoundedFormParser]
     permission_classes = [IsAuthenticated, TeamRole(Role.MAINTAINER, "publish module versions")]
     serializer_class = VersionSummarySerializer
     ordering = ("-created_at", "-id")
+
+    def upload_limit(self) -> tuple[int, str]:
+        return settings.MODULE_UPLOAD_MAX_BYTES, "files"
 
     def get_queryset(self) -> QuerySet[ModuleVersion]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no module

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -24,7 +25,8 @@ from publishing.api.serializers import (
     PipelinePublishSerializer,
 )
 from publishing.models import Endpoint
-from runner.serializers import RunSerializer
+from runner.models import Run
+from runner.serializers import RunSerializer, RunSummarySerializer, runs_for_json
 from teams import scoping
 from teams.models import Role
 from teams.permissions import TeamRole
@@ -107,14 +109,19 @@ class EndpointDetailView(EndpointObjectMixin, generics.RetrieveDestroyAPIView):
     @extend_schema(
         request=EndpointUpdateSerializer,
         responses=EndpointSerializer,
-        description="Re-point at another runnable version of the same pipeline, and/or rename (the slug stays).",
+        description=(
+            "Re-point at another runnable version of the same pipeline, rename (the slug stays), and/or "
+            "enable or disable (a disabled endpoint answers 409 to runs, and its schedules record an error)."
+        ),
     )
     def patch(self, request: Request, slug: str) -> Response:
         endpoint = self.get_object()
         body = EndpointUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        endpoint = services.do_update_endpoint(endpoint, name=data.get("name"), number=data.get("version"))
+        endpoint = services.do_update_endpoint(
+            endpoint, name=data.get("name"), number=data.get("version"), enabled=data.get("enabled")
+        )
         return Response(self.get_serializer(endpoint).data)
 
     @extend_schema(responses={204: None}, description="Deletes the endpoint and its schedules.")
@@ -125,8 +132,25 @@ class EndpointDetailView(EndpointObjectMixin, generics.RetrieveDestroyAPIView):
         services.do_delete_endpoint(instance)
 
 
-class EndpointRunsView(EndpointObjectMixin, generics.GenericAPIView):
+class EndpointRunsView(generics.ListAPIView):
+    ordering = ("-created_at", "-id")
     permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "run pipelines")]
+    serializer_class = RunSummarySerializer
+
+    def endpoint(self) -> Endpoint:
+        found = get_object_or_404(visible_endpoints(self.request.user), slug=self.kwargs["slug"])
+        self.check_object_permissions(self.request, found)
+        return found
+
+    def get_queryset(self) -> QuerySet[Run]:
+        return runs_for_json().filter(pk__in=services.endpoint_runs(self.endpoint()).values("pk"))
+
+    @extend_schema(
+        operation_id="endpoints_runs_list",
+        description="The newest 50 runs started through this endpoint (by token or by its schedules).",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=EndpointRunSerializer,
@@ -134,7 +158,7 @@ class EndpointRunsView(EndpointObjectMixin, generics.GenericAPIView):
         description="Start a run of the endpoint's current version; the same permissions as running the pipeline.",
     )
     def post(self, request: Request, slug: str) -> Response:
-        endpoint = self.get_object()
+        endpoint = self.endpoint()
         body = EndpointRunSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

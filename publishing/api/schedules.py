@@ -6,20 +6,33 @@ writes go to `publishing.services`, serializers render."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from pipewright import queryparams
+from pipewright.errors import LocatedError
 from publishing import services
 from publishing.api.endpoints import visible_endpoints
-from publishing.api.serializers import ScheduleCreateSerializer, ScheduleSerializer, ScheduleUpdateSerializer
+from publishing.api.serializers import (
+    CronPreviewSerializer,
+    ScheduleCreateSerializer,
+    ScheduleSerializer,
+    ScheduleUpdateSerializer,
+)
+from publishing.cron import CronError, next_fire_times, parse_cron
 from publishing.models import Schedule
+from runner.models import Run
+from runner.serializers import RunSummarySerializer, runs_for_json
 from teams import scoping
 from teams.models import Role
 from teams.permissions import TeamRole
@@ -105,3 +118,53 @@ class ScheduleDetailView(generics.RetrieveDestroyAPIView):
 
     def perform_destroy(self, instance: Schedule) -> None:
         services.do_delete_schedule(instance)
+
+
+class ScheduleRunsView(generics.ListAPIView):
+    ordering = ("-created_at", "-id")
+    serializer_class = RunSummarySerializer
+
+    def get_queryset(self) -> QuerySet[Run]:
+        schedule = get_object_or_404(visible_schedules(self.request.user), pk=self.kwargs["pk"])
+        return runs_for_json().filter(pk__in=services.schedule_runs(schedule).values("pk"))
+
+    @extend_schema(operation_id="schedules_runs_list", description="The newest 50 runs this schedule started.")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class CronPreviewView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cron", str, required=True, description="Five fields, as a schedule's `cron`."),
+            OpenApiParameter("tz", str, description="An IANA time zone to show the times in; UTC when omitted."),
+        ],
+        responses=CronPreviewSerializer,
+        description=(
+            "The next five times a schedule with this cron would fire (schedules run in UTC), shown in `tz`. "
+            "A bad cron is 400 naming `cron` and the field of the expression; an unknown zone is 400 naming `tz`."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        text = request.query_params.get("cron", "")
+        zone = request.query_params.get("tz") or "UTC"
+        try:
+            cron = parse_cron(text[:600])
+        except CronError as exc:
+            raise LocatedError(f"cron: {exc}.", [{"field": "cron", "message": str(exc)}])
+        if len(zone) > 64 or not _known_zone(zone):
+            raise LocatedError(
+                f"tz: '{zone[:64]}' is not a known time zone.",
+                [{"field": "tz", "message": "not a known IANA time zone, e.g. Europe/Berlin"}],
+            )
+        times = next_fire_times(cron, timezone.now(), 5, settings.CELERY_TIMEZONE)
+        shown = [t.astimezone(ZoneInfo(zone)).isoformat() for t in times]
+        return Response(CronPreviewSerializer({"cron": str(cron), "timezone": zone, "next": shown}).data)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from pipewright.fields import StrictBooleanField
+from pipewright.fields import BIGINT_MAX, NameField, ParametersField, StrictBooleanField
 from publishing.cron import CronError, parse_cron
 from publishing.models import Endpoint, Schedule
 
@@ -32,19 +32,25 @@ class CronField(serializers.CharField):
 
 
 class PipelinePublishSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, help_text="Display name; the URL slug is derived from it.")
+    name = NameField(max_length=200, help_text="Display name; the URL slug is derived from it.")
     version = serializers.IntegerField(
-        required=False, min_value=1, help_text="Pipeline version to serve; the latest when omitted."
+        required=False,
+        min_value=1,
+        max_value=BIGINT_MAX,
+        help_text="Pipeline version to serve; the latest when omitted.",
     )
 
 
 class EndpointUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False, help_text="New display name; the slug stays.")
-    version = serializers.IntegerField(required=False, min_value=1, help_text="Re-point at this pipeline version.")
+    name = NameField(max_length=200, required=False, help_text="New display name; the slug stays.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=BIGINT_MAX, help_text="Re-point at this pipeline version."
+    )
+    enabled = StrictBooleanField(required=False, help_text="False: the endpoint (and its schedules) start no runs.")
 
 
 class EndpointRunSerializer(serializers.Serializer):
-    parameters = serializers.DictField(required=False, default=dict)
+    parameters = ParametersField(required=False, default=dict)
     cache = StrictBooleanField(default=True)
 
 
@@ -65,6 +71,7 @@ class EndpointSerializer(serializers.ModelSerializer):
             "pipeline",
             "pipeline_name",
             "version",
+            "enabled",
             "created_by",
             "created_at",
             "updated_at",
@@ -79,13 +86,13 @@ class EndpointSerializer(serializers.ModelSerializer):
 class ScheduleCreateSerializer(serializers.Serializer):
     endpoint = serializers.SlugField(max_length=63, help_text="The endpoint's slug.")
     cron = CronField()
-    parameters = serializers.DictField(required=False, default=dict)
+    parameters = ParametersField(required=False, default=dict)
     enabled = StrictBooleanField(default=True)
 
 
 class ScheduleUpdateSerializer(serializers.Serializer):
     cron = CronField(required=False)
-    parameters = serializers.DictField(required=False)
+    parameters = ParametersField(required=False)
     enabled = StrictBooleanField(required=False)
 
 
@@ -128,3 +135,13 @@ class ScheduleSerializer(serializers.ModelSerializer):
         start, remaining, _now = task.crontab.schedule.remaining_delta(timezone.now())
         when: datetime = start + remaining
         return when
+
+
+class CronPreviewSerializer(serializers.Serializer):
+    cron = serializers.CharField(help_text="The expression, normalized to single spaces.")
+    timezone = serializers.CharField(help_text="The zone the times are shown in (`tz`); schedules fire in UTC.")
+    next = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The next five fire times (fewer when it fires less often in eight years), ISO 8601 with "
+        "the offset of `timezone`.",
+    )

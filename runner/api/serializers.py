@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from pipewright.fields import StrictBooleanField, StrictIntegerField
+from pipewright.fields import ParametersField, StrictBooleanField, StrictIntegerField
 from pipewright.serializers import ShapeSerializer
 from runner import states
 from runner.runs import RERUN_MODES
@@ -14,7 +14,7 @@ from runner.serializers import ReusedFromSerializer
 
 
 class RunCreateSerializer(serializers.Serializer):
-    parameters = serializers.DictField(required=False, allow_null=True, help_text="overrides of the defaults")
+    parameters = ParametersField(required=False, allow_null=True, help_text="overrides of the defaults")
     version = StrictIntegerField(
         required=False, allow_null=True, help_text="pipeline version number; the latest when omitted"
     )
@@ -24,9 +24,9 @@ class RunCreateSerializer(serializers.Serializer):
 class RerunSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=RERUN_MODES, default="all")
     node = serializers.CharField(
-        required=False, allow_null=True, help_text="with mode=from: rerun this node and what follows"
+        required=False, allow_null=True, max_length=100, help_text="with mode=from: rerun this node and what follows"
     )
-    parameters = serializers.DictField(
+    parameters = ParametersField(
         required=False, allow_null=True, help_text="new values (not with mode=failed); the parent's when omitted"
     )
     cache = StrictBooleanField(required=False, help_text="the parent run's setting when omitted")

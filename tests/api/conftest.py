@@ -49,9 +49,10 @@ def _schema() -> tuple[dict[str, Any], list[tuple[re.Pattern[str], str, dict[str
 
     doc = SchemaGenerator().get_schema(request=None, public=True)
     defs = {name: _json_schema(s) for name, s in doc["components"]["schemas"].items()}
+    # a literal segment wins over a placeholder (/api/schedules/preview is not /api/schedules/{id}/)
+    paths = sorted(doc["paths"].items(), key=lambda item: item[0].count("{"))
     routes = [
-        (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path.rstrip("/")) + "/?$"), path, ops)
-        for path, ops in doc["paths"].items()
+        (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path.rstrip("/")) + "/?$"), path, ops) for path, ops in paths
     ]
     return defs, routes
 

@@ -4,6 +4,7 @@ the beat task, cleanup); alice/bob/charlie plus a viewer for the permissions."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -451,3 +452,72 @@ def test_a_disabled_module_version_never_starts_again(
     assert "acme/train@2.0.0 is disabled" in as_alice.get(f"/api/schedules/{pk}/").json()["last_error"]
     assert Run.objects.count() == 1  # nothing started, nothing half-saved
     assert as_alice.get(f"/api/runs/{first.json()['id']}/").status_code == 200  # history stays
+
+
+# -- what the Endpoints page needs: enable/disable, runs, the cron preview ----------------------
+
+
+def test_an_endpoint_can_be_disabled_and_enabled(alice: Any, as_alice: Any, endpoint: dict[str, Any]) -> None:
+    slug = endpoint["slug"]
+    client = token_client(alice)
+    assert endpoint["enabled"] is True
+    off = as_alice.patch(f"/api/endpoints/{slug}/", {"enabled": False}, format="json")
+    assert off.status_code == 200 and off.json()["enabled"] is False
+    refused = client.post(endpoint["url"], {}, format="json")
+    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "endpoint"
+    pk = schedule(as_alice, slug).json()["id"]
+    assert run_schedule_task(pk) == "refused" and not Run.objects.exists()
+    assert "disabled" in as_alice.get(f"/api/schedules/{pk}/").json()["last_error"]
+    bad = as_alice.patch(f"/api/endpoints/{slug}/", {"enabled": "no"}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "enabled"
+    on = as_alice.patch(f"/api/endpoints/{slug}/", {"enabled": True}, format="json")
+    assert on.json()["enabled"] is True
+    assert client.post(endpoint["url"], {}, format="json").status_code == 201
+
+
+def test_a_viewer_cannot_disable_an_endpoint(vera: Any, endpoint: dict[str, Any]) -> None:
+    r = vera.patch(f"/api/endpoints/{endpoint['slug']}/", {"enabled": False}, format="json")
+    assert r.status_code == 403 and "member" in r.json()["detail"]
+
+
+def test_the_runs_of_an_endpoint_and_of_its_schedules(
+    alice: Any, as_alice: Any, as_charlie: Any, pipeline: dict[str, Any], endpoint: dict[str, Any]
+) -> None:
+    slug = endpoint["slug"]
+    assert as_alice.get(f"/api/endpoints/{slug}/runs").json()["results"] == []
+    by_token = token_client(alice).post(endpoint["url"], {}, format="json").json()["id"]
+    as_alice.post(f"/api/pipelines/{pipeline['id']}/runs/", {}, format="json")  # not through the endpoint
+    pk = schedule(as_alice, slug).json()["id"]
+    run_schedule_task(pk)
+    scheduled = Schedule.objects.get(pk=pk).last_run_id
+    listed = as_alice.get(f"/api/endpoints/{slug}/runs").json()["results"]
+    assert [r["id"] for r in listed] == [scheduled, by_token]
+    assert [r["id"] for r in as_alice.get(f"/api/schedules/{pk}/runs/").json()["results"]] == [scheduled]
+    assert as_charlie.get(f"/api/endpoints/{slug}/runs").status_code == 404
+    assert as_charlie.get(f"/api/schedules/{pk}/runs/").status_code == 404
+
+
+def test_the_cron_preview_shows_the_next_five_fire_times_in_a_zone(as_alice: Any) -> None:
+    r = as_alice.get("/api/schedules/preview", {"cron": "30  6 * * 1-5", "tz": "Europe/Berlin"})
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert body["cron"] == "30 6 * * 1-5" and body["timezone"] == "Europe/Berlin" and len(body["next"]) == 5
+    times = [datetime.fromisoformat(t) for t in body["next"]]
+    assert times == sorted(times) and len(set(times)) == 5
+    for t in times:
+        # 06:30 UTC is 07:30 (winter) or 08:30 (summer) in Berlin, on a weekday
+        assert t.minute == 30 and t.hour in (7, 8) and t.weekday() < 5
+        assert t.utcoffset() is not None and t.utcoffset().total_seconds() in (3600, 7200)  # type: ignore[union-attr]
+    utc = as_alice.get("/api/schedules/preview", {"cron": "0 0 1 1 *"}).json()
+    assert utc["timezone"] == "UTC" and all(t.endswith(("+00:00", "Z")) for t in utc["next"])
+    assert [datetime.fromisoformat(t).month for t in utc["next"]] == [1] * 5
+
+
+def test_the_cron_preview_names_what_is_wrong(as_alice: Any) -> None:
+    bad = as_alice.get("/api/schedules/preview", {"cron": "61 * * * *"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "cron"
+    assert "minute" in bad.json()["errors"][0]["message"]
+    short = as_alice.get("/api/schedules/preview", {"cron": "* *"})
+    assert short.status_code == 400 and "needs 5" in short.json()["errors"][0]["message"]
+    zone = as_alice.get("/api/schedules/preview", {"cron": "* * * * *", "tz": "Mars/Olympus"})
+    assert zone.status_code == 400 and zone.json()["errors"][0]["field"] == "tz"

@@ -137,6 +137,12 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/teams/{team}/members/{username}/", "delete"): Op(403, 403),
     ("/api/teams/{team}/audit/", "get"): Op(403, 403),  # owners only
     ("/api/tokens/{id}/", "delete"): Op(404, 404),  # personal: even a teammate gets 404
+    ("/api/datasets/{team}/{name}/", "get"): R,
+    ("/api/datasets/{team}/{name}/archive/", "post"): Op(403, 200),
+    ("/api/datasets/{team}/{name}/unarchive/", "post"): Op(403, 200),
+    ("/api/datasets/{team}/{name}/versions/{number}/profile/", "get"): R,
+    ("/api/endpoints/{slug}/runs/", "get"): R,
+    ("/api/schedules/{id}/runs/", "get"): R,
 }
 
 # A member's deletes run last, the dependants first (a pipeline takes its endpoints and schedules).
@@ -277,7 +283,7 @@ def world(eager: Any, fake_compute: FakeBackend) -> World:
     return make_world(fake_compute)
 
 
-APPS = ("teams", "modules", "designer", "runner", "publishing", "django_celery_beat", "authtoken")
+APPS = ("teams", "modules", "designer", "runner", "publishing", "django_celery_beat")
 
 
 def state() -> dict[str, list[dict[str, Any]]]:

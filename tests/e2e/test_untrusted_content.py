@@ -1,7 +1,8 @@
 """Untrusted step outputs in a real browser: an HTML output's script and an SVG's onload never run
 in the application's origin (the page's title stays, no request leaves their frame, the frame is
 an opaque origin), their download is a download, and the application's own pages raise no
-Content-Security-Policy violation while used (canvas, catalog, runs, run page, teams, tokens, API docs).
+Content-Security-Policy violation while used (canvas, catalog, runs, run page, teams,
+tokens, datasets, endpoints, API docs).
 
 The run is made in this process on the local backend (a step writing the files) rather than in a
 container: what is under test is the browser's side.
@@ -196,6 +197,10 @@ def test_script_in_html_and_svg_outputs_never_runs_in_the_app_and_the_app_raises
     page.goto(f"{live_url}/tokens")
     page.get_by_test_id("tokens-page").wait_for()
     record("tokens")
+    for where in ("datasets", "endpoints"):
+        page.goto(f"{live_url}/{where}")
+        page.wait_for_load_state("networkidle")
+        record(where)
     page.goto(f"{live_url}/api/docs/")
     page.locator(".swagger-ui .opblock").first.wait_for()
     page.locator(".swagger-ui .opblock").first.click()

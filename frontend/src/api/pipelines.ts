@@ -66,8 +66,8 @@ export const deletePipeline = (id: number) => request<unknown>(`/api/pipelines/$
 export const validatePipeline = (id: number, graph: PipelineDoc) =>
   post<WithGraph<Schemas["ValidateResult"]>>(`/api/pipelines/${id}/validate`, { graph });
 
-/** Every dataset I can see (all pages), for the palette. */
+/** Every dataset I can see (all pages), archived ones too (a pipeline may read one; the palette hides them). */
 export const listDatasets = (query: { q?: string; team?: string } = {}) =>
-  listAll<DatasetItem>(withQuery("/api/datasets/", query));
+  listAll<DatasetItem>(withQuery("/api/datasets/", { ...query, archived: "all" }));
 
 export const isPreconditionFailed = (e: unknown) => e instanceof ApiError && e.status === 412;

@@ -66,10 +66,95 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The datasets you can see, by team and name, each with its versions. */
+        /** @description Your teams' datasets with their versions; archived ones only when asked for. */
         get: operations["datasets_list"];
         put?: never;
+        /** @description Upload a new version. A CSV (.csv, .tsv, .txt) must parse: otherwise 400 naming `file` and the line. Larger than `GET /api/datasets/limits/` max_bytes is 413 naming `file`. Uploading to an archived dataset restores it. */
         post: operations["datasets_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{team}/{name}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["datasets_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{team}/{name}/archive/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Archive: the dataset leaves the default list and the palette; pipelines that read it still compile and run. Unarchive restores it. */
+        post: operations["datasets_archive_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{team}/{name}/unarchive/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Archive: the dataset leaves the default list and the palette; pipelines that read it still compile and run. Unarchive restores it. */
+        post: operations["datasets_unarchive_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{team}/{name}/versions/{number}/profile/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The column profile of a CSV version: per column its type, missing and distinct counts, min/max/mean and a small histogram. Computed on upload (or once on first request), kept per content. */
+        get: operations["datasets_versions_profile_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/limits/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What an upload may be, so a client can refuse early. */
+        get: operations["datasets_limits_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -107,7 +192,7 @@ export interface paths {
         delete: operations["endpoints_destroy"];
         options?: never;
         head?: never;
-        /** @description Re-point at another runnable version of the same pipeline, and/or rename (the slug stays). */
+        /** @description Re-point at another runnable version of the same pipeline, rename (the slug stays), and/or enable or disable (a disabled endpoint answers 409 to runs, and its schedules record an error). */
         patch: operations["endpoints_partial_update"];
         trace?: never;
     };
@@ -118,7 +203,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** @description The newest 50 runs started through this endpoint (by token or by its schedules). */
+        get: operations["endpoints_runs_list"];
         put?: never;
         /** @description Start a run of the endpoint's current version; the same permissions as running the pipeline. */
         post: operations["endpoints_runs_create"];
@@ -569,6 +655,40 @@ export interface paths {
         patch: operations["schedules_partial_update"];
         trace?: never;
     };
+    "/api/schedules/{id}/runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The newest 50 runs this schedule started. */
+        get: operations["schedules_runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The next five times a schedule with this cron would fire (schedules run in UTC), shown in `tz`. A bad cron is 400 naming `cron` and the field of the expression; an unknown zone is 400 naming `tz`. */
+        get: operations["schedules_preview_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/teams/": {
         parameters: {
             query?: never;
@@ -753,13 +873,47 @@ export interface components {
             reused_from?: components["schemas"]["ReusedFrom"] | null;
             status: components["schemas"]["StepStatusEnum"];
         };
+        ColumnProfile: {
+            distinct: number;
+            /** @description True: at least `distinct` values (counting stopped). */
+            distinct_capped: boolean;
+            /** @description Numeric columns: ten equal bins from min to max; text columns: the most common values. */
+            histogram: components["schemas"]["HistogramBar"][];
+            /** Format: double */
+            max: number | null;
+            /** Format: double */
+            mean: number | null;
+            /** Format: double */
+            min: number | null;
+            /** @description Empty cells and NA, NaN, null, None, n/a. */
+            missing: number;
+            name: string;
+            type: components["schemas"]["ColumnProfileTypeEnum"];
+        };
+        /**
+         * @description * `integer` - integer
+         *     * `number` - number
+         *     * `string` - string
+         *     * `empty` - empty
+         * @enum {string}
+         */
+        ColumnProfileTypeEnum: "integer" | "number" | "string" | "empty";
         /**
          * @description * `docker` - docker
          *     * `local` - local
          * @enum {string}
          */
         ComputeEnum: "docker" | "local";
+        CronPreview: {
+            /** @description The expression, normalized to single spaces. */
+            cron: string;
+            /** @description The next five fire times (fewer when it fires less often in eight years), ISO 8601 with the offset of `timezone`. */
+            next: string[];
+            /** @description The zone the times are shown in (`tz`); schedules fire in UTC. */
+            timezone: string;
+        };
         Dataset: {
+            archived?: boolean;
             /** Format: date-time */
             readonly created_at: string;
             readonly id: number;
@@ -769,6 +923,19 @@ export interface components {
             team: string;
             versions: components["schemas"]["DatasetVersion"][];
         };
+        DatasetLimits: {
+            /** @description The largest upload accepted (DATASET_MAX_BYTES); larger is 413. */
+            max_bytes: number;
+        };
+        DatasetProfile: {
+            artifact: string;
+            columns: components["schemas"]["ColumnProfile"][];
+            /** @description The statistics cover the first this many rows (all of them up to 200,000). */
+            profiled_rows?: number;
+            ref: string;
+            rows: number;
+            version: number;
+        };
         DatasetUpload: {
             /** Format: uri */
             file: string;
@@ -777,7 +944,8 @@ export interface components {
         };
         DatasetVersion: {
             artifact: string;
-            columns?: unknown;
+            /** @description The CSV header's names. */
+            columns: string[];
             /** Format: date-time */
             readonly created_at: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -825,6 +993,7 @@ export interface components {
             readonly created_at: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string | null;
+            enabled?: boolean;
             name: string;
             pipeline: number;
             pipeline_name: string;
@@ -862,6 +1031,11 @@ export interface components {
         FilesPreviewKindEnum: "files";
         Graph: {
             graph: components["schemas"]["PipelineDocument"];
+        };
+        HistogramBar: {
+            count: number;
+            /** @description A numeric bin 'low to high', or a value of a text column. */
+            label: string;
         };
         HtmlPreview: {
             /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
@@ -1194,9 +1368,14 @@ export interface components {
             results: components["schemas"]["VersionSummary"][];
         };
         PatchedEndpointUpdate: {
+            /** @description False: the endpoint (and its schedules) start no runs. */
+            enabled?: boolean;
             /** @description New display name; the slug stays. */
             name?: string;
-            /** @description Re-point at this pipeline version. */
+            /**
+             * Format: int64
+             * @description Re-point at this pipeline version.
+             */
             version?: number;
         };
         PatchedMemberRole: {
@@ -1258,12 +1437,25 @@ export interface components {
              *     * `array` - array
              *     * `object` - object
              */
-            type: components["schemas"]["TypeEnum"];
+            type: components["schemas"]["PipelineParameterTypeEnum"];
         };
+        /**
+         * @description * `string` - string
+         *     * `number` - number
+         *     * `integer` - integer
+         *     * `boolean` - boolean
+         *     * `array` - array
+         *     * `object` - object
+         * @enum {string}
+         */
+        PipelineParameterTypeEnum: "string" | "number" | "integer" | "boolean" | "array" | "object";
         PipelinePublish: {
             /** @description Display name; the URL slug is derived from it. */
             name: string;
-            /** @description Pipeline version to serve; the latest when omitted. */
+            /**
+             * Format: int64
+             * @description Pipeline version to serve; the latest when omitted.
+             */
             version?: number;
         };
         PipelineRow: {
@@ -1382,7 +1574,10 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             } | null;
-            /** @description pipeline version number; the latest when omitted */
+            /**
+             * Format: int64
+             * @description pipeline version number; the latest when omitted
+             */
             version?: number | null;
         };
         /**
@@ -1562,16 +1757,6 @@ export interface components {
         TokenAnswer: {
             token: string;
         };
-        /**
-         * @description * `string` - string
-         *     * `number` - number
-         *     * `integer` - integer
-         *     * `boolean` - boolean
-         *     * `array` - array
-         *     * `object` - object
-         * @enum {string}
-         */
-        TypeEnum: "string" | "number" | "integer" | "boolean" | "array" | "object";
         ValidateResult: {
             errors: components["schemas"]["Issue"][];
             /** @description The graph with every module version pinned. */
@@ -1716,6 +1901,8 @@ export interface operations {
     datasets_list: {
         parameters: {
             query?: {
+                /** @description false (the default), true or all. */
+                archived?: "all" | "false" | "true";
                 /** @description a position from a next/previous link (opaque) */
                 cursor?: string;
                 /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
@@ -1760,6 +1947,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dataset"];
+                };
+            };
+        };
+    };
+    datasets_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
+                };
+            };
+        };
+    };
+    datasets_archive_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
+                };
+            };
+        };
+    };
+    datasets_unarchive_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
+                };
+            };
+        };
+    };
+    datasets_versions_profile_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                number: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetProfile"];
+                };
+            };
+        };
+    };
+    datasets_limits_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetLimits"];
                 };
             };
         };
@@ -1856,6 +2151,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+        };
+    };
+    endpoints_runs_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRunSummaryList"];
                 };
             };
         };
@@ -2755,6 +3076,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Schedule"];
+                };
+            };
+        };
+    };
+    schedules_runs_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRunSummaryList"];
+                };
+            };
+        };
+    };
+    schedules_preview_retrieve: {
+        parameters: {
+            query: {
+                /** @description Five fields, as a schedule's `cron`. */
+                cron: string;
+                /** @description An IANA time zone to show the times in; UTC when omitted. */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CronPreview"];
                 };
             };
         };

@@ -1,6 +1,5 @@
 // Teams, their members and audit trail (API.md "Teams" and v1.1 membership).
-import { get, post, request } from "./client";
-import { listRows, type ListAnswer } from "./listRows";
+import { listAll, listPage, post, request } from "./client";
 import type { components } from "./schema";
 
 export type Team = components["schemas"]["Team"];
@@ -12,7 +11,7 @@ const team = (name: string) => `/api/teams/${encodeURIComponent(name)}`;
 const member = (name: string, username: string) => `${team(name)}/members/${encodeURIComponent(username)}/`;
 
 export const createTeam = (name: string) => post<Team>("/api/teams/", { name });
-export const listMembers = async (name: string) => listRows(await get<ListAnswer<Member>>(`${team(name)}/members/`));
+export const listMembers = (name: string) => listAll<Member>(`${team(name)}/members/`);
 export const addMember = (name: string, username: string, role: Role) =>
   post<Member>(`${team(name)}/members/`, { username, role });
 export const changeRole = async (name: string, username: string, role: Role) =>
@@ -20,4 +19,4 @@ export const changeRole = async (name: string, username: string, role: Role) =>
 export const removeMember = async (name: string, username: string) => {
   await request<null>(member(name, username), { method: "DELETE" });
 };
-export const listAudit = async (name: string) => listRows(await get<ListAnswer<AuditEvent>>(`${team(name)}/audit/`));
+export const listAudit = async (name: string) => (await listPage<AuditEvent>(`${team(name)}/audit/`)).results;

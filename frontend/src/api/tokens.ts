@@ -1,12 +1,11 @@
 // Personal API tokens (API.md v1.1): the key is in the create answer only.
-import { get, post, request } from "./client";
-import { listRows, type ListAnswer } from "./listRows";
+import { listAll, post, request } from "./client";
 import type { components } from "./schema";
 
 export type ApiToken = components["schemas"]["ApiToken"];
 export type CreatedToken = components["schemas"]["ApiTokenCreated"];
 
-export const listTokens = async () => listRows(await get<ListAnswer<ApiToken>>("/api/tokens/"));
+export const listTokens = () => listAll<ApiToken>("/api/tokens/");
 export const createToken = (name: string) => post<CreatedToken>("/api/tokens/", { name });
 export const revokeToken = async (id: number) => {
   await request<null>(`/api/tokens/${id}/`, { method: "DELETE" });

@@ -19,6 +19,12 @@ import { portColor } from "../graph/ports";
 import { usePipelineStore } from "../store/pipeline";
 import { nodeTypes } from "./nodes";
 import { DRAG_MIME, type PaletteDrag } from "./Palette";
+import { ApiError } from "../api/client";
+import { errorMessage } from "../api/errors";
+import { listDatasets } from "../api/pipelines";
+import { csvFileOf } from "../datasets/upload";
+import { useCatalogStore } from "../store/pipelineCatalog";
+import { uploadDroppedCsv } from "./dropCsv";
 import { edgeColor, livePorts } from "./ports";
 
 const NODE_WIDTH = 230;
@@ -31,6 +37,29 @@ const isValidConnection: IsValidConnection = (c) => {
   const edges = usePipelineStore.getState().edges.map(edgeToDoc);
   return checkConnection(attempt(c), edges, livePorts).ok;
 };
+
+/** Upload a CSV dropped on the canvas and place a dataset node reading it where it fell. */
+async function dropCsv(file: File, position: { x: number; y: number }) {
+  const s = usePipelineStore.getState();
+  let shown = -1;
+  s.showToast(`Uploading ${file.name}…`, "info");
+  try {
+    const dataset = await uploadDroppedCsv(file, s.team, (f) => {
+      const pct = Math.floor(f * 10) * 10;
+      if (pct !== shown && pct < 100) {
+        shown = pct;
+        usePipelineStore.getState().showToast(`Uploading ${file.name}… ${pct}%`, "info");
+      }
+    });
+    useCatalogStore.getState().setDatasets(await listDatasets().catch(() => [...useCatalogStore.getState().datasets, dataset]));
+    const store = usePipelineStore.getState();
+    store.addNode({ dataset: dataset.ref, version: dataset.latest_version, position });
+    store.showToast(`Uploaded ${dataset.ref} v${dataset.latest_version} and placed it on the canvas.`, "success");
+  } catch (err) {
+    const located = err instanceof ApiError ? err.errors.map((x) => x.message).join("; ") : "";
+    usePipelineStore.getState().showToast(`Could not upload ${file.name}: ${located || errorMessage(err)}`, "error");
+  }
+}
 
 const minimapColor = (n: FlowNode) => (n.type === "dataset" ? "#0ea5e9" : "#6366f1");
 const proOptions = { hideAttribution: true };
@@ -77,17 +106,26 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
     if (e.dataTransfer.types.includes(DRAG_MIME)) {
       e.preventDefault();
       e.dataTransfer.dropEffect = "move";
+    } else if (e.dataTransfer.types.includes("Files")) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
     }
   }, []);
 
   const onDrop = useCallback(
     (e: DragEvent) => {
       const raw = e.dataTransfer.getData(DRAG_MIME);
+      const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      const position = { x: Math.round(p.x - NODE_WIDTH / 2), y: Math.round(p.y - 30) };
+      const file = raw ? null : csvFileOf(e.dataTransfer.files);
+      if (file) {
+        e.preventDefault();
+        void dropCsv(file, position);
+        return;
+      }
       if (!raw) return;
       e.preventDefault();
       const payload = JSON.parse(raw) as PaletteDrag;
-      const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      const position = { x: Math.round(p.x - NODE_WIDTH / 2), y: Math.round(p.y - 30) };
       const s = usePipelineStore.getState();
       if (payload.kind === "dataset") s.addNode({ dataset: payload.ref, version: payload.version, position });
       else s.addNode({ module: payload.ref, version: payload.version, params: {}, position });

@@ -41,7 +41,7 @@ export const Palette = memo(function Palette() {
       .map(([cat, items]) => [cat, items.sort((a, b) => a.display_name.localeCompare(b.display_name))] as const);
   }, [modules, q]);
 
-  const shownDatasets = datasets.filter((d) => !q || datasetRef(d).toLowerCase().includes(q.toLowerCase()));
+  const shownDatasets = datasets.filter((d) => !d.archived).filter((d) => !q || datasetRef(d).toLowerCase().includes(q.toLowerCase()));
 
   return (
     <aside className="palette" data-testid="palette">
@@ -70,6 +70,10 @@ export const Palette = memo(function Palette() {
                   </div>
                 ))}
           </section>
+        ) : !q && !datasets.some((d) => !d.archived) ? (
+          <div className="muted small pad" data-testid="palette-no-datasets">
+            No datasets yet: drop a CSV onto the canvas, or upload one on the <a href="/datasets">Datasets page</a>.
+          </div>
         ) : null}
         {groups.map(([cat, items]) => (
           <section key={cat}>

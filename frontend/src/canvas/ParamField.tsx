@@ -3,6 +3,7 @@ import { useState } from "react";
 import type { Field } from "../graph/schemaForm";
 import { displayValue, parseInput, validateValue } from "../graph/schemaForm";
 import { isParamRef, type PipelineParam } from "../graph/types";
+import { splitColumns, unknownColumns } from "../graph/columns";
 
 function rangeText(f: Field): string {
   const lo = f.min ?? f.exclusiveMin;
@@ -18,12 +19,20 @@ interface Props {
   value: unknown;
   parameters: PipelineParam[];
   onChange: (value: unknown) => void;
+  /** the parameter names a column (`format: column`) or several (`format: columns`) */
+  columnKind?: "column" | "columns" | null;
+  /** the columns known to flow into the parameter's input (null: not known) */
+  columns?: string[] | null;
 }
 
-export function ParamField({ field, value, parameters, onChange }: Props) {
+export function ParamField({ field, value, parameters, onChange, columnKind = null, columns = null }: Props) {
   const bound = isParamRef(value);
   const [draft, setDraft] = useState<{ text: string; error?: string } | null>(null);
-  const error = draft?.error ?? (bound ? null : validateValue(field, value));
+  const missing = !bound && columnKind && columns ? unknownColumns(columnKind, value, columns) : [];
+  const error =
+    draft?.error ??
+    (bound ? null : validateValue(field, value)) ??
+    (missing.length ? `Not a column of the connected dataset: ${missing.join(", ")}` : null);
   const testid = `param-${field.name}`;
 
   const commitText = (text: string) => {
@@ -50,6 +59,19 @@ export function ParamField({ field, value, parameters, onChange }: Props) {
         {parameters.map((p) => (
           <option key={p.name} value={p.name}>
             {p.name}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (columnKind === "column" && columns) {
+    const current = typeof value === "string" ? value : "";
+    input = (
+      <select value={current} onChange={(e) => onChange(e.target.value === "" ? undefined : e.target.value)} data-testid={testid} data-columns={columns.join(",")}>
+        <option value="">{field.default !== undefined && field.default !== "" ? `Default (${String(field.default)})` : "—"}</option>
+        {current && !columns.includes(current) ? <option value={current}>{current} (not in the dataset)</option> : null}
+        {columns.map((c) => (
+          <option key={c} value={c}>
+            {c}
           </option>
         ))}
       </select>
@@ -120,6 +142,29 @@ export function ParamField({ field, value, parameters, onChange }: Props) {
         </button>
       </div>
       {input}
+      {columnKind === "columns" && columns && !bound ? (
+        <div className="column-chips" role="group" aria-label={`Columns for ${field.label}`} data-testid={`columns-${field.name}`}>
+          {columns.map((c) => {
+            const chosen = typeof value === "string" ? splitColumns(value) : [];
+            const on = chosen.includes(c);
+            return (
+              <button
+                key={c}
+                type="button"
+                className={`chip${on ? " on" : ""}`}
+                aria-pressed={on}
+                onClick={() => {
+                  const next = on ? chosen.filter((x) => x !== c) : [...chosen, c];
+                  setDraft(null);
+                  onChange(next.length ? next.join(",") : undefined);
+                }}
+              >
+                {c}
+              </button>
+            );
+          })}
+        </div>
+      ) : null}
       {error ? <div className="field-error">{error}</div> : field.description ? <div className="field-help">{field.description}</div> : null}
     </div>
   );

@@ -4,7 +4,8 @@ import { fieldsFor } from "../graph/schemaForm";
 import { sortVersions, upgradeFor } from "../graph/versions";
 import { selectedNodeId, usePipelineStore } from "../store/pipeline";
 import { specFor, useCatalogStore } from "../store/pipelineCatalog";
-import type { ModuleFlowNode } from "../graph/convert";
+import type { DatasetFlowNode, FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
+import { columnKind, columnPort, datasetColumns, type ColumnSchema } from "../graph/columns";
 import { ParamField } from "./ParamField";
 
 export const PropertiesPanel = memo(function PropertiesPanel() {
@@ -17,19 +18,74 @@ export const PropertiesPanel = memo(function PropertiesPanel() {
       </div>
     );
   }
-  if (node.type === "dataset") {
-    return (
-      <div data-testid="properties">
-        <div className="props-head">
-          <div className="props-title">{node.data.dataset}</div>
-          <div className="muted small">Dataset node {node.id}</div>
-        </div>
-        <p className="muted small pad">Feeds its rows to connected modules through the “data” output.</p>
-      </div>
-    );
-  }
+  if (node.type === "dataset") return <DatasetProperties node={node as DatasetFlowNode} />;
   return <ModuleProperties node={node as ModuleFlowNode} />;
 });
+
+function DatasetProperties({ node }: { node: DatasetFlowNode }) {
+  const { dataset, version } = node.data;
+  const item = useCatalogStore((s) => s.datasets.find((d) => d.ref === dataset));
+  const setDatasetVersion = usePipelineStore((s) => s.setDatasetVersion);
+  const shown = item?.versions.find((v) => v.version === (version ?? item.latest_version));
+  return (
+    <div data-testid="properties">
+      <div className="props-head">
+        <div className="props-title">{dataset}</div>
+        <div className="muted small">Dataset node {node.id}</div>
+      </div>
+      <div className="field">
+        <div className="field-head">
+          <label htmlFor={`dataset-version-${node.id}`}>Version</label>
+        </div>
+        <select
+          id={`dataset-version-${node.id}`}
+          value={version === null || version === undefined ? "" : String(version)}
+          onChange={(e) => setDatasetVersion(node.id, e.target.value ? Number(e.target.value) : null)}
+          data-testid="dataset-version-picker"
+        >
+          <option value="">Latest{item?.latest_version ? ` (now v${item.latest_version})` : ""}</option>
+          {[...(item?.versions ?? [])].reverse().map((v) => (
+            <option key={v.version} value={v.version}>
+              v{v.version} · {v.filename}
+            </option>
+          ))}
+          {version && item && !item.versions.some((v) => v.version === version) ? <option value={version}>v{version} (missing)</option> : null}
+        </select>
+        <div className="field-help">
+          {version ? "Pinned: runs read exactly this version." : "Each save pins the newest version at that moment."}
+          {item?.archived ? " This dataset is archived; pinned pipelines still run." : ""}
+        </div>
+      </div>
+      {shown?.columns.length ? (
+        <div className="field">
+          <div className="field-head">
+            <label>Columns</label>
+          </div>
+          <div className="small" data-testid="dataset-columns">
+            {shown.columns.join(", ")}
+          </div>
+        </div>
+      ) : null}
+      <p className="muted small pad">
+        Feeds its rows to connected modules through the “data” output. Profiles and uploads are on the <a href="/datasets">Datasets page</a>.
+      </p>
+    </div>
+  );
+}
+
+/** "port|ref|version" for each input fed directly by a dataset node, as one string (a stable selector value). */
+function datasetFeeds(nodeId: string) {
+  return (s: { nodes: FlowNode[]; edges: FlowEdge[] }) =>
+    s.edges
+      .filter((e) => e.target === nodeId)
+      .map((e) => {
+        const src = s.nodes.find((n) => n.id === e.source);
+        return src && src.type === "dataset" ? `${e.targetHandle}|${(src as DatasetFlowNode).data.dataset}|${(src as DatasetFlowNode).data.version ?? ""}` : "";
+      })
+      .filter(Boolean)
+      .sort()
+      .join("\n");
+}
 
 function ModuleProperties({ node }: { node: ModuleFlowNode }) {
   const { module, version, params } = node.data;
@@ -43,6 +99,17 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
   const currentStatus = item?.versions.find((v) => v.version === current);
   const required = Array.isArray((spec as { required?: unknown } | undefined)?.required) ? ((spec as unknown as { required: string[] }).required) : [];
   const fields = fieldsFor(spec?.parameters, required);
+  const feeds = usePipelineStore(datasetFeeds(node.id));
+  const datasets = useCatalogStore((s) => s.datasets);
+  const columnsFor = (name: string): string[] | null => {
+    const schema = spec?.parameters?.[name] as ColumnSchema | undefined;
+    if (!schema || !columnKind(schema)) return null;
+    const port = columnPort(schema, spec?.inputs ?? []);
+    const line = feeds.split("\n").find((l) => l.startsWith(`${port}|`));
+    if (!line) return null;
+    const [, ref, v] = line.split("|");
+    return datasetColumns(datasets, ref, v ? Number(v) : null);
+  };
 
   return (
     <div data-testid="properties">
@@ -89,6 +156,8 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
           value={params[f.name]}
           parameters={parameters}
           onChange={(v) => setParam(node.id, f.name, v)}
+          columnKind={columnKind(spec?.parameters?.[f.name] as ColumnSchema | undefined)}
+          columns={columnsFor(f.name)}
         />
       ))}
     </div>

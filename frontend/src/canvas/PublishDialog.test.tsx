@@ -37,6 +37,8 @@ describe("PublishDialog", () => {
     expect(screen.getByText(/Version 2 now runs/)).toBeTruthy();
     // the example's token is explained, with the way to get one
     expect(screen.getByTestId("tokens-link").getAttribute("href")).toBe("/tokens");
+    expect(screen.getByTestId("endpoints-link").getAttribute("href")).toBe("/endpoints");
+    expect(screen.getByText(/Authorization: Token <your token>/)).toBeTruthy();
   });
 
   it("shows why publishing was refused and lets the user try another name", async () => {

@@ -34,8 +34,12 @@ export function PublishDialog({ pipelineId, defaultName, onClose }: Props) {
         <div className="modal">
           <h3 id="publish-title">Published “{endpoint.name}”</h3>
           <p>
-            Version {endpoint.version} now runs at this URL (POST with an API token). Re-point it or schedule it through{" "}
-            <code>/api/endpoints/{endpoint.slug}/</code> and <code>/api/schedules/</code>.
+            Version {endpoint.version} now runs at this URL (POST with an API token from the <a href="/tokens">Tokens page</a>). Re-point,
+            disable or schedule it on the{" "}
+            <a href="/endpoints" data-testid="endpoints-link">
+              Endpoints page
+            </a>
+            .
           </p>
           <input className="publish-url" readOnly value={endpoint.url} onFocus={(e) => e.currentTarget.select()} data-testid="endpoint-url" />
           <pre className="publish-example">{curlExample(endpoint)}</pre>

@@ -5,6 +5,7 @@ import { createPortal } from "react-dom";
 import { ApiError } from "../api/client";
 import { errorMessage } from "../api/errors";
 import type { PipelineParam } from "../graph/types";
+import { ParameterFields } from "./ParameterFields";
 import { collectValues, initialDrafts, locateRunErrors, toDraft, type Draft, type Drafts } from "./runParameters";
 
 interface Props {
@@ -17,9 +18,6 @@ interface Props {
   onSubmit: (values: Record<string, unknown>, cache: boolean) => Promise<void>;
   onClose: () => void;
 }
-
-const defaultText = (p: PipelineParam) =>
-  p.default === undefined || p.default === null ? "no default" : `default ${JSON.stringify(p.default)}`;
 
 export function RunParametersDialog({ pipelineName, parameters, remembered, noCache, onSubmit, onClose }: Props) {
   const [drafts, setDrafts] = useState<Drafts>(() => initialDrafts(parameters, remembered));
@@ -83,58 +81,7 @@ export function RunParametersDialog({ pipelineName, parameters, remembered, noCa
       <form className="modal run-params" onSubmit={(e) => void submit(e)} noValidate>
         <h3 id="run-params-title">Run “{pipelineName}”</h3>
         <p>Set the pipeline parameters for this run. The saved defaults stay as they are.</p>
-        <div className="run-params-list">
-          {parameters.map((p, i) => {
-            const id = `run-param-${p.name}`;
-            const draft = drafts[p.name];
-            const error = fieldErrors[p.name];
-            return (
-              <div className={`field run-param${error ? " invalid" : ""}`} key={p.name} data-testid={`run-param-${p.name}`}>
-                <div className="field-head">
-                  <label htmlFor={id}>
-                    <code>{p.name}</code>
-                  </label>
-                  <span className="run-param-type">{p.type}</span>
-                </div>
-                {p.type === "boolean" ? (
-                  <label className="run-param-check">
-                    <input
-                      id={id}
-                      type="checkbox"
-                      checked={draft === true}
-                      onChange={(e) => change(p.name, e.target.checked)}
-                      autoFocus={i === 0}
-                      data-testid="run-param-input"
-                    />
-                    {draft === true ? "true" : "false"}
-                  </label>
-                ) : (
-                  <input
-                    id={id}
-                    type={p.type === "string" ? "text" : "number"}
-                    step={p.type === "integer" ? 1 : p.type === "number" ? "any" : undefined}
-                    inputMode={p.type === "integer" ? "numeric" : p.type === "number" ? "decimal" : undefined}
-                    value={typeof draft === "string" ? draft : ""}
-                    onChange={(e) => change(p.name, e.target.value)}
-                    autoFocus={i === 0}
-                    aria-invalid={error ? true : undefined}
-                    aria-describedby={`${id}-note`}
-                    data-testid="run-param-input"
-                  />
-                )}
-                {error ? (
-                  <span className="field-error" id={`${id}-note`} role="alert" data-testid="run-param-error">
-                    {error}
-                  </span>
-                ) : (
-                  <span className="field-help" id={`${id}-note`}>
-                    {defaultText(p)}
-                  </span>
-                )}
-              </div>
-            );
-          })}
-        </div>
+        <ParameterFields parameters={parameters} drafts={drafts} errors={fieldErrors} onChange={change} />
         <label className="run-params-cache" title="ignore cached outputs and execute every step">
           <input type="checkbox" checked={skipCache} onChange={(e) => setSkipCache(e.target.checked)} data-testid="run-params-no-cache" />
           No cache — ignore cached outputs and execute every step

@@ -62,6 +62,8 @@ export interface PipelineState extends Snapshot {
   connect: (edge: EdgeDoc, color?: string) => void;
   setParam: (nodeId: string, name: string, value: unknown) => void;
   setVersion: (nodeId: string, version: string | null) => void;
+  /** the dataset version a dataset node reads; null reads the latest at each save */
+  setDatasetVersion: (nodeId: string, version: number | null) => void;
   addParameter: (param: PipelineParam) => void;
   updateParameter: (index: number, param: PipelineParam) => void;
   removeParameter: (index: number) => void;
@@ -230,6 +232,11 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
           ? ({ ...n, handles: undefined, measured: undefined, data: { ...n.data, version } } as ModuleFlowNode)
           : n,
       ),
+    })),
+  setDatasetVersion: (nodeId, version) =>
+    set((s) => ({
+      ...remember(s),
+      nodes: s.nodes.map((n) => (n.id === nodeId && n.type === "dataset" ? ({ ...n, data: { ...n.data, version } } as FlowNode) : n)),
     })),
   addParameter: (param) => set((s) => ({ ...remember(s), parameters: [...s.parameters, param] })),
   updateParameter: (index, param) =>

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { listRows } from "../api/listRows";
 import type { AuditEvent, Member } from "../api/teams";
 import { ago, describeEvent, memberControls, sortMembers } from "./logic";
 
 const m = (username: string, role: Member["role"]): Member => ({ username, role });
-
-describe("listRows", () => {
-  it("reads a plain array and a page alike", () => {
-    expect(listRows([1, 2])).toEqual([1, 2]);
-    expect(listRows({ results: [3], next: null, previous: null } as { results: number[] })).toEqual([3]);
-    expect(listRows(null)).toEqual([]);
-  });
-});
 
 describe("memberControls", () => {
   const members = [m("alice", "owner"), m("bob", "member"), m("carol", "viewer")];
