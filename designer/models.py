@@ -50,6 +50,8 @@ class PipelineVersion(models.Model):
     plan = models.JSONField(null=True, blank=True)  # Plan.to_json(), null when the graph has errors
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # the note the save that made this version carried ("what changed and why")
+    message = models.CharField(max_length=500, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -126,7 +126,9 @@ def _stored_graph(result: CompileResult, graph: dict[str, Any]) -> dict[str, Any
     return result.pinned or upgrade(graph)
 
 
-def _new_version(pipeline: Pipeline, user: Any, graph: dict[str, Any], result: CompileResult) -> PipelineVersion:
+def _new_version(
+    pipeline: Pipeline, user: Any, graph: dict[str, Any], result: CompileResult, message: str = ""
+) -> PipelineVersion:
     last = pipeline.versions.aggregate(n=Max("number"))["n"] or 0
     return PipelineVersion.objects.create(
         pipeline=pipeline,
@@ -135,6 +137,7 @@ def _new_version(pipeline: Pipeline, user: Any, graph: dict[str, Any], result: C
         plan=plan_json(result.plan) if result.plan is not None and not result.errors else None,
         errors=result.errors_json(),
         warnings=result.warnings_json(),
+        message=message,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
 
@@ -160,11 +163,13 @@ def do_save_pipeline(
     name: str | None = None,
     description: str | None = None,
     graph: dict[str, Any] | None = None,
+    message: str = "",
 ) -> tuple[Pipeline, CompileResult, PipelineVersion | None, bool]:
     """Save an edit made against `expected_revision` (else 412, nothing saved).
 
     Compiles the graph, stores it pinned, bumps the revision, and makes a new immutable version
-    when the graph changed (or none exists yet). Returns (pipeline, result, latest version, created).
+    when the graph changed (or none exists yet), carrying `message`. Returns (pipeline, result,
+    latest version, created).
     """
     source = graph if graph is not None else pipeline.graph
     result = check_graph(user, source)
@@ -182,7 +187,7 @@ def do_save_pipeline(
         unchanged = latest is not None and versions.filter(pk=latest.pk, graph=stored).exists()
         created = not unchanged and (latest is not None or graph is not None)
         if created:
-            latest = _new_version(locked, user, stored, result)
+            latest = _new_version(locked, user, stored, result, message)
         if name is not None:
             locked.name = name
         if description is not None:

@@ -29,6 +29,17 @@ def _cached_plan(run_id: int, created_at: str) -> Plan:
     return Plan.from_json(Run.objects.values_list("plan", flat=True).get(pk=run_id))
 
 
+def failed_summary(failed: list[StepRun]) -> str:
+    """A failed run's error: its failed steps, and why the first of them failed."""
+    if not failed:
+        return ""
+    names = ", ".join(s.node for s in failed)
+    first = failed[0]
+    if not first.error:
+        return f"step(s) failed: {names}"
+    return f"step(s) failed: {names} — {first.error if len(failed) == 1 else f'{first.node}: {first.error}'}"
+
+
 def advance_run(run_id: int) -> str | None:
     """Move every ready step forward (cache hit, queue, skip) and finish the run when all are done."""
     with transaction.atomic():
@@ -64,8 +75,8 @@ def advance_run(run_id: int) -> str | None:
                 final = states.SUCCEEDED
             else:
                 final = states.FAILED
-            failed = [s.node for s in by_node.values() if s.status == states.FAILED]
-            error = f"step(s) failed: {', '.join(failed)}" if failed else ""
+            failed = [by_node[s.node] for s in plan.steps if by_node[s.node].status == states.FAILED]
+            error = failed_summary(failed)
             if move_run(run.pk, final, finished_at=timezone.now(), error=error):
                 events.publish_run(run.pk)
             return final

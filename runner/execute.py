@@ -22,6 +22,7 @@ from django.utils import timezone
 from compiler.plan import Step
 from runner import compute, events, installation, queue, states
 from runner.advance import advance_run, plan_of
+from runner.failures import attempt_tail, failure_message
 from runner.logsink import LogSink, log_dir
 from runner.models import CacheEntry, StepRun
 from runner.transitions import move_step
@@ -157,7 +158,8 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
     if outcome.stopped:
         return  # canceled or taken over by the reaper: whoever moved it owns the next state
     if outcome.exit_code != 0 or outcome.error:
-        message = outcome.error or f"exited with code {outcome.exit_code}"
+        # a non-zero exit says why through the last exception (or `error:` line) of its log
+        message = outcome.error or failure_message(outcome.exit_code, attempt_tail(row.log_path, row.attempt))
         retries = step.runtime.retries
         fail_attempt(row.pk, row.attempt, message, exit_code=outcome.exit_code, extra=mine, retries=retries)
         return

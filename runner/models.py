@@ -19,6 +19,8 @@ class Run(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="runs")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     rerun_mode = models.CharField(max_length=8, choices=RERUN_MODES, blank=True, default="")
+    # the run whose pipeline version was opened in the editor to make this run's version (lineage)
+    cloned_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     plan = models.JSONField()  # the Plan snapshot this run executes
     parameters = models.JSONField(default=dict, blank=True)
     use_cache = models.BooleanField(default=True)

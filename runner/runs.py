@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compiler.parameters import check_run_parameters
-from compiler.plan import Plan
+from compiler.plan import Plan, Step
 from modules.models import ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError
 from runner import compute, events, queue, states
@@ -73,6 +74,7 @@ def create_run(
     force_nodes: set[str] | None = None,
     reuse: dict[str, StepRun] | None = None,
     trigger: str = "",
+    cloned_from: Run | None = None,
 ) -> Run:
     """A run of a runnable pipeline version; its first advance is enqueued after commit."""
     if pipeline_version.plan is None:
@@ -94,6 +96,7 @@ def create_run(
         use_cache=use_cache,
         created_by=user if getattr(user, "is_authenticated", False) else None,
         trigger=trigger,
+        cloned_from=cloned_from,
     )
     force_nodes = force_nodes or set()
     reuse = reuse or {}
@@ -119,17 +122,53 @@ def create_run(
     return run
 
 
-def rerun(parent: Run, mode: str, *, node: str | None, parameters: Any, use_cache: bool | None, user: Any) -> Run:
+def unchanged_steps(before: Plan, after: Plan, values: dict[str, Any]) -> set[str]:
+    """Nodes of `after` that compute exactly what they computed in `before` with these parameter
+    values: the same module version, resolved parameters, inputs and runtime (a label does not
+    count), and every upstream step unchanged too."""
+
+    def essence(step: Step) -> Step:
+        return dataclasses.replace(step, label="", params=step.resolve_params(values), param_schemas={})
+
+    old = {s.node: s for s in before.steps}
+    same: set[str] = set()
+    for step in after.steps:  # topological order
+        was = old.get(step.node)
+        if was is not None and all(u in same for u in step.upstream) and essence(was) == essence(step):
+            same.add(step.node)
+    return same
+
+
+def rerun(
+    parent: Run,
+    mode: str,
+    *,
+    node: str | None,
+    parameters: Any,
+    use_cache: bool | None,
+    user: Any,
+    version: Any = None,
+) -> Run:
+    """A run linked to `parent`. With `version` (another version of the parent's pipeline, e.g.
+    saved after fixing a failed step) the new run executes that version: mode `failed` then
+    resumes, reusing the parent's outputs of every step the edit left unchanged."""
     if mode not in RERUN_MODES:
         raise LocatedError(
             f"mode must be one of {', '.join(RERUN_MODES)}.",
             [{"field": "mode", "message": f"must be one of {', '.join(RERUN_MODES)}"}],
         )
-    plan = Plan.from_json(parent.plan)
-    params = parent.parameters if parameters is None else parameters
+    before = Plan.from_json(parent.plan)
+    target = version if version is not None else parent.pipeline_version
+    plan = before if version is None else Plan.from_json(version.plan)
+    declared = {p.name for p in plan.parameters}
+    # the parent's values, less any the target version no longer declares
+    carried = (
+        dict(parent.parameters) if version is None else {k: v for k, v in parent.parameters.items() if k in declared}
+    )
+    params = carried if parameters is None else parameters
     cache = parent.use_cache if use_cache is None else bool(use_cache)
     if mode == "all":
-        return create_run(parent.pipeline_version, params, cache, user, parent=parent, rerun_mode=mode)
+        return create_run(target, params, cache, user, parent=parent, rerun_mode=mode)
     if mode == "from":
         nodes = {s.node for s in plan.steps}
         if not node:
@@ -138,11 +177,13 @@ def rerun(parent: Run, mode: str, *, node: str | None, parameters: Any, use_cach
                 [{"field": "node", "message": "is required for mode 'from'"}],
             )
         if node not in nodes:
+            where = "this run" if version is None else f"version {target.number}"
             raise LocatedError(
-                f"The run has no step '{node}'.", [{"field": "node", "message": f"no step '{node}' in this run"}]
+                f"{where[0].upper()}{where[1:]} has no step '{node}'.",
+                [{"field": "node", "message": f"no step '{node}' in {where}"}],
             )
         return create_run(
-            parent.pipeline_version,
+            target,
             params,
             cache,
             user,
@@ -150,18 +191,20 @@ def rerun(parent: Run, mode: str, *, node: str | None, parameters: Any, use_cach
             rerun_mode=mode,
             force_nodes=descendants(plan, node),
         )
-    # failed: reuse every step that succeeded in the parent (same parameters), run the rest
-    if parameters is not None and plan.parameter_values(parameters) != parent.parameters:
+    # failed: reuse every step that succeeded in the parent (same parameters) and that the target
+    # version left unchanged; run the rest
+    if parameters is not None and before.parameter_values(parameters) != parent.parameters:
         raise LocatedError(
             "mode 'failed' reruns with the parent's parameters; use mode 'all' to change them.",
             [{"field": "parameters", "message": "cannot change in mode 'failed'"}],
         )
     if parent.status not in states.RUN_TERMINAL:
         raise Conflict(f"Run {parent.pk} is still {parent.status}; wait for it to finish or cancel it first.")
-    reuse = {s.node: s for s in parent.steps.filter(status__in=states.STEP_DONE_OK)}
-    return create_run(
-        parent.pipeline_version, parent.parameters, cache, user, parent=parent, rerun_mode=mode, reuse=reuse
-    )
+    ok = {s.node: s for s in parent.steps.filter(status__in=states.STEP_DONE_OK)}
+    if version is not None:
+        same = unchanged_steps(before, plan, plan.parameter_values(carried))
+        ok = {n: s for n, s in ok.items() if n in same}
+    return create_run(target, carried, cache, user, parent=parent, rerun_mode=mode, reuse=ok)
 
 
 def cancel_run(run: Run) -> Run:

@@ -162,6 +162,11 @@ class RunSummarySerializer(serializers.Serializer):
     team = serializers.CharField(source="team.name")
     parent = serializers.IntegerField(source="parent_id", allow_null=True, help_text="the run this one reruns")
     rerun_mode = BlankAsNullField()
+    cloned_from = serializers.IntegerField(
+        source="cloned_from_id",
+        allow_null=True,
+        help_text="the run whose pipeline version was opened in the editor to make this run's version",
+    )
     parameters = serializers.DictField(help_text="the resolved parameter values")
     cache = serializers.BooleanField(source="use_cache")
     status = serializers.ChoiceField(choices=states.RUN_STATUSES)
@@ -214,6 +219,7 @@ def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
         "team": run.team.name,
         "parent": run.parent_id,
         "rerun_mode": run.rerun_mode or None,
+        "cloned_from": run.cloned_from_id,
         "parameters": run.parameters,
         "cache": run.use_cache,
         "status": run.status,

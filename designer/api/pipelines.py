@@ -160,6 +160,7 @@ class PipelineDetailView(PipelineObjectMixin, generics.GenericAPIView):
             name=data.get("name"),
             description=data.get("description"),
             graph=data.get("graph"),
+            message=data.get("message", ""),
         )
         return answer(PipelineSaveSerializer, saved(pipeline, result, version, created))
 

@@ -64,10 +64,25 @@ class PipelineCreateSerializer(serializers.Serializer):
         return _graph(value)
 
 
+class TextField(serializers.CharField):
+    """A JSON string only (DRF's CharField would also take 7 and turn it into "7")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
 class PipelineUpdateSerializer(serializers.Serializer):
     name = NameField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     graph = GraphField(required=False)
+    message = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="a note kept with the version this save makes (unused when the graph did not change)",
+    )
 
     def validate_graph(self, value: Any) -> Any:
         return _graph(value)
@@ -161,7 +176,7 @@ class VersionRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PipelineVersion
-        fields = ["number", "runnable", "error_count", "warning_count", "created_by", "created_at"]
+        fields = ["number", "runnable", "error_count", "warning_count", "message", "created_by", "created_at"]
 
     def get_runnable(self, v: PipelineVersion) -> bool:
         # a list defers the plan and annotates `has_plan` (reading a deferred plan is a query a row)

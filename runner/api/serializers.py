@@ -19,6 +19,11 @@ class RunCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="pipeline version number; the latest when omitted"
     )
     cache = StrictBooleanField(default=True, help_text="false: run every step, reuse nothing")
+    cloned_from = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        help_text="lineage: the run of this pipeline whose version was opened in the editor to make this one",
+    )
 
 
 class RerunSerializer(serializers.Serializer):
@@ -30,6 +35,13 @@ class RerunSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="new values (not with mode=failed); the parent's when omitted"
     )
     cache = StrictBooleanField(required=False, help_text="the parent run's setting when omitted")
+    version = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        help_text="run this version of the parent's pipeline instead of the parent's own (e.g. saved after "
+        "fixing a failed step); with mode=failed it resumes: every step the new version left unchanged "
+        "reuses the parent's output, the changed and the failed ones run",
+    )
 
 
 class IngredientsSerializer(serializers.Serializer):

@@ -82,7 +82,18 @@ class PipelineRunsView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         version = runnable_version(pipeline, data.get("version"))
-        return created(create_run(version, data.get("parameters"), data["cache"], request.user))
+        cloned_from = None
+        if data.get("cloned_from") is not None:
+            cloned_from = (
+                scope(Run.objects.all(), request.user).filter(pk=data["cloned_from"], pipeline=pipeline).first()
+            )
+            if cloned_from is None:
+                raise LocatedError(
+                    f"Pipeline {pipeline.pk} has no run {data['cloned_from']}.",
+                    [{"field": "cloned_from", "message": f"no run {data['cloned_from']} of this pipeline"}],
+                )
+        run = create_run(version, data.get("parameters"), data["cache"], request.user, cloned_from=cloned_from)
+        return created(run)
 
 
 TRIGGER_KINDS = ("manual", "endpoint", "schedule")
@@ -165,6 +176,8 @@ class RunRerunView(RunObjectMixin, generics.GenericAPIView):
         body = RerunSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        number = data.get("version")
+        version = None if number is None else runnable_version(parent.pipeline, number)
         run = rerun(
             parent,
             data["mode"],
@@ -172,6 +185,7 @@ class RunRerunView(RunObjectMixin, generics.GenericAPIView):
             parameters=data.get("parameters"),
             use_cache=data.get("cache"),
             user=request.user,
+            version=version,
         )
         return created(run)
 

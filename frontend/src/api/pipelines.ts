@@ -1,5 +1,5 @@
 // Pipelines, validation and datasets (API.md "Pipelines").
-import { ApiError, listAll, post, request, withQuery } from "./client";
+import { ApiError, get, listAll, post, request, withQuery } from "./client";
 import type { components } from "./schema";
 import type { PipelineDoc } from "../graph/types";
 
@@ -43,7 +43,7 @@ export async function loadPipeline(id: number): Promise<{ pipeline: Pipeline; et
 export async function savePipeline(
   id: number,
   etag: string,
-  body: { name?: string; graph?: PipelineDoc },
+  body: { name?: string; graph?: PipelineDoc; message?: string },
 ): Promise<{ pipeline: SavedPipeline; etag: string }> {
   const { data, response } = await request<SavedPipeline>(`/api/pipelines/${id}/`, {
     method: "PUT",
@@ -69,5 +69,19 @@ export const validatePipeline = (id: number, graph: PipelineDoc) =>
 /** Every dataset I can see (all pages), archived ones too (a pipeline may read one; the palette hides them). */
 export const listDatasets = (query: { q?: string; team?: string } = {}) =>
   listAll<DatasetItem>(withQuery("/api/datasets/", { ...query, archived: "all" }));
+
+/** A saved version with its pinned graph and problems. */
+export type PipelineVersionDetail = WithGraph<Schemas["VersionDetail"]>;
+/** A saved version as listed. */
+export type PipelineVersionRow = Schemas["VersionRow"];
+
+export const getPipelineVersion = (id: number, number: number) =>
+  get<PipelineVersionDetail>(`/api/pipelines/${id}/versions/${number}/`);
+
+export const listPipelineVersions = (id: number) => listAll<PipelineVersionRow>(`/api/pipelines/${id}/versions/`);
+
+/** What changed from version `a` to version `b` (compiler/diff.py). */
+export const diffVersions = (id: number, a: number, b: number) =>
+  get<Schemas["Diff"]>(`/api/pipelines/${id}/versions/${a}/diff/${b}`);
 
 export const isPreconditionFailed = (e: unknown) => e instanceof ApiError && e.status === 412;

@@ -1495,6 +1495,8 @@ export interface components {
         PipelineUpdate: {
             description?: string;
             graph?: components["schemas"]["PipelineDocument"];
+            /** @description a note kept with the version this save makes (unused when the graph did not change) */
+            message?: string;
             name?: string;
         };
         Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["HtmlPreview"] | components["schemas"]["SvgPreview"] | components["schemas"]["MarkdownPreview"] | components["schemas"]["FilesPreview"];
@@ -1517,6 +1519,11 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Format: int64
+             * @description run this version of the parent's pipeline instead of the parent's own (e.g. saved after fixing a failed step); with mode=failed it resumes: every step the new version left unchanged reuses the parent's output, the changed and the failed ones run
+             */
+            version?: number | null;
         };
         ReusedFrom: {
             node: string;
@@ -1534,6 +1541,8 @@ export interface components {
         /** @description A run of a pipeline version with every step. */
         Run: {
             cache: boolean;
+            /** @description the run whose pipeline version was opened in the editor to make this run's version */
+            cloned_from: number | null;
             /** Format: date-time */
             created_at: string;
             created_by: string | null;
@@ -1570,6 +1579,11 @@ export interface components {
              * @default true
              */
             cache?: boolean;
+            /**
+             * Format: int64
+             * @description lineage: the run of this pipeline whose version was opened in the editor to make this one
+             */
+            cloned_from?: number | null;
             /** @description overrides of the defaults */
             parameters?: {
                 [key: string]: unknown;
@@ -1596,6 +1610,8 @@ export interface components {
          */
         RunSummary: {
             cache: boolean;
+            /** @description the run whose pipeline version was opened in the editor to make this run's version */
+            cloned_from: number | null;
             /** Format: date-time */
             created_at: string;
             created_by: string | null;
@@ -1772,6 +1788,7 @@ export interface components {
             readonly error_count: number;
             errors: components["schemas"]["Issue"][];
             graph: unknown;
+            message?: string;
             number: number;
             plan?: unknown;
             readonly runnable: boolean;
@@ -1784,6 +1801,7 @@ export interface components {
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string | null;
             readonly error_count: number;
+            message?: string;
             number: number;
             readonly runnable: boolean;
             readonly warning_count: number;

@@ -1,4 +1,5 @@
-// Compile errors and warnings; clicking one selects and centers its node.
+// Compile errors and warnings of the draft on the canvas (validated as it is edited, not only on
+// save); clicking one selects and centers its node.
 import { memo } from "react";
 import type { Problem } from "../api/pipelines";
 import { usePipelineStore } from "../store/pipeline";
@@ -6,9 +7,21 @@ import { usePipelineStore } from "../store/pipeline";
 export const ProblemsPanel = memo(function ProblemsPanel({ onFocusNode }: { onFocusNode: (id: string) => void }) {
   const errors = usePipelineStore((s) => s.errors);
   const warnings = usePipelineStore((s) => s.warnings);
+  const dirty = usePipelineStore((s) => s.dirty);
+  const note = dirty ? <div className="muted small pad" data-testid="problems-draft">Checked as you edit: these describe your unsaved draft.</div> : null;
   const rows: [Problem, "error" | "warning"][] = [...errors.map((p) => [p, "error"] as [Problem, "error"]), ...warnings.map((p) => [p, "warning"] as [Problem, "warning"])];
-  if (!rows.length) return <div className="muted small pad" data-testid="problems">No problems. The pipeline compiles.</div>;
+  if (!rows.length)
+    return (
+      <>
+        <div className="muted small pad" data-testid="problems">
+          No problems. The pipeline compiles.
+        </div>
+        {note}
+      </>
+    );
   return (
+    <>
+    {note}
     <ul className="problems" data-testid="problems">
       {rows.map(([p, level], i) => (
         <li key={i} className={level} onClick={() => {
@@ -24,5 +37,6 @@ export const ProblemsPanel = memo(function ProblemsPanel({ onFocusNode }: { onFo
         </li>
       ))}
     </ul>
+    </>
   );
 });

@@ -43,9 +43,17 @@ function Ports({ ports, kind, labels }: { ports: Port[]; kind: "in" | "out"; lab
   );
 }
 
-function StatusChip({ status }: { status: string | undefined }) {
+/** The error of a node's failed step in the current run (why it failed, from its log). */
+const useStepError = (id: string) =>
+  useRunStore((s) => (s.stepStatus[id] === "failed" ? (s.run?.steps.find((st) => st.node === id)?.error ?? "") : ""));
+
+function StatusChip({ status, error }: { status: string | undefined; error?: string }) {
   if (!status || status === "pending") return null;
-  return <span className={`run-chip run-${status}`}>{status}</span>;
+  return (
+    <span className={`run-chip run-${status}`} title={error || undefined} data-testid="run-chip" data-error={error || undefined}>
+      {status}
+    </span>
+  );
 }
 
 function ProblemBadge({ problems }: { problems: NodeProblems | undefined }) {
@@ -65,6 +73,7 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
   const spec = useCatalogStore((s) => specFor(s, data.module, data.version));
   const item = useCatalogStore((s) => s.modules[data.module]);
   const status = useRunStore((s) => s.stepStatus[id]);
+  const stepError = useStepError(id);
   const problems = usePipelineStore((s) => s.problemsByNode[id]);
   const level = problems?.level;
   const far = useStore(zoomedOut);
@@ -89,7 +98,12 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
         </span>
       </div>
       {!spec ? <div className="pw-node-missing">Module not found</div> : null}
-      <StatusChip status={status} />
+      {stepError && !far ? (
+        <div className="pw-node-failure" title={stepError} data-testid="step-failure">
+          {stepError}
+        </div>
+      ) : null}
+      <StatusChip status={status} error={stepError} />
       <ProblemBadge problems={problems} />
       <Ports ports={spec?.outputs ?? []} kind="out" labels={!far} />
     </div>

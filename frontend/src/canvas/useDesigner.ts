@@ -1,20 +1,23 @@
 // The designer's editing logic: open a pipeline, save it with its ETag (and meet a conflict),
-// publish, auto-layout, focus a node, keyboard shortcuts and the unsaved-work guard.
+// publish, auto-layout, focus a node, keyboard shortcuts, live validation of the draft and the
+// unsaved-work guard (closing the tab and in-app navigation both ask first).
 // It talks to the API and hands the answers to the stores' actions; the page only renders.
 import { useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { useBlocker, useSearchParams } from "react-router-dom";
 import { errorMessage } from "../api/errors";
 import { getVersion, listModules } from "../api/modules";
-import { isPreconditionFailed, listDatasets, loadPipeline, savePipeline, validatePipeline, type Pipeline } from "../api/pipelines";
+import { getPipelineVersion, isPreconditionFailed, listDatasets, loadPipeline, savePipeline, validatePipeline, type Pipeline } from "../api/pipelines";
+import { getRun } from "../api/runs";
 import { edgeToDoc } from "../graph/convert";
 import { layeredLayout } from "../graph/layout";
-import { upgradeDoc } from "../graph/types";
+import { upgradeDoc, type PipelineDoc } from "../graph/types";
 import { useAsync } from "../hooks/useAsync";
 import { resetPipelineStore, usePipelineStore, type PipelineState } from "../store/pipeline";
 import { specFor, specKey, useCatalogStore } from "../store/pipelineCatalog";
 import { edgeColor, withLayoutHints } from "./ports";
 
-export type Tab = "properties" | "parameters" | "problems";
+export type Tab = "properties" | "parameters" | "problems" | "versions";
 
 const isEditable = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
@@ -28,6 +31,13 @@ export const pinnedKeys = (s: Pick<PipelineState, "nodes">) => {
   return [...keys].sort().join("|");
 };
 
+/** How long the draft must rest before it is validated. */
+export const VALIDATE_DELAY_MS = 400;
+
+/** What validation depends on: the document without node positions (dragging needs no check). */
+export const validationKey = (doc: PipelineDoc) =>
+  JSON.stringify({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: undefined })) });
+
 const metaOf = (p: Pipeline, etag: string) => ({ id: p.id, name: p.name, team: p.team, etag });
 
 /** The server's copy replaces what the canvas holds. */
@@ -35,6 +45,7 @@ function applyServer(p: Pipeline, etag: string) {
   const s = usePipelineStore.getState();
   s.load(metaOf(p, etag), upgradeDoc(p.graph), edgeColor, withLayoutHints);
   s.setProblems(p.errors, p.warnings);
+  s.setLatestVersion(p.latest_version);
 }
 
 export function useDesigner(id: number) {
@@ -44,9 +55,17 @@ export function useDesigner(id: number) {
   const [conflict, setConflict] = useState(false);
   const [publishing, setPublishing] = useState(false);
   const [tab, setTab] = useState<Tab>("properties");
+  /** a note for the version the next save makes */
+  const [note, setNote] = useState("");
+  const noteRef = useRef(note);
+  noteRef.current = note;
   const pinned = usePipelineStore(pinnedKeys);
   const flow = useReactFlow();
-  const saveRef = useRef<() => Promise<boolean>>(async () => false);
+  const saveRef = useRef<(message?: string) => Promise<boolean>>(async () => false);
+  /** the validation key of the document whose problems the store shows */
+  const checkedKey = useRef<string | null>(null);
+  /** bumped by every validation and save: an answer that is not the latest is dropped */
+  const checkSeq = useRef(0);
 
   // Open: the pipeline, the catalog and the datasets, then (for an old server) its problems.
   useEffect(() => resetPipelineStore(), [id]);
@@ -58,6 +77,7 @@ export function useDesigner(id: number) {
     useCatalogStore.getState().setDatasets(datasets);
     performance.mark("pw:pipeline-loaded");
     applyServer(pipeline, etag);
+    checkedKey.current = pipeline.errors === undefined ? null : validationKey(usePipelineStore.getState().doc());
     setFitOnLoad((pipeline.graph?.nodes?.length ?? 0) > 0);
     setReady(true);
   }, [opened.data]);
@@ -70,6 +90,71 @@ export function useDesigner(id: number) {
     if (checked) usePipelineStore.getState().setProblems(checked.errors, checked.warnings);
   }, [checked]);
   const loadError = opened.error ? errorMessage(opened.error) : null;
+
+  // Live feedback: the draft is validated VALIDATE_DELAY_MS after the last change, so the problems,
+  // the node badges and the Run button describe what is on the canvas, not the last save.
+  useEffect(() => {
+    if (!ready) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const s = usePipelineStore.getState();
+      if (s.id === null) return;
+      const doc = s.doc();
+      const key = validationKey(doc);
+      if (key === checkedKey.current) return;
+      checkedKey.current = key;
+      const seq = ++checkSeq.current;
+      validatePipeline(s.id, doc).then(
+        (r) => {
+          if (seq === checkSeq.current) usePipelineStore.getState().setProblems(r.errors, r.warnings);
+        },
+        () => {
+          // the next change tries again
+          if (seq === checkSeq.current) checkedKey.current = null;
+        },
+      );
+    };
+    const unsubscribe = usePipelineStore.subscribe((s, prev) => {
+      if (s.nodes === prev.nodes && s.edges === prev.edges && s.parameters === prev.parameters) return;
+      clearTimeout(timer);
+      timer = setTimeout(check, VALIDATE_DELAY_MS);
+    });
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  }, [ready]);
+
+  // "Open in editor" on a run (`?from_run=<id>`): that run's pipeline version becomes the draft,
+  // and the next run records the run it was cloned from.
+  const [search, setSearch] = useSearchParams();
+  const fromRun = Number(search.get("from_run") ?? "") || null;
+  useEffect(() => {
+    if (!ready || fromRun === null) return;
+    let live = true;
+    (async () => {
+      try {
+        const run = await getRun(fromRun);
+        if (run.pipeline !== id || run.version === null) throw new Error(`run #${fromRun} is not a run of this pipeline`);
+        const version = await getPipelineVersion(id, run.version);
+        if (!live) return;
+        const s = usePipelineStore.getState();
+        const doc = upgradeDoc(version.graph);
+        const same = validationKey(doc) === validationKey(s.doc()) && !s.dirty;
+        s.openDraft(doc, run.id, edgeColor, withLayoutHints);
+        if (same) usePipelineStore.setState({ dirty: false }); // the saved graph already is that version
+        s.showToast(`Opened version ${run.version} of run #${run.id} as the draft${same ? "" : ": save to make it the latest version"}.`, "info");
+        setTimeout(() => void flow.fitView({ padding: 0.2, duration: 300, maxZoom: 1.1, minZoom: 0.3 }), 60);
+      } catch (e) {
+        if (live) usePipelineStore.getState().showToast(`Could not open run #${fromRun}: ${errorMessage(e)}`);
+      } finally {
+        if (live) setSearch((p) => (p.delete("from_run"), p), { replace: true });
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [ready, fromRun, id, flow, setSearch]);
 
   // Fit again once the docked panels have taken their room.
   useEffect(() => {
@@ -95,19 +180,31 @@ export function useDesigner(id: number) {
     }
   }, [pinned, ready]);
 
-  const save = useCallback(async (): Promise<boolean> => {
+  const save = useCallback(async (message?: string): Promise<boolean> => {
     const s = usePipelineStore.getState();
     if (s.id === null) return false;
+    const typed = noteRef.current.trim();
+    const sentMessage = message ?? typed;
     const sent = { nodes: s.nodes, edges: s.edges, parameters: s.parameters };
+    const sentKey = validationKey(s.doc());
     setSaving(true);
     try {
-      const { pipeline, etag } = await savePipeline(s.id, s.etag, { name: s.name, graph: s.doc() });
+      const { pipeline, etag } = await savePipeline(s.id, s.etag, {
+        name: s.name,
+        graph: s.doc(),
+        ...(sentMessage ? { message: sentMessage } : {}),
+      });
+      if (pipeline.version_created && message === undefined && typed) setNote((n) => (n.trim() === typed ? "" : n));
       const now = usePipelineStore.getState();
       const unchanged = now.nodes === sent.nodes && now.edges === sent.edges && now.parameters === sent.parameters;
       // Unchanged since sent: adopt the server's copy (versions pinned at save) without touching the history.
       if (unchanged) now.adoptSaved(metaOf(pipeline, etag), upgradeDoc(pipeline.graph), edgeColor, withLayoutHints);
       else now.setEtag(etag);
+      // the save's problems describe what was sent; a validation still in flight is older
+      checkSeq.current++;
+      checkedKey.current = sentKey;
       now.setProblems(pipeline.errors, pipeline.warnings);
+      now.setLatestVersion(pipeline.version ?? pipeline.latest_version);
       const errors = pipeline.errors;
       if (errors.length) setTab("problems");
       return errors.length === 0;
@@ -161,6 +258,26 @@ export function useDesigner(id: number) {
     await save();
   };
   const cancelConflict = () => setConflict(false);
+
+  /** A saved version's graph becomes the draft and is saved again: the latest version, restored. */
+  const restoreVersion = useCallback(async (number: number) => {
+    const s = usePipelineStore.getState();
+    if (s.dirty && !window.confirm(`Replace your unsaved edits with version ${number}?`)) return false;
+    setSaving(true);
+    try {
+      const v = await getPipelineVersion(id, number);
+      usePipelineStore.getState().openDraft(upgradeDoc(v.graph), null, edgeColor, withLayoutHints);
+    } catch (e) {
+      usePipelineStore.getState().showToast(`Could not restore version ${number}: ${errorMessage(e)}`);
+      return false;
+    } finally {
+      setSaving(false);
+    }
+    await saveRef.current(`Restored version ${number}`);
+    const done = !usePipelineStore.getState().dirty;
+    if (done) usePipelineStore.getState().showToast(`Version ${number} restored as the latest version.`, "success");
+    return done;
+  }, [id]);
 
   const autoLayout = useCallback(async () => {
     const s = usePipelineStore.getState();
@@ -233,16 +350,36 @@ export function useDesigner(id: number) {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  // Never lose work by closing the tab.
+  // Never lose work by closing the tab...
   const dirty = usePipelineStore((s) => s.dirty);
   useEffect(() => {
     if (!dirty) return;
     const warn = (e: BeforeUnloadEvent) => {
       e.preventDefault();
+      // older browsers show the prompt only when returnValue is set
+      e.returnValue = "";
     };
     window.addEventListener("beforeunload", warn);
     return () => window.removeEventListener("beforeunload", warn);
   }, [dirty]);
+
+  // ...or by following a link inside the app: the page asks (stay, leave, or save and leave).
+  const blocker = useBlocker(
+    useCallback(
+      ({ currentLocation, nextLocation }: { currentLocation: { pathname: string }; nextLocation: { pathname: string } }) =>
+        usePipelineStore.getState().dirty && currentLocation.pathname !== nextLocation.pathname,
+      [],
+    ),
+  );
+  const leaving = blocker.state === "blocked";
+  const stay = useCallback(() => blocker.reset?.(), [blocker]);
+  const leave = useCallback(() => blocker.proceed?.(), [blocker]);
+  const saveAndLeave = useCallback(async () => {
+    await saveRef.current();
+    // saved (even with problems, which the saved version keeps): go; a failed save stays
+    if (usePipelineStore.getState().dirty) blocker.reset?.();
+    else blocker.proceed?.();
+  }, [blocker]);
 
   return {
     loadError,
@@ -263,5 +400,12 @@ export function useDesigner(id: number) {
     autoLayout,
     fitView,
     focusNode,
+    note,
+    setNote,
+    restoreVersion,
+    leaving,
+    stay,
+    leave,
+    saveAndLeave,
   };
 }

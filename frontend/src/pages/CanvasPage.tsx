@@ -4,6 +4,7 @@ import { ReactFlowProvider } from "@xyflow/react";
 import { Link, useParams } from "react-router-dom";
 import { Canvas } from "../canvas/Canvas";
 import { ConflictDialog } from "../canvas/ConflictDialog";
+import { LeaveDialog } from "../canvas/LeaveDialog";
 import { Palette } from "../canvas/Palette";
 import { ParametersPanel } from "../canvas/ParametersPanel";
 import { ProblemsPanel } from "../canvas/ProblemsPanel";
@@ -11,6 +12,9 @@ import { PropertiesPanel } from "../canvas/PropertiesPanel";
 import { PublishDialog } from "../canvas/PublishDialog";
 import { Toast } from "../canvas/Toast";
 import { useDesigner } from "../canvas/useDesigner";
+import { VersionsPanel } from "../canvas/VersionsPanel";
+import { VersionView } from "../canvas/VersionView";
+import { useVersions } from "../canvas/useVersions";
 import { RunDock } from "../runs/RunDock";
 import { selectedNodeId, usePipelineStore } from "../store/pipeline";
 
@@ -34,6 +38,13 @@ function Designer({ id }: { id: number }) {
     autoLayout,
     fitView,
     focusNode,
+    note,
+    setNote,
+    restoreVersion,
+    leaving,
+    stay,
+    leave,
+    saveAndLeave,
   } = useDesigner(id);
   const name = usePipelineStore((s) => s.name);
   const dirty = usePipelineStore((s) => s.dirty);
@@ -44,6 +55,11 @@ function Designer({ id }: { id: number }) {
   const errorCount = usePipelineStore((s) => s.errors.length);
   const warningCount = usePipelineStore((s) => s.warnings.length);
   const selected = usePipelineStore(selectedNodeId);
+  const latestVersion = usePipelineStore((s) => s.latestVersion);
+  const versions = useVersions(id, tab === "versions", latestVersion);
+  const restore = async (n: number) => {
+    if (await restoreVersion(n)) versions.close();
+  };
 
   if (loadError) return <div className="empty">Could not open this pipeline: {loadError}</div>;
 
@@ -78,6 +94,15 @@ function Designer({ id }: { id: number }) {
         <button className="btn" onClick={() => void openPublish()} disabled={saving} title="Publish as an endpoint with a stable URL" data-testid="publish">
           Publish
         </button>
+        <input
+          className="save-note"
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          maxLength={500}
+          placeholder="Version note (optional)"
+          aria-label="note for the version the next save makes"
+          data-testid="save-message"
+        />
         <button className="btn primary" onClick={() => void save()} disabled={saving} title="Save (Ctrl+S)" data-testid="save">
           Save
         </button>
@@ -87,6 +112,7 @@ function Designer({ id }: { id: number }) {
         <div className="canvas-column">
           <div className="canvas-wrap" data-testid="canvas">
             {ready ? <Canvas fitOnLoad={fitOnLoad} /> : <div className="empty">Loading pipeline…</div>}
+            {versions.shown ? <VersionView shown={versions.shown} busy={saving} onClose={versions.close} onRestore={(n) => void restore(n)} /> : null}
             <Toast />
           </div>
           <div className="dock-slot">
@@ -106,15 +132,22 @@ function Designer({ id }: { id: number }) {
               {errorCount ? <span className="count error">{errorCount}</span> : null}
               {warningCount ? <span className="count warning">{warningCount}</span> : null}
             </button>
+            <button className={tab === "versions" ? "active" : ""} onClick={() => setTab("versions")} data-testid="tab-versions">
+              Versions
+            </button>
           </div>
           <div className="tab-body">
             {tab === "properties" ? <PropertiesPanel /> : null}
             {tab === "parameters" ? <ParametersPanel /> : null}
             {tab === "problems" ? <ProblemsPanel onFocusNode={focusNode} /> : null}
+            {tab === "versions" ? (
+              <VersionsPanel rows={versions.rows} error={versions.error} latest={latestVersion} onView={(n) => void versions.view(n)} onCompare={(a, b) => void versions.compare(a, b)} />
+            ) : null}
           </div>
         </aside>
       </div>
       {publishing ? <PublishDialog pipelineId={id} defaultName={name} onClose={closePublish} /> : null}
+      {leaving ? <LeaveDialog busy={saving} onStay={stay} onLeave={leave} onSaveAndLeave={() => void saveAndLeave()} /> : null}
       {conflict ? <ConflictDialog busy={saving} onReload={() => void reloadTheirs()} onOverwrite={() => void overwrite()} onCancel={cancelConflict} /> : null}
     </div>
   );

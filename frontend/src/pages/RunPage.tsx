@@ -49,6 +49,16 @@ export function RunPage() {
             Cancel
           </button>
         ) : null}
+        {run.version ? (
+          <Link
+            className="btn ghost open-in-editor"
+            to={`/pipelines/${run.pipeline}?from_run=${run.id}`}
+            data-testid="open-in-editor"
+            title={`Open version ${run.version} as this run ran it on the canvas, as a draft to edit and run again`}
+          >
+            ✎ Open in editor
+          </Link>
+        ) : null}
       </h1>
       {refused ? (
         <div className="alert error" role="alert" data-testid="feed-refused">
@@ -64,6 +74,11 @@ export function RunPage() {
           <span>
             Rerun of <Link to={`/runs/${run.parent}`}>#{run.parent}</Link>
             {run.rerun_mode ? ` (${run.rerun_mode})` : ""}
+          </span>
+        ) : null}
+        {run.cloned_from ? (
+          <span data-testid="run-cloned-from">
+            Cloned from <Link to={`/runs/${run.cloned_from}`}>#{run.cloned_from}</Link>
           </span>
         ) : null}
         <span>
@@ -129,6 +144,11 @@ export function RunPage() {
                   <td>
                     <b>{s.node}</b>
                     {s.module ? <div className="muted small">{s.module}{s.version ? `@${s.version}` : ""}</div> : null}
+                    {s.status === "failed" && s.error ? (
+                      <div className="step-row-error" data-testid={`step-error-${s.node}`} title={s.error}>
+                        {s.error}
+                      </div>
+                    ) : null}
                   </td>
                   <td>
                     <StatusBadge status={s.status} />

@@ -2,7 +2,7 @@
 // status, cache, outputs and live log, and this pipeline's run history. Run asks for the pipeline
 // parameters' values first when the pipeline has any.
 import { useCallback, useEffect, useState } from "react";
-import { Link } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import { errorWithLocations as errorText } from "../api/errors";
 import { mergePages } from "../api/client";
 import { cancelRun, FINAL_RUN_STATUSES, listRuns, moreRuns, rerun, startRun, type RerunMode, type Run, type RunSummary } from "../api/runs";
@@ -38,6 +38,11 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
   /** the parameters asked for in the Run dialog while it is open */
   const [asking, setAsking] = useState<readonly PipelineParam[] | null>(null);
   const pipelineName = usePipelineStore((s) => s.name);
+  /** errors of the draft on the canvas (validated as it is edited) */
+  const draftErrors = usePipelineStore((s) => s.errors.length);
+  const dirty = usePipelineStore((s) => s.dirty);
+  const latestVersion = usePipelineStore((s) => s.latestVersion);
+  const navigate = useNavigate();
   const remembered = useRunStore((s) => s.lastParameters[pipelineId]);
   const { socket, refused } = useRunFeed(runId);
 
@@ -116,6 +121,16 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
     }
   };
 
+  /** a draft opened from a run says so on its next run */
+  const lineage = () => {
+    const from = usePipelineStore.getState().clonedFrom;
+    return from !== null ? { cloned_from: from } : {};
+  };
+  const started = (next: Run) => {
+    usePipelineStore.getState().clearClonedFrom();
+    return next;
+  };
+
   const onRun = () =>
     act("run", async () => {
       if (!(await ensureSaved())) {
@@ -128,14 +143,14 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
         setAsking(parameters);
         return null;
       }
-      return startRun(pipelineId, { cache: !noCache });
+      return started(await startRun(pipelineId, { cache: !noCache, ...lineage() }));
     });
 
   const closeDialog = useCallback(() => setAsking(null), []);
 
   const submitRun = async (values: Record<string, unknown>, cache: boolean) => {
     if (!(await ensureSaved())) throw new Error("The pipeline has errors; fix them before running.");
-    const next = await startRun(pipelineId, { parameters: values, cache });
+    const next = started(await startRun(pipelineId, { parameters: values, cache, ...lineage() }));
     useRunStore.getState().rememberParameters(pipelineId, values);
     setNoCache(!cache);
     setAsking(null);
@@ -153,12 +168,34 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
       return rerun(run.id, { mode, ...(mode === "from" ? { node: selectedNode ?? undefined } : {}), cache: !noCache });
     });
 
+  /** after a failed run: save the edits (when any) and run the latest version, reusing what did not change */
+  const onResume = () =>
+    act("resume", async () => {
+      if (!run) return null;
+      if (!(await ensureSaved())) {
+        setError("The pipeline has errors; fix them before resuming.");
+        return null;
+      }
+      const version = usePipelineStore.getState().latestVersion;
+      if (version === null) return null;
+      return rerun(run.id, { mode: "failed", version, cache: !noCache });
+    });
+
+  /** "Open in editor": the run's version becomes the draft (the canvas asks before dropping edits) */
+  const openInEditor = (rid: number) => {
+    if (usePipelineStore.getState().dirty && !window.confirm(`Replace your unsaved edits with the version run #${rid} ran?`)) return;
+    navigate(`/pipelines/${pipelineId}?from_run=${rid}`);
+  };
+
   const onCancel = () => act("cancel", async () => (run ? (await cancelRun(run.id), null) : null));
 
   const live = run !== null && !FINAL_RUN_STATUSES.includes(run.status);
   const progress = runProgress(run);
   const step = selectedNode && run ? run.steps.find((s) => s.node === selectedNode) : undefined;
   const ownRun = run !== null && run.pipeline === pipelineId;
+  // a failed run can resume with the edits: the draft when unsaved, else a newer saved version
+  const resumable = ownRun && run.status === "failed" && (dirty || (latestVersion !== null && latestVersion !== run.version));
+  const rerunsStale = ownRun && (dirty || (latestVersion !== null && latestVersion !== run.version));
 
   return (
     <aside
@@ -168,7 +205,13 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
       data-run-status={run?.status ?? ""}
     >
       <div className="run-dock-bar">
-        <button className="primary" data-testid="run-button" onClick={onRun} disabled={busy !== null}>
+        <button
+          className="primary"
+          data-testid="run-button"
+          onClick={onRun}
+          disabled={busy !== null || draftErrors > 0}
+          title={draftErrors > 0 ? `The pipeline has ${draftErrors} error${draftErrors === 1 ? "" : "s"}: fix them (see Problems) to run` : "save if needed and run the latest edits"}
+        >
           {busy === "run" ? "Starting…" : "▶ Run"}
         </button>
         <button data-testid="cancel-run" onClick={onCancel} disabled={!live || busy !== null}>
@@ -182,12 +225,29 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
         </select>
         <button
           data-testid="rerun-button"
-          title="repeat this run's pipeline version; press Run to execute your latest edits"
+          data-version={run?.version ?? ""}
+          title={
+            rerunsStale
+              ? `repeats version ${run?.version} exactly as run #${run?.id} ran it, without ${dirty ? "your unsaved edits" : `the newer version ${latestVersion}`}`
+              : "repeat this run's pipeline version"
+          }
           onClick={onRerun}
           disabled={!ownRun || live || busy !== null || (mode === "from" && !selectedNode)}
         >
-          {busy === "rerun" ? "Starting…" : "↻ Rerun"}
+          {busy === "rerun" ? "Starting…" : `↻ Rerun${ownRun && run?.version ? ` v${run.version}` : ""}`}
+          {rerunsStale ? <span className="stale-note">{dirty ? " (not your edits)" : " (old version)"}</span> : null}
         </button>
+        {resumable ? (
+          <button
+            className="primary"
+            data-testid="resume-button"
+            onClick={onResume}
+            disabled={busy !== null || draftErrors > 0}
+            title={`run ${dirty ? "your edits (saved first)" : `version ${latestVersion}`} as a rerun of failed run #${run?.id}: steps you did not change reuse its outputs; the changed and failed ones run`}
+          >
+            {busy === "resume" ? "Starting…" : dirty ? "▶ Save and resume" : `▶ Resume with v${latestVersion}`}
+          </button>
+        ) : null}
         <label className="check" title="ignore cached outputs and execute every step">
           <input type="checkbox" data-testid="no-cache" checked={noCache} onChange={(e) => setNoCache(e.target.checked)} /> no cache
         </label>
@@ -202,6 +262,7 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
             <span className="muted small nowrap">
               {run.version ? `v${run.version}` : ""}
               {run.parent ? ` · rerun (${run.rerun_mode ?? "all"}) of #${run.parent}` : ""}
+              {run.cloned_from ? ` · cloned from #${run.cloned_from}` : ""}
               {run.cache === false ? " · cache off" : ""}
             </span>
             {run.parameters && Object.keys(run.parameters).length ? (
@@ -236,6 +297,7 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
               runs={history}
               current={run?.id ?? null}
               onPick={(rid) => useRunStore.getState().setRun(rid)}
+              onOpen={openInEditor}
               onMore={moreLink ? () => void loadOlder() : undefined}
             />
           </div>

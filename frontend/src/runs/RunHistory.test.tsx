@@ -13,6 +13,7 @@ const run = (id: number): RunSummary => ({
   pipeline_version: 1,
   team: "acme",
   parent: null,
+  cloned_from: null,
   rerun_mode: null,
   parameters: {},
   cache: true,

@@ -46,6 +46,10 @@ export interface PipelineState extends Snapshot {
   toast: Toast | null;
   /** "node/param" of the last setParam, so typing in one field is a single undo step */
   lastEdit: string | null;
+  /** the number of the pipeline's latest saved version (null before the first save) */
+  latestVersion: number | null;
+  /** the run whose version was opened as this draft ("Open in editor"); the next run records it */
+  clonedFrom: number | null;
 
   load: (meta: Meta, doc: PipelineDoc, color?: EdgeColor, hints?: NodeHints) => void;
   /** the server's copy of what was just saved (versions pinned at save): history and selection stay */
@@ -54,6 +58,10 @@ export interface PipelineState extends Snapshot {
   /** a newer ETag for the document being edited, which stays unsaved */
   setEtag: (etag: string) => void;
   setProblems: (errors: Problem[], warnings: Problem[]) => void;
+  setLatestVersion: (version: number | null) => void;
+  /** another document (a saved version) becomes the draft, as one undoable edit */
+  openDraft: (doc: PipelineDoc, clonedFrom: number | null, color?: EdgeColor, hints?: NodeHints) => void;
+  clearClonedFrom: () => void;
   doc: () => PipelineDoc;
 
   onNodesChange: (changes: NodeChange<FlowNode>[]) => void;
@@ -140,6 +148,8 @@ const initial = {
   problemsByNode: {},
   toast: null,
   lastEdit: null,
+  latestVersion: null,
+  clonedFrom: null,
 };
 
 export const usePipelineStore = create<PipelineState>((set, get) => ({
@@ -161,6 +171,14 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
   markSaved: (etag, name) => set((s) => ({ etag, dirty: false, name: name ?? s.name })),
   setEtag: (etag) => set({ etag }),
   setProblems: (errors, warnings) => set({ errors, warnings, problemsByNode: indexProblems(errors, warnings) }),
+  setLatestVersion: (latestVersion) => set({ latestVersion }),
+  openDraft: (doc, clonedFrom, color, hints) => {
+    const { nodes } = docToFlow(doc);
+    set((s) => ({ ...remember(s), nodes: hints ? nodes.map(hints) : nodes, edges: [], parameters: doc.parameters, clonedFrom }));
+    // edge colours look up port types on the nodes just set
+    set({ edges: doc.edges.map((e) => edgeToFlow(e, color)) });
+  },
+  clearClonedFrom: () => set({ clonedFrom: null }),
   doc: () => {
     const s = get();
     return flowToDoc(s.nodes, s.edges, s.parameters);

@@ -34,6 +34,7 @@ const run = (id = 7, steps = [step("a"), step("b")]): Run => ({
   team: "acme",
   parent: null,
   rerun_mode: null,
+  cloned_from: null,
   parameters: {},
   cache: true,
   error: null,
