@@ -28,6 +28,7 @@ from compiler.catalog import (
     PortSpec,
     resolve_version,
 )
+from compiler.compute import ComputeLimits, apply, read_compute
 from compiler.document import SCHEMA_VERSION, upgrade
 from compiler.fastschema import Check, fast_check
 from compiler.issues import Issue
@@ -79,6 +80,7 @@ class _ModuleNode:
     params: dict[str, Any]
     label: str
     info: ModuleInfo | None = None
+    compute: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,9 +112,11 @@ class _Edge:
 
 
 class _Compiler:
-    def __init__(self, catalog: Catalog, datasets: Datasets) -> None:
+    def __init__(self, catalog: Catalog, datasets: Datasets, limits: ComputeLimits | None = None) -> None:
         self.catalog = catalog
         self.datasets = datasets
+        self.limits = limits or ComputeLimits()
+        self.compute: dict[str, Any] = {}  # the pipeline's default compute settings
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
         self._modules: dict[str, ModuleVersions | None] = {}
@@ -203,7 +207,15 @@ class _Compiler:
         nodes = self.read_nodes(doc.get("nodes", []))
         edges = self.read_edges(doc.get("edges", []))
         parameters = self.read_parameters(doc.get("parameters", []))
+        self.compute = self.read_compute(doc.get("compute"), None)
         return nodes, edges, parameters, doc
+
+    def read_compute(self, raw: Any, node: str | None) -> dict[str, Any]:
+        settings, problems = read_compute(raw, self.limits)
+        for place, message in problems:
+            where = f"node '{node}'" if node is not None else "the pipeline's default"
+            self.error(codes.INVALID_COMPUTE, f"{place} of {where}: {message}.", node=node, field=place)
+        return settings
 
     def read_nodes(self, raw: Any) -> list[_ModuleNode | _DatasetNode]:
         if not isinstance(raw, list):
@@ -299,8 +311,9 @@ class _Compiler:
             if not isinstance(label, str):
                 self.error(codes.MALFORMED, "'label' must be a string.", node=node_id, field=f"{where}.label")
                 label = ""
+            compute = self.read_compute(node.get("compute"), node_id)
             if ok:
-                nodes.append(_ModuleNode(node_id, i, ref, version, params, label))
+                nodes.append(_ModuleNode(node_id, i, ref, version, params, label, compute=compute))
         return nodes
 
     def read_edges(self, raw: Any) -> list[_Edge]:
@@ -718,7 +731,7 @@ class _Compiler:
                     params=params_of[node.id],
                     inputs=tuple(bindings),
                     outputs=tuple((p.name, p.type) for p in info.outputs),
-                    runtime=info.runtime,
+                    runtime=apply(info.runtime, self.compute, node.compute),
                     label=node.label,
                     param_schemas={
                         name: info.parameters[name] for name, value in params_of[node.id].items() if is_binding(value)
@@ -894,6 +907,7 @@ def _shortest_cycle(start: str, successors: dict[str, list[str]], members: set[s
     return [start]
 
 
-def compile(graph: Any, catalog: Catalog, datasets: Datasets) -> CompileResult:
-    """Compile a canvas document against a catalog and the visible datasets."""
-    return _Compiler(catalog, datasets).run(graph)
+def compile(graph: Any, catalog: Catalog, datasets: Datasets, limits: ComputeLimits | None = None) -> CompileResult:
+    """Compile a canvas document against a catalog and the visible datasets; `limits` are the
+    operator's bounds on compute settings."""
+    return _Compiler(catalog, datasets, limits).run(graph)

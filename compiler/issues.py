@@ -49,6 +49,7 @@ UNDEFINED_PIPELINE_PARAMETER = "undefined_pipeline_parameter"
 DUPLICATE_PIPELINE_PARAMETER = "duplicate_pipeline_parameter"
 INVALID_PIPELINE_PARAMETER_DEFAULT = "invalid_pipeline_parameter_default"
 UNKNOWN_DATASET = "unknown_dataset"
+INVALID_COMPUTE = "invalid_compute"
 UNKNOWN_DATASET_VERSION = "unknown_dataset_version"
 UNKNOWN_COLUMN = "unknown_column"
 

@@ -40,6 +40,9 @@ class Runtime:
     memory_bytes: int = 1024**3
     timeout: int = 600
     retries: int = 0
+    gpus: int = 0  # passed to Docker as a device request; refused at run start where none are declared
+    cache: bool = True  # False: never reused from the cache (nor from a step in flight)
+    cache_max_age: int | None = None  # seconds: reuse only cache entries younger than this
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class Plan:
                     memory_bytes=s["runtime"]["memory_bytes"],
                     timeout=s["runtime"]["timeout"],
                     retries=s["runtime"]["retries"],
+                    gpus=s["runtime"].get("gpus", 0),
+                    cache=s["runtime"].get("cache", True),
+                    cache_max_age=s["runtime"].get("cache_max_age"),
                 ),
                 label=s.get("label", ""),
                 param_schemas=dict(s.get("param_schemas", {})),

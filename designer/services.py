@@ -11,6 +11,7 @@ from django.db.models import Max
 
 from artifacts import store
 from compiler import CompileResult, compile, upgrade
+from compiler.compute import ComputeLimits
 from compiler.diff import diff
 from compiler.serialize import plan_json
 from designer import datasets
@@ -119,7 +120,12 @@ def check_graph(user: Any, graph: Any) -> CompileResult:
     if isinstance(nodes, list):
         catalog.preload(n["module"] for n in nodes if isinstance(n, dict) and isinstance(n.get("module"), str))
         datasets.preload(n["dataset"] for n in nodes if isinstance(n, dict) and isinstance(n.get("dataset"), str))
-    return compile(doc, catalog, datasets)
+    return compile(doc, catalog, datasets, compute_limits())
+
+
+def compute_limits() -> ComputeLimits:
+    """The operator's bounds on per-node compute settings (settings PIPEWRIGHT_MAX_CPU/_MEMORY)."""
+    return ComputeLimits(max_cpu=settings.PIPEWRIGHT_MAX_CPU, max_memory_bytes=settings.PIPEWRIGHT_MAX_MEMORY)
 
 
 def _stored_graph(result: CompileResult, graph: dict[str, Any]) -> dict[str, Any]:

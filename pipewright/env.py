@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 
+from compiler.compute import parse_memory
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -56,3 +58,24 @@ def env_directives(name: str) -> dict[str, list[str]]:
             raise ValueError(f"{name}={raw!r}: {part.strip()!r} is not a policy directive (`name source ...; ...`)")
         directives.setdefault(directive, []).extend(sources)
     return directives
+
+
+def env_float(name: str, default: float | None) -> float | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+
+
+def env_memory(name: str, default: int | None) -> int | None:
+    """Bytes from a size such as '16Gi', '512M' or a plain number."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    found = parse_memory(int(raw) if raw.strip().isdigit() else raw)
+    if found is None:
+        raise ValueError(f"{name}={raw!r} is not a size (bytes, or a unit: '512m', '16g')")
+    return found

@@ -14,7 +14,7 @@ import dj_database_url
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from pipewright.env import env_bool, env_directives, env_int, env_list, env_str
+from pipewright.env import env_bool, env_directives, env_float, env_int, env_list, env_memory, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PIPEWRIGHT_VAR", str(BASE_DIR / "var")))
@@ -271,6 +271,14 @@ DOCKER_HOST = env_str("DOCKER_HOST", "")
 PIPEWRIGHT_COMPUTE = env_str("PIPEWRIGHT_COMPUTE", "docker")
 PIPEWRIGHT_COMPUTE_TEAMS = env_list("PIPEWRIGHT_COMPUTE_TEAMS", [])
 PIPEWRIGHT_ALLOW_LOCAL_COMPUTE = env_bool("PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", False)
+# The operator's bounds on per-node compute settings (a value above one is a compile error naming
+# the field; empty: unbounded) and the GPUs a step may ask for (0: none; a run of a step with
+# `gpus` > 0 is then refused at start, a 400 naming the node and field).
+PIPEWRIGHT_MAX_CPU = env_float("PIPEWRIGHT_MAX_CPU", None)
+PIPEWRIGHT_MAX_MEMORY = env_memory("PIPEWRIGHT_MAX_MEMORY", None)
+PIPEWRIGHT_GPUS = env_int("PIPEWRIGHT_GPUS", 0)
+# Seconds a worker keeps an image's content digest (the cache key uses it, not the tag).
+PIPEWRIGHT_IMAGE_ID_TTL = env_int("PIPEWRIGHT_IMAGE_ID_TTL", 30)
 ARTIFACT_ROOT = Path(env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts")))
 WORK_ROOT = Path(env_str("WORK_ROOT", str(VAR_DIR / "work")))
 # Runner: step heartbeats (seconds between beats; a step whose last beat is older than the

@@ -4,6 +4,7 @@ the rest; finish the run when every step is done. Called under the run's row loc
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models.functions import Now
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from artifacts import store
 from compiler.plan import Plan, Step
-from runner import compute, events, queue, states
+from runner import compute, events, images, queue, states
 from runner.cachekeys import cache_key, input_hashes
 from runner.models import CacheEntry, Run, StepRun
 from runner.transitions import move_run, move_step
@@ -88,11 +89,17 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
     `by_node` holds the run's rows as read under the run's lock, kept current by the caller."""
     hashes = input_hashes(step, by_node)
     params = step.resolve_params(run.parameters)
-    key = cache_key(step.digest, params, hashes) if step.deterministic else ""
-    row.input_hashes, row.params, row.cache_key = hashes, params, key
-    if key and run.use_cache and not row.force:
+    target = compute.target_for_team(run.team_id)  # the operator's policy
+    # the image's content digest, not its tag (runner.images); unresolved: no key, no reuse
+    image_id = images.image_id(target, step.runtime.image) if step.deterministic else ""
+    key = cache_key(step.digest, params, hashes, image_id) if step.deterministic and image_id is not None else ""
+    row.input_hashes, row.params, row.cache_key, row.image_id = hashes, params, key, image_id or ""
+    if key and run.use_cache and not row.force and step.runtime.cache:
         # the run's team's cache only: another team's step is never reused, whatever its key
-        entry = CacheEntry.objects.filter(team_id=run.team_id, cache_key=key).select_related("step_run").first()
+        entries = CacheEntry.objects.filter(team_id=run.team_id, cache_key=key)
+        if step.runtime.cache_max_age is not None:
+            entries = entries.filter(created_at__gte=timezone.now() - timedelta(seconds=step.runtime.cache_max_age))
+        entry = entries.select_related("step_run").first()
         if entry is not None and all(store.exists(sha) for sha in entry.outputs.values()):
             now = timezone.now()
             origin = entry.step_run.reused_from_id or entry.step_run_id
@@ -102,6 +109,7 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
                 cache_key=key,
                 input_hashes=hashes,
                 params=params,
+                image_id=image_id or "",
                 outputs=entry.outputs,
                 metrics=entry.step_run.metrics,
                 log_path=entry.step_run.log_path,
@@ -113,9 +121,12 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
                 row.outputs = entry.outputs
                 events.publish_step(row.pk)
             return
-    step_queue = compute.queue_for(compute.target_for_team(run.team_id))  # the operator's policy
-    # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep
+    step_queue = compute.queue_for(target)
+    # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep;
+    # a step with the same key already in flight is found by the worker that picks this one up
+    # (runner.inflight), under the one claim per (team, key), not here under the run's lock
     queued = {"cache_key": key, "input_hashes": hashes, "params": params, "queue": step_queue, "heartbeat_at": Now()}
+    queued["image_id"] = image_id or ""
     if move_step(row.pk, states.QUEUED, **queued):
         row.status, row.queue = states.QUEUED, step_queue
         events.publish_row(row)

@@ -16,7 +16,13 @@ from runner.models import CacheEntry, Run, StepRun
 def explain(run: Run, step: StepRun) -> dict[str, Any]:
     """What `runner.api.serializers.CacheExplainSerializer` renders."""
     plan_step = plan_of(run).step(step.node)
-    ingredients = {"module_digest": plan_step.digest, "params": step.params, "inputs": step.input_hashes}
+    ingredients = {
+        "module_digest": plan_step.digest,
+        "image": plan_step.runtime.image,
+        "image_id": step.image_id or None,
+        "params": step.params,
+        "inputs": step.input_hashes,
+    }
     body: dict[str, Any] = {
         "node": step.node,
         "status": step.status,
@@ -29,19 +35,45 @@ def explain(run: Run, step: StepRun) -> dict[str, Any]:
         # only a step of this team: a link to another team's (reused before the cache was per team) is hidden
         if origin is not None and not StepRun.objects.filter(pk=origin.pk, run__team_id=run.team_id).exists():
             origin = None
-        if origin is not None:
+        followed = step.following
+        if followed is not None and not StepRun.objects.filter(pk=followed.pk, run__team_id=run.team_id).exists():
+            followed = None
+        if followed is not None:
+            where = "this run" if followed.run_id == run.pk else f"run #{followed.run_id}"
+            reason = (
+                f"followed step '{followed.node}' of {where}, which was already executing the same ingredients "
+                f"when this step became ready, and reused its outputs when it finished (in-flight reuse; the "
+                f"cache belongs to team {team})."
+            )
+        elif origin is not None:
             reason = f"reused from run #{origin.run_id} of this team (the cache belongs to team {team})."
         else:
             reason = f"reused from an earlier step that team {team} can no longer see."
-        body.update(hit=True, reused_from=origin, reason=reason)  # ReusedFromSerializer renders the StepRun
+        # ReusedFromSerializer renders the StepRuns
+        body.update(hit=True, reused_from=origin, followed=followed, reason=reason)
         return body
     body["hit"] = False
-    if not plan_step.deterministic:
+    waiting = step.following if step.status == states.QUEUED else None
+    if waiting is not None and StepRun.objects.filter(pk=waiting.pk, run__team_id=run.team_id).exists():
+        where = "this run" if waiting.run_id == run.pk else f"run #{waiting.run_id}"
+        body["followed"] = waiting
+        body["reason"] = (
+            f"waiting for step '{waiting.node}' of {where}, which is executing the same ingredients; this step "
+            "will reuse its outputs (in-flight reuse), or execute itself if that step fails."
+        )
+    elif not plan_step.deterministic:
         body["reason"] = f"{plan_step.module} is not deterministic; its steps are never cached."
     elif not run.use_cache:
         body["reason"] = "this run was started with the cache off."
     elif step.force:
         body["reason"] = "this step was forced to run (rerun from an upstream node)."
+    elif not plan_step.runtime.cache:
+        body["reason"] = "caching is off for this node (its compute settings)."
+    elif not step.cache_key and step.status != states.PENDING:
+        body["reason"] = (
+            f"the content digest of its image {plan_step.runtime.image} could not be resolved (missing on the "
+            "engine, or the engine was unreachable), so the step was neither reused nor stored."
+        )
     elif not step.cache_key:
         body["reason"] = "the step has not been reached yet."
     else:
@@ -67,6 +99,13 @@ def explain(run: Run, step: StepRun) -> dict[str, Any]:
 
 def differences(ingredients: dict[str, Any], entry: CacheEntry) -> list[dict[str, Any]]:
     diffs: list[dict[str, Any]] = []
+    if entry.image_id and ingredients["image_id"] and ingredients["image_id"] != entry.image_id:
+        if ingredients["image"] == entry.image:
+            message = f"the image {entry.image} changed: {entry.image_id} → {ingredients['image_id']}"
+        else:
+            was, now = f"{entry.image} ({entry.image_id})", f"{ingredients['image']} ({ingredients['image_id']})"
+            message = f"the image changed: {was} → {now}"
+        diffs.append({"ingredient": "image", "message": message, "was": entry.image_id, "now": ingredients["image_id"]})
     if ingredients["module_digest"] != entry.module_digest:
         diffs.append(
             {

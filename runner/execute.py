@@ -20,11 +20,11 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from compiler.plan import Step
-from runner import compute, events, installation, queue, states
+from runner import compute, events, inflight, installation, queue, states
 from runner.advance import advance_run, plan_of
 from runner.failures import attempt_tail, failure_message
 from runner.logsink import LogSink, log_dir
-from runner.models import CacheEntry, StepRun
+from runner.models import StepRun
 from runner.transitions import move_step
 from runner.workspace import collect, prepare
 
@@ -57,6 +57,10 @@ def execute_step(step_id: int) -> str | None:
         row = StepRun.objects.select_related("run").defer("run__plan").filter(pk=step_id).first()
         if row is None:
             return None
+        # a step with the same key in flight: wait for it, or reuse what it has just stored
+        decision = inflight.decide(row.run, plan_of(row.run).step(row.node), row)
+        if decision != inflight.LEAD:
+            return states.CACHED if decision == inflight.REUSED else states.QUEUED
         attempt = row.attempt + 1
         name = installation.container_name(row.pk, attempt)
         # unique even when a fresh database reuses run ids; named by the step run, not the node id
@@ -175,19 +179,8 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
             finished_at=finished,
         ):
             return
-        if row.cache_key:  # the team's first step to produce a key owns the team's entry
-            entry = CacheEntry(
-                team_id=row.run.team_id,
-                cache_key=row.cache_key,
-                node=row.node,
-                module=row.module,
-                step_run_id=row.pk,
-                outputs=outcome.outputs,
-                module_digest=step.digest,
-                params=row.params,
-                input_hashes=row.input_hashes,
-            )
-            CacheEntry.objects.bulk_create([entry], ignore_conflicts=True)
+        # the team's cache entry, and the outputs of every step that waited for this one
+        inflight.settle(row, step, outcome.outputs, outcome.metrics)
         row.status, row.outputs, row.metrics = states.SUCCEEDED, outcome.outputs, outcome.metrics
         row.exit_code, row.finished_at = 0, finished
         events.publish_row(row, outcome.infos)
@@ -217,5 +210,6 @@ def fail_attempt(
             step_id, states.FAILED, extra=extra, error=message, exit_code=exit_code, finished_at=timezone.now()
         ):
             events.publish_step(step_id)
+            inflight.release(step_id)  # the steps that waited for it execute themselves
             return states.FAILED
     return None

@@ -54,6 +54,10 @@ class StepRun(models.Model):
     attempt = models.IntegerField(default=0)
     cache_key = models.CharField(max_length=64, blank=True, default="")
     reused_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # in-flight reuse: the step with the same key (this team's, queued or running) this one waits for
+    following = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followers")
+    # the content digest of the step's image when its key was made (the key uses it, not the tag)
+    image_id = models.CharField(max_length=100, blank=True, default="")
     force = models.BooleanField(default=False)
     queue = models.CharField(max_length=32, blank=True, default="")
     worker_id = models.CharField(max_length=200, blank=True, default="")
@@ -100,6 +104,8 @@ class CacheEntry(models.Model):
     step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="+")
     outputs = models.JSONField(default=dict)
     module_digest = models.CharField(max_length=64)
+    image = models.CharField(max_length=300, blank=True, default="")  # the tag, to name it in explanations
+    image_id = models.CharField(max_length=100, blank=True, default="")
     params = models.JSONField(default=dict)
     input_hashes = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -115,6 +121,24 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.cache_key
+
+
+class InFlight(models.Model):
+    """The one step of a team executing a cache key right now (its leader): a step with the same
+    key that becomes ready meanwhile waits for it and reuses its outputs (runner.inflight). The
+    unique (team, cache_key) makes the claim atomic across workers; a claim whose leader is no
+    longer queued or running is stale and taken over by the next claimant."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
+    cache_key = models.CharField(max_length=64)
+    leader = models.OneToOneField(StepRun, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "cache_key"], name="one_inflight_per_team_key")]
+
+    def __str__(self) -> str:
+        return f"{self.cache_key} <- {self.leader_id}"
 
 
 class RunEvent(models.Model):

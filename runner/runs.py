@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from compiler.parameters import check_run_parameters
 from compiler.plan import Plan, Step
 from modules.models import ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError
-from runner import compute, events, queue, states
+from runner import compute, events, inflight, queue, states
 from runner.models import Run, StepRun
 from runner.transitions import move_run, move_step
 
@@ -55,6 +56,28 @@ def refuse_disabled_modules(plan: Plan) -> None:
     raise LocatedError(f"Node '{first['node']}': {first['message']}.", errors)
 
 
+def refuse_missing_gpus(plan: Plan) -> None:
+    """A 400 naming every node that asks for more GPUs than the installation declares
+    (`PIPEWRIGHT_GPUS`, 0 by default): such a step would wait for a device that is not there."""
+    available = settings.PIPEWRIGHT_GPUS
+    errors = [
+        {
+            "node": s.node,
+            "field": "compute.gpus",
+            "message": (
+                f"asks for {s.runtime.gpus} GPU(s) but this installation has "
+                + ("no GPUs" if available == 0 else f"only {available}")
+                + " (the operator declares them with PIPEWRIGHT_GPUS)"
+            ),
+        }
+        for s in plan.steps
+        if s.runtime.gpus > available
+    ]
+    if errors:
+        first = errors[0]
+        raise LocatedError(f"Node '{first['node']}' {first['message']}.", errors)
+
+
 def descendants(plan: Plan, node: str) -> set[str]:
     found = {node}
     for step in plan.steps:  # topological order
@@ -83,6 +106,7 @@ def create_run(
         )
     plan = Plan.from_json(pipeline_version.plan)
     refuse_disabled_modules(plan)
+    refuse_missing_gpus(plan)
     values = validate_parameters(plan, parameters)
     pipeline = pipeline_version.pipeline
     run = Run.objects.create(
@@ -218,6 +242,7 @@ def cancel_run(run: Run) -> Run:
             was_running = row.status == states.RUNNING
             if move_step(row.pk, states.CANCELED, finished_at=now, error="canceled"):
                 events.publish_step(row.pk)
+                inflight.release(row.pk)  # steps of other runs waiting for this one execute themselves
                 if was_running and row.container_name:
                     to_kill.append((row.queue, row.container_name))
         if move_run(run.pk, states.CANCELED, finished_at=now, error="canceled"):

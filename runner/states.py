@@ -31,7 +31,8 @@ RUN_TRANSITIONS: dict[str, frozenset[str]] = {
 
 STEP_TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING: frozenset({QUEUED, CACHED, SKIPPED, CANCELED}),
-    QUEUED: frozenset({RUNNING, FAILED, CANCELED}),
+    # queued -> cached: a step that waited for the same key in flight reuses its outputs
+    QUEUED: frozenset({RUNNING, FAILED, CANCELED, CACHED}),
     # running -> queued is a retry (a failed attempt with retries left, or a lost worker)
     RUNNING: frozenset({SUCCEEDED, FAILED, CANCELED, QUEUED}),
     SUCCEEDED: frozenset(),

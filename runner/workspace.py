@@ -93,6 +93,7 @@ def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
         cpu=step.runtime.cpu,
         memory_bytes=step.runtime.memory_bytes,
         timeout=step.runtime.timeout,
+        gpus=step.runtime.gpus,
         module_dir=module_dir,
         inputs=inputs,
         params_file=params_file,

@@ -30,6 +30,26 @@ class PipelineParameterSerializer(serializers.Serializer):
     default = serializers.JSONField(required=False, allow_null=True)
 
 
+class ComputeSettingsSerializer(serializers.Serializer):
+    """Compute settings of a node (`nodes[].compute`) or the pipeline's defaults (`compute`); every
+    key optional, a node's over the pipeline's over the module's (compiler.compute)."""
+
+    image = serializers.CharField(required=False, allow_null=True, help_text="an image override")
+    cpu = serializers.FloatField(required=False, allow_null=True, help_text="CPUs (bounded by the operator)")
+    memory = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="bytes, or a size such as '512m', '4g' or '4Gi' (binary units; bounded by the operator)",
+    )
+    gpus = serializers.IntegerField(required=False, allow_null=True, help_text="GPUs (Docker device requests)")
+    timeout = serializers.IntegerField(required=False, allow_null=True, help_text="seconds per attempt")
+    retries = serializers.IntegerField(required=False, allow_null=True, help_text="attempts after a failed one")
+    cache = serializers.ChoiceField(choices=["on", "off"], required=False, allow_null=True)
+    cache_max_age = serializers.IntegerField(
+        required=False, allow_null=True, help_text="seconds: reuse only cache entries younger than this"
+    )
+
+
 class PipelineDocumentSerializer(serializers.Serializer):
     """The canvas document, as far as the schema types it: nodes and edges stay open JSON (see
     Pipelines in API.md); the parameters' types are the compiler's list, which the client reads."""
@@ -38,6 +58,7 @@ class PipelineDocumentSerializer(serializers.Serializer):
     nodes = serializers.ListField(child=serializers.JSONField())
     edges = serializers.ListField(child=serializers.JSONField(), required=False)
     parameters = PipelineParameterSerializer(many=True, required=False)
+    compute = ComputeSettingsSerializer(required=False, help_text="the pipeline's default compute settings")
 
 
 @extend_schema_field(PipelineDocumentSerializer)

@@ -46,12 +46,16 @@ class RerunSerializer(serializers.Serializer):
 
 class IngredientsSerializer(serializers.Serializer):
     module_digest = serializers.CharField()
+    image = serializers.CharField(help_text="the image the step runs in (its tag, as the plan names it)")
+    image_id = serializers.CharField(
+        allow_null=True, help_text="the image's content digest in the key (not its tag); null when not resolved"
+    )
     params = serializers.DictField()
     inputs = serializers.DictField(child=serializers.CharField(), help_text="port -> sha256 of the input")
 
 
 class DifferenceSerializer(ShapeSerializer):
-    ingredient = serializers.ChoiceField(choices=["module_digest", "parameter", "input"])
+    ingredient = serializers.ChoiceField(choices=["module_digest", "image", "parameter", "input"])
     name = serializers.CharField(required=False, help_text="the parameter (ingredient=parameter)")
     port = serializers.CharField(required=False, help_text="the input port (ingredient=input)")
     message = serializers.CharField()
@@ -74,6 +78,11 @@ class CacheExplainSerializer(ShapeSerializer):
     hit = serializers.BooleanField()
     reused_from = ReusedFromSerializer(
         required=False, allow_null=True, help_text="on a hit: the step of this team whose outputs it reused"
+    )
+    followed = ReusedFromSerializer(
+        required=False,
+        allow_null=True,
+        help_text="in-flight reuse: the step of this team it waits for (queued) or waited for (cached)",
     )
     reason = serializers.CharField(
         required=False,

@@ -31,6 +31,7 @@ class StepJob:
     params_file: Path
     out_dir: Path
     labels: dict[str, str] = field(default_factory=dict)
+    gpus: int = 0  # GPUs the step asks for (Docker: a device request)
 
 
 @dataclass
@@ -51,3 +52,8 @@ class Backend(Protocol):
     def remove(self, name: str) -> None: ...
 
     def running_names(self, labels: dict[str, str] | None = None) -> list[str]: ...
+
+    def image_id(self, image: str) -> str | None:
+        """The content digest of `image` as this backend would run it ("sha256:..."), "" when the
+        backend runs no images, None when it cannot tell (the image is missing, the engine away)."""
+        ...

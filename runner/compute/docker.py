@@ -73,6 +73,11 @@ def run_kwargs(job: StepJob) -> dict:
         "working_dir": "/out",
         "labels": {LABEL: "1", **job.labels},
         "detach": True,
+        **(
+            {"device_requests": [docker.types.DeviceRequest(count=job.gpus, capabilities=[["gpu"]])]}
+            if job.gpus
+            else {}
+        ),
     }
 
 
@@ -190,6 +195,20 @@ class DockerBackend:
         except requests.exceptions.RequestException as exc:  # a cached client whose engine went away
             _forget_client()
             raise ComputeUnavailable(f"The Docker engine is unreachable: {exc}") from exc
+
+    def image_id(self, image: str) -> str | None:
+        """The engine's id of the image (the sha256 of its config: a rebuilt image re-tagged
+        under the same name has another one); None when the engine does not have it or is away."""
+        try:
+            return str(client().images.get(image).id)
+        except docker.errors.ImageNotFound:
+            return None
+        except ComputeUnavailable:
+            return None
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            _forget_client()
+            log.info("could not resolve image %s: %s", image, exc)
+            return None
 
     def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
         wanted = [LABEL] + [f"{k}={v}" for k, v in (labels or {}).items()]

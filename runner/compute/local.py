@@ -120,3 +120,7 @@ class LocalBackend:
 
     def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
         return list(_procs)
+
+    def image_id(self, image: str) -> str | None:
+        """A host process runs no image: nothing of it belongs in a cache key."""
+        return ""

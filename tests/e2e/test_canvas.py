@@ -213,3 +213,50 @@ def test_it_lists_compile_problems_and_focuses_the_node(
     problem.click()
     assert page.get_by_test_id("properties").inner_text().startswith("Train Model")
     assert "selected" in (node(page, "n3").get_attribute("class") or "")
+
+
+def test_it_edits_compute_settings_with_errors_under_the_field_and_a_badge(
+    live_url: str, page: Any, library: None, acme: Any, alice: Any
+) -> None:
+    from designer.models import Pipeline
+
+    graph = dict(
+        GRAPH, edges=[*GRAPH["edges"], {"source": "n2", "source_port": "train", "target": "n3", "target_port": "data"}]
+    )
+    graph["nodes"] = [dict(n, params={"label_column": "species"}) if n["id"] == "n3" else n for n in GRAPH["nodes"]]
+    pipeline = make_pipeline(acme, alice, graph)
+    login(page, live_url, "alice", "pw-alice")
+    page.goto(f"{live_url}/pipelines/{pipeline.pk}")
+    page.locator(".react-flow__node").nth(2).wait_for()
+    assert node(page, "n3").get_by_test_id("compute-badge").count() == 0
+
+    node(page, "n3").click()
+    memory = page.get_by_test_id("node-compute-memory")
+    memory.fill("12x")
+    memory.press("Tab")  # a field applies on blur
+    node(page, "n3").get_by_test_id("compute-badge").wait_for()
+    page.get_by_test_id("save").click()
+    page.get_by_test_id("problem").filter(has_text="compute.memory").first.wait_for()  # the save opens Problems
+    page.get_by_test_id("tab-properties").click()
+    page.get_by_test_id("node-compute").get_by_text("'12x' is not a size").wait_for()
+    saved = Pipeline.objects.get(pk=pipeline.pk).graph
+    assert next(n for n in saved["nodes"] if n["id"] == "n3")["compute"] == {"memory": "12x"}
+
+    memory = page.get_by_test_id("node-compute-memory")
+    memory.fill("2g")
+    memory.press("Tab")
+    page.get_by_test_id("node-compute-cache").select_option("off")
+    page.get_by_test_id("tab-parameters").click()
+    cpu = page.get_by_test_id("pipeline-compute-cpu")
+    cpu.fill("2")
+    cpu.press("Tab")
+    page.get_by_test_id("save").click()
+    expect_state(page, "Saved")
+    assert page.get_by_test_id("node-compute").get_by_text("is not a size").count() == 0
+    saved = Pipeline.objects.get(pk=pipeline.pk).graph
+    assert next(n for n in saved["nodes"] if n["id"] == "n3")["compute"] == {"memory": "2g", "cache": "off"}
+    assert saved["compute"] == {"cpu": 2}
+    # the plan of the version just saved carries them
+    plan = Pipeline.objects.get(pk=pipeline.pk).versions.order_by("-number").first().plan
+    runtime = next(s for s in plan["steps"] if s["node"] == "n3")["runtime"]
+    assert (runtime["memory_bytes"], runtime["cache"], runtime["cpu"]) == (2 * 1024**3, False, 2.0)

@@ -95,3 +95,37 @@ def test_a_docker_step_is_locked_down(tmp_path: Path) -> None:
     assert kw["volumes"][str(tmp_path / "out")] == {"bind": "/out", "mode": "rw"}
     assert kw["environment"]["A"] == "1" and kw["environment"]["PIPEWRIGHT_OUT"] == "/out"
     assert kw["labels"]["pipewright.run"] == "7" and kw["labels"]["pipewright.step"] == "1"
+    assert "device_requests" not in kw  # no GPU asked for
+
+
+def test_gpus_are_a_device_request(tmp_path: Path) -> None:
+    job = StepJob(
+        name="pw-x-1-1",
+        image="img",
+        command=["python3", "/module/main.py"],
+        env={},
+        cpu=1,
+        memory_bytes=256 * 1024**2,
+        timeout=60,
+        module_dir=tmp_path,
+        inputs={},
+        params_file=tmp_path / "params.json",
+        out_dir=tmp_path,
+        gpus=2,
+    )
+    (request,) = run_kwargs(job)["device_requests"]
+    assert request["Count"] == 2 and request["Capabilities"] == [["gpu"]]
+
+
+def test_the_image_digest_is_an_ingredient_and_compute_sizes_are_not() -> None:
+    base = cache_key("d1", {"x": 1}, {"in0": "s1"}, "sha256:aaa")
+    assert base == cache_key("d1", {"x": 1}, {"in0": "s1"}, "sha256:aaa")
+    assert base != cache_key("d1", {"x": 1}, {"in0": "s1"}, "sha256:bbb")  # a rebuilt image
+    assert base != cache_key("d1", {"x": 1}, {"in0": "s1"})  # a key made without an image
+    # cpu, memory, timeout, retries and GPUs are not arguments of the key at all: by design
+    assert set(cache_key.__code__.co_varnames[: cache_key.__code__.co_argcount]) == {
+        "digest",
+        "params",
+        "input_hashes",
+        "image",
+    }

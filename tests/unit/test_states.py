@@ -27,8 +27,11 @@ def test_it_allows_a_retry_from_running_back_to_queued() -> None:
     assert not states.can_move(states.STEP_TRANSITIONS, states.PENDING, states.RUNNING)
 
 
-def test_it_caches_or_skips_only_pending_steps() -> None:
-    assert states.sources(states.STEP_TRANSITIONS, states.CACHED) == (states.PENDING,)
+def test_it_caches_pending_steps_and_queued_ones_that_followed_a_step_in_flight() -> None:
+    assert states.sources(states.STEP_TRANSITIONS, states.CACHED) == (states.PENDING, states.QUEUED)
+
+
+def test_it_skips_only_pending_steps() -> None:
     assert states.sources(states.STEP_TRANSITIONS, states.SKIPPED) == (states.PENDING,)
 
 

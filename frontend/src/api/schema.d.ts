@@ -860,8 +860,16 @@ export interface components {
             readonly id: number;
             target: string;
         };
+        /**
+         * @description * `on` - on
+         *     * `off` - off
+         * @enum {string}
+         */
+        CacheEnum: "on" | "off";
         CacheExplain: {
             cache_key: string | null;
+            /** @description in-flight reuse: the step of this team it waits for (queued) or waited for (cached) */
+            followed?: components["schemas"]["ReusedFrom"] | null;
             hit: boolean;
             ingredients: components["schemas"]["Ingredients"];
             /** @description on a miss: the closest cache entry of the team and module */
@@ -904,6 +912,30 @@ export interface components {
          * @enum {string}
          */
         ComputeEnum: "docker" | "local";
+        /**
+         * @description Compute settings of a node (`nodes[].compute`) or the pipeline's defaults (`compute`); every
+         *     key optional, a node's over the pipeline's over the module's (compiler.compute).
+         */
+        ComputeSettings: {
+            cache?: (components["schemas"]["CacheEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** @description seconds: reuse only cache entries younger than this */
+            cache_max_age?: number | null;
+            /**
+             * Format: double
+             * @description CPUs (bounded by the operator)
+             */
+            cpu?: number | null;
+            /** @description GPUs (Docker device requests) */
+            gpus?: number | null;
+            /** @description an image override */
+            image?: string | null;
+            /** @description bytes, or a size such as '512m', '4g' or '4Gi' (binary units; bounded by the operator) */
+            memory?: unknown;
+            /** @description attempts after a failed one */
+            retries?: number | null;
+            /** @description seconds per attempt */
+            timeout?: number | null;
+        };
         CronPreview: {
             /** @description The expression, normalized to single spaces. */
             cron: string;
@@ -1076,12 +1108,17 @@ export interface components {
         ImagePreviewKindEnum: "image";
         /**
          * @description * `module_digest` - module_digest
+         *     * `image` - image
          *     * `parameter` - parameter
          *     * `input` - input
          * @enum {string}
          */
-        IngredientEnum: "module_digest" | "parameter" | "input";
+        IngredientEnum: "module_digest" | "image" | "parameter" | "input";
         Ingredients: {
+            /** @description the image the step runs in (its tag, as the plan names it) */
+            image: string;
+            /** @description the image's content digest in the key (not its tag); null when not resolved */
+            image_id: string | null;
             /** @description port -> sha256 of the input */
             inputs: {
                 [key: string]: string;
@@ -1419,6 +1456,8 @@ export interface components {
          *     Pipelines in API.md); the parameters' types are the compiler's list, which the client reads.
          */
         PipelineDocument: {
+            /** @description the pipeline's default compute settings */
+            compute?: components["schemas"]["ComputeSettings"];
             edges?: unknown[];
             nodes: unknown[];
             parameters?: components["schemas"]["PipelineParameter"][];

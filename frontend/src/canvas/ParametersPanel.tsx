@@ -2,6 +2,7 @@
 import { memo, useState } from "react";
 import { PARAM_TYPES, type PipelineParam, type PipelineParamType } from "../graph/types";
 import { usePipelineStore } from "../store/pipeline";
+import { PipelineCompute } from "./ComputeFields";
 
 const TYPES: readonly PipelineParamType[] = PARAM_TYPES;
 
@@ -78,6 +79,8 @@ export const ParametersPanel = memo(function ParametersPanel() {
           Add
         </button>
       </form>
+      <div className="section-title">Compute defaults</div>
+      <PipelineCompute />
     </div>
   );
 });

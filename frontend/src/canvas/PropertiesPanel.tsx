@@ -6,6 +6,7 @@ import { selectedNodeId, usePipelineStore } from "../store/pipeline";
 import { specFor, useCatalogStore } from "../store/pipelineCatalog";
 import type { DatasetFlowNode, FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
 import { columnKind, columnPort, datasetColumns, type ColumnSchema } from "../graph/columns";
+import { NodeCompute } from "./ComputeFields";
 import { ParamField } from "./ParamField";
 
 export const PropertiesPanel = memo(function PropertiesPanel() {
@@ -160,6 +161,8 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
           columns={columnsFor(f.name)}
         />
       ))}
+      <div className="section-title">Compute</div>
+      <NodeCompute nodeId={node.id} compute={node.data.compute} />
     </div>
   );
 }

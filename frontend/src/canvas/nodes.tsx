@@ -6,6 +6,7 @@ import type { Port } from "../api/modules";
 import type { DatasetFlowNode, ModuleFlowNode } from "../graph/convert";
 import { portColor } from "../graph/ports";
 import { upgradeFor } from "../graph/versions";
+import { overrides } from "./ComputeFields";
 import { usePipelineStore, type NodeProblems } from "../store/pipeline";
 import { DATASET_OUTPUT, specFor, useCatalogStore } from "../store/pipelineCatalog";
 import { useRunStore } from "../store/runs";
@@ -98,6 +99,17 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
         </span>
       </div>
       {!spec ? <div className="pw-node-missing">Module not found</div> : null}
+      {overrides(data.compute) ? (
+        <span
+          className="compute-badge"
+          data-testid="compute-badge"
+          title={`Compute: ${Object.entries(data.compute ?? {})
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join(", ")}`}
+        >
+          ⚙ {overrides(data.compute)}
+        </span>
+      ) : null}
       {stepError && !far ? (
         <div className="pw-node-failure" title={stepError} data-testid="step-failure">
           {stepError}

@@ -51,3 +51,21 @@ describe("node labels", () => {
     expect(flowToDoc(nodes, edges, doc.parameters).nodes[0]).toEqual(doc.nodes[0]);
   });
 });
+
+describe("compute settings", () => {
+  it("survive a round trip, node and pipeline defaults, and empty ones are dropped", () => {
+    const withCompute: PipelineDoc = {
+      schema: 1,
+      nodes: [{ id: "n1", module: "builtin/train", version: "1.0.0", params: {}, position: { x: 0, y: 0 }, compute: { memory: "4Gi", gpus: 1, cache: "off" } }],
+      edges: [],
+      parameters: [],
+      compute: { cpu: 2, timeout: 600 },
+    };
+    const { nodes, edges } = docToFlow(withCompute);
+    expect(flowToDoc(nodes, edges, [], withCompute.compute)).toEqual(withCompute);
+    expect(upgradeDoc(withCompute).compute).toEqual({ cpu: 2, timeout: 600 });
+    const empty = docToFlow({ ...withCompute, nodes: [{ ...withCompute.nodes[0], compute: { memory: null, image: "" } }] });
+    expect(Object.keys(flowToDoc(empty.nodes, [], [], {}))).not.toContain("compute");
+    expect(flowToDoc(empty.nodes, [], []).nodes[0]).not.toHaveProperty("compute");
+  });
+});

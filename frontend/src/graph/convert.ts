@@ -1,13 +1,14 @@
 // Pipeline document <-> React Flow nodes and edges. Pure: no React, no fetches.
 import type { Edge, Node } from "@xyflow/react";
-import type { DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam } from "./types";
-import { isDatasetNode } from "./types";
+import type { ComputeSettings, DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam } from "./types";
+import { computeOf, isDatasetNode } from "./types";
 
 export interface ModuleNodeData extends Record<string, unknown> {
   module: string;
   version: string | null;
   params: Record<string, unknown>;
   label?: string;
+  compute?: ComputeSettings;
 }
 
 export interface DatasetNodeData extends Record<string, unknown> {
@@ -31,6 +32,7 @@ export function nodeToFlow(n: NodeDoc): FlowNode {
   if (isDatasetNode(n)) {
     return { id: n.id, type: "dataset", position, data: { dataset: n.dataset, version: n.version ?? null } };
   }
+  const compute = computeOf(n.compute);
   return {
     id: n.id,
     type: "module",
@@ -40,6 +42,7 @@ export function nodeToFlow(n: NodeDoc): FlowNode {
       version: n.version ?? null,
       params: { ...(n.params ?? {}) },
       ...(n.label ? { label: n.label } : {}),
+      ...(compute ? { compute } : {}),
     },
   };
 }
@@ -72,6 +75,8 @@ export function nodeToDoc(n: FlowNode): NodeDoc {
   const d = n.data as ModuleNodeData;
   const out: ModuleNodeDoc = { id: n.id, module: d.module, version: d.version, params: { ...d.params }, position };
   if (d.label) out.label = d.label;
+  const compute = computeOf(d.compute);
+  if (compute) out.compute = compute;
   return out;
 }
 
@@ -79,12 +84,19 @@ export function edgeToDoc(e: FlowEdge): EdgeDoc {
   return { source: e.source, source_port: e.sourceHandle ?? "", target: e.target, target_port: e.targetHandle ?? "" };
 }
 
-export function flowToDoc(nodes: readonly FlowNode[], edges: readonly FlowEdge[], parameters: readonly PipelineParam[]): PipelineDoc {
+export function flowToDoc(
+  nodes: readonly FlowNode[],
+  edges: readonly FlowEdge[],
+  parameters: readonly PipelineParam[],
+  defaults?: ComputeSettings,
+): PipelineDoc {
+  const compute = computeOf(defaults);
   return {
     schema: 1,
     nodes: nodes.map(nodeToDoc),
     edges: edges.map(edgeToDoc),
     parameters: parameters.map((p) => ({ ...p })),
+    ...(compute ? { compute } : {}),
   };
 }
 

@@ -11,6 +11,16 @@ export interface Position {
   y: number;
 }
 
+/** Compute settings of a node, or the pipeline's defaults (compiler.compute): every key optional. */
+export type ComputeSettings = components["schemas"]["ComputeSettings"];
+
+/** The settings actually set (no null or empty values), or undefined when none is. */
+export function computeOf(c: ComputeSettings | null | undefined): ComputeSettings | undefined {
+  if (!c || typeof c !== "object") return undefined;
+  const out = Object.fromEntries(Object.entries(c).filter(([, v]) => v !== null && v !== undefined && v !== "")) as ComputeSettings;
+  return Object.keys(out).length ? out : undefined;
+}
+
 export interface ModuleNodeDoc {
   id: string;
   module: string; // "team/name"
@@ -19,6 +29,8 @@ export interface ModuleNodeDoc {
   position: Position;
   /** a display name for the node; the compiler carries it into the plan */
   label?: string;
+  /** overrides of the pipeline's and the module's compute settings */
+  compute?: ComputeSettings;
 }
 
 export interface DatasetNodeDoc {
@@ -57,6 +69,8 @@ export interface PipelineDoc {
   nodes: NodeDoc[];
   edges: EdgeDoc[];
   parameters: PipelineParam[];
+  /** the pipeline's default compute settings */
+  compute?: ComputeSettings;
 }
 
 export const isDatasetNode = (n: NodeDoc): n is DatasetNodeDoc => "dataset" in n;
@@ -71,10 +85,12 @@ export function emptyDoc(): PipelineDoc {
 /** Upgrade whatever the server holds to schema 1 (documents saved before the version field). */
 export function upgradeDoc(raw: unknown): PipelineDoc {
   const obj = (raw && typeof raw === "object" ? raw : {}) as Partial<PipelineDoc> & { schema?: number };
+  const compute = computeOf(obj.compute);
   return {
     schema: 1,
     nodes: Array.isArray(obj.nodes) ? obj.nodes : [],
     edges: Array.isArray(obj.edges) ? obj.edges : [],
     parameters: Array.isArray(obj.parameters) ? obj.parameters : [],
+    ...(compute ? { compute } : {}),
   };
 }

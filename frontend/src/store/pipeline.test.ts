@@ -152,4 +152,19 @@ describe("pipeline store", () => {
     st().selectAll();
     expect(st().nodes.every((n) => n.selected)).toBe(true);
   });
+
+  it("edits node and pipeline compute settings as undoable steps", () => {
+    st().setNodeCompute("n1", { memory: "2Gi" });
+    st().setNodeCompute("n1", { memory: "2Gi", gpus: 1 }); // the same section: one undo step
+    st().setPipelineCompute({ cpu: 2 });
+    expect(st().doc().compute).toEqual({ cpu: 2 });
+    expect(st().doc().nodes.find((n) => n.id === "n1")).toMatchObject({ compute: { memory: "2Gi", gpus: 1 } });
+    st().undo();
+    expect(st().doc().compute).toBeUndefined();
+    st().undo();
+    expect(st().doc().nodes.find((n) => n.id === "n1")).not.toHaveProperty("compute");
+    st().redo();
+    st().setNodeCompute("n1", {});
+    expect(st().doc().nodes.find((n) => n.id === "n1")).not.toHaveProperty("compute");
+  });
 });

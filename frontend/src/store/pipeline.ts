@@ -5,12 +5,15 @@ import { create } from "zustand";
 import type { Problem } from "../api/pipelines";
 import { docToFlow, edgeId, edgeToDoc, edgeToFlow, flowToDoc, nextId, nodeToDoc, nodeToFlow } from "../graph/convert";
 import type { FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
-import type { DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam, Position } from "../graph/types";
+import { computeOf } from "../graph/types";
+import type { ComputeSettings, DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam, Position } from "../graph/types";
 
 export interface Snapshot {
   nodes: FlowNode[];
   edges: FlowEdge[];
   parameters: PipelineParam[];
+  /** the pipeline's default compute settings */
+  compute: ComputeSettings;
 }
 
 export interface NodeProblems {
@@ -72,6 +75,9 @@ export interface PipelineState extends Snapshot {
   setVersion: (nodeId: string, version: string | null) => void;
   /** the dataset version a dataset node reads; null reads the latest at each save */
   setDatasetVersion: (nodeId: string, version: number | null) => void;
+  /** a node's compute settings (undefined values drop a key: the default applies) */
+  setNodeCompute: (nodeId: string, compute: ComputeSettings) => void;
+  setPipelineCompute: (compute: ComputeSettings) => void;
   addParameter: (param: PipelineParam) => void;
   updateParameter: (index: number, param: PipelineParam) => void;
   removeParameter: (index: number) => void;
@@ -90,7 +96,7 @@ export interface PipelineState extends Snapshot {
 const HISTORY_LIMIT = 100;
 let toastSeq = 0;
 
-const snapshot = (s: Snapshot): Snapshot => ({ nodes: s.nodes, edges: s.edges, parameters: s.parameters });
+const snapshot = (s: Snapshot): Snapshot => ({ nodes: s.nodes, edges: s.edges, parameters: s.parameters, compute: s.compute });
 
 /** Record the state before a document change; every mutating action starts with this. */
 const remember = (s: PipelineState) => ({
@@ -137,6 +143,7 @@ const initial = {
   nodes: [] as FlowNode[],
   edges: [] as FlowEdge[],
   parameters: [] as PipelineParam[],
+  compute: {} as ComputeSettings,
   dirty: false,
   past: [] as Snapshot[],
   future: [] as Snapshot[],
@@ -157,7 +164,18 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
 
   load: (meta, doc, color, hints) => {
     const { nodes } = docToFlow(doc);
-    set({ ...meta, nodes, edges: [], parameters: doc.parameters, dirty: false, past: [], future: [], dragging: false, lastEdit: null });
+    set({
+      ...meta,
+      nodes,
+      edges: [],
+      parameters: doc.parameters,
+      compute: computeOf(doc.compute) ?? {},
+      dirty: false,
+      past: [],
+      future: [],
+      dragging: false,
+      lastEdit: null,
+    });
     // Edge colours look up port types on the nodes just loaded.
     set({ edges: doc.edges.map((e) => edgeToFlow(e, color)) });
     if (hints) set((s) => ({ nodes: s.nodes.map(hints) }));
@@ -181,7 +199,7 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
   clearClonedFrom: () => set({ clonedFrom: null }),
   doc: () => {
     const s = get();
-    return flowToDoc(s.nodes, s.edges, s.parameters);
+    return flowToDoc(s.nodes, s.edges, s.parameters, s.compute);
   },
 
   onNodesChange: (all) =>
@@ -255,6 +273,25 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
     set((s) => ({
       ...remember(s),
       nodes: s.nodes.map((n) => (n.id === nodeId && n.type === "dataset" ? ({ ...n, data: { ...n.data, version } } as FlowNode) : n)),
+    })),
+  setNodeCompute: (nodeId, compute) =>
+    set((s) => ({
+      ...(s.lastEdit === `${nodeId}/compute` ? { dirty: true } : remember(s)),
+      lastEdit: `${nodeId}/compute`,
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "module") return n;
+        const data = { ...n.data };
+        const kept = computeOf(compute);
+        if (kept) data.compute = kept;
+        else delete data.compute;
+        return { ...n, data } as ModuleFlowNode;
+      }),
+    })),
+  setPipelineCompute: (compute) =>
+    set((s) => ({
+      ...(s.lastEdit === "pipeline/compute" ? { dirty: true } : remember(s)),
+      lastEdit: "pipeline/compute",
+      compute: computeOf(compute) ?? {},
     })),
   addParameter: (param) => set((s) => ({ ...remember(s), parameters: [...s.parameters, param] })),
   updateParameter: (index, param) =>
