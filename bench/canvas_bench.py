@@ -191,7 +191,7 @@ def measure(browser: Any, base: str, pid: int, selector: str, pan: bool) -> dict
     context, page = signed_in_page(browser, base)
     page.add_init_script(FIRST_PAINT % selector)
     page.goto(f"{base}/pipelines/{pid}")
-    page.wait_for_function("window.__firstPaint !== null")
+    page.wait_for_function("() => window.__firstPaint !== null")
     out: dict[str, float] = {"paint": float(page.evaluate("window.__firstPaint"))}
     loaded = page.evaluate("performance.getEntriesByName('pw:pipeline-loaded')[0]?.startTime ?? null")
     out["data"] = float(loaded) if loaded is not None else out["paint"]

@@ -112,8 +112,8 @@ def measure(browser: Any, base: str, pipeline_id: int, version: Any, user: Any) 
     run = new_run(version, user)
     context, page = signed_in_page(browser, base)
     page.goto(f"{base}/pipelines/{pipeline_id}")
-    page.wait_for_function(f"document.querySelector('[data-testid=run-dock]')?.dataset.runId === '{run.pk}'")
-    page.wait_for_function(f"document.querySelector('[data-testid=run-progress]')?.dataset.total === '{STEPS}'")
+    page.wait_for_function(f"() => document.querySelector('[data-testid=run-dock]')?.dataset.runId === '{run.pk}'")
+    page.wait_for_function(f"() => document.querySelector('[data-testid=run-progress]')?.dataset.total === '{STEPS}'")
     page.wait_for_timeout(500)  # the feed is connected and the page settled
 
     page.evaluate(FRAMES)
@@ -124,7 +124,7 @@ def measure(browser: Any, base: str, pipeline_id: int, version: Any, user: Any) 
     started = time.monotonic()
     sent = burst(run)
     page.wait_for_function(
-        f"document.querySelector('[data-testid=run-progress]')?.dataset.done === '{STEPS}'", polling="raf"
+        f"() => document.querySelector('[data-testid=run-progress]')?.dataset.done === '{STEPS}'", polling="raf"
     )
     shown = time.monotonic()
     busy = page.evaluate(STOP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from compiler.compute import parse_memory
 
@@ -41,6 +42,22 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_directives(name: str) -> dict[str, list[str]]:
+    """Policy directives like a Content-Security-Policy header: `img-src https://a https://b;
+    connect-src https://c` -> {"img-src": ["https://a", "https://b"], "connect-src": [...]}."""
+    raw = os.environ.get(name, "")
+    directives: dict[str, list[str]] = {}
+    for part in raw.split(";"):
+        words = part.split()
+        if not words:
+            continue
+        directive, *sources = words
+        if not re.fullmatch(r"[a-z][a-z-]*", directive) or any("," in s for s in sources):
+            raise ValueError(f"{name}={raw!r}: {part.strip()!r} is not a policy directive (`name source ...; ...`)")
+        directives.setdefault(directive, []).extend(sources)
+    return directives
 
 
 def env_float(name: str, default: float | None) -> float | None:

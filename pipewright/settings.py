@@ -14,7 +14,7 @@ import dj_database_url
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from pipewright.env import env_bool, env_float, env_int, env_list, env_memory, env_str
+from pipewright.env import env_bool, env_directives, env_float, env_int, env_list, env_memory, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PIPEWRIGHT_VAR", str(BASE_DIR / "var")))
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pipewright.middleware.ContentSecurityPolicyMiddleware",
     "pipewright.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -140,7 +141,31 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEV
 SECURE_HSTS_PRELOAD = not DEV
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# The Content-Security-Policy of every page and answer (pipewright.middleware; downloads set a
+# stricter one of their own). Scripts only from this origin, never inline or eval'd; styles from
+# here and inline (the login page, untrusted HTML previews in their sandboxed frames); nothing
+# from another host; no page may be framed. CSP_EXTRA adds sources (or directives) for a
+# deployment, e.g. "img-src https://img.example.com; report-uri /csp-report".
+_CSP_BASE = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],  # plus ws://<host> and wss://<host>, added per request
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY = dict(_CSP_BASE)
+for _name, _extra in env_directives("CSP_EXTRA").items():
+    _sources = [s for s in CONTENT_SECURITY_POLICY.get(_name, []) if s != "'none'"]
+    CONTENT_SECURITY_POLICY[_name] = _sources + [s for s in _extra if s not in _sources]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,5 +1,6 @@
 """Artifacts as the API serves them: which ones a user may read, their files, a zip of several,
-and a preview for the canvas (table head, image, metrics, or the file list)."""
+and a preview for the canvas (table head, image, metrics, a sandboxed HTML/SVG/Markdown
+document (`runner.documents`), or the file list)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ import shutil
 import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 from django.db.models.expressions import RawSQL
 
 from artifacts import store
 from designer.models import DatasetVersion
 from pipewright.errors import Conflict, NotFound
+from runner import documents
 from runner.models import Artifact, StepRun
 from teams.scoping import visible_team_ids
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # raster only: SVG is a document
 PREVIEW_ROWS = 20
 LISTED_FILES = 50
 
@@ -106,5 +109,9 @@ def preview(sha256: str, folder: Path) -> dict[str, Any]:
                 rows = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
             return {**base, "kind": "table", "file": rel, "columns": columns, "rows": rows}
         if f.suffix.lower() in IMAGE_SUFFIXES:
-            return {**base, "kind": "image", "file": rel, "url": f"/api/artifacts/{sha256}/?file={rel}"}
+            return {**base, "kind": "image", "file": rel, "url": f"/api/artifacts/{sha256}/?file={quote(rel)}"}
+        kind = documents.kind_of(f)
+        if kind:
+            with open_file(folder, f) as fh:
+                return {**base, "kind": kind, "file": rel, "document": documents.document(fh, f.name, kind)}
     return {**base, "kind": "files"}

@@ -17,13 +17,25 @@ pytest_plugins = ["tests.runner.fixtures", "tests.runner.fake_compute"]
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """Mark browser tests `e2e` (first: `-m "not e2e"` deselects in a later hook of this name, so
-    a mark added after it would select them anyway) and run them last: Playwright's sync API keeps
-    an event loop running in the main thread for the rest of the session, which async tests
-    cannot share."""
+    a mark added after it would select them anyway); `_E2ELast` then runs them last."""
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+
+
+class _E2ELast:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, which async tests (and asyncio.run) cannot share. Sorted after
+    every other hook of the name, pytest-django's too, which moves tests without a database after
+    the ones with one (so after the browser tests, had they been sorted first)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+
+
+def pytest_configure(config: Any) -> None:
+    config.pluginmanager.register(_E2ELast(), "pipewright-e2e-last")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:

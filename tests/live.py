@@ -56,11 +56,13 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def live_daphne(**extra: str) -> Iterator[str]:
+def live_daphne(access_log: Path | None = None, **extra: str) -> Iterator[str]:
+    """Daphne on a free port; with `access_log`, every request it answers is a line of that file."""
     port = free_port()
     log = open(settings.VAR_DIR / f"daphne-test-{port}.log", "wb")  # noqa: SIM115
+    logging = ["--access-log", str(access_log)] if access_log else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "pipewright.asgi:application"],
+        [sys.executable, "-m", "daphne", *logging, "-b", "127.0.0.1", "-p", str(port), "pipewright.asgi:application"],
         cwd=ROOT,
         env=child_env(**extra),
         stdout=log,

@@ -129,10 +129,37 @@ class FilesPreviewSerializer(_PreviewBase):
     kind = _kind("files")
 
 
+_DOCUMENT_HELP = (
+    "a complete HTML document previewing the untrusted file, only ever to be shown in "
+    '`<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own '
+    "Content-Security-Policy that allows no request"
+)
+
+
+class _DocumentPreview(_PreviewBase):
+    file = serializers.CharField()
+    document = serializers.CharField(help_text=_DOCUMENT_HELP)
+
+
+class HtmlPreviewSerializer(_DocumentPreview):
+    kind = _kind("html")
+
+
+class SvgPreviewSerializer(_DocumentPreview):
+    kind = _kind("svg")
+
+
+class MarkdownPreviewSerializer(_DocumentPreview):
+    kind = _kind("markdown")
+
+
 PREVIEW_SERIALIZERS: dict[str, type[_PreviewBase]] = {
     "table": TablePreviewSerializer,
     "image": ImagePreviewSerializer,
     "metrics": MetricsPreviewSerializer,
+    "html": HtmlPreviewSerializer,
+    "svg": SvgPreviewSerializer,
+    "markdown": MarkdownPreviewSerializer,
     "files": FilesPreviewSerializer,
 }
 

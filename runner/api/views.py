@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from designer.models import Pipeline
 from designer.services import runnable_version
-from pipewright import queryparams
+from pipewright import downloads, queryparams
 from pipewright.errors import LocatedError, NotFound
 from runner import cache_explain, compare, logs, previews, states
 from runner.api.serializers import (
@@ -259,17 +259,19 @@ class ArtifactView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("file", str)], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
     )
-    def get(self, request: Request, sha256: str) -> HttpResponse:
+    def get(self, request: Request, sha256: str) -> HttpResponseBase:
         folder = previews.visible_artifact(request.user, sha256)
         wanted = request.query_params.get("file")
         files = previews.chosen_files(folder, wanted)
+        # Always an attachment with a sandboxing policy, whatever the file: an HTML or SVG output
+        # must never render as a document of our origin (pipewright.downloads).
         if len(files) == 1:
-            return FileResponse(
-                previews.open_file(folder, files[0]), as_attachment=wanted is None, filename=files[0].name
+            response = FileResponse(
+                previews.open_file(folder, files[0]), content_type=downloads.download_type(files[0].name)
             )
+            return downloads.as_attachment(response, files[0].name)
         response = HttpResponse(previews.zip_bytes(folder, files), content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="{sha256[:12]}.zip"'
-        return response
+        return downloads.as_attachment(response, f"{sha256[:12]}.zip")
 
 
 class ArtifactPreviewView(APIView):

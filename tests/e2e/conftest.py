@@ -8,6 +8,8 @@ import pytest
 
 from tests.live import CHROMIUM, CHROMIUM_ARGS, live_daphne
 
+# The application runs under a strict Content-Security-Policy (no eval): give `wait_for_function` a
+# function ("() => ..."), never a bare expression, which Playwright would eval in the page when it polls.
 # Playwright's sync API keeps an event loop in this thread; the ORM calls of the tests are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

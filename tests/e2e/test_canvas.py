@@ -80,7 +80,7 @@ def test_it_builds_saves_and_reloads_a_pipeline(live_url: str, page: Any, librar
 
     drag_handle(page, handle(page, "n1", "data", "source"), handle(page, "n2", "data", "target"))
     drag_handle(page, handle(page, "n2", "train", "source"), handle(page, "n3", "data", "target"))
-    page.wait_for_function("document.querySelectorAll('.react-flow__edge').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__edge').length === 2")
 
     # A parameter from the generated form.
     node(page, "n2").click()
@@ -148,22 +148,22 @@ def test_it_edits_with_undo_copy_paste_and_delete(
 
     node(page, "n2").click()
     page.keyboard.press("Delete")
-    page.wait_for_function("document.querySelectorAll('.react-flow__node').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 2")
     assert page.locator(".react-flow__edge").count() == 0
     page.keyboard.press("Control+z")
-    page.wait_for_function("document.querySelectorAll('.react-flow__node').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 3")
     assert page.locator(".react-flow__edge").count() == 1
     page.keyboard.press("Control+Shift+z")
-    page.wait_for_function("document.querySelectorAll('.react-flow__node').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 2")
     page.keyboard.press("Control+z")
-    page.wait_for_function("document.querySelectorAll('.react-flow__node').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 3")
 
     node(page, "n1").click()
     node(page, "n2").click(modifiers=["Shift"])
     page.keyboard.press("Control+c")
     page.keyboard.press("Control+v")
-    page.wait_for_function("document.querySelectorAll('.react-flow__node').length === 5")
-    page.wait_for_function("document.querySelectorAll('.react-flow__edge').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 5")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__edge').length === 2")
     assert node(page, "n4").count() == 1 and node(page, "n5").count() == 1
 
 

@@ -81,7 +81,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(
         page.goto(url + "/datasets")
         page.get_by_test_id("upload-panel").wait_for()
         page.wait_for_function(
-            "document.querySelector('[data-testid=upload-panel]').textContent.includes('up to 1.0 KiB')"
+            "() => document.querySelector('[data-testid=upload-panel]').textContent.includes('up to 1.0 KiB')"
         )
         page.get_by_test_id("dataset-file").set_input_files(str(big))
         error = page.get_by_test_id("upload-error")
@@ -123,7 +123,7 @@ def test_on_the_canvas_a_dropped_csv_becomes_a_node_with_a_version_picker_and_co
             }""",
             [content, before],
         )
-        page.wait_for_function(f"document.querySelectorAll('.react-flow__node').length === {before + 1}")
+        page.wait_for_function(f"() => document.querySelectorAll('.react-flow__node').length === {before + 1}")
     dataset_nodes = page.locator('.react-flow__node[data-testid="canvas-node"], [data-dataset="acme/flowers"]')
     assert dataset_nodes.count() >= 2
 
@@ -144,7 +144,7 @@ def test_on_the_canvas_a_dropped_csv_becomes_a_node_with_a_version_picker_and_co
     page.mouse.down()
     page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2, steps=12)
     page.mouse.up()
-    page.wait_for_function("document.querySelectorAll('.react-flow__edge').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__edge').length === 1")
     page.locator('.react-flow__node[data-id="train"]').click()
     label = page.get_by_test_id("param-label_column")
     assert label.evaluate("el => el.tagName") == "SELECT"
@@ -153,7 +153,7 @@ def test_on_the_canvas_a_dropped_csv_becomes_a_node_with_a_version_picker_and_co
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, "canvas-column-parameter.png"))
     page.keyboard.press("Control+s")
-    page.wait_for_function("document.querySelector('[data-testid=save-state]')?.textContent === 'Saved'")
+    page.wait_for_function("() => document.querySelector('[data-testid=save-state]')?.textContent === 'Saved'")
     saved = Pipeline.objects.get(pk=pipeline.pk)
     nodes = {n["id"]: n for n in saved.graph["nodes"]}
     assert nodes["d1"]["dataset"] == "acme/flowers" and nodes["d1"]["version"] == 1

@@ -1171,6 +1171,25 @@ export interface components {
             /** @description A numeric bin 'low to high', or a value of a text column. */
             label: string;
         };
+        HtmlPreview: {
+            /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
+            document: string;
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "html";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `html` - html
+         * @enum {string}
+         */
+        HtmlPreviewKindEnum: "html";
         ImagePreview: {
             file: string;
             /** @description the artifact's first 50 files */
@@ -1253,6 +1272,25 @@ export interface components {
             password: string;
             username: string;
         };
+        MarkdownPreview: {
+            /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
+            document: string;
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "markdown";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `markdown` - markdown
+         * @enum {string}
+         */
+        MarkdownPreviewKindEnum: "markdown";
         Me: {
             teams: components["schemas"]["Team"][];
             username: string;
@@ -1692,7 +1730,7 @@ export interface components {
             message?: string;
             name?: string;
         };
-        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["FilesPreview"];
+        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["HtmlPreview"] | components["schemas"]["SvgPreview"] | components["schemas"]["MarkdownPreview"] | components["schemas"]["FilesPreview"];
         Publish: {
             files?: {
                 [key: string]: string;
@@ -1977,6 +2015,25 @@ export interface components {
          * @enum {string}
          */
         StepStatusEnum: "pending" | "queued" | "running" | "succeeded" | "failed" | "cached" | "skipped" | "canceled";
+        SvgPreview: {
+            /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
+            document: string;
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "svg";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `svg` - svg
+         * @enum {string}
+         */
+        SvgPreviewKindEnum: "svg";
         TablePreview: {
             columns: string[];
             file: string;

@@ -1,4 +1,6 @@
-// Output previews of one step: the head of a table, an image, or a metrics table, per output port.
+// Output previews of one step, per output port: the head of a table, an image, a metrics table, or
+// an HTML, SVG or Markdown document. Those come from the step (untrusted): they are shown only in a
+// sandboxed frame, never in the application's own document (see SandboxedDocument).
 import { errorMessage } from "../api/errors";
 import { artifactUrl, getPreview, type ArtifactRef, type Preview, type StepRun } from "../api/runs";
 import { useAsync } from "../hooks/useAsync";
@@ -18,6 +20,26 @@ export function MetricsTable({ metrics, testId }: { metrics: Record<string, unkn
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * A document written by a step (its HTML, its SVG, its Markdown rendered by the server), in a frame
+ * with `sandbox=""`: an opaque origin with no script, so nothing in it can read the session, call
+ * the API or touch this page. The server's document opens with a policy of its own that allows no
+ * request (only inline styles and data: images). Never add allow-scripts or allow-same-origin here.
+ */
+export function SandboxedDocument({ kind, file, document }: { kind: string; file: string; document: string }) {
+  return (
+    <iframe
+      className="preview-frame"
+      data-testid="preview-frame"
+      data-kind={kind}
+      title={`${kind} preview of ${file}`}
+      sandbox=""
+      referrerPolicy="no-referrer"
+      srcDoc={document}
+    />
   );
 }
 
@@ -50,6 +72,10 @@ function PreviewView({ preview }: { preview: Preview }) {
       return <img className="preview-image" data-testid="preview-image" src={preview.url} alt="step output" />;
     case "metrics":
       return <MetricsTable metrics={preview.metrics} testId="preview-metrics" />;
+    case "html":
+    case "svg":
+    case "markdown":
+      return <SandboxedDocument kind={preview.kind} file={preview.file} document={preview.document} />;
     default:
       return <div className="muted small">No preview for this output.</div>;
   }
