@@ -14,7 +14,7 @@ from compiler.plan import Plan, Step
 from runner import compute, events, queue, states
 from runner.cachekeys import cache_key, input_hashes
 from runner.models import CacheEntry, Run, StepRun
-from runner.transitions import move_run, move_step
+from runner.transitions import move_run, move_step, stamp
 
 
 def plan_of(run: Run) -> Plan:
@@ -97,6 +97,7 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
                 reused_from_id=origin,
                 started_at=now,
                 finished_at=now,
+                timings={"finished_at": stamp(now)},
             ):
                 row.status = states.CACHED
                 row.outputs = entry.outputs
@@ -105,7 +106,8 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
     step_queue = compute.queue_for(compute.target_for_team(run.team_id))  # the operator's policy
     # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep
     queued = {"cache_key": key, "input_hashes": hashes, "params": params, "queue": step_queue, "heartbeat_at": Now()}
-    if move_step(row.pk, states.QUEUED, **queued):
-        row.status, row.queue = states.QUEUED, step_queue
+    timings = {"queued_at": stamp()}
+    if move_step(row.pk, states.QUEUED, timings=timings, **queued):
+        row.status, row.queue, row.timings = states.QUEUED, step_queue, timings
         events.publish_row(row)
         queue.enqueue_step(row.pk, step_queue)

@@ -25,7 +25,9 @@ def group(run_id: int) -> str:
 
 def publish(run_id: int, event: dict[str, Any]) -> int:
     """Number, store and (after commit) broadcast one event; returns its seq."""
-    with transaction.atomic():
+    # no savepoint inside the caller's transaction (two round trips per event): a failure here
+    # fails the caller's transaction as a whole anyway
+    with transaction.atomic(savepoint=False):
         seq = _next_seq(run_id)
         data = dict(event, seq=seq, run_id=run_id)
         RunEvent.objects.create(run_id=run_id, seq=seq, data=data)

@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from runner import compute, events, installation, queue, states
 from runner.advance import advance_run, plan_of
 from runner.logsink import LogSink, log_dir
 from runner.models import CacheEntry, StepRun
-from runner.transitions import move_step
+from runner.transitions import move_step, stamp
 from runner.workspace import collect, prepare
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ def execute_step(step_id: int) -> str | None:
         attempt = row.attempt + 1
         name = installation.container_name(row.pk, attempt)
         # unique even when a fresh database reuses run ids; named by the step run, not the node id
-        stamp = row.run.created_at.strftime("%Y%m%dT%H%M%S%f")
-        log_path = log_dir() / f"run-{row.run_id}-{stamp}" / f"step-{row.pk}.log"
+        created = row.run.created_at.strftime("%Y%m%dT%H%M%S%f")
+        log_path = log_dir() / f"run-{row.run_id}-{created}" / f"step-{row.pk}.log"
+        timings = {**row.timings, "claimed_at": stamp(now)}
         # the claim: only one worker moves this attempt from queued to running
         if not move_step(
             step_id,
@@ -74,10 +76,14 @@ def execute_step(step_id: int) -> str | None:
             error="",
             container_name=name,
             log_path=str(log_path),
+            timings=timings,
+            cpu_seconds=None,
+            peak_memory_bytes=None,
         ):
             return None  # someone else has it, or it was canceled
         row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
         row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
+        row.timings, row.cpu_seconds, row.peak_memory_bytes = timings, None, None
         events.publish_row(row)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     run = row.run
@@ -108,6 +114,21 @@ class _Attempt(compute.StepOutcome):
     outputs: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     infos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs_stored_at: float | None = None
+
+    def timings(self, before: dict[str, str]) -> dict[str, str]:
+        """`before` (the claim's points) with what this attempt saw, ending now."""
+        seen = {
+            "container_started_at": self.started_at,
+            "container_exited_at": self.exited_at,
+            "outputs_stored_at": self.outputs_stored_at,
+        }
+        points = {**before, **{k: stamp(v) for k, v in seen.items() if v is not None}}
+        points["finished_at"] = stamp()
+        return points
+
+    def usage(self) -> dict[str, Any]:
+        return {"cpu_seconds": self.cpu_seconds, "peak_memory_bytes": self.peak_memory_bytes}
 
 
 def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
@@ -140,10 +161,13 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
     target = compute.backend(compute.target_of(row.queue))
     try:
         job = prepare(step, row, work)
+        began = time.monotonic()
         result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
-        _check_connection()
+        if time.monotonic() - began > heartbeat_seconds():  # a short step's connection was just used
+            _check_connection()
         if result.exit_code == 0 and not result.error:
             result.outputs, result.metrics, result.infos = collect(step, job)
+            result.outputs_stored_at = time.time()
     except Exception as exc:  # a step's own failure (or the engine's absence), never the worker's
         result = _Attempt(None, str(exc) or exc.__class__.__name__)
     finally:
@@ -159,9 +183,19 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
     if outcome.exit_code != 0 or outcome.error:
         message = outcome.error or f"exited with code {outcome.exit_code}"
         retries = step.runtime.retries
-        fail_attempt(row.pk, row.attempt, message, exit_code=outcome.exit_code, extra=mine, retries=retries)
+        fail_attempt(
+            row.pk,
+            row.attempt,
+            message,
+            exit_code=outcome.exit_code,
+            extra=mine,
+            retries=retries,
+            timings=outcome.timings(row.timings),
+            **outcome.usage(),
+        )
         return
     finished = timezone.now()
+    timings = outcome.timings(row.timings)
     with transaction.atomic():
         if not move_step(
             row.pk,
@@ -171,6 +205,8 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
             metrics=outcome.metrics,
             exit_code=0,
             finished_at=finished,
+            timings=timings,
+            **outcome.usage(),
         ):
             return
         if row.cache_key:  # the team's first step to produce a key owns the team's entry
@@ -187,15 +223,26 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
             )
             CacheEntry.objects.bulk_create([entry], ignore_conflicts=True)
         row.status, row.outputs, row.metrics = states.SUCCEEDED, outcome.outputs, outcome.metrics
-        row.exit_code, row.finished_at = 0, finished
+        row.exit_code, row.finished_at, row.timings = 0, finished, timings
+        row.cpu_seconds, row.peak_memory_bytes = outcome.cpu_seconds, outcome.peak_memory_bytes
         events.publish_row(row, outcome.infos)
 
 
 def fail_attempt(
-    step_id: int, attempt: int, message: str, *, exit_code: int | None, extra: Q, retries: int
+    step_id: int,
+    attempt: int,
+    message: str,
+    *,
+    exit_code: int | None,
+    extra: Q,
+    retries: int,
+    timings: dict[str, str] | None = None,
+    **usage: Any,
 ) -> str | None:
     """Queue the step again while it has retries left, else fail it; returns the status it moved
-    to, or None when the attempt was no longer this caller's to end."""
+    to, or None when the attempt was no longer this caller's to end. `timings` and `usage`
+    (cpu_seconds, peak_memory_bytes) are the attempt's, when the caller knows them."""
+    seen = {"timings": timings, **usage} if timings is not None else usage
     with transaction.atomic():
         if attempt <= retries:
             row = StepRun.objects.get(pk=step_id)
@@ -207,12 +254,19 @@ def fail_attempt(
                 exit_code=exit_code,
                 worker_id="",
                 heartbeat_at=Now(),  # queued since: the sweep sends it again if nobody claims it
+                timings={"queued_at": stamp()},  # the next attempt's
             ):
                 events.publish_step(step_id)
                 queue.enqueue_step(step_id, compute.queue_for(compute.target_of(row.queue)))
                 return states.QUEUED
         elif move_step(
-            step_id, states.FAILED, extra=extra, error=message, exit_code=exit_code, finished_at=timezone.now()
+            step_id,
+            states.FAILED,
+            extra=extra,
+            error=message,
+            exit_code=exit_code,
+            finished_at=timezone.now(),
+            **seen,
         ):
             events.publish_step(step_id)
             return states.FAILED

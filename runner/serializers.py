@@ -72,6 +72,27 @@ class ReusedFromSerializer(serializers.Serializer):
     step = serializers.IntegerField(source="pk")
 
 
+TIMING_POINTS = (
+    "queued_at",
+    "claimed_at",
+    "container_started_at",
+    "container_exited_at",
+    "outputs_stored_at",
+    "finished_at",
+)
+
+
+class StepTimingsSerializer(serializers.Serializer):
+    """When the step's latest attempt passed each point; a point it did not reach is absent."""
+
+    queued_at = serializers.DateTimeField(required=False, help_text="put on its compute queue")
+    claimed_at = serializers.DateTimeField(required=False, help_text="a worker claimed the attempt")
+    container_started_at = serializers.DateTimeField(required=False, help_text="its container (or process) started")
+    container_exited_at = serializers.DateTimeField(required=False, help_text="its container (or process) exited")
+    outputs_stored_at = serializers.DateTimeField(required=False, help_text="its outputs were in the artifact store")
+    finished_at = serializers.DateTimeField(required=False, help_text="its final state was committed")
+
+
 def _outputs(step: StepRun, infos: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {port: infos.get(sha, {"sha256": sha, "size": None, "media_type": ""}) for port, sha in step.outputs.items()}
 
@@ -102,6 +123,13 @@ class StepSerializer(serializers.Serializer):
         allow_null=True,
         help_text="where the step runs: docker (a container) or local (a host process without a container, "
         "enabled by the operator); null until it is queued, and for a step reused from the cache",
+    )
+    timings = StepTimingsSerializer(help_text="ISO timestamps of the latest attempt's points, for the timeline")
+    cpu_seconds = serializers.FloatField(
+        allow_null=True, help_text="CPU time the step's container used, from its cgroup; null when unknown"
+    )
+    peak_memory_bytes = serializers.IntegerField(
+        allow_null=True, help_text="the container's peak memory, from its cgroup; null when unknown"
     )
 
     @extend_schema_field(serializers.DictField(child=ArtifactRefSerializer()))
@@ -147,6 +175,9 @@ def step_data(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> 
         "metrics": step.metrics,
         "error": step.error or None,
         "compute": step.queue.removeprefix("compute-") or None,
+        "timings": step.timings,
+        "cpu_seconds": step.cpu_seconds,
+        "peak_memory_bytes": step.peak_memory_bytes,
     }
 
 
