@@ -3,7 +3,10 @@ the rest; finish the run when every step is done. Called under the run's row loc
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
+from collections.abc import Iterator
 
 from django.db import transaction
 from django.db.models.functions import Now
@@ -29,9 +32,33 @@ def _cached_plan(run_id: int, created_at: str) -> Plan:
     return Plan.from_json(Run.objects.values_list("plan", flat=True).get(pk=run_id))
 
 
+_kept = threading.local()
+
+
+@contextlib.contextmanager
+def keeping_one(step_queue: str) -> Iterator[list[int]]:
+    """Inside: the first step advance_run queues onto `step_queue` is not sent to the broker but
+    handed to the caller (the list it yields), which runs it next on the same worker: a chain's
+    next step starts without a round trip through the broker. The row is `queued` as any other,
+    so if the caller dies before claiming it, the sweep sends it after its grace period."""
+    _kept.queue, _kept.ids = step_queue, []
+    try:
+        yield _kept.ids
+    finally:
+        _kept.queue = None
+
+
+def _send(step_id: int, step_queue: str) -> None:
+    if getattr(_kept, "queue", None) == step_queue and not _kept.ids:
+        _kept.ids.append(step_id)
+    else:
+        queue.enqueue_step(step_id, step_queue)
+
+
 def advance_run(run_id: int) -> str | None:
-    """Move every ready step forward (cache hit, queue, skip) and finish the run when all are done."""
-    with transaction.atomic():
+    """Move every ready step forward (cache hit, queue, skip) and finish the run when all are done.
+    Inside a caller's transaction it joins it (no savepoint); its events go out as one batch."""
+    with transaction.atomic(savepoint=False), events.batch(run_id):
         run = Run.objects.select_for_update().defer("plan").filter(pk=run_id).first()
         if run is None or run.status in states.RUN_TERMINAL:
             return run.status if run else None
@@ -48,11 +75,10 @@ def advance_run(run_id: int) -> str | None:
                 continue
             ups = [by_node[u].status for u in step.upstream]
             if any(s in states.STEP_DONE_BAD for s in ups):
-                if move_step(
-                    row.pk, states.SKIPPED, finished_at=timezone.now(), error="an upstream step did not succeed"
-                ):
-                    row.status = states.SKIPPED
-                    events.publish_step(row.pk)
+                skipped = {"finished_at": timezone.now(), "error": "an upstream step did not succeed"}
+                if move_step(row.pk, states.SKIPPED, **skipped):
+                    row.status, row.finished_at, row.error = states.SKIPPED, skipped["finished_at"], skipped["error"]
+                    events.publish_row(row)
                 continue
             if all(s in states.STEP_DONE_OK for s in ups):
                 _ready(run, step, row, by_node)
@@ -81,7 +107,11 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
     row.input_hashes, row.params, row.cache_key = hashes, params, key
     if key and run.use_cache and not row.force:
         # the run's team's cache only: another team's step is never reused, whatever its key
-        entry = CacheEntry.objects.filter(team_id=run.team_id, cache_key=key).select_related("step_run").first()
+        entry = (
+            CacheEntry.objects.filter(team_id=run.team_id, cache_key=key)
+            .select_related("step_run__reused_from")
+            .first()
+        )
         if entry is not None and all(store.exists(sha) for sha in entry.outputs.values()):
             now = timezone.now()
             origin = entry.step_run.reused_from_id or entry.step_run_id
@@ -99,9 +129,11 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
                 finished_at=now,
                 timings={"finished_at": stamp(now)},
             ):
-                row.status = states.CACHED
-                row.outputs = entry.outputs
-                events.publish_step(row.pk)
+                row.status, row.outputs, row.metrics = states.CACHED, entry.outputs, entry.step_run.metrics
+                row.log_path, row.started_at, row.finished_at = entry.step_run.log_path, now, now
+                row.reused_from = entry.step_run.reused_from or entry.step_run  # the origin
+                row.timings = {"finished_at": stamp(now)}
+                events.publish_row(row)
             return
     step_queue = compute.queue_for(compute.target_for_team(run.team_id))  # the operator's policy
     # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep
@@ -110,4 +142,4 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
     if move_step(row.pk, states.QUEUED, timings=timings, **queued):
         row.status, row.queue, row.timings = states.QUEUED, step_queue, timings
         events.publish_row(row)
-        queue.enqueue_step(row.pk, step_queue)
+        _send(row.pk, step_queue)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
 
@@ -14,7 +16,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
 from runner.models import Run, RunEvent, StepRun
-from runner.serializers import RunEventSerializer, StepSerializer
+from runner.serializers import RunEventSerializer, StepSerializer, artifact_info
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +25,56 @@ def group(run_id: int) -> str:
     return f"run-{run_id}"
 
 
+_batches = threading.local()
+
+
+@contextlib.contextmanager
+def batch(run_id: int) -> Iterator[None]:
+    """Inside a transaction: the run's events published meanwhile are numbered, stored and
+    rendered together when the block ends (one counter update, one INSERT, one artifact read),
+    in the order they were published (a step from a copy of its row as it was then)."""
+    if getattr(_batches, "run_id", None) is not None or not connection.in_atomic_block:
+        yield  # already batching (one batch), or no transaction to batch in
+        return
+    _batches.run_id, _batches.items = run_id, []
+    sent: list[dict[str, Any]] = []
+    # registered first: the events go out before what the block enqueues after commit
+    transaction.on_commit(lambda: [_send(run_id, data) for data in sent])
+    try:
+        yield
+        items = _batches.items
+    finally:
+        _batches.run_id, _batches.items = None, []
+    if items:
+        sent += _flush(run_id, items)
+
+
+# a batched event: a step row (a copy, rendered at the flush) with its artifacts' info, or an event
+_Item = tuple[StepRun | None, dict[str, Any] | None]
+
+
+def _flush(run_id: int, items: list[_Item]) -> list[dict[str, Any]]:
+    steps = [(step, i) for step, i in items if step is not None]
+    infos = artifact_info([sha for step, i in steps if i is None for sha in step.outputs.values()])
+    for _, i in steps:
+        infos.update(i or {})
+    with transaction.atomic(savepoint=False):
+        last = _next_seq(run_id, len(items))
+        rows = []
+        for seq, (step, event) in enumerate(items, start=last - len(items) + 1):
+            if step is not None:
+                event = {"type": "step", "node": step.node, "status": step.status}
+                event["step"] = StepSerializer.render(step, infos)
+            rows.append(RunEvent(run_id=run_id, seq=seq, data=dict(event or {}, seq=seq, run_id=run_id)))
+        RunEvent.objects.bulk_create(rows)
+    return [r.data for r in rows]
+
+
 def publish(run_id: int, event: dict[str, Any]) -> int:
     """Number, store and (after commit) broadcast one event; returns its seq."""
+    if getattr(_batches, "run_id", None) == run_id:  # numbered with the batch, in order
+        _batches.items.append((None, event))
+        return 0
     # no savepoint inside the caller's transaction (two round trips per event): a failure here
     # fails the caller's transaction as a whole anyway
     with transaction.atomic(savepoint=False):
@@ -35,12 +85,12 @@ def publish(run_id: int, event: dict[str, Any]) -> int:
     return seq
 
 
-def _next_seq(run_id: int) -> int:
-    """Increment and read the run's event counter in one statement (UPDATE ... RETURNING); the
-    row lock it takes orders concurrent publishers."""
+def _next_seq(run_id: int, n: int = 1) -> int:
+    """Add `n` to the run's event counter and read it in one statement (UPDATE ... RETURNING);
+    the row lock it takes orders concurrent publishers."""
     table = connection.ops.quote_name(Run._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq", [run_id])
+        cursor.execute(f"UPDATE {table} SET event_seq = event_seq + %s WHERE id = %s RETURNING event_seq", [n, run_id])
         row = cursor.fetchone()
     if row is None:
         raise Run.DoesNotExist(f"run {run_id} does not exist")
@@ -110,6 +160,9 @@ def publish_step(step_id: int) -> None:
 
 def publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> None:
     """Publish a step from a row the caller holds up to date (saves reading it back)."""
+    if getattr(_batches, "run_id", None) == step.run_id:
+        _batches.items.append((copy.copy(step), infos))
+        return
     publish(
         step.run_id,
         {"type": "step", "node": step.node, "status": step.status, "step": StepSerializer.render(step, infos)},

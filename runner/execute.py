@@ -10,6 +10,7 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,9 @@ from django.utils import timezone
 
 from compiler.plan import Step
 from runner import compute, events, installation, queue, states
-from runner.advance import advance_run, plan_of
+from runner.advance import advance_run, keeping_one, plan_of
 from runner.logsink import LogSink, log_dir
-from runner.models import CacheEntry, StepRun
+from runner.models import CacheEntry, Run, StepRun
 from runner.transitions import move_step, stamp
 from runner.workspace import collect, prepare
 
@@ -49,14 +50,28 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def execute_step(step_id: int) -> str | None:
-    """Claim a queued step, run one attempt, record the outcome, then advance its run."""
+def execute_step(step_id: int, go_on: Callable[[], bool] = lambda: False) -> str | None:
+    """Claim a queued step, run one attempt, record the outcome, then advance its run; returns the
+    step's status. When that made a step ready on the same queue (the next step of a chain), this
+    worker runs it next while `go_on()` says so (no trip through the broker), and so on; else
+    that step is sent to its queue as usual."""
+    status, kept = _execute_one(step_id)
+    while kept is not None:
+        if not go_on():
+            queue.enqueue_step(kept[0], kept[1])  # outside a transaction: sent now
+            break
+        _, kept = _execute_one(kept[0])
+    return status
+
+
+def _execute_one(step_id: int) -> tuple[str | None, tuple[int, str] | None]:
+    """One step attempt: its status afterwards, and the step it made ready for this worker."""
     me = worker_id()
     now = timezone.now()
     with transaction.atomic():
         row = StepRun.objects.select_related("run").defer("run__plan").filter(pk=step_id).first()
         if row is None:
-            return None
+            return None, None
         attempt = row.attempt + 1
         name = installation.container_name(row.pk, attempt)
         # unique even when a fresh database reuses run ids; named by the step run, not the node id
@@ -80,7 +95,7 @@ def execute_step(step_id: int) -> str | None:
             cpu_seconds=None,
             peak_memory_bytes=None,
         ):
-            return None  # someone else has it, or it was canceled
+            return None, None  # someone else has it, or it was canceled
         row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
         row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
         row.timings, row.cpu_seconds, row.peak_memory_bytes = timings, None, None
@@ -92,11 +107,16 @@ def execute_step(step_id: int) -> str | None:
     work = work_folder(row.pk, attempt)
     try:
         outcome = _attempt(step, row, work, mine)
-        _record(step, row, outcome, mine)
-        advance_run(run.pk)
+        # the outcome and what it makes ready, in one transaction (one commit, one batch of events);
+        # the run's row first, in the order advance_run and cancel_run take their locks
+        with transaction.atomic(), events.batch(run.pk), keeping_one(row.queue) as kept:
+            Run.objects.select_for_update().filter(pk=run.pk).values_list("pk", flat=True).first()
+            _record(step, row, outcome, mine)
+            advance_run(run.pk)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock
-    return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
+    status = StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
+    return status, ((kept[0], row.queue) if kept else None)
 
 
 def _check_connection() -> None:
@@ -196,7 +216,7 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
         return
     finished = timezone.now()
     timings = outcome.timings(row.timings)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if not move_step(
             row.pk,
             states.SUCCEEDED,
@@ -243,7 +263,7 @@ def fail_attempt(
     to, or None when the attempt was no longer this caller's to end. `timings` and `usage`
     (cpu_seconds, peak_memory_bytes) are the attempt's, when the caller knows them."""
     seen = {"timings": timings, **usage} if timings is not None else usage
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if attempt <= retries:
             row = StepRun.objects.get(pk=step_id)
             if move_step(
