@@ -107,11 +107,12 @@ def _execute_one(step_id: int) -> tuple[str | None, tuple[int, str] | None]:
     work = work_folder(row.pk, attempt)
     try:
         outcome = _attempt(step, row, work, mine)
-        # the outcome and what it makes ready, in one transaction (one commit, one batch of events);
-        # the run's row first, in the order advance_run and cancel_run take their locks
-        with transaction.atomic(), events.batch(run.pk), keeping_one(row.queue) as kept:
+        # the outcome first, committed and sent on its own (the step's event does not wait for the
+        # advance); the run's row locked first, in the order advance_run and cancel_run take locks
+        with transaction.atomic(), events.batch(run.pk):
             Run.objects.select_for_update().filter(pk=run.pk).values_list("pk", flat=True).first()
             _record(step, row, outcome, mine)
+        with keeping_one(row.queue) as kept:
             advance_run(run.pk)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock

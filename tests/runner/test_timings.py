@@ -121,3 +121,32 @@ def test_a_local_step_records_when_its_process_ran(
     a = StepRun.objects.get(run=run)
     assert a.status == "succeeded", a.error
     _ordered(a.timings, POINTS)
+
+
+def test_a_chain_runs_on_in_the_worker_that_ran_its_first_step(
+    eager: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any, monkeypatch: Any, settings: Any
+) -> None:
+    from runner import queue
+
+    sent: list[tuple[str, int]] = []
+    real = queue.send
+
+    def counting(task: str, object_id: int, name: str) -> bool:
+        sent.append((task, object_id))
+        return real(task, object_id, name)
+
+    monkeypatch.setattr(queue, "send", counting)
+    m = modules_acme
+    chain = [step("a", m["emit"]), step("b", m["add1"], upstream=("a",)), step("c", m["add1"], upstream=("b",))]
+    run = runs.create_run(make_version(acme, chain), {}, True, alice)
+    assert Run.objects.get(pk=run.pk).status == "succeeded"
+    first = StepRun.objects.get(run=run, node="a")
+    # one message for the first step; b and c were handed over in the worker, not through the broker
+    assert [s for s in sent if s[0] == queue.EXECUTE_TASK] == [(queue.EXECUTE_TASK, first.pk)]
+    assert fake_compute.nodes() == ["a", "b", "c"]
+
+    settings.PIPEWRIGHT_CHAIN_SECONDS = 0  # the operator turned it off: every step is a message
+    sent.clear()
+    again = runs.create_run(make_version(acme, chain), {}, False, alice)
+    assert Run.objects.get(pk=again.pk).status == "succeeded"
+    assert len([s for s in sent if s[0] == queue.EXECUTE_TASK]) == 3
