@@ -55,23 +55,26 @@ def execute_step(step_id: int, go_on: Callable[[], bool] = lambda: False) -> str
     step's status. When that made a step ready on the same queue (the next step of a chain), this
     worker runs it next while `go_on()` says so (no trip through the broker), and so on; else
     that step is sent to its queue as usual."""
-    status, kept = _execute_one(step_id)
+    ran, kept = _execute_one(step_id)
     while kept is not None:
         if not go_on():
             queue.enqueue_step(kept[0], kept[1])  # outside a transaction: sent now
             break
-        _, kept = _execute_one(kept[0])
-    return status
+        kept = _execute_one(kept[0])[1]
+    if not ran:
+        return None  # missing, someone else's, or canceled
+    return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
 
 
-def _execute_one(step_id: int) -> tuple[str | None, tuple[int, str] | None]:
-    """One step attempt: its status afterwards, and the step it made ready for this worker."""
+def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
+    """One step attempt: whether this worker claimed it, and the step it made ready for this
+    worker (id, queue), if any."""
     me = worker_id()
     now = timezone.now()
     with transaction.atomic():
         row = StepRun.objects.select_related("run").defer("run__plan").filter(pk=step_id).first()
         if row is None:
-            return None, None
+            return False, None
         attempt = row.attempt + 1
         name = installation.container_name(row.pk, attempt)
         # unique even when a fresh database reuses run ids; named by the step run, not the node id
@@ -95,7 +98,7 @@ def _execute_one(step_id: int) -> tuple[str | None, tuple[int, str] | None]:
             cpu_seconds=None,
             peak_memory_bytes=None,
         ):
-            return None, None  # someone else has it, or it was canceled
+            return False, None  # someone else has it, or it was canceled
         row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
         row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
         row.timings, row.cpu_seconds, row.peak_memory_bytes = timings, None, None
@@ -116,8 +119,7 @@ def _execute_one(step_id: int) -> tuple[str | None, tuple[int, str] | None]:
             advance_run(run.pk)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock
-    status = StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
-    return status, ((kept[0], row.queue) if kept else None)
+    return True, ((kept[0], row.queue) if kept else None)
 
 
 def _check_connection() -> None:
