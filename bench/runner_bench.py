@@ -11,6 +11,7 @@ It starts its own Celery worker (threads pool) on the DATABASE_URL / REDIS_URL g
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import statistics
@@ -331,14 +332,30 @@ def part_b(user: Any, team: Any, mods: dict[str, Any]) -> None:
     n = 20
     version = pipeline(team, mods["noop"], n, chain=True, target="local")
     floor = statistics.median(bench_celery_chain(n) for _ in range(3))
-    spawn, ours = [], []
+    from datetime import datetime
+
+    from runner.models import StepRun
+
+    spawn, ours, runs = [], [], []
     for _ in range(3):
         spawn.append(bench_spawn_loop(mods["noop"], n))
-        ours.append(run_and_wait(version, user, cache=False)[1])
+        run, took = run_and_wait(version, user, cache=False)
+        ours.append(took)
+        runs.append(run)
     s, o = statistics.median(spawn), statistics.median(ours)
+    points = ["queued_at", "claimed_at", "container_started_at", "container_exited_at", "outputs_stored_at"]
+    points.append("finished_at")
+    gaps: dict[str, list[float]] = {f"{a} -> {b}": [] for a, b in itertools.pairwise(points)}
+    for t in StepRun.objects.filter(run__in=runs).values_list("timings", flat=True):
+        for a, b in itertools.pairwise(points):
+            if a in t and b in t:
+                gap = datetime.fromisoformat(t[b]) - datetime.fromisoformat(t[a])
+                gaps[f"{a} -> {b}"].append(gap.total_seconds())
+    where = ", ".join(f"{k} {statistics.median(v) * 1000:.0f}" for k, v in gaps.items() if v)
     print(
         f"(b) 20-step no-op chain (local compute): {o / n * 1000:.0f} ms per step vs spawning the process directly {s / n * 1000:.0f} ms -> {o / s:.2f}x (target <= 3x); raw Celery chain {floor / n * 1000:.1f} ms per task"  # noqa: E501
     )
+    print(f"    per step, medians in ms: {where}")
 
 
 def part_c(user: Any, team: Any, mods: dict[str, Any]) -> None:

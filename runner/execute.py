@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import select
 import shutil
 import socket
 import threading
@@ -123,10 +124,19 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
 
 
 def _check_connection() -> None:
-    """After a step's long wait, have the next query check the connection first (a worker has
-    CONN_HEALTH_CHECKS on) and replace it if the database cut it meanwhile, rather than fail the
-    attempt's record on a dead one."""
-    if not connection.in_atomic_block:
+    """After a step's wait, replace the connection if the database cut it meanwhile, rather than
+    fail the attempt's record on a dead one; without a round trip when it is fine: an idle
+    connection has nothing to read unless the server said something (a termination notice, or
+    the end of the stream), and only then does the next query check it first (a worker has
+    CONN_HEALTH_CHECKS on) and reconnect if it is dead."""
+    raw = connection.connection
+    if connection.in_atomic_block or raw is None:
+        return
+    try:
+        waiting = bool(select.select([raw.fileno()], [], [], 0)[0])
+    except (OSError, ValueError):  # no usable socket: let Django's check decide
+        waiting = True
+    if waiting:
         connection.close_if_unusable_or_obsolete()
 
 
@@ -184,10 +194,8 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
     target = compute.backend(compute.target_of(row.queue))
     try:
         job = prepare(step, row, work)
-        began = time.monotonic()
         result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
-        if time.monotonic() - began > heartbeat_seconds():  # a short step's connection was just used
-            _check_connection()
+        _check_connection()
         if result.exit_code == 0 and not result.error:
             result.outputs, result.metrics, result.infos = collect(step, job)
             result.outputs_stored_at = time.time()

@@ -4,6 +4,8 @@ events stay numbered one by one, in order, with the run's own event last."""
 
 from __future__ import annotations
 
+import select
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -150,3 +152,31 @@ def test_a_chain_runs_on_in_the_worker_that_ran_its_first_step(
     again = runs.create_run(make_version(acme, chain), {}, False, alice)
     assert Run.objects.get(pk=again.pk).status == "succeeded"
     assert len([s for s in sent if s[0] == queue.EXECUTE_TASK]) == 3
+
+
+def test_after_a_step_a_cut_connection_is_replaced_and_a_sound_one_kept(transactional_db: Any) -> None:
+    import psycopg
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    from runner import execute
+
+    def query() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return int(cursor.fetchone()[0])
+
+    pid = query()
+    sound = connection.connection
+    execute._check_connection()
+    assert query() == pid and connection.connection is sound  # nothing to read: kept, no check
+
+    db = django_settings.DATABASES["default"]
+    admin = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    with psycopg.connect(admin, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    deadline = time.monotonic() + 5
+    while not select.select([sound.fileno()], [], [], 0.1)[0]:  # the server's goodbye arrives
+        assert time.monotonic() < deadline
+    execute._check_connection()
+    assert query() != pid  # replaced, and the record's first query works
