@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import json
 import logging
 import os
 import threading
@@ -14,6 +15,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from django.utils import timezone
 
 from runner.models import Run, RunEvent, StepRun
 from runner.serializers import RunEventSerializer, StepSerializer, artifact_info
@@ -58,16 +60,13 @@ def _flush(run_id: int, items: list[_Item]) -> list[dict[str, Any]]:
     infos = artifact_info([sha for step, i in steps if i is None for sha in step.outputs.values()])
     for _, i in steps:
         infos.update(i or {})
-    with transaction.atomic(savepoint=False):
-        last = _next_seq(run_id, len(items))
-        rows = []
-        for seq, (step, event) in enumerate(items, start=last - len(items) + 1):
-            if step is not None:
-                event = {"type": "step", "node": step.node, "status": step.status}
-                event["step"] = StepSerializer.render(step, infos)
-            rows.append(RunEvent(run_id=run_id, seq=seq, data=dict(event or {}, seq=seq, run_id=run_id)))
-        RunEvent.objects.bulk_create(rows)
-    return [r.data for r in rows]
+    docs = []
+    for step, event in items:
+        if step is not None:
+            event = {"type": "step", "node": step.node, "status": step.status}
+            event["step"] = StepSerializer.render(step, infos)
+        docs.append(event or {})
+    return _store(run_id, docs)
 
 
 def publish(run_id: int, event: dict[str, Any]) -> int:
@@ -78,23 +77,33 @@ def publish(run_id: int, event: dict[str, Any]) -> int:
     # no savepoint inside the caller's transaction (two round trips per event): a failure here
     # fails the caller's transaction as a whole anyway
     with transaction.atomic(savepoint=False):
-        seq = _next_seq(run_id)
-        data = dict(event, seq=seq, run_id=run_id)
-        RunEvent.objects.create(run_id=run_id, seq=seq, data=data)
+        [data] = _store(run_id, [event])
         transaction.on_commit(lambda: _send(run_id, data))
-    return seq
+    return int(data["seq"])
 
 
-def _next_seq(run_id: int, n: int = 1) -> int:
-    """Add `n` to the run's event counter and read it in one statement (UPDATE ... RETURNING);
-    the row lock it takes orders concurrent publishers."""
-    table = connection.ops.quote_name(Run._meta.db_table)
+def _store(run_id: int, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Number `docs` after the run's last event and store them, in one statement: the run's
+    counter is raised by their count (UPDATE ... RETURNING; the row lock it takes orders
+    concurrent publishers) and the rows inserted from it. Returns them as stored (with seq and
+    run_id), in order."""
+    run_table = connection.ops.quote_name(Run._meta.db_table)
+    event_table = connection.ops.quote_name(RunEvent._meta.db_table)
+    n = len(docs)
+    sql = (
+        f"WITH s AS (UPDATE {run_table} SET event_seq = event_seq + %s::int WHERE id = %s::bigint RETURNING event_seq) "
+        f"INSERT INTO {event_table} (run_id, seq, data, created_at) "
+        "SELECT %s::bigint, s.event_seq - %s::int + e.i::int,"
+        " e.d || jsonb_build_object('seq', s.event_seq - %s::int + e.i::int, 'run_id', %s::bigint), %s::timestamptz"
+        " FROM s, unnest(%s::jsonb[]) WITH ORDINALITY AS e(d, i) RETURNING seq"
+    )
+    params = [n, run_id, run_id, n, n, run_id, timezone.now(), [json.dumps(d) for d in docs]]
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET event_seq = event_seq + %s WHERE id = %s RETURNING event_seq", [n, run_id])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(sql, params)
+        seqs = sorted(int(row[0]) for row in cursor.fetchall())
+    if len(seqs) != n:
         raise Run.DoesNotExist(f"run {run_id} does not exist")
-    return int(row[0])
+    return [dict(d, seq=seq, run_id=run_id) for d, seq in zip(docs, seqs, strict=True)]
 
 
 class _Sender:
