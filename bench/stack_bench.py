@@ -254,7 +254,7 @@ def breakdown(runs: list[dict[str, Any]]) -> None:
             handoff.append(ts(nxt["timings"]["queued_at"]) - ts(prev["timings"]["finished_at"]))
         first.append(ts(steps[0]["timings"]["queued_at"]) - ts(run["created_at"]))
         last.append(ts(run["finished_at"]) - ts(steps[-1]["timings"]["finished_at"]))
-    per["finishing -> next step queued (advance, same transaction)"] = handoff
+    per["finishing -> next step queued (outcome committed, advance)"] = handoff
     per.update(EDGES)
     print("    per step, median (p95) over every step of every round, ms:")
     for label, values in per.items():
