@@ -282,7 +282,10 @@ def web_cpu_per_get(stack: Stack, path: str, n: int = 30) -> float:
 def main() -> int:
     build_image()
     var = Path(tempfile.mkdtemp(prefix="pw-stack-bench-"))
-    redis_db = int(os.environ.get("BENCH_STACK_REDIS_DB", "14"))
+    # the stack flushes its Redis database at start: the one REDIS_URL names (make bench: the test
+    # Redis), unless BENCH_STACK_REDIS_DB says otherwise
+    default_db = (os.environ.get("REDIS_URL", "").rsplit("/", 1)[-1:] or ["14"])[0]
+    redis_db = int(os.environ.get("BENCH_STACK_REDIS_DB") or (default_db if default_db.isdigit() else "14"))
     template = prepared_template(var / "template")
     stack = BenchStack(var / "stack", redis_db)
     dies = None
