@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["compile_bench.py", "canvas_bench.py", "runner_bench.py"]
+ORDER = ["compile_bench.py", "canvas_bench.py", "runner_bench.py", "stack_bench.py"]
 
 
 def main() -> int:

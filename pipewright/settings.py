@@ -285,6 +285,9 @@ WORK_ROOT = Path(env_str("WORK_ROOT", str(VAR_DIR / "work")))
 # timeout is retried or failed by the reaper) and where step logs are kept.
 PIPEWRIGHT_HEARTBEAT = env_int("PIPEWRIGHT_HEARTBEAT", 2)
 PIPEWRIGHT_HEARTBEAT_TIMEOUT = env_int("PIPEWRIGHT_HEARTBEAT_TIMEOUT", 30)
+# A step worker that finishes a step runs the next step of its chain itself (no broker round trip)
+# for this many seconds of a task; 0 sends every step through the broker.
+PIPEWRIGHT_CHAIN_SECONDS = env_int("PIPEWRIGHT_CHAIN_SECONDS", 10)
 PIPEWRIGHT_REAP_EVERY = env_int("PIPEWRIGHT_REAP_EVERY", 10)
 # A step queued this long without a worker claiming it is sent again by the sweep (its message may
 # have died with Redis); a duplicate message is harmless, so this only bounds the extra messages.

@@ -3,7 +3,10 @@ the rest; finish the run when every step is done. Called under the run's row loc
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.db import transaction
@@ -15,7 +18,7 @@ from compiler.plan import Plan, Step
 from runner import compute, events, images, queue, states
 from runner.cachekeys import cache_key, input_hashes
 from runner.models import CacheEntry, Run, StepRun
-from runner.transitions import move_run, move_step
+from runner.transitions import move_run, move_step, stamp
 
 
 def plan_of(run: Run) -> Plan:
@@ -41,9 +44,33 @@ def failed_summary(failed: list[StepRun]) -> str:
     return f"step(s) failed: {names} — {first.error if len(failed) == 1 else f'{first.node}: {first.error}'}"
 
 
+_kept = threading.local()
+
+
+@contextlib.contextmanager
+def keeping_one(step_queue: str) -> Iterator[list[int]]:
+    """Inside: the first step advance_run queues onto `step_queue` is not sent to the broker but
+    handed to the caller (the list it yields), which runs it next on the same worker: a chain's
+    next step starts without a round trip through the broker. The row is `queued` as any other,
+    so if the caller dies before claiming it, the sweep sends it after its grace period."""
+    _kept.queue, _kept.ids = step_queue, []
+    try:
+        yield _kept.ids
+    finally:
+        _kept.queue = None
+
+
+def _send(step_id: int, step_queue: str) -> None:
+    if getattr(_kept, "queue", None) == step_queue and not _kept.ids:
+        _kept.ids.append(step_id)
+    else:
+        queue.enqueue_step(step_id, step_queue)
+
+
 def advance_run(run_id: int) -> str | None:
-    """Move every ready step forward (cache hit, queue, skip) and finish the run when all are done."""
-    with transaction.atomic():
+    """Move every ready step forward (cache hit, queue, skip) and finish the run when all are done.
+    Inside a caller's transaction it joins it (no savepoint); its events go out as one batch."""
+    with transaction.atomic(savepoint=False), events.batch(run_id):
         run = Run.objects.select_for_update().defer("plan").filter(pk=run_id).first()
         if run is None or run.status in states.RUN_TERMINAL:
             return run.status if run else None
@@ -60,11 +87,10 @@ def advance_run(run_id: int) -> str | None:
                 continue
             ups = [by_node[u].status for u in step.upstream]
             if any(s in states.STEP_DONE_BAD for s in ups):
-                if move_step(
-                    row.pk, states.SKIPPED, finished_at=timezone.now(), error="an upstream step did not succeed"
-                ):
-                    row.status = states.SKIPPED
-                    events.publish_step(row.pk)
+                skipped = {"finished_at": timezone.now(), "error": "an upstream step did not succeed"}
+                if move_step(row.pk, states.SKIPPED, **skipped):
+                    row.status, row.finished_at, row.error = states.SKIPPED, skipped["finished_at"], skipped["error"]
+                    events.publish_row(row)
                 continue
             if all(s in states.STEP_DONE_OK for s in ups):
                 _ready(run, step, row, by_node)
@@ -99,7 +125,7 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
         entries = CacheEntry.objects.filter(team_id=run.team_id, cache_key=key)
         if step.runtime.cache_max_age is not None:
             entries = entries.filter(created_at__gte=timezone.now() - timedelta(seconds=step.runtime.cache_max_age))
-        entry = entries.select_related("step_run").first()
+        entry = entries.select_related("step_run__reused_from").first()
         if entry is not None and all(store.exists(sha) for sha in entry.outputs.values()):
             now = timezone.now()
             origin = entry.step_run.reused_from_id or entry.step_run_id
@@ -116,10 +142,13 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
                 reused_from_id=origin,
                 started_at=now,
                 finished_at=now,
+                timings={"finished_at": stamp(now)},
             ):
-                row.status = states.CACHED
-                row.outputs = entry.outputs
-                events.publish_step(row.pk)
+                row.status, row.outputs, row.metrics = states.CACHED, entry.outputs, entry.step_run.metrics
+                row.log_path, row.started_at, row.finished_at = entry.step_run.log_path, now, now
+                row.reused_from = entry.step_run.reused_from or entry.step_run  # the origin
+                row.timings = {"finished_at": stamp(now)}
+                events.publish_row(row)
             return
     step_queue = compute.queue_for(target)
     # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep;
@@ -127,7 +156,8 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
     # (runner.inflight), under the one claim per (team, key), not here under the run's lock
     queued = {"cache_key": key, "input_hashes": hashes, "params": params, "queue": step_queue, "heartbeat_at": Now()}
     queued["image_id"] = image_id or ""
-    if move_step(row.pk, states.QUEUED, **queued):
-        row.status, row.queue = states.QUEUED, step_queue
+    timings = {"queued_at": stamp()}
+    if move_step(row.pk, states.QUEUED, timings=timings, **queued):
+        row.status, row.queue, row.timings = states.QUEUED, step_queue, timings
         events.publish_row(row)
-        queue.enqueue_step(row.pk, step_queue)
+        _send(row.pk, step_queue)

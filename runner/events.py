@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import json
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from django.utils import timezone
 
 from runner.models import Run, RunEvent, StepRun
-from runner.serializers import RunEventSerializer, StepSerializer
+from runner.serializers import RunEventSerializer, StepSerializer, artifact_info
 
 log = logging.getLogger(__name__)
 
@@ -23,26 +27,83 @@ def group(run_id: int) -> str:
     return f"run-{run_id}"
 
 
+_batches = threading.local()
+
+
+@contextlib.contextmanager
+def batch(run_id: int) -> Iterator[None]:
+    """Inside a transaction: the run's events published meanwhile are numbered, stored and
+    rendered together when the block ends (one counter update, one INSERT, one artifact read),
+    in the order they were published (a step from a copy of its row as it was then)."""
+    if getattr(_batches, "run_id", None) is not None or not connection.in_atomic_block:
+        yield  # already batching (one batch), or no transaction to batch in
+        return
+    _batches.run_id, _batches.items = run_id, []
+    sent: list[dict[str, Any]] = []
+    # registered first: the events go out before what the block enqueues after commit
+    transaction.on_commit(lambda: [_send(run_id, data) for data in sent])
+    try:
+        yield
+        items = _batches.items
+    finally:
+        _batches.run_id, _batches.items = None, []
+    if items:
+        sent += _flush(run_id, items)
+
+
+# a batched event: a step row (a copy, rendered at the flush) with its artifacts' info, or an event
+_Item = tuple[StepRun | None, dict[str, Any] | None]
+
+
+def _flush(run_id: int, items: list[_Item]) -> list[dict[str, Any]]:
+    steps = [(step, i) for step, i in items if step is not None]
+    infos = artifact_info([sha for step, i in steps if i is None for sha in step.outputs.values()])
+    for _, i in steps:
+        infos.update(i or {})
+    docs = []
+    for step, event in items:
+        if step is not None:
+            event = {"type": "step", "node": step.node, "status": step.status}
+            event["step"] = StepSerializer.render(step, infos)
+        docs.append(event or {})
+    return _store(run_id, docs)
+
+
 def publish(run_id: int, event: dict[str, Any]) -> int:
     """Number, store and (after commit) broadcast one event; returns its seq."""
-    with transaction.atomic():
-        seq = _next_seq(run_id)
-        data = dict(event, seq=seq, run_id=run_id)
-        RunEvent.objects.create(run_id=run_id, seq=seq, data=data)
+    if getattr(_batches, "run_id", None) == run_id:  # numbered with the batch, in order
+        _batches.items.append((None, event))
+        return 0
+    # no savepoint inside the caller's transaction (two round trips per event): a failure here
+    # fails the caller's transaction as a whole anyway
+    with transaction.atomic(savepoint=False):
+        [data] = _store(run_id, [event])
         transaction.on_commit(lambda: _send(run_id, data))
-    return seq
+    return int(data["seq"])
 
 
-def _next_seq(run_id: int) -> int:
-    """Increment and read the run's event counter in one statement (UPDATE ... RETURNING); the
-    row lock it takes orders concurrent publishers."""
-    table = connection.ops.quote_name(Run._meta.db_table)
+def _store(run_id: int, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Number `docs` after the run's last event and store them, in one statement: the run's
+    counter is raised by their count (UPDATE ... RETURNING; the row lock it takes orders
+    concurrent publishers) and the rows inserted from it. Returns them as stored (with seq and
+    run_id), in order."""
+    run_table = connection.ops.quote_name(Run._meta.db_table)
+    event_table = connection.ops.quote_name(RunEvent._meta.db_table)
+    n = len(docs)
+    sql = (
+        f"WITH s AS (UPDATE {run_table} SET event_seq = event_seq + %s::int WHERE id = %s::bigint RETURNING event_seq) "
+        f"INSERT INTO {event_table} (run_id, seq, data, created_at) "
+        "SELECT %s::bigint, s.event_seq - %s::int + e.i::int,"
+        " e.d || jsonb_build_object('seq', s.event_seq - %s::int + e.i::int, 'run_id', %s::bigint), %s::timestamptz"
+        " FROM s, unnest(%s::jsonb[]) WITH ORDINALITY AS e(d, i) RETURNING seq"
+    )
+    params = [n, run_id, run_id, n, n, run_id, timezone.now(), [json.dumps(d) for d in docs]]
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq", [run_id])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(sql, params)
+        seqs = sorted(int(row[0]) for row in cursor.fetchall())
+    if len(seqs) != n:
         raise Run.DoesNotExist(f"run {run_id} does not exist")
-    return int(row[0])
+    return [dict(d, seq=seq, run_id=run_id) for d, seq in zip(docs, seqs, strict=True)]
 
 
 class _Sender:
@@ -108,6 +169,9 @@ def publish_step(step_id: int) -> None:
 
 def publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> None:
     """Publish a step from a row the caller holds up to date (saves reading it back)."""
+    if getattr(_batches, "run_id", None) == step.run_id:
+        _batches.items.append((copy.copy(step), infos))
+        return
     publish(
         step.run_id,
         {"type": "step", "node": step.node, "status": step.status, "step": StepSerializer.render(step, infos)},

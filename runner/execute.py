@@ -6,9 +6,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import select
 import shutil
 import socket
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +24,11 @@ from django.utils import timezone
 
 from compiler.plan import Step
 from runner import compute, events, inflight, installation, queue, states
-from runner.advance import advance_run, plan_of
+from runner.advance import advance_run, keeping_one, plan_of
 from runner.failures import attempt_tail, failure_message
 from runner.logsink import LogSink, log_dir
-from runner.models import StepRun
-from runner.transitions import move_step
+from runner.models import Run, StepRun
+from runner.transitions import move_step, stamp
 from runner.workspace import collect, prepare
 
 log = logging.getLogger(__name__)
@@ -49,23 +52,41 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def execute_step(step_id: int) -> str | None:
-    """Claim a queued step, run one attempt, record the outcome, then advance its run."""
+def execute_step(step_id: int, go_on: Callable[[], bool] = lambda: False) -> str | None:
+    """Claim a queued step, run one attempt, record the outcome, then advance its run; returns the
+    step's status. When that made a step ready on the same queue (the next step of a chain), this
+    worker runs it next while `go_on()` says so (no trip through the broker), and so on; else
+    that step is sent to its queue as usual."""
+    ran, kept = _execute_one(step_id)
+    while kept is not None:
+        if not go_on():
+            queue.enqueue_step(kept[0], kept[1])  # outside a transaction: sent now
+            break
+        kept = _execute_one(kept[0])[1]
+    if not ran:
+        return None  # missing, someone else's, or canceled
+    return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
+
+
+def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
+    """One step attempt: whether this worker claimed it, and the step it made ready for this
+    worker (id, queue), if any."""
     me = worker_id()
     now = timezone.now()
     with transaction.atomic():
         row = StepRun.objects.select_related("run").defer("run__plan").filter(pk=step_id).first()
         if row is None:
-            return None
+            return False, None
         # a step with the same key in flight: wait for it, or reuse what it has just stored
         decision = inflight.decide(row.run, plan_of(row.run).step(row.node), row)
         if decision != inflight.LEAD:
-            return states.CACHED if decision == inflight.REUSED else states.QUEUED
+            return True, None  # cached now, or queued behind the step it follows
         attempt = row.attempt + 1
         name = installation.container_name(row.pk, attempt)
         # unique even when a fresh database reuses run ids; named by the step run, not the node id
-        stamp = row.run.created_at.strftime("%Y%m%dT%H%M%S%f")
-        log_path = log_dir() / f"run-{row.run_id}-{stamp}" / f"step-{row.pk}.log"
+        created = row.run.created_at.strftime("%Y%m%dT%H%M%S%f")
+        log_path = log_dir() / f"run-{row.run_id}-{created}" / f"step-{row.pk}.log"
+        timings = {**row.timings, "claimed_at": stamp(now)}
         # the claim: only one worker moves this attempt from queued to running
         if not move_step(
             step_id,
@@ -79,10 +100,14 @@ def execute_step(step_id: int) -> str | None:
             error="",
             container_name=name,
             log_path=str(log_path),
+            timings=timings,
+            cpu_seconds=None,
+            peak_memory_bytes=None,
         ):
-            return None  # someone else has it, or it was canceled
+            return False, None  # someone else has it, or it was canceled
         row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
         row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
+        row.timings, row.cpu_seconds, row.peak_memory_bytes = timings, None, None
         events.publish_row(row)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     run = row.run
@@ -91,18 +116,32 @@ def execute_step(step_id: int) -> str | None:
     work = work_folder(row.pk, attempt)
     try:
         outcome = _attempt(step, row, work, mine)
-        _record(step, row, outcome, mine)
-        advance_run(run.pk)
+        # the outcome first, committed and sent on its own (the step's event does not wait for the
+        # advance); the run's row locked first, in the order advance_run and cancel_run take locks
+        with transaction.atomic(), events.batch(run.pk):
+            Run.objects.select_for_update().filter(pk=run.pk).values_list("pk", flat=True).first()
+            _record(step, row, outcome, mine)
+        with keeping_one(row.queue) as kept:
+            advance_run(run.pk)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock
-    return StepRun.objects.filter(pk=step_id).values_list("status", flat=True).first()
+    return True, ((kept[0], row.queue) if kept else None)
 
 
 def _check_connection() -> None:
-    """After a step's long wait, have the next query check the connection first (a worker has
-    CONN_HEALTH_CHECKS on) and replace it if the database cut it meanwhile, rather than fail the
-    attempt's record on a dead one."""
-    if not connection.in_atomic_block:
+    """After a step's wait, replace the connection if the database cut it meanwhile, rather than
+    fail the attempt's record on a dead one; without a round trip when it is fine: an idle
+    connection has nothing to read unless the server said something (a termination notice, or
+    the end of the stream), and only then does the next query check it first (a worker has
+    CONN_HEALTH_CHECKS on) and reconnect if it is dead."""
+    raw = connection.connection
+    if connection.in_atomic_block or raw is None:
+        return
+    try:
+        waiting = bool(select.select([raw.fileno()], [], [], 0)[0])
+    except (OSError, ValueError):  # no usable socket: let Django's check decide
+        waiting = True
+    if waiting:
         connection.close_if_unusable_or_obsolete()
 
 
@@ -113,6 +152,21 @@ class _Attempt(compute.StepOutcome):
     outputs: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     infos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs_stored_at: float | None = None
+
+    def timings(self, before: dict[str, str]) -> dict[str, str]:
+        """`before` (the claim's points) with what this attempt saw, ending now."""
+        seen = {
+            "container_started_at": self.started_at,
+            "container_exited_at": self.exited_at,
+            "outputs_stored_at": self.outputs_stored_at,
+        }
+        points = {**before, **{k: stamp(v) for k, v in seen.items() if v is not None}}
+        points["finished_at"] = stamp()
+        return points
+
+    def usage(self) -> dict[str, Any]:
+        return {"cpu_seconds": self.cpu_seconds, "peak_memory_bytes": self.peak_memory_bytes}
 
 
 def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
@@ -149,6 +203,7 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
         _check_connection()
         if result.exit_code == 0 and not result.error:
             result.outputs, result.metrics, result.infos = collect(step, job)
+            result.outputs_stored_at = time.time()
     except Exception as exc:  # a step's own failure (or the engine's absence), never the worker's
         result = _Attempt(None, str(exc) or exc.__class__.__name__)
     finally:
@@ -165,10 +220,20 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
         # a non-zero exit says why through the last exception (or `error:` line) of its log
         message = outcome.error or failure_message(outcome.exit_code, attempt_tail(row.log_path, row.attempt))
         retries = step.runtime.retries
-        fail_attempt(row.pk, row.attempt, message, exit_code=outcome.exit_code, extra=mine, retries=retries)
+        fail_attempt(
+            row.pk,
+            row.attempt,
+            message,
+            exit_code=outcome.exit_code,
+            extra=mine,
+            retries=retries,
+            timings=outcome.timings(row.timings),
+            **outcome.usage(),
+        )
         return
     finished = timezone.now()
-    with transaction.atomic():
+    timings = outcome.timings(row.timings)
+    with transaction.atomic(savepoint=False):
         if not move_step(
             row.pk,
             states.SUCCEEDED,
@@ -177,21 +242,34 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
             metrics=outcome.metrics,
             exit_code=0,
             finished_at=finished,
+            timings=timings,
+            **outcome.usage(),
         ):
             return
         # the team's cache entry, and the outputs of every step that waited for this one
         inflight.settle(row, step, outcome.outputs, outcome.metrics)
         row.status, row.outputs, row.metrics = states.SUCCEEDED, outcome.outputs, outcome.metrics
-        row.exit_code, row.finished_at = 0, finished
+        row.exit_code, row.finished_at, row.timings = 0, finished, timings
+        row.cpu_seconds, row.peak_memory_bytes = outcome.cpu_seconds, outcome.peak_memory_bytes
         events.publish_row(row, outcome.infos)
 
 
 def fail_attempt(
-    step_id: int, attempt: int, message: str, *, exit_code: int | None, extra: Q, retries: int
+    step_id: int,
+    attempt: int,
+    message: str,
+    *,
+    exit_code: int | None,
+    extra: Q,
+    retries: int,
+    timings: dict[str, str] | None = None,
+    **usage: Any,
 ) -> str | None:
     """Queue the step again while it has retries left, else fail it; returns the status it moved
-    to, or None when the attempt was no longer this caller's to end."""
-    with transaction.atomic():
+    to, or None when the attempt was no longer this caller's to end. `timings` and `usage`
+    (cpu_seconds, peak_memory_bytes) are the attempt's, when the caller knows them."""
+    seen = {"timings": timings, **usage} if timings is not None else usage
+    with transaction.atomic(savepoint=False):
         if attempt <= retries:
             row = StepRun.objects.get(pk=step_id)
             if move_step(
@@ -202,12 +280,19 @@ def fail_attempt(
                 exit_code=exit_code,
                 worker_id="",
                 heartbeat_at=Now(),  # queued since: the sweep sends it again if nobody claims it
+                timings={"queued_at": stamp()},  # the next attempt's
             ):
                 events.publish_step(step_id)
                 queue.enqueue_step(step_id, compute.queue_for(compute.target_of(row.queue)))
                 return states.QUEUED
         elif move_step(
-            step_id, states.FAILED, extra=extra, error=message, exit_code=exit_code, finished_at=timezone.now()
+            step_id,
+            states.FAILED,
+            extra=extra,
+            error=message,
+            exit_code=exit_code,
+            finished_at=timezone.now(),
+            **seen,
         ):
             events.publish_step(step_id)
             inflight.release(step_id)  # the steps that waited for it execute themselves

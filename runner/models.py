@@ -72,6 +72,12 @@ class StepRun(models.Model):
     params = models.JSONField(default=dict, blank=True)  # resolved parameters
     metrics = models.JSONField(default=dict, blank=True)
     log_path = models.CharField(max_length=500, blank=True, default="")
+    # when the attempt passed each point (ISO timestamps; a key is missing when it did not happen):
+    # queued_at, claimed_at, container_started_at, container_exited_at, outputs_stored_at, finished_at
+    timings = models.JSONField(default=dict, blank=True)
+    # from the container's cgroup while it ran (null when unknown: see docs/operations.md)
+    cpu_seconds = models.FloatField(null=True, blank=True)
+    peak_memory_bytes = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["run_id", "id"]

@@ -39,10 +39,10 @@ class IsoDateTimeField(serializers.DateTimeField):
 
 def artifact_info(shas: list[str]) -> dict[str, dict[str, Any]]:
     """sha256 -> {sha256, size, media_type} of the artifacts among `shas`, in one query."""
-    return {
-        a.sha256: {"sha256": a.sha256, "size": a.size, "media_type": a.media_type}
-        for a in Artifact.objects.filter(sha256__in=shas)
-    }
+    if not shas:
+        return {}
+    rows = Artifact.objects.filter(sha256__in=shas).values_list("sha256", "size", "media_type")
+    return {sha: {"sha256": sha, "size": size, "media_type": media} for sha, size, media in rows}
 
 
 def runs_for_json() -> QuerySet[Run]:
@@ -70,6 +70,27 @@ class ReusedFromSerializer(serializers.Serializer):
     run = serializers.IntegerField(source="run_id")
     node = serializers.CharField()
     step = serializers.IntegerField(source="pk")
+
+
+TIMING_POINTS = (
+    "queued_at",
+    "claimed_at",
+    "container_started_at",
+    "container_exited_at",
+    "outputs_stored_at",
+    "finished_at",
+)
+
+
+class StepTimingsSerializer(serializers.Serializer):
+    """When the step's latest attempt passed each point; a point it did not reach is absent."""
+
+    queued_at = serializers.DateTimeField(required=False, help_text="put on its compute queue")
+    claimed_at = serializers.DateTimeField(required=False, help_text="a worker claimed the attempt")
+    container_started_at = serializers.DateTimeField(required=False, help_text="its container (or process) started")
+    container_exited_at = serializers.DateTimeField(required=False, help_text="its container (or process) exited")
+    outputs_stored_at = serializers.DateTimeField(required=False, help_text="its outputs were in the artifact store")
+    finished_at = serializers.DateTimeField(required=False, help_text="its final state was committed")
 
 
 def _outputs(step: StepRun, infos: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -103,6 +124,13 @@ class StepSerializer(serializers.Serializer):
         help_text="where the step runs: docker (a container) or local (a host process without a container, "
         "enabled by the operator); null until it is queued, and for a step reused from the cache",
     )
+    timings = StepTimingsSerializer(help_text="ISO timestamps of the latest attempt's points, for the timeline")
+    cpu_seconds = serializers.FloatField(
+        allow_null=True, help_text="CPU time the step's container used, from its cgroup; null when unknown"
+    )
+    peak_memory_bytes = serializers.IntegerField(
+        allow_null=True, help_text="the container's peak memory, from its cgroup; null when unknown"
+    )
 
     @extend_schema_field(serializers.DictField(child=ArtifactRefSerializer()))
     def get_outputs(self, step: StepRun) -> dict[str, dict[str, Any]]:
@@ -126,27 +154,66 @@ def step_data(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> 
     """`StepSerializer`'s fast path, for the run feed: the same fields, built directly."""
     if infos is None:
         infos = artifact_info(list(step.outputs.values()))
+    origin = step.reused_from if step.reused_from_id is not None else None
+    values = {f: getattr(step, f) for f in _STEP_OWN}
+    values["id"] = step.pk
+    values["reused_from__run_id"] = origin.run_id if origin else None
+    values["reused_from__node"] = origin.node if origin else None
+    return _step_json(values, infos)
+
+
+# what `_step_json` reads: the step's own columns and, through a join, its origin's
+_STEP_OWN = (
+    "node",
+    "module",
+    "version",
+    "status",
+    "cache_key",
+    "reused_from_id",
+    "force",
+    "attempt",
+    "started_at",
+    "finished_at",
+    "exit_code",
+    "outputs",
+    "metrics",
+    "error",
+    "queue",
+    "timings",
+    "cpu_seconds",
+    "peak_memory_bytes",
+)
+STEP_VALUES = ("id", *_STEP_OWN, "reused_from__run_id", "reused_from__node")
+
+
+def _step_json(v: dict[str, Any], infos: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A step's JSON from `STEP_VALUES` (a `.values()` row, or read off a model by `step_data`)."""
     reused = None
-    if step.reused_from_id is not None:
-        origin = step.reused_from
-        reused = {"run": origin.run_id, "node": origin.node, "step": origin.pk} if origin else None
+    if v["reused_from_id"] is not None and v["reused_from__run_id"] is not None:
+        reused = {"run": v["reused_from__run_id"], "node": v["reused_from__node"], "step": v["reused_from_id"]}
+    outputs = {
+        port: infos.get(sha, {"sha256": sha, "size": None, "media_type": ""}) for port, sha in v["outputs"].items()
+    }
     return {
-        "id": step.pk,
-        "node": step.node,
-        "module": step.module,
-        "version": step.version,
-        "status": step.status,
-        "cache_key": step.cache_key or None,
+        "id": v["id"],
+        "node": v["node"],
+        "module": v["module"],
+        "version": v["version"],
+        "status": v["status"],
+        "cache_key": v["cache_key"] or None,
         "reused_from": reused,
-        "force": step.force,
-        "attempt": step.attempt,
-        "started_at": step.started_at.isoformat() if step.started_at else None,
-        "finished_at": step.finished_at.isoformat() if step.finished_at else None,
-        "exit_code": step.exit_code,
-        "outputs": _outputs(step, infos),
-        "metrics": step.metrics,
-        "error": step.error or None,
-        "compute": step.queue.removeprefix("compute-") or None,
+        "force": v["force"],
+        "attempt": v["attempt"],
+        "started_at": v["started_at"].isoformat() if v["started_at"] else None,
+        "finished_at": v["finished_at"].isoformat() if v["finished_at"] else None,
+        "exit_code": v["exit_code"],
+        "outputs": outputs,
+        "metrics": v["metrics"],
+        "error": v["error"] or None,
+        "compute": v["queue"].removeprefix("compute-") or None,
+        "timings": v["timings"],
+        "cpu_seconds": v["cpu_seconds"],
+        "peak_memory_bytes": v["peak_memory_bytes"],
     }
 
 
@@ -232,7 +299,8 @@ def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
         "seq": run.event_seq,
     }
     if steps:
-        rows = list(run.steps.select_related("reused_from").order_by("id"))
-        infos = artifact_info([sha for s in rows for sha in s.outputs.values()])
-        data["steps"] = [step_data(s, infos) for s in rows]
+        # plain rows of the columns the JSON shows (no model per step, no unused JSON decoded)
+        rows = list(StepRun.objects.filter(run_id=run.pk).order_by("id").values(*STEP_VALUES))
+        infos = artifact_info([sha for r in rows for sha in r["outputs"].values()])
+        data["steps"] = [_step_json(r, infos) for r in rows]
     return data

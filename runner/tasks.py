@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import redis
 from celery import shared_task
 from celery.signals import worker_ready
+from celery.worker import state as worker_state
 from django.conf import settings
 
 from runner import queue
@@ -24,7 +26,15 @@ def advance_run_task(run_id: int) -> str | None:
 
 @shared_task(name=queue.EXECUTE_TASK, acks_late=True, reject_on_worker_lost=True)
 def execute_step_task(step_run_id: int) -> str | None:
-    return execute_step(step_run_id)
+    # the next step of a chain runs on in this task for a few seconds (short steps: no broker
+    # round trip between them), never once the worker is asked to stop
+    until = time.monotonic() + settings.PIPEWRIGHT_CHAIN_SECONDS
+
+    def go_on() -> bool:
+        stopping = worker_state.should_stop is not None or worker_state.should_terminate is not None
+        return time.monotonic() < until and not stopping
+
+    return execute_step(step_run_id, go_on)
 
 
 @shared_task(name=queue.REAP_TASK, acks_late=True)

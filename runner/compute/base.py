@@ -40,6 +40,11 @@ class StepOutcome:
     error: str = ""
     timed_out: bool = False
     stopped: bool = False
+    # what the backend saw (time.time() seconds; None when it did not get that far or cannot tell)
+    started_at: float | None = None
+    exited_at: float | None = None
+    cpu_seconds: float | None = None
+    peak_memory_bytes: int | None = None
 
 
 class Backend(Protocol):

@@ -90,6 +90,36 @@ def create_args(job: StepJob, api_version: str) -> dict[str, Any]:
     return _create_container_args({**kwargs, "version": api_version})
 
 
+# A container's cgroup, by its id, on the engine's host: cgroup v2 (cgroupfs and systemd drivers),
+# then v1. Readable only where the engine runs on this machine; gone as soon as the container exits.
+_CGROUP_V2 = ("/sys/fs/cgroup/docker/{id}", "/sys/fs/cgroup/system.slice/docker-{id}.scope")
+_CGROUP_V1 = (
+    "/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage",
+    "/sys/fs/cgroup/memory/docker/{id}/memory.max_usage_in_bytes",
+)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def cgroup_usage(container_id: str) -> tuple[float | None, int | None]:
+    """(CPU seconds, peak memory bytes) the container has used so far, from its cgroup; (None,
+    None) when it is not readable here (a remote engine, another layout, or the container gone)."""
+    for base in _CGROUP_V2:
+        stat = _read(base.format(id=container_id) + "/cpu.stat")
+        if stat is not None:
+            usec = next((int(line.split()[1]) for line in stat.splitlines() if line.startswith("usage_usec ")), None)
+            peak = _read(base.format(id=container_id) + "/memory.peak")
+            return (usec / 1e6 if usec is not None else None), (int(peak) if peak and peak.strip().isdigit() else None)
+    cpu, mem = (_read(p.format(id=container_id)) for p in _CGROUP_V1)
+    return (int(cpu) / 1e9 if cpu else None), (int(mem) if mem else None)
+
+
 def _remove_quietly(api: Any, container_id: str) -> None:
     with contextlib.suppress(Exception):
         api.remove_container(container_id, force=True)
@@ -123,6 +153,7 @@ class DockerBackend:
         try:
             try:
                 stream = api.attach(container_id, stdout=True, stderr=True, stream=True, logs=True)
+                started = time.time()
                 api.start(container_id)
             except docker.errors.APIError as exc:
                 return StepOutcome(None, f"Docker could not start the step: {exc.explanation or exc}")
@@ -144,10 +175,13 @@ class DockerBackend:
             deadline = time.monotonic() + job.timeout
             outcome: StepOutcome | None = None
             exit_code: int | None = None
+            # the cgroup goes with the container: sampled while it runs (the last sample is kept)
+            cpu, peak = cgroup_usage(container_id)
             while True:
                 asked = time.monotonic()
                 try:
                     exit_code = int(api.wait(container_id, timeout=0.25).get("StatusCode", -1))
+                    exited = time.time()
                     break
                 except requests.exceptions.ConnectionError:
                     # over a unix socket a wait that times out (the step still runs) is also a
@@ -159,6 +193,8 @@ class DockerBackend:
                     break
                 except Exception:  # requests ReadTimeout: still running
                     pass
+                now_cpu, now_peak = cgroup_usage(container_id)
+                cpu, peak = (now_cpu if now_cpu is not None else cpu), (now_peak if now_peak is not None else peak)
                 if time.monotonic() > deadline:
                     self.kill(job.name, c)
                     outcome = StepOutcome(None, f"timed out after {job.timeout} s", timed_out=True)
@@ -174,9 +210,10 @@ class DockerBackend:
             threading.Thread(target=_remove_quietly, args=(api, container_id), daemon=True).start()
         if outcome is not None:
             return outcome
+        seen = {"started_at": started, "exited_at": exited, "cpu_seconds": cpu, "peak_memory_bytes": peak}
         if exit_code == 137:
-            return StepOutcome(exit_code, "killed (out of memory or by a signal)")
-        return StepOutcome(exit_code)
+            return StepOutcome(exit_code, "killed (out of memory or by a signal)", **seen)
+        return StepOutcome(exit_code, **seen)
 
     def kill(self, name: str, c: docker.DockerClient | None = None) -> None:
         """Kill a step's container; one that is gone or already stopped needs nothing."""

@@ -68,6 +68,7 @@ class LocalBackend:
             PIPEWRIGHT_MODULE=str(job.module_dir),
             PIPEWRIGHT_PARAMS=str(job.params_file),
         )
+        started = time.time()
         proc = subprocess.Popen(
             command,
             cwd=job.out_dir,
@@ -100,10 +101,13 @@ class LocalBackend:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=0.05)  # returns at once when the step exits
             proc.wait()
+            exited = time.time()
             reader.join(timeout=5)
         finally:
             _procs.pop(job.name, None)
-        return outcome or StepOutcome(proc.returncode)
+        if outcome is not None:
+            return outcome
+        return StepOutcome(proc.returncode, started_at=started, exited_at=exited)
 
     @staticmethod
     def _kill(proc: subprocess.Popen[bytes]) -> None:

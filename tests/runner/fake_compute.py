@@ -79,6 +79,7 @@ class FakeBackend:
         acts = self.scripts.get(node) or [Act()]
         act = acts[min(attempt, len(acts)) - 1]
         killed = threading.Event()
+        began = time.time()  # what a real backend reports: when the step started and exited
         with self._lock:
             self.calls.append((node, attempt))
             self.jobs.append(job)
@@ -100,7 +101,7 @@ class FakeBackend:
                 return StepOutcome(None, act.error)
             if act.exit_code == 0:
                 self._write(job, act, on_line)
-            return StepOutcome(act.exit_code)
+            return StepOutcome(act.exit_code, started_at=began, exited_at=time.time())
         finally:
             with self._lock:
                 self._running.pop(job.name, None)

@@ -39,6 +39,16 @@ def back_to_latest() -> Any:
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
+@pytest.fixture(autouse=True)
+def _latest_schema_after() -> Any:
+    """Back to the latest migrations afterwards (not to this one: later migrations of the runner
+    exist), so the tests that follow on the same database see today's schema."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("back_to_latest")
 def test_it_gives_entries_their_team_and_cuts_links_across_teams() -> None:

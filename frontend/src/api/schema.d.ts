@@ -1978,6 +1978,11 @@ export interface components {
              *     * `local` - local
              */
             compute: (components["schemas"]["ComputeEnum"] | components["schemas"]["NullEnum"]) | null;
+            /**
+             * Format: double
+             * @description CPU time the step's container used, from its cgroup; null when unknown
+             */
+            cpu_seconds: number | null;
             error: string | null;
             exit_code: number | null;
             /** Format: date-time */
@@ -1995,11 +2000,15 @@ export interface components {
             readonly outputs: {
                 [key: string]: components["schemas"]["ArtifactRef"];
             };
+            /** @description the container's peak memory, from its cgroup; null when unknown */
+            peak_memory_bytes: number | null;
             /** @description the step whose outputs a cached step reused */
             reused_from: components["schemas"]["ReusedFrom"] | null;
             /** Format: date-time */
             started_at: string | null;
             status: components["schemas"]["StepStatusEnum"];
+            /** @description ISO timestamps of the latest attempt's points, for the timeline */
+            timings: components["schemas"]["StepTimings"];
             /** @description the pinned module version */
             version: string;
         };
@@ -2015,6 +2024,39 @@ export interface components {
          * @enum {string}
          */
         StepStatusEnum: "pending" | "queued" | "running" | "succeeded" | "failed" | "cached" | "skipped" | "canceled";
+        /** @description When the step's latest attempt passed each point; a point it did not reach is absent. */
+        StepTimings: {
+            /**
+             * Format: date-time
+             * @description a worker claimed the attempt
+             */
+            claimed_at?: string;
+            /**
+             * Format: date-time
+             * @description its container (or process) exited
+             */
+            container_exited_at?: string;
+            /**
+             * Format: date-time
+             * @description its container (or process) started
+             */
+            container_started_at?: string;
+            /**
+             * Format: date-time
+             * @description its final state was committed
+             */
+            finished_at?: string;
+            /**
+             * Format: date-time
+             * @description its outputs were in the artifact store
+             */
+            outputs_stored_at?: string;
+            /**
+             * Format: date-time
+             * @description put on its compute queue
+             */
+            queued_at?: string;
+        };
         SvgPreview: {
             /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */
             document: string;

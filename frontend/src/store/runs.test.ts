@@ -23,6 +23,9 @@ const step = (node: string, status: StepRun["status"] = "pending"): StepRun => (
   exit_code: null,
   outputs: {},
   metrics: {},
+  timings: {},
+  cpu_seconds: null,
+  peak_memory_bytes: null,
 });
 
 const run = (id = 7, steps = [step("a"), step("b")]): Run => ({

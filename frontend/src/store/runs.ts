@@ -94,6 +94,9 @@ function blankStep(node: string): StepRun {
     exit_code: null,
     outputs: {},
     metrics: {},
+    timings: {},
+    cpu_seconds: null,
+    peak_memory_bytes: null,
   };
 }
 
