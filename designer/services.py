@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from typing import Any, BinaryIO
 
 from django.conf import settings
@@ -24,7 +22,7 @@ from designer.models import Dataset, DatasetProfile, DatasetVersion, Pipeline, P
 from modules.lookup import DbCatalog
 from pipewright.errors import Conflict, LocatedError, NotFound, PreconditionFailed
 from pipewright.fields import json_size
-from pipewright.parsers import depth_over, find_bad_text
+from pipewright.parsers import depth_over, find_bad_text, strict_loads
 from teams.models import Team
 
 log = logging.getLogger(__name__)
@@ -342,17 +340,6 @@ def export_document(pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:40]} is out of range")
-    return value
-
-
 def _refuse(field: str, message: str) -> LocatedError:
     return LocatedError(f"{field}: {message}", [{"field": field, "message": message}])
 
@@ -364,7 +351,7 @@ def parse_import(raw: Any, field: str) -> dict[str, Any]:
         if len(raw) > IMPORT_MAX_BYTES:
             raise _refuse(field, f"the file is {len(raw)} bytes; at most {IMPORT_MAX_BYTES} are allowed.")
         try:
-            doc = json.loads(bytes(raw).decode("utf-8-sig"), parse_constant=_no_constant, parse_float=_finite)
+            doc = strict_loads(bytes(raw).decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise _refuse(field, "not a pipeline file: it is not JSON text.")
         deep = depth_over(doc, settings.JSON_MAX_DEPTH)

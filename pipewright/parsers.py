@@ -111,7 +111,7 @@ class SafeJSONParser(BaseParser):
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - the body is not UTF-8 (byte {exc.start}).")
         try:
-            data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+            data = strict_loads(text)
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.")
         except ValueError as exc:
@@ -130,6 +130,12 @@ class SafeJSONParser(BaseParser):
                 [{"field": where, "message": f"may not contain {what}"}],
             )
         return data
+
+
+def strict_loads(text: str) -> Any:
+    """JSON text as Python, refusing NaN/Infinity and numbers past a float's range (ValueError):
+    jsonb cannot store them."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
 
 
 def _refuse_constant(name: str) -> Any:
