@@ -127,9 +127,10 @@ class ModuleDetailView(ModuleObjectMixin, APIView):
     )
     def patch(self, request: Request, team: str, name: str) -> Response:
         module = self.get_module()
-        body = VisibilitySerializer(data=request.data)
+        body = VisibilitySerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        services.do_set_visibility(module, body.validated_data["visibility"], actor=request.user)
+        if "visibility" in body.validated_data:  # a partial update: nothing named, nothing changed
+            services.do_set_visibility(module, body.validated_data["visibility"], actor=request.user)
         return Response(ModuleListItemSerializer(queries.get_module(request.user, team, name)).data)
 
 

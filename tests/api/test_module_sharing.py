@@ -63,6 +63,8 @@ def test_bad_grants_are_400_naming_team(as_alice: Any, acme: Any) -> None:
     missing = as_alice.post("/api/modules/acme/split/grants/", {}, format="json")
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "team"
     assert as_alice.delete("/api/modules/acme/split/grants/other/").status_code == 404
+    unchanged = as_alice.patch("/api/modules/acme/split/", {}, format="json")
+    assert unchanged.status_code == 200 and unchanged.json()["visibility"] == "private"
     bad = as_alice.patch("/api/modules/acme/split/", {"visibility": "everyone"}, format="json")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "visibility"
 
