@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from compiler.plan import Runtime
 from compiler.versions import preferred_version
@@ -65,6 +65,14 @@ class DatasetInfo:
 class Catalog(Protocol):
     def module(self, ref: str) -> ModuleVersions | None:
         """All versions of `team/name`, or None when it does not exist or is not visible."""
+
+
+@runtime_checkable
+class ExplainsUnknown(Protocol):
+    """Optional for a catalog: the text after "Node 'x'" when `module(ref)` is None (e.g. naming
+    the team the module is not shared with)."""
+
+    def unknown_module(self, ref: str) -> str: ...
 
 
 class Datasets(Protocol):

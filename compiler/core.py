@@ -23,6 +23,7 @@ from compiler.catalog import (
     Catalog,
     DatasetInfo,
     Datasets,
+    ExplainsUnknown,
     ModuleInfo,
     ModuleVersions,
     PortSpec,
@@ -382,12 +383,10 @@ class _Compiler:
     def _resolve(self, ref: str, requested: str | None) -> _Resolution:
         mod = self.module(ref)
         if mod is None:
-            return _Resolution(
-                None,
-                codes.UNKNOWN_MODULE,
-                f"uses module '{ref}', which does not exist or is not visible to you",
-                "module",
-            )
+            text = f"uses module '{ref}', which does not exist or is not visible to you"
+            if isinstance(self.catalog, ExplainsUnknown):
+                text = self.catalog.unknown_module(ref)
+            return _Resolution(None, codes.UNKNOWN_MODULE, text, "module")
         if requested is not None:
             match = next((v for v in mod.versions if v.version == requested), None)
             if match is None:

@@ -82,6 +82,15 @@ def check_graph_shape(graph: Any, field: str = "graph") -> None:
         raise LocatedError(
             f"{field}: must be an object.", [{"field": field, "message": "The graph must be a JSON object."}]
         )
+    for key, kind, name in (("nodes", list, "a list"), ("edges", list, "a list"), ("parameters", list, "a list")):
+        if key in graph and not isinstance(graph[key], kind):
+            raise LocatedError(
+                f"{field}.{key}: must be {name}.", [{"field": f"{field}.{key}", "message": f"must be {name}"}]
+            )
+    if "compute" in graph and graph["compute"] is not None and not isinstance(graph["compute"], dict):
+        raise LocatedError(
+            f"{field}.compute: must be an object.", [{"field": f"{field}.compute", "message": "must be an object"}]
+        )
     for key, limit in (("nodes", MAX_NODES), ("edges", MAX_EDGES)):
         items = graph.get(key)
         if isinstance(items, list) and len(items) > limit:
@@ -114,10 +123,11 @@ def _check_defaults(parameters: Any, field: str) -> None:
         raise LocatedError(f"{field}.parameters[{i}].default: {message}", [{"field": field, "message": message}])
 
 
-def check_graph(user: Any, graph: Any) -> CompileResult:
-    """Compile a canvas document against what `user` can see (no writes)."""
+def check_graph(user: Any, graph: Any, team: Team | None = None) -> CompileResult:
+    """Compile a canvas document against what `user` can see, and of the modules only those
+    `team` (the pipeline's) may use: its own, built in, public or granted to it (no writes)."""
     doc = upgrade(graph)
-    catalog = DbCatalog(user)
+    catalog = DbCatalog(user, team)
     datasets = DbDatasets(user)
     nodes = doc.get("nodes") if isinstance(doc, dict) else None
     if isinstance(nodes, list):
@@ -167,7 +177,7 @@ def do_create_pipeline(
 ) -> tuple[Pipeline, CompileResult, PipelineVersion | None]:
     """A new pipeline; when a graph is given it is compiled and becomes version 1."""
     source = graph if graph is not None else empty_graph()
-    result = check_graph(user, source)
+    result = check_graph(user, source, team)
     stored = _stored_graph(result, source)
     with transaction.atomic():
         pipeline = Pipeline.objects.create(team=team, name=name, description=description, graph=stored, created_by=user)
@@ -192,7 +202,7 @@ def do_save_pipeline(
     latest version, created).
     """
     source = graph if graph is not None else pipeline.graph
-    result = check_graph(user, source)
+    result = check_graph(user, source, pipeline.team)
     stored = _stored_graph(result, source)
     with transaction.atomic():
         # The stored graph and plan are large: never decode them here, compare in the database.

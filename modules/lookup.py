@@ -1,6 +1,8 @@
 """The database-backed catalog the compiler reads (`compiler.catalog.Catalog`).
 
-`DbCatalog(user)` sees the user's teams' modules plus the builtin team's. `preload(refs)` fetches
+`DbCatalog(user, team)` sees what `team` (a pipeline's team) may use: its own modules, the builtin
+team's, public ones and the ones granted to it (`modules.queries.readable_by`); without a team, what
+the user's teams may use. `preload(refs)` fetches
 every module and version a graph needs in two queries; lookups are memoized per instance, so a
 2,000-node graph costs two queries however many nodes share a module.
 """
@@ -14,7 +16,9 @@ from compiler.catalog import ModuleInfo, ModuleVersions, PortSpec
 from compiler.plan import Runtime
 from modules import spec as specs
 from modules.models import Module, ModuleVersion
+from modules.queries import readable_by
 from teams import scoping
+from teams.models import Team
 
 
 def _ports(raw: list[dict[str, Any]]) -> tuple[PortSpec, ...]:
@@ -77,8 +81,9 @@ def _split(ref: str) -> tuple[str, str] | None:
 
 
 class DbCatalog:
-    def __init__(self, user: Any):
+    def __init__(self, user: Any, team: Team | None = None):
         self.user = user
+        self.team = team
         self._cache: dict[str, ModuleVersions | None] = {}
 
     def preload(self, refs: Iterable[str]) -> None:
@@ -93,9 +98,15 @@ class DbCatalog:
             return
         names = {name for _, name in pairs.values()}
         teams = {team for team, _ in pairs.values()}
-        modules = scoping.scope(
-            Module.objects.filter(name__in=names, team__name__in=teams), self.user, include_builtin=True
-        ).values_list("id", "team__name", "name", "default_version__version")
+        if self.team is not None:
+            readers = [self.team.pk] if scoping.role_in(self.user, self.team) is not None else []
+        else:
+            readers = list(scoping.visible_team_ids(self.user))
+        modules = (
+            Module.objects.filter(name__in=names, team__name__in=teams)
+            .filter(readable_by(readers))
+            .values_list("id", "team__name", "name", "default_version__version")
+        )
         by_id: dict[int, tuple[str, str | None]] = {}
         for mid, team, name, default in modules:
             ref = f"{team}/{name}"
@@ -114,6 +125,12 @@ class DbCatalog:
             found.add(ref)
         for r in set(pairs) - found:
             self._cache[r] = None
+
+    def unknown_module(self, ref: str) -> str:
+        """Why `ref` cannot be used, without telling whether another team's module exists."""
+        if self.team is None:
+            return f"uses module '{ref}', which does not exist or is not visible to you"
+        return f"uses module '{ref}', which does not exist or is not shared with team '{self.team.name}'"
 
     def module(self, ref: str) -> ModuleVersions | None:
         if ref not in self._cache:

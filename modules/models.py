@@ -38,12 +38,18 @@ class OrderedJSONField(models.TextField):
         return json.dumps(self.value_from_object(obj), ensure_ascii=False)
 
 
+class Visibility(models.TextChoices):
+    PRIVATE = "private"  # the owning team (and the teams it is granted to)
+    PUBLIC = "public"  # every team
+
+
 class Module(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="modules")
     name = models.CharField(max_length=63, validators=[SLUG])
     display_name = models.CharField(max_length=200, blank=True, default="")
     category = models.CharField(max_length=100, blank=True, default="")
     description = models.TextField(blank=True, default="")
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE)
     default_version = models.ForeignKey(
         "ModuleVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -59,6 +65,25 @@ class Module(models.Model):
     @property
     def ref(self) -> str:
         return f"{self.team.name}/{self.name}"
+
+
+class ModuleGrant(models.Model):
+    """Read access to a module for another team: its members see the module and its versions and
+    compile pipelines with it; only the owning team changes it."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="grants")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="module_grants")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["module_id", "team__name"]
+        constraints = [models.UniqueConstraint(fields=["module", "team"], name="one_grant_per_module_and_team")]
+
+    def __str__(self) -> str:
+        return f"{self.module_id} -> {self.team_id}"
 
 
 class ModuleVersion(models.Model):

@@ -3,19 +3,40 @@ the catalog features."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from compiler.versions import preferred_version, version_key
-from modules.models import Module, ModuleVersion, VersionStatus
+from modules.models import Module, ModuleGrant, ModuleVersion, VersionStatus, Visibility
 from pipewright.errors import NotFound
 from teams import scoping
+from teams.models import BUILTIN_TEAM
+
+
+def readable_by(team_ids: Iterable[int]) -> Q:
+    """The one rule for who reads a module: teams `team_ids` read their own modules, the builtin
+    team's, public ones and the ones granted to one of them."""
+    ids = list(team_ids)
+    return (
+        Q(team_id__in=ids)
+        | Q(team__name=BUILTIN_TEAM)
+        | Q(visibility=Visibility.PUBLIC)
+        | Q(pk__in=ModuleGrant.objects.filter(team_id__in=ids).values("module_id"))
+    )
 
 
 def visible_modules(user: Any) -> QuerySet[Module]:
-    return scoping.scope(Module.objects.all(), user, include_builtin=True).select_related("team", "default_version")
+    if not getattr(user, "is_authenticated", False):
+        return Module.objects.none()
+    ids = scoping.visible_team_ids(user)
+    return Module.objects.filter(readable_by(ids)).select_related("team", "default_version")
+
+
+def grants_of(module: Module) -> QuerySet[ModuleGrant]:
+    return ModuleGrant.objects.filter(module=module).select_related("team", "module__team")
 
 
 def with_versions(qs: QuerySet[Module]) -> QuerySet[Module]:

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from compiler.versions import version_key
 from modules import spec as specs
-from modules.models import Module, ModuleVersion, VersionStatus
+from modules.models import Module, ModuleGrant, ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError
 from teams import audit
 from teams.audit import Action
@@ -204,3 +204,49 @@ def do_import_component(
         )
     first = module.default_version_id is None
     return do_publish_version(module, spec, files, user=user, is_default=is_default or first)
+
+
+# --- sharing ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_grant(module: Module, grantee: Team, *, actor: Any = None) -> ModuleGrant:
+    """Give `grantee` read access to `module` (400 for the owner itself, 409 when already given)."""
+    module = _locked(module)
+    if grantee.pk == module.team_id:
+        raise LocatedError(
+            f"{module.ref} belongs to team '{grantee.name}'; share it with another team.",
+            [{"field": "team", "message": "is the module's own team"}],
+        )
+    if grantee.is_builtin:
+        raise LocatedError(
+            "The builtin team holds the library; modules are not shared with it.",
+            [{"field": "team", "message": "cannot be the builtin team"}],
+        )
+    if ModuleGrant.objects.filter(module=module, team=grantee).exists():
+        raise Conflict(f"{module.ref} is already shared with team '{grantee.name}'.")
+    grant = ModuleGrant.objects.create(
+        module=module, team=grantee, created_by=actor if getattr(actor, "is_authenticated", False) else None
+    )
+    audit.record(module.team, actor, Action.MODULE_GRANTED, module.ref, grantee=grantee.name)
+    return grant
+
+
+@transaction.atomic
+def do_revoke(grant: ModuleGrant, *, actor: Any = None) -> None:
+    """Take a grant back: saved pipeline versions keep their pinned plans; new compiles refuse it."""
+    module = _locked(grant.module)
+    grantee = grant.team.name
+    grant.delete()
+    audit.record(module.team, actor, Action.MODULE_REVOKED, module.ref, grantee=grantee)
+
+
+@transaction.atomic
+def do_set_visibility(module: Module, visibility: str, *, actor: Any = None) -> Module:
+    module = _locked(module)
+    previous = module.visibility
+    if previous != visibility:
+        module.visibility = visibility
+        module.save(update_fields=["visibility"])
+        audit.record(module.team, actor, Action.VISIBILITY_SET, module.ref, visibility=visibility, previous=previous)
+    return module

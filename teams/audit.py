@@ -20,6 +20,9 @@ class Action:
     VERSION_DISABLED = "module.version_disabled"
     VERSION_ENABLED = "module.version_enabled"
     DEFAULT_SET = "module.default_set"
+    MODULE_GRANTED = "module.granted"
+    MODULE_REVOKED = "module.revoked"
+    VISIBILITY_SET = "module.visibility_set"
 
 
 ACTIONS = [v for k, v in vars(Action).items() if k.isupper()]

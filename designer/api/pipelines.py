@@ -150,7 +150,7 @@ class PipelineDetailView(PipelineObjectMixin, generics.GenericAPIView):
     @extend_schema(responses=PipelineDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         pipeline = self.get_object()
-        result = services.check_graph(request.user, pipeline.graph)
+        result = services.check_graph(request.user, pipeline.graph, pipeline.team)
         return answer(PipelineDetailSerializer, PipelineState(pipeline, result, services.latest_number(pipeline)))
 
     @extend_schema(parameters=[IF_MATCH], request=PipelineUpdateSerializer, responses=PipelineSaveSerializer)
@@ -194,10 +194,10 @@ class PipelineValidateView(PipelineObjectMixin, generics.GenericAPIView):
 
     @extend_schema(request=GraphSerializer, responses=ValidateResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        self.get_object()
+        pipeline = self.get_object()
         body = GraphSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.check_graph(request.user, body.validated_data["graph"])
+        result = services.check_graph(request.user, body.validated_data["graph"], pipeline.team)
         return Response(ValidateResultSerializer(result).data)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from modules import spec as specs
-from modules.models import Module, VersionStatus
+from modules.models import Module, VersionStatus, Visibility
 from modules.queries import catalog_entry
 from pipewright.fields import NameField
 from teams.models import SLUG
@@ -94,6 +94,16 @@ class DefaultSerializer(serializers.Serializer):
     version = serializers.CharField(max_length=100)
 
 
+class GrantCreateSerializer(serializers.Serializer):
+    team = serializers.CharField(max_length=63, help_text="the team to share the module with")
+
+
+class VisibilitySerializer(serializers.Serializer):
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices, help_text="private: the owning team and its grantees; public: every team"
+    )
+
+
 # --- answers ---------------------------------------------------------------------------------------
 
 
@@ -134,6 +144,11 @@ class ModuleListItemSerializer(serializers.Serializer):
     category = serializers.CharField(source="module.category", allow_blank=True)
     description = serializers.CharField(source="module.description", allow_blank=True)
     default_version = serializers.CharField(source="module.default_version.version", allow_null=True)
+    visibility = serializers.ChoiceField(
+        source="module.visibility",
+        choices=Visibility.choices,
+        help_text="private: the owning team and the teams it is granted to; public: every team",
+    )
     versions = VersionSummarySerializer(many=True, help_text="newest first")
     preferred_version = serializers.CharField(
         source="featured.version",
@@ -145,3 +160,11 @@ class ModuleListItemSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Module) -> Any:
         return super().to_representation(catalog_entry(instance))
+
+
+class GrantSerializer(serializers.Serializer):
+    # Renders a `ModuleGrant`.
+
+    module = serializers.CharField(source="module.ref", help_text="team/name")
+    team = serializers.CharField(source="team.name", help_text="the team that may read and use the module")
+    created_at = serializers.DateTimeField()

@@ -10,6 +10,8 @@ urlpatterns = [
     re_path(
         r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/default/?$", catalog.DefaultView.as_view(), name="module-default"
     ),
+    path("modules/<str:team>/<str:name>/grants/", catalog.GrantListView.as_view(), name="module-grants"),
+    path("modules/<str:team>/<str:name>/grants/<str:grantee>/", catalog.GrantDetailView.as_view(), name="module-grant"),
     path("modules/<str:team>/<str:name>/versions/", catalog.VersionListView.as_view(), name="module-versions"),
     path(
         "modules/<str:team>/<str:name>/versions/<str:version>/",

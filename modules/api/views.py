@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,20 +23,40 @@ from modules.api import multipart
 from modules.api.serializers import (
     DefaultSerializer,
     DeprecateSerializer,
+    GrantCreateSerializer,
+    GrantSerializer,
     KfpImportSerializer,
     ModuleCreateSerializer,
     ModuleListItemSerializer,
     ModuleVersionDetailSerializer,
     PublishSerializer,
     VersionSummarySerializer,
+    VisibilitySerializer,
 )
-from modules.models import Module, ModuleVersion
+from modules.models import Module, ModuleGrant, ModuleVersion
 from pipewright import queryparams
-from pipewright.errors import LocatedError
+from pipewright.errors import Forbidden, LocatedError, NotFound
 from pipewright.parsers import BoundedFormParser, BoundedMultiPartParser, SafeJSONParser
 from teams import scoping
-from teams.models import Role
+from teams.models import Role, Team
 from teams.permissions import TeamRole
+
+
+class ModuleRole(TeamRole):
+    """`TeamRole` for a module another team shares with the user: they can see it, so a write is a
+    403 naming the role needed in the owning team (an invisible module stays a 404)."""
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        checked = (self.methods is None or request.method in self.methods) and not (
+            self.safe_methods and request.method in SAFE_METHODS
+        )
+        team = obj.team
+        if checked and scoping.role_in(request.user, team) is None and not team.is_builtin:
+            raise Forbidden(
+                f"Only a {self.minimum} or higher of team '{team.name}' can {self.action}; "
+                f"team '{team.name}' shares {obj.ref} with you to read and use."
+            )
+        return super().has_object_permission(request, view, obj)
 
 
 class ModuleObjectMixin:
@@ -94,14 +114,85 @@ class ModuleListView(generics.ListAPIView):
 
 
 class ModuleDetailView(ModuleObjectMixin, APIView):
+    permission_classes = [IsAuthenticated, ModuleRole(Role.MAINTAINER, "change who sees this module")]
+
     @extend_schema(responses={200: ModuleListItemSerializer})
     def get(self, request: Request, team: str, name: str) -> Response:
         return Response(ModuleListItemSerializer(self.get_module()).data)
 
+    @extend_schema(
+        request=VisibilitySerializer,
+        responses={200: ModuleListItemSerializer},
+        description="Set the module's visibility: `private` (the owning team and the teams it is "
+        "granted to) or `public` (every team). Maintainers of the owning team.",
+    )
+    def patch(self, request: Request, team: str, name: str) -> Response:
+        module = self.get_module()
+        body = VisibilitySerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        if "visibility" in body.validated_data:  # a partial update: nothing named, nothing changed
+            services.do_set_visibility(module, body.validated_data["visibility"], actor=request.user)
+        return Response(ModuleListItemSerializer(queries.get_module(request.user, team, name)).data)
+
+
+class GrantListView(ModuleObjectMixin, generics.ListAPIView):
+    permission_classes = [
+        IsAuthenticated,
+        ModuleRole(Role.MAINTAINER, "see or change who the module is shared with", safe_methods=False),
+    ]
+    serializer_class = GrantSerializer
+    ordering = ("team__name", "id")
+
+    def get_queryset(self) -> QuerySet[ModuleGrant]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no module
+            return ModuleGrant.objects.none()
+        return queries.grants_of(self.get_module())
+
+    @extend_schema(
+        operation_id="modules_grants_list",
+        description="The teams this module is shared with (maintainers of the owning team).",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=GrantCreateSerializer,
+        responses={201: GrantSerializer},
+        description="Share the module with another team: its members see the module and its versions "
+        "in their catalog and use it in their pipelines; they cannot change it.",
+    )
+    def post(self, request: Request, team: str, name: str) -> Response:
+        module = self.get_module()
+        body = GrantCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        wanted = body.validated_data["team"]
+        grantee = Team.objects.filter(name=wanted).first()
+        if grantee is None:
+            raise LocatedError(f"There is no team '{wanted}'.", [{"field": "team", "message": "no such team"}])
+        grant = services.do_grant(module, grantee, actor=request.user)
+        return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class GrantDetailView(ModuleObjectMixin, APIView):
+    permission_classes = [IsAuthenticated, ModuleRole(Role.MAINTAINER, "revoke a share of this module")]
+
+    @extend_schema(
+        responses={204: None},
+        description="Stop sharing the module with a team: pipeline versions it already saved keep "
+        "running; new saves and validations of its pipelines refuse the module.",
+    )
+    def delete(self, request: Request, team: str, name: str, grantee: str) -> Response:
+        module = self.get_module()
+        grant = queries.grants_of(module).filter(team__name=grantee).first()
+        if grant is None:
+            raise NotFound(f"{module.ref} is not shared with team '{grantee}'.")
+        services.do_revoke(grant, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class VersionListView(ModuleObjectMixin, generics.ListAPIView):
     parser_classes = [SafeJSONParser, BoundedMultiPartParser, BoundedFormParser]
-    permission_classes = [IsAuthenticated, TeamRole(Role.MAINTAINER, "publish module versions")]
+    permission_classes = [IsAuthenticated, ModuleRole(Role.MAINTAINER, "publish module versions")]
     serializer_class = VersionSummarySerializer
     ordering = ("-created_at", "-id")
 
@@ -204,7 +295,7 @@ class KfpImportView(APIView):
 
 
 class _LifecycleView(APIView):
-    permission_classes = [IsAuthenticated, TeamRole(Role.MAINTAINER, "change the lifecycle of module versions")]
+    permission_classes = [IsAuthenticated, ModuleRole(Role.MAINTAINER, "change the lifecycle of module versions")]
 
     def get_version(self) -> ModuleVersion:
         """The visible version (404 before any 403), then the role check on its module."""
@@ -248,7 +339,7 @@ class EnableView(_LifecycleView):
 
 
 class DefaultView(ModuleObjectMixin, APIView):
-    permission_classes = [IsAuthenticated, TeamRole(Role.MAINTAINER, "choose the default version")]
+    permission_classes = [IsAuthenticated, ModuleRole(Role.MAINTAINER, "choose the default version")]
 
     @extend_schema(request=DefaultSerializer, responses={200: ModuleListItemSerializer})
     def post(self, request: Request, team: str, name: str) -> Response:

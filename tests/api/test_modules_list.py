@@ -37,6 +37,7 @@ def test_it_returns_the_module_list_item_shape(as_alice: Any, acme: Any) -> None
         "category",
         "description",
         "default_version",
+        "visibility",  # private | public (shared modules)
         "versions",
         "preferred_version",
         "spec",

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from modules.models import Module, ModuleGrant
 from teams.models import Membership, Team
 from tests.api.modules_helpers import make_spec
 from tests.api.pipelines_helpers import graph, make_catalog
@@ -32,6 +33,10 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "read module": (200, 200, 200, 200, 404),
     "publish module version": (201, 201, 403, 403, 404),
     "deprecate module version": (200, 200, 403, 403, 404),
+    "read module grants": (200, 200, 403, 403, 404),
+    "grant module": (201, 201, 403, 403, 404),
+    "revoke module grant": (204, 204, 403, 403, 404),
+    "change module visibility": (200, 200, 403, 403, 404),
     "manage members": (201, 403, 403, 403, 404),
     "read members": (200, 200, 200, 200, 404),
     "change a member's role": (200, 403, 403, 403, 404),
@@ -47,6 +52,9 @@ def world(alice: Any) -> dict[str, Any]:
     team = Team.objects.create(name="acme")
     Membership.objects.create(team=team, user=alice, role="owner")
     make_catalog(team)
+    Team.objects.create(name="partners")  # a team to share a module with
+    allies = Team.objects.create(name="allies")  # already shared with: for revoke
+    ModuleGrant.objects.create(module=Module.objects.get(team=team, name="split"), team=allies)
     owner = client_for(alice)
     created = owner.post("/api/pipelines/", {"team": "acme", "name": "p1", "graph": graph()}, format="json")
     assert created.status_code == 201, created.json()
@@ -95,6 +103,14 @@ def _act(client: APIClient, world: dict[str, Any], action: str) -> int:
     if action == "deprecate module version":
         url = "/api/modules/acme/train/versions/1.0.0/deprecate"
         return client.post(url, {"message": "use 2.0.0", "successor": "2.0.0"}, format="json").status_code
+    if action == "read module grants":
+        return client.get("/api/modules/acme/split/grants/").status_code
+    if action == "grant module":
+        return client.post("/api/modules/acme/split/grants/", {"team": "partners"}, format="json").status_code
+    if action == "revoke module grant":
+        return client.delete("/api/modules/acme/split/grants/allies/").status_code
+    if action == "change module visibility":
+        return client.patch("/api/modules/acme/split/", {"visibility": "public"}, format="json").status_code
     if action == "manage members":
         make_user("newcomer")
         body = {"username": "newcomer", "role": "viewer"}

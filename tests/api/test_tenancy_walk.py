@@ -76,6 +76,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "modules/{team}": ("team",),
     "modules/{name}": ("module",),
     "modules/{version}": ("module_version",),
+    "modules/{grantee}": ("grantee",),
     "pipelines/{pipeline_id}": ("pipeline",),
     "pipelines/{id}": ("pipeline",),
     "pipelines/{number}": ("pipeline_version",),
@@ -103,6 +104,10 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/endpoints/{slug}/", "delete"): Op(403, 204),
     ("/api/endpoints/{slug}/runs/", "post"): Op(403, 201, _const({"parameters": {}})),
     ("/api/modules/{team}/{name}/", "get"): R,
+    ("/api/modules/{team}/{name}/", "patch"): Op(403, 403, _const({"visibility": "public"})),
+    ("/api/modules/{team}/{name}/grants/", "get"): Op(403, 403),  # maintainers only
+    ("/api/modules/{team}/{name}/grants/", "post"): Op(403, 403, _const({"team": "elsewhere"})),
+    ("/api/modules/{team}/{name}/grants/{grantee}/", "delete"): Op(403, 403),
     ("/api/modules/{team}/{name}/default/", "post"): Op(403, 403, _const({"version": "1.0.0"})),
     ("/api/modules/{team}/{name}/versions/", "get"): R,
     ("/api/modules/{team}/{name}/versions/", "post"): Op(
@@ -237,6 +242,9 @@ def make_world(fake: FakeBackend) -> World:
         _ok(owner.post("/api/modules/", {"team": TEAM, "name": spec["name"]}, format="json"))
         body = {"spec": spec, "files": {"main.py": "print(1)\n"}, "is_default": True}
         _ok(owner.post(f"/api/modules/{TEAM}/{spec['name']}/versions/", body, format="json"))
+    # split is shared with a team of the owner's (not the outsider's: split stays hidden from them)
+    _ok(owner.post("/api/teams/", {"name": "partners"}, format="json"))
+    _ok(owner.post(f"/api/modules/{TEAM}/split/grants/", {"team": "partners"}, format="json"))
     dataset = _ok(upload_csv(owner, "iris", TEAM))
     # a pipeline with two versions, a finished run with logs and outputs, an endpoint, a schedule
     created = _ok(
@@ -260,6 +268,7 @@ def make_world(fake: FakeBackend) -> World:
         "team": TEAM,
         "module": "split",
         "module_version": "1.0.0",
+        "grantee": "partners",
         "dataset_file": dataset["versions"][-1]["artifact"],
         "pipeline": pid,
         "pipeline_version": 1,

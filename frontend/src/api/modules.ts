@@ -68,6 +68,19 @@ export const setDefaultVersion = (ref: string, version: string) =>
 export const publishVersion = async (ref: string, form: FormData) =>
   (await request<ModuleVersionDetail>(`/api/modules/${ref}/versions/`, { method: "POST", body: form })).data;
 
+// --- sharing (maintainers of the owning team) ------------------------------------------------------
+
+export type ModuleGrant = Schemas["Grant"];
+export type Visibility = Schemas["VisibilityEnum"];
+
+export const listGrants = (ref: string) => listAll<ModuleGrant>(`/api/modules/${ref}/grants/`);
+export const grantModule = (ref: string, team: string) => post<ModuleGrant>(`/api/modules/${ref}/grants/`, { team });
+export const revokeGrant = async (ref: string, team: string) => {
+  await request<null>(`/api/modules/${ref}/grants/${encodeURIComponent(team)}/`, { method: "DELETE" });
+};
+export const setVisibility = async (ref: string, visibility: Visibility) =>
+  (await request<ModuleListItem>(`/api/modules/${ref}/`, { method: "PATCH", body: { visibility } })).data;
+
 // --- catalog pages ------------------------------------------------------------------------------
 
 export const moduleRef = (team: string, name: string) => `${team}/${name}`;

@@ -260,7 +260,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** @description Set the module's visibility: `private` (the owning team and the teams it is granted to) or `public` (every team). Maintainers of the owning team. */
+        patch: operations["modules_partial_update"];
         trace?: never;
     };
     "/api/modules/{team}/{name}/default/": {
@@ -274,6 +275,41 @@ export interface paths {
         put?: never;
         post: operations["modules_default_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/modules/{team}/{name}/grants/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The teams this module is shared with (maintainers of the owning team). */
+        get: operations["modules_grants_list"];
+        put?: never;
+        /** @description Share the module with another team: its members see the module and its versions in their catalog and use it in their pipelines; they cannot change it. */
+        post: operations["modules_grants_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/modules/{team}/{name}/grants/{grantee}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Stop sharing the module with a team: pipeline versions it already saved keep running; new saves and validations of its pipelines refuse the module. */
+        delete: operations["modules_grants_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -948,9 +984,12 @@ export interface components {
          *     * `module.version_disabled` - module.version_disabled
          *     * `module.version_enabled` - module.version_enabled
          *     * `module.default_set` - module.default_set
+         *     * `module.granted` - module.granted
+         *     * `module.revoked` - module.revoked
+         *     * `module.visibility_set` - module.visibility_set
          * @enum {string}
          */
-        AuditActionEnum: "member.added" | "member.role_changed" | "member.removed" | "member.left" | "module.version_published" | "module.version_deprecated" | "module.version_disabled" | "module.version_enabled" | "module.default_set";
+        AuditActionEnum: "member.added" | "member.role_changed" | "member.removed" | "member.left" | "module.version_published" | "module.version_deprecated" | "module.version_disabled" | "module.version_enabled" | "module.default_set" | "module.granted" | "module.revoked" | "module.visibility_set";
         AuditEvent: {
             action: components["schemas"]["AuditActionEnum"];
             readonly actor: string | null;
@@ -1163,6 +1202,18 @@ export interface components {
          * @enum {string}
          */
         FilesPreviewKindEnum: "files";
+        Grant: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description team/name */
+            module: string;
+            /** @description the team that may read and use the module */
+            team: string;
+        };
+        GrantCreate: {
+            /** @description the team to share the module with */
+            team: string;
+        };
         Graph: {
             graph: components["schemas"]["PipelineDocument"];
         };
@@ -1354,6 +1405,13 @@ export interface components {
             team: string;
             /** @description newest first */
             versions: components["schemas"]["VersionSummary"][];
+            /**
+             * @description private: the owning team and the teams it is granted to; public: every team
+             *
+             *     * `private` - Private
+             *     * `public` - Public
+             */
+            visibility: components["schemas"]["VisibilityEnum"];
         };
         ModuleVersionDetail: {
             /** Format: date-time */
@@ -1450,6 +1508,19 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["Endpoint"][];
+        };
+        PaginatedGrantList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Grant"][];
         };
         PaginatedMemberRowList: {
             /**
@@ -1589,6 +1660,15 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             };
+        };
+        PatchedVisibility: {
+            /**
+             * @description private: the owning team and its grantees; public: every team
+             *
+             *     * `private` - Private
+             *     * `public` - Public
+             */
+            visibility?: components["schemas"]["VisibilityEnum"];
         };
         PipelineCreate: {
             /** @default  */
@@ -2173,6 +2253,12 @@ export interface components {
             successor: string | null;
             version: string;
         };
+        /**
+         * @description * `private` - Private
+         *     * `public` - Public
+         * @enum {string}
+         */
+        VisibilityEnum: "private" | "public";
     };
     responses: never;
     parameters: never;
@@ -2671,6 +2757,34 @@ export interface operations {
             };
         };
     };
+    modules_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedVisibility"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedVisibility"];
+                "multipart/form-data": components["schemas"]["PatchedVisibility"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModuleListItem"];
+                };
+            };
+        };
+    };
     modules_default_create: {
         parameters: {
             query?: never;
@@ -2696,6 +2810,83 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ModuleListItem"];
                 };
+            };
+        };
+    };
+    modules_grants_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedGrantList"];
+                };
+            };
+        };
+    };
+    modules_grants_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["GrantCreate"];
+                "multipart/form-data": components["schemas"]["GrantCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grant"];
+                };
+            };
+        };
+    };
+    modules_grants_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                grantee: string;
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

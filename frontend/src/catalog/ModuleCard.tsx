@@ -3,7 +3,8 @@ import type { ModuleListItem } from "../api/modules";
 import { DefaultMarker, StatusBadge, TypeChip } from "./Bits";
 import { BUILTIN_TEAM, preferredVersion, statusSummary } from "./logic";
 
-export function ModuleCard({ module }: { module: ModuleListItem }) {
+/** `myTeams`: the user's teams; a module of another team (not builtin) is marked "shared by". */
+export function ModuleCard({ module, myTeams }: { module: ModuleListItem; myTeams?: readonly string[] }) {
   const shown = preferredVersion(module);
   const spec = module.spec;
   const description = module.description || spec?.description || "";
@@ -13,6 +14,11 @@ export function ModuleCard({ module }: { module: ModuleListItem }) {
       <div className="cat-card-top">
         <h3>{module.display_name || module.name}</h3>
         {module.team === BUILTIN_TEAM && <span className="cat-pill">builtin</span>}
+        {myTeams && module.team !== BUILTIN_TEAM && !myTeams.includes(module.team) && (
+          <span className="cat-pill cat-pill-shared" data-testid="shared-badge">
+            shared by {module.team}
+          </span>
+        )}
       </div>
       <code className="cat-card-ref">{module.ref}</code>
       {description && <p className="cat-card-desc">{description}</p>}

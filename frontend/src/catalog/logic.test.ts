@@ -122,6 +122,7 @@ describe("summaries", () => {
       category,
       description: "",
       default_version: null,
+      visibility: "private",
       versions: [],
       preferred_version: null,
     });

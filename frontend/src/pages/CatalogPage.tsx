@@ -57,6 +57,7 @@ export function CatalogPage() {
     () => (me?.teams ?? []).filter((t) => canManage(t.role, t.name)).map((t) => t.name),
     [me],
   );
+  const myTeams = useMemo(() => (me?.teams ?? []).map((t) => t.name), [me]);
   const groups = useMemo(() => groupByCategory(items ?? []), [items]);
   const filtered = Boolean(q || category || team);
 
@@ -137,7 +138,7 @@ export function CatalogPage() {
             </h2>
             <div className="cat-grid">
               {modules.map((m) => (
-                <ModuleCard key={m.ref} module={m} />
+                <ModuleCard key={m.ref} module={m} myTeams={me ? myTeams : undefined} />
               ))}
             </div>
           </section>

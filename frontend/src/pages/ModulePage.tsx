@@ -16,6 +16,7 @@ import { DefaultMarker, Digest, ErrorNotice, StatusBadge } from "../catalog/Bits
 import { DeprecateDialog } from "../catalog/DeprecateDialog";
 import { InterfaceView } from "../catalog/InterfaceView";
 import { PublishForm } from "../catalog/PublishForm";
+import { SharingSection } from "../catalog/SharingSection";
 import { VersionsTable } from "../catalog/VersionsTable";
 import { BUILTIN_TEAM, canManage, preferredVersion, roleIn, type LifecycleAction } from "../catalog/logic";
 import { useAsync } from "../hooks/useAsync";
@@ -106,6 +107,11 @@ export function ModulePage() {
             <code>{ref}</code>
             {team === BUILTIN_TEAM && <span className="cat-pill">builtin · read-only</span>}
             {role && team !== BUILTIN_TEAM && <span className="cat-pill">your role: {role}</span>}
+            {!role && team !== BUILTIN_TEAM && me && (
+              <span className="cat-pill cat-pill-shared" data-testid="shared-badge">
+                shared by {team} · read-only
+              </span>
+            )}
           </div>
           {(module.description || module.spec?.description) && (
             <p className="cat-description">{module.description || module.spec?.description}</p>
@@ -215,6 +221,8 @@ export function ModulePage() {
           )}
         </section>
       )}
+
+      {manage && <SharingSection moduleRef={ref} visibility={module.visibility} onChanged={reload} />}
 
       {manage && (
         <section className="cat-section">

@@ -69,5 +69,12 @@ describe("describeEvent", () => {
     expect(describeEvent(e("module.version_deprecated", "acme/x@1.0.0", { successor: "2.0.0" }))).toBe(
       "alice deprecated acme/x@1.0.0 (use 2.0.0)",
     );
+    expect(describeEvent(e("module.granted", "acme/x", { grantee: "other" }))).toBe("alice shared acme/x with other");
+    expect(describeEvent(e("module.revoked", "acme/x", { grantee: "other" }))).toBe(
+      "alice stopped sharing acme/x with other",
+    );
+    expect(describeEvent(e("module.visibility_set", "acme/x", { visibility: "public", previous: "private" }))).toBe(
+      "alice made acme/x visible to every team",
+    );
   });
 });

@@ -82,6 +82,12 @@ export function describeEvent(e: AuditEvent): string {
       return `${who} enabled ${e.target}`;
     case "module.default_set":
       return `${who} made ${e.target} the default`;
+    case "module.granted":
+      return `${who} shared ${e.target} with ${String(d.grantee)}`;
+    case "module.revoked":
+      return `${who} stopped sharing ${e.target} with ${String(d.grantee)}`;
+    case "module.visibility_set":
+      return `${who} made ${e.target} ${d.visibility === "public" ? "visible to every team" : "private"}`;
     default:
       return `${who}: ${String(e.action)} ${e.target}`;
   }
