@@ -20,9 +20,13 @@ LABEL = "pipewright.installation"
 
 
 def wide() -> dict[str, Any]:
-    """Three steps side by side, each a few seconds long, so both stacks' containers overlap."""
-    nap = {"script": py("pd.DataFrame({'x': [1]})", "print('napping', flush=True)", "time.sleep(6)")}
-    return graph([node(f"n{i}", "execute-python-script", nap) for i in range(3)])
+    """Three steps side by side, each a few seconds long, so both stacks' containers overlap (each
+    its own script: identical steps in flight together would run once, see runner/inflight.py)."""
+
+    def nap(i: int) -> dict[str, Any]:
+        return {"script": py(f"pd.DataFrame({{'x': [{i}]}})", f"print('napping {i}', flush=True)", "time.sleep(6)")}
+
+    return graph([node(f"n{i}", "execute-python-script", nap(i)) for i in range(3)])
 
 
 def long() -> dict[str, Any]:
