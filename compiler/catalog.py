@@ -23,6 +23,7 @@ class PortSpec:
     optional: bool = False
     description: str = ""
     renamed_from: tuple[str, ...] = ()  # earlier names of this port (the upgrade assistant maps them)
+    columns_from: str | None = None  # an output: its table has the columns of this input (split, clean)
 
 
 @dataclass(frozen=True)

@@ -807,13 +807,23 @@ def known_columns(
     feeding: Mapping[tuple[str, str], _Edge],
     by_id: Mapping[str, _ModuleNode | _DatasetNode],
 ) -> tuple[str, list[str]] | None:
-    """(dataset label, its columns) when a dataset with a known header feeds the parameter's input."""
+    """(dataset label, its columns) when a dataset with a known header feeds the parameter's input,
+    directly or through modules whose output keeps an input's columns (`columns_from`)."""
     port = column_port(info, schema)
-    edge = feeding.get((node_id, port)) if port is not None else None
-    source = by_id.get(edge.source) if edge is not None else None
-    if not isinstance(source, _DatasetNode) or source.info is None or not source.info.columns:
-        return None
-    return f"'{source.info.ref}' v{source.info.version}", list(source.info.columns)
+    seen: set[tuple[str, str]] = set()
+    while port is not None and (node_id, port) not in seen:
+        seen.add((node_id, port))
+        edge = feeding.get((node_id, port))
+        source = by_id.get(edge.source) if edge is not None else None
+        if isinstance(source, _DatasetNode):
+            if source.info is None or not source.info.columns:
+                return None
+            return f"'{source.info.ref}' v{source.info.version}", list(source.info.columns)
+        if edge is None or not isinstance(source, _ModuleNode) or source.info is None:
+            return None
+        out = next((p for p in source.info.outputs if p.name == edge.source_port), None)
+        node_id, port = source.id, (out.columns_from if out is not None else None)
+    return None
 
 
 def _pin(doc: dict[str, Any], by_id: dict[str, _ModuleNode | _DatasetNode]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ def _ports(raw: list[dict[str, Any]]) -> tuple[PortSpec, ...]:
             optional=bool(p.get("optional", False)),
             description=p.get("description", ""),
             renamed_from=renamed_names(p.get("renamed_from")),
+            columns_from=p.get("columns_from") if isinstance(p.get("columns_from"), str) else None,
         )
         for p in raw
     )

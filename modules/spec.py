@@ -173,7 +173,14 @@ def _ports(data: Mapping[str, Any], key: str, errs: _Collector, seen: dict[str, 
             errs.add(f"{where}.description", f"must be at most {MAX_PORT_DESCRIPTION} characters")
             description = ""
         renamed_from = _renamed_from(port, f"{where}.renamed_from", errs)
-        for extra in sorted(set(port) - {"name", "type", "optional", "description", "renamed_from"}):
+        columns_from = port.get("columns_from")
+        allowed = {"name", "type", "optional", "description", "renamed_from"}
+        if key == "outputs":
+            allowed.add("columns_from")
+            if columns_from is not None and not (isinstance(columns_from, str) and PORT_RE.match(columns_from)):
+                errs.add(f"{where}.columns_from", "must name one of the module's inputs")
+                columns_from = None
+        for extra in sorted(set(port) - allowed):
             errs.add(f"{where}.{extra}", "unknown port field")
         out: dict[str, Any] = {"name": name, "type": ptype}
         if optional:
@@ -182,6 +189,8 @@ def _ports(data: Mapping[str, Any], key: str, errs: _Collector, seen: dict[str, 
             out["description"] = description
         if renamed_from is not None:
             out["renamed_from"] = renamed_from
+        if key == "outputs" and columns_from is not None:
+            out["columns_from"] = columns_from
         ports.append(out)
     return ports
 
@@ -299,6 +308,11 @@ def validate_spec(data: object) -> dict[str, Any]:
     description = _text(data, "description", errs)
     inputs = _ports(data, "inputs", errs, {})
     outputs = _ports(data, "outputs", errs, {})
+    input_names = {p["name"] for p in inputs}
+    for i, port in enumerate(outputs):
+        source = port.get("columns_from")
+        if source is not None and source not in input_names:
+            errs.add(f"outputs[{i}].columns_from", f"'{source}' is not one of the module's inputs")
     parameters = _parameters(data, errs)
     runtime = _runtime(data, errs)
     deterministic = data.get("deterministic", True)

@@ -175,3 +175,52 @@ def test_column_parameters_are_checked_against_a_connected_dataset(as_alice: Any
     loose["nodes"][1]["params"] = {"features": {"$param": "cols"}}
     loose["parameters"] = [{"name": "cols", "type": "string", "default": "nope"}]
     assert create(as_alice, loose, name="loose").json()["errors"] == []
+
+
+def test_column_parameters_are_checked_through_outputs_that_keep_their_columns(as_alice: Any, acme: Any) -> None:
+    """A module output that declares `columns_from: <input>` (Split Data's train and test) passes
+    the dataset's columns on: a column parameter downstream of it is checked against them; an
+    output without it stops the chain (nothing is checked)."""
+    make_catalog(acme)
+    passes = copy.deepcopy(TRAIN)
+    passes.update(name="keep", inputs=[{"name": "data", "type": "DataFrame"}], parameters={})
+    passes["outputs"] = [
+        {"name": "rows", "type": "DataFrame", "columns_from": "data"},
+        {"name": "other", "type": "DataFrame"},
+    ]
+    publish(acme, passes)
+    fit = copy.deepcopy(TRAIN)
+    fit.update(name="fit2", inputs=[{"name": "data", "type": "DataFrame"}])
+    fit["parameters"] = {"label": {"type": "string", "format": "column", "default": "target"}}
+    publish(acme, fit)
+    upload_csv(as_alice, content=CSV)
+
+    def doc(port: str, label: str) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "nodes": [
+                {"id": "d1", "dataset": "acme/iris", "version": None, "position": {"x": 0, "y": 0}},
+                {"id": "keep", "module": "acme/keep", "version": None, "position": {"x": 0, "y": 100}, "params": {}},
+                {"id": "fit", "module": "acme/fit2", "version": None, "position": {"x": 0, "y": 200},
+                 "params": {"label": label}},
+            ],
+            "edges": [{"source": "d1", "source_port": "data", "target": "keep", "target_port": "data"},
+                      {"source": "keep", "source_port": port, "target": "fit", "target_port": "data"}],
+            "parameters": [],
+        }  # fmt: skip
+
+    assert create(as_alice, doc("rows", "species"), name="ok").json()["errors"] == []
+    errors = create(as_alice, doc("rows", "nope"), name="bad").json()["errors"]
+    assert [(e["code"], e["node"], e["field"]) for e in errors] == [("unknown_column", "fit", "nodes[2].params.label")]
+    assert create(as_alice, doc("other", "nope"), name="unknown").json()["errors"] == []
+
+
+def test_an_output_may_keep_only_an_input_of_its_module(as_alice: Any, acme: Any) -> None:
+    spec = copy.deepcopy(TRAIN)
+    spec.update(name="wrong", inputs=[{"name": "data", "type": "DataFrame"}])
+    spec["outputs"] = [{"name": "rows", "type": "DataFrame", "columns_from": "missing"}]
+    answer = as_alice.post("/api/modules/", {"team": "acme", "name": "wrong", "display_name": "Wrong"}, format="json")
+    assert answer.status_code == 201, answer.json()
+    published = as_alice.post("/api/modules/acme/wrong/versions/", {"spec": spec, "files": {}}, format="json")
+    assert published.status_code == 400
+    assert "spec.outputs[0].columns_from" in [e["field"] for e in published.json()["errors"]], published.json()

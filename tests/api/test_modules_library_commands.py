@@ -63,7 +63,7 @@ def test_it_refuses_a_changed_version_instead_of_overwriting(db: Any, monkeypatc
         return spec, files
 
     monkeypatch.setattr(packaging, "read_library_module", tampered)
-    with pytest.raises(CommandError, match=r"builtin/split-data@1\.1\.0 is already published with different content"):
+    with pytest.raises(CommandError, match=r"builtin/split-data@1\.2\.0 is already published with different content"):
         load()
 
 

@@ -96,7 +96,7 @@ def test_it_builds_saves_and_reloads_a_pipeline(live_url: str, page: Any, librar
     assert len(graph["nodes"]) == 3 and len(graph["edges"]) == 2
     split = next(n for n in graph["nodes"] if n["id"] == "n2")
     assert split["params"] == {"test_size": 0.3, "seed": 7}
-    assert split["module"] == "builtin/split-data" and split["version"] == "1.1.0"
+    assert split["module"] == "builtin/split-data" and split["version"] == "1.2.0"
     assert {"source": "n1", "source_port": "data", "target": "n2", "target_port": "data"} in graph["edges"]
 
     page.reload()

@@ -13,6 +13,8 @@ export interface Port {
   type: PortType;
   optional?: boolean;
   description?: string;
+  /** an output whose table has the columns of this input (split, clean, normalize) */
+  columns_from?: string;
 }
 
 /** JSON Schema of one parameter (plus `format: "code"` for script editors). */

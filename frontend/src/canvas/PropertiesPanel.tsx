@@ -5,7 +5,7 @@ import { sortVersions, upgradeFor } from "../graph/versions";
 import { selectedNodeId, usePipelineStore } from "../store/pipeline";
 import { specFor, useCatalogStore } from "../store/pipelineCatalog";
 import type { DatasetFlowNode, FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
-import { columnKind, columnPort, datasetColumns, type ColumnSchema } from "../graph/columns";
+import { columnKind, columnPort, datasetColumns, upstreamDataset, type ColumnSchema, type NodeLike } from "../graph/columns";
 import { NodeCompute } from "./ComputeFields";
 import { ParamField } from "./ParamField";
 
@@ -74,18 +74,28 @@ function DatasetProperties({ node }: { node: DatasetFlowNode }) {
   );
 }
 
-/** "port|ref|version" for each input fed directly by a dataset node, as one string (a stable selector value). */
+/** "port|ref|version" for each input whose table comes from a dataset node, directly or through
+ *  outputs that keep an input's columns, as one string (a stable selector value). */
 function datasetFeeds(nodeId: string) {
-  return (s: { nodes: FlowNode[]; edges: FlowEdge[] }) =>
-    s.edges
+  return (s: { nodes: FlowNode[]; edges: FlowEdge[] }) => {
+    const catalog = useCatalogStore.getState();
+    const keeps = (id: string, outPort: string): string | null => {
+      const src = s.nodes.find((n) => n.id === id);
+      if (!src || src.type !== "module") return null;
+      const { module, version } = (src as ModuleFlowNode).data;
+      const out = specFor(catalog, module, version)?.outputs.find((p) => p.name === outPort);
+      return typeof out?.columns_from === "string" ? out.columns_from : null;
+    };
+    return s.edges
       .filter((e) => e.target === nodeId)
       .map((e) => {
-        const src = s.nodes.find((n) => n.id === e.source);
-        return src && src.type === "dataset" ? `${e.targetHandle}|${(src as DatasetFlowNode).data.dataset}|${(src as DatasetFlowNode).data.version ?? ""}` : "";
+        const found = upstreamDataset(e, s.nodes as unknown as NodeLike[], s.edges, keeps);
+        return found ? `${e.targetHandle}|${found.dataset}|${found.version ?? ""}` : "";
       })
       .filter(Boolean)
       .sort()
       .join("\n");
+  };
 }
 
 function ModuleProperties({ node }: { node: ModuleFlowNode }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { columnKind, columnPort, knownColumns, unknownColumns } from "./columns";
+import { columnKind, columnPort, knownColumns, unknownColumns, upstreamDataset } from "./columns";
 
 const datasets = [
   {
@@ -48,5 +48,30 @@ describe("column parameters", () => {
     expect(unknownColumns("column", "target", ["a"])).toEqual(["target"]);
     expect(unknownColumns("columns", "a, x ,,b", ["a", "b"])).toEqual(["x"]);
     expect(unknownColumns("columns", "", ["a"])).toEqual([]);
+  });
+});
+
+describe("upstreamDataset", () => {
+  const nodes = [
+    { id: "d1", type: "dataset", data: { dataset: "acme/iris", version: 2 } },
+    { id: "split", type: "module", data: {} },
+    { id: "select", type: "module", data: {} },
+  ];
+  const edges = [
+    { source: "d1", sourceHandle: "data", target: "split", targetHandle: "data" },
+    { source: "split", sourceHandle: "train", target: "select", targetHandle: "data" },
+  ];
+  const keeps = (id: string, port: string) => (id === "split" && (port === "train" || port === "test") ? "data" : null);
+
+  it("finds a dataset feeding an input directly", () => {
+    expect(upstreamDataset(edges[0], nodes, edges, keeps)).toEqual({ dataset: "acme/iris", version: 2 });
+  });
+
+  it("walks back through outputs that keep an input's columns", () => {
+    expect(upstreamDataset(edges[1], nodes, edges, keeps)).toEqual({ dataset: "acme/iris", version: 2 });
+  });
+
+  it("stops at an output that does not keep its columns", () => {
+    expect(upstreamDataset(edges[1], nodes, edges, () => null)).toBeNull();
   });
 });

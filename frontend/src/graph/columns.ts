@@ -1,8 +1,9 @@
 // Which columns a module parameter can name: a parameter whose schema says `format: column` (one
 // name) or `format: columns` (comma-separated names) refers to the table on one input (its
 // `x-input`, else the module's first DataFrame/Any input). The columns are known when a dataset
-// node feeds that input directly: the header of the version the node reads (its pinned version,
-// else the latest). Nothing is propagated through other modules (the compiler checks the same).
+// node feeds that input: the header of the version the node reads (its pinned version, else the
+// latest), directly or through modules whose output keeps an input's columns (an output port's
+// `columns_from`, e.g. Split Data's train and test); the compiler follows the same chain.
 
 export interface ColumnPort {
   name: string;
@@ -66,6 +67,33 @@ export function knownColumns(
   if (!source || typeof source.data.dataset !== "string") return null;
   const v = source.data.version;
   return datasetColumns(datasets, source.data.dataset, typeof v === "number" ? v : null);
+}
+
+/** Where the table on `edge` comes from: the dataset node (ref and version) reached by walking
+ *  back through module outputs that keep an input's columns, or null. `keeps(nodeId, outPort)`
+ *  names the input whose columns that output keeps (its `columns_from`), else null. */
+export function upstreamDataset(
+  edge: EdgeLike,
+  nodes: readonly NodeLike[],
+  edges: readonly EdgeLike[],
+  keeps: (nodeId: string, outPort: string) => string | null,
+): { dataset: string; version: number | null } | null {
+  const seen = new Set<string>();
+  let current: EdgeLike | undefined = edge;
+  while (current && !seen.has(`${current.target}|${current.targetHandle ?? ""}`)) {
+    seen.add(`${current.target}|${current.targetHandle ?? ""}`);
+    const from: EdgeLike = current;
+    const source = nodes.find((n) => n.id === from.source);
+    if (!source) return null;
+    if (typeof source.data.dataset === "string") {
+      const v = source.data.version;
+      return { dataset: source.data.dataset, version: typeof v === "number" ? v : null };
+    }
+    const input = from.sourceHandle ? keeps(source.id, from.sourceHandle) : null;
+    if (input === null) return null;
+    current = edges.find((e) => e.target === source.id && e.targetHandle === input);
+  }
+  return null;
 }
 
 /** The names a `columns` value lists (comma-separated, trimmed, blanks dropped). */
