@@ -64,6 +64,15 @@ def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+# (key, lowest, highest or None, what a valid value is) of the integer settings
+INTEGER_SETTINGS: tuple[tuple[str, int, int | None, str], ...] = (
+    ("gpus", 0, 64, "a GPU count (an integer from 0 to 64)"),
+    ("timeout", 1, MAX_TIMEOUT, f"a timeout in seconds (1 to {MAX_TIMEOUT})"),
+    ("retries", 0, MAX_RETRIES, f"a retry count (0 to {MAX_RETRIES})"),
+    ("cache_max_age", 1, None, "a maximum age in seconds (a positive integer)"),
+)
+
+
 def read_compute(raw: Any, limits: ComputeLimits) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """A `compute` object's settings, normalized (memory in bytes, cache as a bool), and the
     problems as (field, message) with field "compute.<key>"."""
@@ -106,36 +115,20 @@ def read_compute(raw: Any, limits: ComputeLimits) -> tuple[dict[str, Any], list[
             )
         else:
             out["memory_bytes"] = memory
-    if "gpus" in raw and raw["gpus"] is not None:
-        gpus = raw["gpus"]
-        if not _int(gpus) or gpus < 0 or gpus > 64:
-            bad("gpus", f"{_describe(gpus)} is not a GPU count (an integer from 0 to 64)")
+    for key, low, high, what in INTEGER_SETTINGS:
+        value = raw.get(key)
+        if value is None:
+            continue
+        if not _int(value) or value < low or (high is not None and value > high):
+            bad(key, f"{_describe(value)} is not {what}")
         else:
-            out["gpus"] = gpus
-    if "timeout" in raw and raw["timeout"] is not None:
-        timeout = raw["timeout"]
-        if not _int(timeout) or timeout < 1 or timeout > MAX_TIMEOUT:
-            bad("timeout", f"{_describe(timeout)} is not a timeout in seconds (1 to {MAX_TIMEOUT})")
-        else:
-            out["timeout"] = timeout
-    if "retries" in raw and raw["retries"] is not None:
-        retries = raw["retries"]
-        if not _int(retries) or retries < 0 or retries > MAX_RETRIES:
-            bad("retries", f"{_describe(retries)} is not a retry count (0 to {MAX_RETRIES})")
-        else:
-            out["retries"] = retries
+            out[key] = value
     if "cache" in raw and raw["cache"] is not None:
         cache = raw["cache"]
         if cache not in ("on", "off"):
             bad("cache", f"{_describe(cache)} is not 'on' or 'off'")
         else:
             out["cache"] = cache == "on"
-    if "cache_max_age" in raw and raw["cache_max_age"] is not None:
-        age = raw["cache_max_age"]
-        if not _int(age) or age < 1:
-            bad("cache_max_age", f"{_describe(age)} is not a maximum age in seconds (a positive integer)")
-        else:
-            out["cache_max_age"] = age
     return out, problems
 
 
