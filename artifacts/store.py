@@ -21,6 +21,7 @@ import os
 import shutil
 import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -188,17 +189,38 @@ def hash_folder(folder: Path) -> tuple[str, int]:
     return digest.hexdigest(), total
 
 
-def _copy_in(folder: Path, staging: Path) -> tuple[str, int]:
-    """Copy a folder's content into `staging` (created by the store), hashing as it goes."""
+@dataclass(frozen=True)
+class Tree:
+    """A folder as stored: its sha256 (the key), total size, and each file's path, size and own
+    sha256 (what an object store keeps each file under)."""
+
+    sha256: str
+    size: int
+    files: tuple[tuple[str, int, str], ...]  # (relative path, size, sha256), in hash order
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "files": [{"path": p, "size": n, "sha256": h} for p, n, h in self.files],
+        }
+
+
+def stage(folder: Path, staging: Path) -> Tree:
+    """Copy a folder's content into `staging` (an empty folder the store created), hashing as it
+    goes: the tree's hash and each file's. Raises UnsafeEntry on anything but regular files and
+    folders; what is hashed is exactly what is copied (a source changing meanwhile is refused)."""
     files, dirs = members(folder)
     for rel in dirs:  # parents first (scan order)
         os.mkdir(staging / rel, 0o755)
     digest = hashlib.sha256()
     total = 0
+    entries: list[tuple[str, int, str]] = []
     for rel in files:
         with open_member(folder, rel) as src:
             size = os.fstat(src.fileno()).st_size
             _digest_entry(digest, rel, size)
+            own = hashlib.sha256()
             out = os.open(staging / rel, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
             with os.fdopen(out, "wb") as dst:
                 copied = 0
@@ -206,13 +228,36 @@ def _copy_in(folder: Path, staging: Path) -> tuple[str, int]:
                     copied += len(chunk)
                     dst.write(chunk)
                     digest.update(chunk)
+                    own.update(chunk)
                 os.fchmod(dst.fileno(), 0o644)  # the store's own new file: never a mode outside it
             if copied != size:
                 raise UnsafeEntry(rel, "changed size while being stored")
         total += size
+        entries.append((rel, size, own.hexdigest()))
     for rel in [*dirs, ""]:
         os.chmod(staging / rel if rel else staging, 0o755)  # folders the store itself made
-    return digest.hexdigest(), total
+    return Tree(digest.hexdigest(), total, tuple(entries))
+
+
+class TreeHasher:
+    """The tree hash computed file by file (paths in hash order), e.g. over downloaded files."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+
+    def entry(self, rel: str, size: int) -> None:
+        _digest_entry(self.digest, rel, size)
+
+    def update(self, chunk: bytes) -> None:
+        self.digest.update(chunk)
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
+
+
+def _copy_in(folder: Path, staging: Path) -> tuple[str, int]:
+    tree = stage(folder, staging)
+    return tree.sha256, tree.size
 
 
 def store_folder(folder: Path, *, move: bool = False) -> tuple[str, int]:

@@ -259,7 +259,7 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[float]:
     from channels.layers import get_channel_layer
     from django.db import transaction
 
-    from runner import events, runs
+    from runner import events, runs, steplogs
     from runner.models import StepRun
 
     layer = get_channel_layer()
@@ -282,7 +282,7 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[float]:
                 got = time.time()
         step = StepRun.objects.get(run=run)
         exits = [
-            float(line.split()[1]) for line in Path(step.log_path).read_text().splitlines() if line.startswith("EXIT ")
+            float(line.split()[1]) for line in steplogs.text(step).splitlines() if line.startswith("EXIT ")
         ]
         if got and exits:
             out.append(got - exits[-1])

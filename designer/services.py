@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from artifacts import store
+from artifacts.backend import current
 from compiler import SCHEMA_VERSION, CompileResult, compile, upgrade
 from compiler.compute import ComputeLimits
 from compiler.diff import diff
@@ -277,7 +277,7 @@ def do_upload_dataset(user: Any, team: Team, name: str, stream: BinaryIO, filena
     stream.seek(0)
     columns = [c["name"] for c in profile["columns"]] if profile is not None else []
     try:
-        sha, size = store.store_stream(stream, filename, max_bytes=settings.DATASET_MAX_BYTES)
+        sha, size = current().put_stream(stream, filename, max_bytes=settings.DATASET_MAX_BYTES)
     except ValueError as exc:
         raise LocatedError(f"file: {exc}.", [{"field": "file", "message": str(exc)}], status_code=413)
     if profile is not None:
@@ -321,11 +321,11 @@ def dataset_profile(version: DatasetVersion) -> dict[str, Any]:
             f"Version {version.version} is '{version.filename}', not a CSV file; only CSV files have a profile.",
             [{"field": "version", "message": "not a CSV file"}],
         )
-    folder = store.path_for(version.artifact)
-    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    artifacts = current()
+    files = artifacts.files(version.artifact)
     if not files:
         raise NotFound(f"The stored file of version {version.version} is missing.")
-    with files[0].open("rb") as fh:
+    with artifacts.open(version.artifact, files[0].path) as fh:
         profile = _scan(fh, version.filename)
     save_profile(version.artifact, profile)
     return profile

@@ -79,3 +79,11 @@ def env_memory(name: str, default: int | None) -> int | None:
     if found is None:
         raise ValueError(f"{name}={raw!r} is not a size (bytes, or a unit: '512m', '16g')")
     return found
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of `choices` (case-insensitive); anything else fails loudly at start."""
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw not in choices:
+        raise ValueError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return raw

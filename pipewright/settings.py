@@ -14,7 +14,16 @@ import dj_database_url
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from pipewright.env import env_bool, env_directives, env_float, env_int, env_list, env_memory, env_str
+from pipewright.env import (
+    env_bool,
+    env_choice,
+    env_directives,
+    env_float,
+    env_int,
+    env_list,
+    env_memory,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PIPEWRIGHT_VAR", str(BASE_DIR / "var")))
@@ -281,6 +290,18 @@ PIPEWRIGHT_GPUS = env_int("PIPEWRIGHT_GPUS", 0)
 PIPEWRIGHT_IMAGE_ID_TTL = env_int("PIPEWRIGHT_IMAGE_ID_TTL", 30)
 ARTIFACT_ROOT = Path(env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts")))
 WORK_ROOT = Path(env_str("WORK_ROOT", str(VAR_DIR / "work")))
+# The artifact store (artifacts.backend): `local`, the folder ARTIFACT_ROOT (one host), or `s3`,
+# any S3-compatible server that every worker and the web tier reach (several hosts). With s3 a
+# worker fetches inputs by hash into its bounded LRU cache (PIPEWRIGHT_INPUT_CACHE_*).
+PIPEWRIGHT_STORE = env_choice("PIPEWRIGHT_STORE", ("local", "s3"), "local")
+PIPEWRIGHT_S3_ENDPOINT = env_str("PIPEWRIGHT_S3_ENDPOINT", "")  # empty: AWS's own endpoint
+PIPEWRIGHT_S3_BUCKET = env_str("PIPEWRIGHT_S3_BUCKET", "pipewright")
+PIPEWRIGHT_S3_PREFIX = env_str("PIPEWRIGHT_S3_PREFIX", "")
+PIPEWRIGHT_S3_ACCESS_KEY = env_str("PIPEWRIGHT_S3_ACCESS_KEY", "")
+PIPEWRIGHT_S3_SECRET_KEY = env_str("PIPEWRIGHT_S3_SECRET_KEY", "")
+PIPEWRIGHT_S3_REGION = env_str("PIPEWRIGHT_S3_REGION", "us-east-1")
+PIPEWRIGHT_INPUT_CACHE_DIR = Path(env_str("PIPEWRIGHT_INPUT_CACHE_DIR", str(VAR_DIR / "input-cache")))
+PIPEWRIGHT_INPUT_CACHE_BYTES = env_memory("PIPEWRIGHT_INPUT_CACHE_BYTES", 10 * 1024**3) or 10 * 1024**3
 # Runner: step heartbeats (seconds between beats; a step whose last beat is older than the
 # timeout is retried or failed by the reaper) and where step logs are kept.
 PIPEWRIGHT_HEARTBEAT = env_int("PIPEWRIGHT_HEARTBEAT", 2)
@@ -292,7 +313,11 @@ PIPEWRIGHT_REAP_EVERY = env_int("PIPEWRIGHT_REAP_EVERY", 10)
 # A step queued this long without a worker claiming it is sent again by the sweep (its message may
 # have died with Redis); a duplicate message is harmless, so this only bounds the extra messages.
 PIPEWRIGHT_QUEUED_GRACE = env_int("PIPEWRIGHT_QUEUED_GRACE", 30)
+# Step logs live in the database (runner.steplogs); this folder only holds logs of steps run
+# before that (read as a fallback for their rows).
 PIPEWRIGHT_LOG_DIR = Path(env_str("PIPEWRIGHT_LOG_DIR", str(VAR_DIR / "logs")))
+# A step's log keeps this many bytes (all attempts); past it one line says so and the rest is dropped.
+PIPEWRIGHT_LOG_MAX_BYTES = env_memory("PIPEWRIGHT_LOG_MAX_BYTES", 256 * 1024**2) or 256 * 1024**2
 
 LOGGING = {
     "version": 1,

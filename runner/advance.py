@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from artifacts import store
+from artifacts.backend import current
 from compiler.plan import Plan, Step
 from runner import compute, events, images, queue, states
 from runner.cachekeys import cache_key, input_hashes
@@ -126,7 +126,7 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
         if step.runtime.cache_max_age is not None:
             entries = entries.filter(created_at__gte=timezone.now() - timedelta(seconds=step.runtime.cache_max_age))
         entry = entries.select_related("step_run__reused_from").first()
-        if entry is not None and all(store.exists(sha) for sha in entry.outputs.values()):
+        if entry is not None and all(current().exists(sha) for sha in entry.outputs.values()):
             now = timezone.now()
             origin = entry.step_run.reused_from_id or entry.step_run_id
             if move_step(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
-from pathlib import Path
+from pathlib import PurePath
 from typing import BinaryIO
 
 from markdown_it import MarkdownIt
@@ -42,7 +42,7 @@ _STYLE = (
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def kind_of(path: Path) -> str | None:
+def kind_of(path: PurePath) -> str | None:
     """`html`, `svg` or `markdown` for a file previewed as a sandboxed document, else None."""
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:

@@ -3,6 +3,7 @@ the outcome (retry, fail or succeed and fill the cache), then advance its run.""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -25,9 +26,9 @@ from django.utils import timezone
 from compiler.plan import Step
 from runner import compute, events, inflight, installation, queue, states
 from runner.advance import advance_run, keeping_one, plan_of
-from runner.failures import attempt_tail, failure_message
-from runner.logsink import LogSink, log_dir
+from runner.failures import failure_message
 from runner.models import Run, StepRun
+from runner.steplogs import LogWriter, attempt_tail
 from runner.transitions import move_step, stamp
 from runner.workspace import collect, prepare
 
@@ -83,9 +84,6 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
             return True, None  # cached now, or queued behind the step it follows
         attempt = row.attempt + 1
         name = installation.container_name(row.pk, attempt)
-        # unique even when a fresh database reuses run ids; named by the step run, not the node id
-        created = row.run.created_at.strftime("%Y%m%dT%H%M%S%f")
-        log_path = log_dir() / f"run-{row.run_id}-{created}" / f"step-{row.pk}.log"
         timings = {**row.timings, "claimed_at": stamp(now)}
         # the claim: only one worker moves this attempt from queued to running
         if not move_step(
@@ -99,17 +97,15 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
             exit_code=None,
             error="",
             container_name=name,
-            log_path=str(log_path),
             timings=timings,
             cpu_seconds=None,
             peak_memory_bytes=None,
         ):
             return False, None  # someone else has it, or it was canceled
         row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
-        row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
+        row.exit_code, row.error, row.container_name = None, "", name
         row.timings, row.cpu_seconds, row.peak_memory_bytes = timings, None, None
         events.publish_row(row)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     run = row.run
     step = plan_of(run).step(row.node)
     mine = Q(worker_id=me, attempt=attempt)
@@ -171,7 +167,7 @@ class _Attempt(compute.StepOutcome):
 
 def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
     """Run one attempt with a heartbeat; a step's own failure is an outcome, never an exception."""
-    sink = LogSink(row.run_id, row.node, Path(row.log_path))
+    sink = LogWriter(row.run_id, row.pk, row.node, row.attempt)  # in the database, not on this host
     if row.attempt > 1:
         sink.line(f"--- attempt {row.attempt} ---")
     lost = threading.Event()
@@ -198,8 +194,9 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
     beater.start()
     target = compute.backend(compute.target_of(row.queue))
     try:
-        job = prepare(step, row, work)
-        result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
+        with contextlib.ExitStack() as pins:  # the inputs stay in the worker's cache while mounted
+            job = prepare(step, row, work, pins)
+            result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
         _check_connection()
         if result.exit_code == 0 and not result.error:
             result.outputs, result.metrics, result.infos = collect(step, job)
@@ -218,7 +215,7 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
         return  # canceled or taken over by the reaper: whoever moved it owns the next state
     if outcome.exit_code != 0 or outcome.error:
         # a non-zero exit says why through the last exception (or `error:` line) of its log
-        message = outcome.error or failure_message(outcome.exit_code, attempt_tail(row.log_path, row.attempt))
+        message = outcome.error or failure_message(outcome.exit_code, attempt_tail(row, row.attempt))
         retries = step.runtime.retries
         fail_attempt(
             row.pk,

@@ -87,6 +87,26 @@ class StepRun(models.Model):
         return f"{self.run_id}/{self.node} ({self.status})"
 
 
+class StepLogChunk(models.Model):
+    """A piece of a step's log (runner.steplogs): bytes at `offset` of the step's one log, which
+    runs on across attempts (a retry's lines follow the earlier attempts', after a header line).
+    A worker appends chunks as the step prints (a few per second); when the attempt ends they are
+    compacted into pieces of about a MiB. Nothing of it lives on a worker's disk."""
+
+    step = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="log_chunks", db_index=False)
+    attempt = models.IntegerField()
+    offset = models.BigIntegerField()
+    size = models.IntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["step_id", "offset"]
+        constraints = [models.UniqueConstraint(fields=["step", "offset"], name="one_log_chunk_per_offset")]
+
+    def __str__(self) -> str:
+        return f"log of step {self.step_id} @{self.offset}+{self.size}"
+
+
 class Artifact(models.Model):
     sha256 = models.CharField(max_length=64, primary_key=True)
     size = models.BigIntegerField(default=0)

@@ -1,21 +1,24 @@
 """Artifacts as the API serves them: which ones a user may read, their files, a zip of several,
 and a preview for the canvas (table head, image, metrics, a sandboxed HTML/SVG/Markdown
-document (`runner.documents`), or the file list)."""
+document (`runner.documents`), or the file list). Everything streams from the artifact store
+(`artifacts.backend.current()`): a file, a zip of several, a preview's head; none is read whole
+into memory."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import shutil
 import zipfile
-from pathlib import Path
+from collections.abc import Iterator
+from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from django.db.models.expressions import RawSQL
 
 from artifacts import store
+from artifacts.backend import current
 from designer.models import DatasetVersion
 from pipewright.errors import Conflict, NotFound
 from runner import documents
@@ -27,8 +30,8 @@ PREVIEW_ROWS = 20
 LISTED_FILES = 50
 
 
-def visible_artifact(user: Any, sha: str) -> Path:
-    """The artifact's folder, if a step or dataset of a team the user sees holds it; else 404."""
+def visible_artifact(user: Any, sha: str) -> str:
+    """The artifact's key, if a step or dataset of a team the user sees holds it; else 404."""
     if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
         raise NotFound("Artifact not found.")
     teams = list(visible_team_ids(user))
@@ -43,67 +46,93 @@ def visible_artifact(user: Any, sha: str) -> Path:
     )
     if not referenced:
         referenced = DatasetVersion.objects.filter(dataset__team_id__in=teams, artifact=sha).exists()
-    if not referenced or not store.exists(sha):
+    if not referenced or not current().exists(sha):
         raise NotFound("Artifact not found.")
-    return store.path_for(sha)
+    return sha
 
 
-def files(folder: Path) -> list[Path]:
-    """The artifact's files; a folder holding anything else (a link, say) is not served at all."""
+def files(sha: str) -> list[str]:
+    """The artifact's files (relative paths); one holding anything else (a link, say) is not served."""
     try:
-        return [folder / rel for rel in store.members(folder)[0]]
+        return [f.path for f in current().files(sha)]
     except store.UnsafeEntry as exc:
         raise Conflict(f"The artifact is not served: {exc}") from exc
 
 
-def open_file(folder: Path, file: Path) -> BinaryIO:
-    """One of the artifact's files, opened without following a link (the caller closes it)."""
-    rel = file.relative_to(folder).as_posix()
+def open_file(sha: str, rel: str) -> BinaryIO:
+    """One of the artifact's files, streamed, never through a link (the caller closes it)."""
     try:
-        return store.open_member(folder, rel)
+        return current().open(sha, rel)
     except store.UnsafeEntry as exc:
         raise Conflict(f"The artifact is not served: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise NotFound(f"The artifact has no file '{rel}'.") from exc
 
 
-def chosen_files(folder: Path, wanted: str | None) -> list[Path]:
+def chosen_files(sha: str, wanted: str | None) -> list[str]:
     """Every file of the artifact, or only the one at relative path `wanted` (404 if none)."""
-    found = files(folder)
+    found = files(sha)
     if wanted is None:
         return found
-    match = [f for f in found if f.relative_to(folder).as_posix() == wanted]
-    if not match:
+    if wanted not in found:
         raise NotFound(f"The artifact has no file '{wanted}'.")
-    return match
+    return [wanted]
 
 
-def zip_bytes(folder: Path, members: list[Path]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for f in members:
-            rel = f.relative_to(folder).as_posix()
-            with open_file(folder, f) as src, zf.open(rel, "w") as dst:
-                shutil.copyfileobj(src, dst)
-    return buf.getvalue()
+class _Pipe:
+    """A write-only sink a zip is written to, emptied by the generator after each piece."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.written = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        out, self.parts = b"".join(self.parts), []
+        return out
 
 
-def preview(sha256: str, folder: Path) -> dict[str, Any]:
-    found = files(folder)
+def zip_stream(sha: str, members: list[str]) -> Iterator[bytes]:
+    """A zip of the artifact's `members`, produced piece by piece (a file at a time, in chunks)."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as zf:  # type: ignore[arg-type]
+        for rel in members:
+            with open_file(sha, rel) as src, zf.open(rel, "w") as dst:
+                while chunk := src.read(store.CHUNK):
+                    dst.write(chunk)
+                    yield pipe.take()
+            yield pipe.take()
+    yield pipe.take()
+
+
+def zip_bytes(sha: str, members: list[str]) -> bytes:
+    return b"".join(zip_stream(sha, members))
+
+
+def preview(sha256: str) -> dict[str, Any]:
+    found = files(sha256)
     info = Artifact.objects.filter(pk=sha256).values("size", "media_type").first() or {}
-    base = {
-        "sha256": sha256,
-        "size": info.get("size"),
-        "files": [f.relative_to(folder).as_posix() for f in found[:LISTED_FILES]],
-    }
-    for f in found:
-        rel = f.relative_to(folder).as_posix()
+    base = {"sha256": sha256, "size": info.get("size"), "files": found[:LISTED_FILES]}
+    for rel in found:
+        f = PurePosixPath(rel)
         if f.name == "metrics.json":
             try:
-                with open_file(folder, f) as fh:
+                with open_file(sha256, rel) as fh:
                     return {**base, "kind": "metrics", "metrics": json.loads(fh.read())}
             except ValueError:
                 continue
         if f.suffix.lower() in {".csv", ".tsv"}:
-            with io.TextIOWrapper(open_file(folder, f), newline="", encoding="utf-8", errors="replace") as fh:
+            with io.TextIOWrapper(open_file(sha256, rel), newline="", encoding="utf-8", errors="replace") as fh:
                 reader = csv.reader(fh, delimiter="\t" if f.suffix.lower() == ".tsv" else ",")
                 columns = next(reader, [])
                 rows = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
@@ -112,6 +141,6 @@ def preview(sha256: str, folder: Path) -> dict[str, Any]:
             return {**base, "kind": "image", "file": rel, "url": f"/api/artifacts/{sha256}/?file={quote(rel)}"}
         kind = documents.kind_of(f)
         if kind:
-            with open_file(folder, f) as fh:
+            with open_file(sha256, rel) as fh:
                 return {**base, "kind": kind, "file": rel, "document": documents.document(fh, f.name, kind)}
     return {**base, "kind": "files"}

@@ -11,6 +11,7 @@ read and write on what the step creates in them, so it can read and later delete
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import mimetypes
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from artifacts import store
+from artifacts.backend import current
 from compiler.plan import Step
 from modules.envnames import without_reserved
 from modules.lookup import module_files
@@ -54,7 +56,10 @@ def grant_worker(folder: Path, uid: int) -> bool:
         return False
 
 
-def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
+def prepare(step: Step, row: StepRun, work: Path, pins: contextlib.ExitStack) -> compute.StepJob:
+    """The attempt's work folder and job. Each input is a local read-only folder held in `pins`
+    until the caller closes it (the local store's folder, or an entry of the worker's input cache
+    fetched by hash from S3 and verified): close it after the step has run."""
 
     if work.exists():
         shutil.rmtree(work, ignore_errors=True)
@@ -70,10 +75,14 @@ def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
     params_file = in_dir / "params.json"
     params_file.write_text(canonical(row.params))
     inputs: dict[str, Path] = {}
+    artifacts = current()
     for port, sha in row.input_hashes.items():
-        if not sha or not store.exists(sha):
+        if not sha or not artifacts.exists(sha):
             raise RuntimeError(f"input port '{port}': artifact {sha or '(none)'} is missing from the store")
-        inputs[port] = store.path_for(sha)
+        try:
+            inputs[port] = pins.enter_context(artifacts.local_folder(sha))
+        except (OSError, RuntimeError) as exc:
+            raise RuntimeError(f"input port '{port}': artifact {sha} could not be fetched: {exc}") from exc
     for out_port, _type in step.outputs:
         (out_dir / out_port).mkdir()
     for p in [work, *work.rglob("*")]:
@@ -130,8 +139,10 @@ def check_outputs(step: Step, out_dir: Path) -> None:
 
 
 def collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str, Any], dict[str, dict[str, Any]]]:
-    """Store the step's output folders (copied, then removed: the work folder is thrown away) and
-    read its metrics; returns outputs by port, metrics and the artifacts' info by sha256."""
+    """Store the step's output folders (copied with the hardened walk and hashed on this worker,
+    uploaded and committed when the store is remote, then removed: the work folder is thrown away)
+    and read its metrics; returns outputs by port, metrics and the artifacts' info by sha256. The
+    step is marked succeeded only after this returns: its outputs are committed by then."""
     check_outputs(step, job.out_dir)
     outputs: dict[str, str] = {}
     infos: dict[str, dict[str, Any]] = {}
@@ -141,7 +152,7 @@ def collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str,
         if not files:
             raise RuntimeError(f"output port '{port}' was not written (expected files under /out/{port}/)")
         try:
-            sha, size = store.store_folder(folder, move=True)
+            sha, size = current().put_folder(folder, move=True)
         except store.UnsafeEntry as exc:  # changed since the check (a process the step left behind)
             raise RuntimeError(f"output port '{port}': {exc}") from exc
         outputs[port] = sha

@@ -4,10 +4,11 @@ services (`runner.runs`, `runner.logs`, `runner.cache_explain`, `runner.previews
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -21,7 +22,7 @@ from designer.models import Pipeline
 from designer.services import runnable_version
 from pipewright import downloads, queryparams
 from pipewright.errors import LocatedError, NotFound
-from runner import cache_explain, compare, logs, previews, states
+from runner import cache_explain, compare, logs, previews, states, steplogs
 from runner.api.serializers import (
     PREVIEW_SERIALIZERS,
     CacheExplainSerializer,
@@ -239,7 +240,7 @@ class StepLogsView(RunObjectMixin, APIView):
         given = "offset" in request.query_params
         offset = logs.byte_count(request.query_params.get("offset", "0"), "offset")
         tail = logs.byte_count(request.query_params.get("tail", ""), "tail")
-        chunk = logs.read_log(step.log_path, offset=offset if given else None, tail=tail)
+        chunk = steplogs.read(step, offset=offset if given else None, tail=tail)
         response = HttpResponse(chunk.data, content_type="text/plain; charset=utf-8")
         response["X-Offset"] = str(chunk.offset)
         response["X-Next-Offset"] = str(chunk.next_offset)
@@ -260,23 +261,22 @@ class ArtifactView(APIView):
         parameters=[OpenApiParameter("file", str)], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
     )
     def get(self, request: Request, sha256: str) -> HttpResponseBase:
-        folder = previews.visible_artifact(request.user, sha256)
+        sha = previews.visible_artifact(request.user, sha256)
         wanted = request.query_params.get("file")
-        files = previews.chosen_files(folder, wanted)
+        files = previews.chosen_files(sha, wanted)
         # Always an attachment with a sandboxing policy, whatever the file: an HTML or SVG output
-        # must never render as a document of our origin (pipewright.downloads).
+        # must never render as a document of our origin (pipewright.downloads). Streamed from the
+        # store (a local folder or S3) through this server, so those headers always hold.
         if len(files) == 1:
-            response = FileResponse(
-                previews.open_file(folder, files[0]), content_type=downloads.download_type(files[0].name)
-            )
-            return downloads.as_attachment(response, files[0].name)
-        response = HttpResponse(previews.zip_bytes(folder, files), content_type="application/zip")
-        return downloads.as_attachment(response, f"{sha256[:12]}.zip")
+            name = PurePosixPath(files[0]).name
+            response = FileResponse(previews.open_file(sha, files[0]), content_type=downloads.download_type(name))
+            return downloads.as_attachment(response, name)
+        streamed = StreamingHttpResponse(previews.zip_stream(sha, files), content_type="application/zip")
+        return downloads.as_attachment(streamed, f"{sha256[:12]}.zip")
 
 
 class ArtifactPreviewView(APIView):
     @extend_schema(responses=PreviewSerializer)
     def get(self, request: Request, sha256: str) -> Response:
-        folder = previews.visible_artifact(request.user, sha256)
-        data = previews.preview(sha256, folder)
+        data = previews.preview(previews.visible_artifact(request.user, sha256))
         return Response(PREVIEW_SERIALIZERS[data["kind"]](data).data)

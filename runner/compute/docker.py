@@ -44,12 +44,22 @@ def _forget_client() -> None:
     _local.client = None
 
 
+def _bind(source: object, target: str, *, read_only: bool) -> docker.types.Mount:
+    """A bind mount that fails loudly when its source is missing on the engine's host (a `volumes`
+    bind would silently create an empty folder there: a step on another host's engine would see
+    an empty /in and could still exit 0)."""
+    return docker.types.Mount(target=target, source=str(source), type="bind", read_only=read_only)
+
+
+def mounts(job: StepJob) -> list[docker.types.Mount]:
+    found = [_bind(job.module_dir, "/module", read_only=True)]
+    found += [_bind(path, f"/in/{port}", read_only=True) for port, path in job.inputs.items()]
+    found.append(_bind(job.params_file, "/in/params.json", read_only=True))
+    found.append(_bind(job.out_dir, "/out", read_only=False))
+    return found
+
+
 def run_kwargs(job: StepJob) -> dict:
-    volumes = {str(job.module_dir): {"bind": "/module", "mode": "ro"}}
-    for port, path in job.inputs.items():
-        volumes[str(path)] = {"bind": f"/in/{port}", "mode": "ro"}
-    volumes[str(job.params_file)] = {"bind": "/in/params.json", "mode": "ro"}
-    volumes[str(job.out_dir)] = {"bind": "/out", "mode": "rw"}
     env = dict(job.env)
     env.update(
         PIPEWRIGHT_IN="/in", PIPEWRIGHT_OUT="/out", PIPEWRIGHT_MODULE="/module", PIPEWRIGHT_PARAMS="/in/params.json"
@@ -68,7 +78,7 @@ def run_kwargs(job: StepJob) -> dict:
         "mem_limit": int(job.memory_bytes),
         "nano_cpus": int(job.cpu * 1e9),
         "pids_limit": 256,
-        "volumes": volumes,
+        "mounts": mounts(job),
         "environment": env,
         "working_dir": "/out",
         "labels": {LABEL: "1", **job.labels},

@@ -90,9 +90,11 @@ def test_a_docker_step_is_locked_down(tmp_path: Path) -> None:
     assert kw["user"] == "65534:65534" and kw["network_mode"] == "none" and kw["read_only"] is True
     assert kw["cap_drop"] == ["ALL"] and kw["security_opt"] == ["no-new-privileges"] and kw["pids_limit"] == 256
     assert kw["mem_limit"] == 256 * 1024**2 and kw["nano_cpus"] == 5 * 10**8
-    assert kw["volumes"][str(tmp_path / "module")] == {"bind": "/module", "mode": "ro"}
-    assert kw["volumes"][str(tmp_path / "sha")] == {"bind": "/in/in0", "mode": "ro"}
-    assert kw["volumes"][str(tmp_path / "out")] == {"bind": "/out", "mode": "rw"}
+    binds = {m["Target"]: (m["Source"], m["ReadOnly"], m["Type"]) for m in kw["mounts"]}
+    assert "volumes" not in kw  # a `volumes` bind would create a missing source silently
+    assert binds["/module"] == (str(tmp_path / "module"), True, "bind")
+    assert binds["/in/in0"] == (str(tmp_path / "sha"), True, "bind")
+    assert binds["/out"] == (str(tmp_path / "out"), False, "bind")
     assert kw["environment"]["A"] == "1" and kw["environment"]["PIPEWRIGHT_OUT"] == "/out"
     assert kw["labels"]["pipewright.run"] == "7" and kw["labels"]["pipewright.step"] == "1"
     assert "device_requests" not in kw  # no GPU asked for
