@@ -95,9 +95,9 @@ class LocalStore:
 
     def open(self, sha256: str, rel: str) -> BinaryIO:
         folder = store.path_for(sha256)
-        if not folder.is_dir():
-            raise FileNotFoundError(sha256)
-        return store.open_member(folder, rel)
+        if not folder.is_dir() or not os.path.lexists(folder / rel):
+            raise FileNotFoundError(f"{sha256}/{rel}")
+        return store.open_member(folder, rel)  # never through a link (UnsafeEntry)
 
     def put_folder(self, folder: Path, *, move: bool = False) -> tuple[str, int]:
         return store.store_folder(folder, move=move)

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-pytest_plugins = ["tests.runner.fixtures", "tests.runner.fake_compute"]
+pytest_plugins = ["tests.runner.fixtures", "tests.runner.fake_compute", "tests.s3"]
 
 
 @pytest.hookimpl(tryfirst=True)
