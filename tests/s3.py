@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import embedded_s3  # noqa: E402
+import embedded_s3
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from runner import steplogs
 from runner import runs
 from runner.compute.local import ANNOUNCE, DISABLED
 from runner.models import StepRun
@@ -54,7 +55,7 @@ def test_local_compute_runs_only_when_enabled_and_announces_itself(
     a = StepRun.objects.get(run=run, node="a")
     assert (a.status, a.error) == ("failed", DISABLED)
     assert "PIPEWRIGHT_ALLOW_LOCAL_COMPUTE" in a.error
-    log = Path(a.log_path).read_text().splitlines()
+    log = steplogs.text(a).splitlines()
     assert log == [f"pipewright: {DISABLED}"]  # the step's command never ran
 
     local.PIPEWRIGHT_ALLOW_LOCAL_COMPUTE = True
@@ -62,7 +63,7 @@ def test_local_compute_runs_only_when_enabled_and_announces_itself(
     a = StepRun.objects.get(run=run, node="a")
     assert a.status == "succeeded", a.error
     assert StepSerializer(a).data["compute"] == "local"
-    log = Path(a.log_path).read_text().splitlines()
+    log = steplogs.text(a).splitlines()
     assert (
         log[0]
         == ANNOUNCE

@@ -14,6 +14,7 @@ from typing import Any
 import docker
 import pytest
 
+from runner import steplogs
 from runner import cache_explain, images, runs
 from runner.models import Run, StepRun
 from tests.runner.fixtures import IMAGE, make_version, publish_module, step
@@ -63,7 +64,7 @@ def test_an_image_override_runs_and_a_retagged_image_misses_the_cache(
 
     run1, a1 = _run(version, alice)
     assert (run1.status, a1.status) == ("succeeded", "succeeded"), (run1.error, a1.error)
-    assert "flavor one" in Path(a1.log_path).read_text()  # the override is what ran
+    assert "flavor one" in steplogs.text(a1)  # the override is what ran
     assert a1.image_id == one
 
     _run2, a2 = _run(version, alice)
@@ -73,7 +74,7 @@ def test_an_image_override_runs_and_a_retagged_image_misses_the_cache(
     assert two != one
     run3, a3 = _run(version, alice)
     assert (run3.status, a3.status) == ("succeeded", "succeeded"), (run3.error, a3.error)
-    assert "flavor two" in Path(a3.log_path).read_text()
+    assert "flavor two" in steplogs.text(a3)
     assert a3.cache_key != a1.cache_key and a3.image_id == two
     body = cache_explain.explain(run3, a3)
     assert body["hit"] is False and body["ingredients"]["image_id"] == two
@@ -83,7 +84,7 @@ def test_an_image_override_runs_and_a_retagged_image_misses_the_cache(
 
     # the module's own image (no override) is another key again, and runs the plain image
     _run4, a4 = _run(make_version(acme, [plain]), alice)
-    assert a4.status == "succeeded" and "flavor none" in Path(a4.log_path).read_text()
+    assert a4.status == "succeeded" and "flavor none" in steplogs.text(a4)
     assert a4.image_id == docker.from_env().images.get(IMAGE).id
 
 

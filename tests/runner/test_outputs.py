@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from artifacts import store
+from runner import steplogs
 from runner import runs
 from runner.models import StepRun
 from tests.runner.fixtures import make_version, publish_module, step
@@ -78,7 +79,7 @@ def test_a_step_that_leaves_anything_but_files_and_folders_fails_naming_it(
     a = StepRun.objects.get(run=run, node="a")
     assert (a.status, a.error) == ("failed", CASES[kind])
     assert run.status == "failed" and a.outputs == {}
-    assert Path(a.log_path).read_text().startswith(f"planted {kind}")
+    assert steplogs.text(a).startswith(f"planted {kind}")
     assert host_file.read_text() == "the host's secret\n"
     assert stat.S_IMODE(host_file.stat().st_mode) == 0o600
     stored = [p for p in store.root().rglob("*") if p.is_file() or p.is_symlink()]

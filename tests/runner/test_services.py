@@ -13,6 +13,7 @@ from typing import Any
 
 from artifacts import store
 from compiler.plan import PipelineParameter
+from runner import steplogs
 from runner import advance, events, execute, runs, transitions
 from runner.compute.base import StepJob
 from runner.models import CacheEntry, Run, StepRun
@@ -66,7 +67,7 @@ def test_it_runs_a_fan_out_fan_in_pipeline_to_success(
     assert steps["a"].metrics == {"rows": 4}
     out = store.path_for(steps["d"].outputs["data"]) / "data.csv"
     assert out.read_text().count("\n") == 1 + 5 + 5 + 1
-    assert "emitting 4" in Path(steps["a"].log_path).read_text()
+    assert "emitting 4" in steplogs.text(steps["a"])
     assert run.event_seq == run.events.count() and run.event_seq > 8
     # topological order: a first, d last, each once; d saw both branches' outputs as its inputs
     nodes = fake_compute.nodes()
@@ -120,11 +121,11 @@ def test_it_retries_a_failing_step_per_its_runtime(
     run = runs.create_run(version, {}, True, alice)
     a = _steps(run)["a"]
     assert a.status == "succeeded" and a.attempt == 2
-    assert "attempt 2" in Path(a.log_path).read_text()
+    assert "attempt 2" in steplogs.text(a)
     assert fake_compute.calls == [("a", 1), ("a", 2)]
     # every live log event says where its lines start in the file, across both attempts
     logged = [e for e in events.since(run.pk, 0) if e["type"] == "log"]
-    content = Path(a.log_path).read_bytes()
+    content = steplogs.text(a).encode()
     assert len(logged) >= 2 and logged[0]["offset"] == 0
     for e in logged:
         text = "".join(line + "\n" for line in e["lines"]).encode()
