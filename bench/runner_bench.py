@@ -281,9 +281,7 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[float]:
             if ev.get("type") == "step" and ev.get("status") == "succeeded":
                 got = time.time()
         step = StepRun.objects.get(run=run)
-        exits = [
-            float(line.split()[1]) for line in steplogs.text(step).splitlines() if line.startswith("EXIT ")
-        ]
+        exits = [float(line.split()[1]) for line in steplogs.text(step).splitlines() if line.startswith("EXIT ")]
         if got and exits:
             out.append(got - exits[-1])
         async_to_sync(layer.group_discard)(events.group(run.pk), channel)

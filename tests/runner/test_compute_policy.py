@@ -5,11 +5,9 @@ and then says so at the top of every step's log."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from runner import steplogs
-from runner import runs
+from runner import runs, steplogs
 from runner.compute.local import ANNOUNCE, DISABLED
 from runner.models import StepRun
 from runner.serializers import StepSerializer

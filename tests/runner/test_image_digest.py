@@ -8,14 +8,12 @@ import contextlib
 import dataclasses
 import io
 import os
-from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 
-from runner import steplogs
-from runner import cache_explain, images, runs
+from runner import cache_explain, images, runs, steplogs
 from runner.models import Run, StepRun
 from tests.runner.fixtures import IMAGE, make_version, publish_module, step
 

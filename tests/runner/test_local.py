@@ -5,13 +5,11 @@ backend in test_services.py; the Docker backend in test_docker.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from artifacts import store
 from compiler.plan import PipelineParameter
-from runner import steplogs
-from runner import advance, runs
+from runner import advance, runs, steplogs
 from runner.models import Run, StepRun
 from tests.runner.fixtures import make_version, step
 

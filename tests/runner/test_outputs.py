@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from artifacts import store
-from runner import steplogs
-from runner import runs
+from runner import runs, steplogs
 from runner.models import StepRun
 from tests.runner.fixtures import make_version, publish_module, step
 

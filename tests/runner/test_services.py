@@ -8,13 +8,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from artifacts import store
 from compiler.plan import PipelineParameter
-from runner import steplogs
-from runner import advance, events, execute, runs, transitions
+from runner import advance, events, execute, runs, steplogs, transitions
 from runner.compute.base import StepJob
 from runner.models import CacheEntry, Run, StepRun
 from tests.runner.fake_compute import Act, FakeBackend, params, rows
