@@ -91,15 +91,19 @@ def _answers(endpoint: str) -> bool:
         return False
 
 
-def start(data_dir: Path, *, log_file: Path | None = None, timeout: float = 60.0) -> S3Server:
-    """Start `weed server -s3` on free loopback ports with its data in `data_dir`; returns once
-    the S3 gateway answers (or raises RuntimeError with the log's end)."""
+def start(
+    data_dir: Path, *, s3_port: int | None = None, log_file: Path | None = None, timeout: float = 60.0
+) -> S3Server:
+    """Start `weed server -s3` on free loopback ports (the S3 gateway on `s3_port` when given: a
+    restart keeps its endpoint) with its data in `data_dir`; returns once the S3 gateway answers
+    (or raises RuntimeError with the log's end)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "s3.json"
     identity = {"name": "pipewright", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}]}
     actions = ["Admin", "Read", "Write", "List", "Tagging"]
     config.write_text(json.dumps({"identities": [{**identity, "actions": actions}]}))
-    master, volume, filer, s3 = (free_port() for _ in range(4))
+    master, volume, filer = (free_port() for _ in range(3))
+    s3 = s3_port or free_port()
     cmd = [
         weed_binary(),
         "server",

