@@ -62,7 +62,7 @@ def test_it_downloads_a_single_file_or_a_zip_of_a_folder(
     assert single.status_code == 200 and b"".join(single.streaming_content).startswith(b"a,b\n0,0\n")
     folder = as_alice.get(f"/api/artifacts/{shas['folder']}/")
     assert folder["Content-Type"] == "application/zip"
-    names = sorted(zipfile.ZipFile(io.BytesIO(folder.content)).namelist())
+    names = sorted(zipfile.ZipFile(io.BytesIO(b"".join(folder.streaming_content))).namelist())
     assert names == ["a.txt", "sub/b.txt"]
     assert as_charlie.get(f"/api/artifacts/{shas['folder']}/").status_code == 404
     assert as_charlie.get(f"/api/artifacts/{shas['data']}/preview").status_code == 404
