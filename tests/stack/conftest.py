@@ -56,10 +56,12 @@ def stack_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @contextmanager
-def running_stack(template: str, var: Path, name: str, redis_db: int) -> Iterator[Stack]:
+def running_stack(
+    template: str, var: Path, name: str, redis_db: int, extra: dict[str, str] | None = None
+) -> Iterator[Stack]:
     """A started stack; on exit every run must be terminal, no container of it left, every
     process it started gone after Ctrl-C, and its log free of tracebacks and 5xx."""
-    stack = Stack(name, var, redis_db)
+    stack = Stack(name, var, redis_db, extra)
     try:
         stack.start(template)
         yield stack
@@ -91,11 +93,11 @@ def stack(stack_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.fixture
 def start_stack(
     stack_template: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[str, int], AbstractContextManager[Stack]]]:
-    """More installations: `with start_stack("b", 8) as b: ...`."""
+) -> Iterator[Callable[..., AbstractContextManager[Stack]]]:
+    """More installations: `with start_stack("b", 8) as b: ...` (keywords: more environment)."""
 
-    def start(name: str, redis_db: int) -> AbstractContextManager[Stack]:
-        return running_stack(stack_template, tmp_path_factory.mktemp(f"stack-{name}"), name, redis_db)
+    def start(name: str, redis_db: int, **extra: str) -> AbstractContextManager[Stack]:
+        return running_stack(stack_template, tmp_path_factory.mktemp(f"stack-{name}"), name, redis_db, extra)
 
     yield start
 

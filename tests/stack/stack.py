@@ -33,6 +33,7 @@ TERMINAL = {"succeeded", "failed", "canceled"}
 FIVE_XX = re.compile(r"ERROR django\.request|\" 5\d\d \d|HTTP/1\.[01]\" 5\d\d")
 # Environment a test process may carry that must not leak into the stack (run.py sets its own).
 _PRIVATE = ("DJANGO_ALLOW_ASYNC_UNSAFE", "ARTIFACT_ROOT", "WORK_ROOT", "PIPEWRIGHT_LOG_DIR", "PIPEWRIGHT_COMPUTE")
+_PRIVATE += ("PIPEWRIGHT_STORE", "PIPEWRIGHT_S3_ENDPOINT", "PIPEWRIGHT_INPUT_CACHE_DIR")
 
 
 def free_port() -> int:
@@ -156,8 +157,9 @@ class Api:
 class Stack:
     """One installation: its own database, Redis db number, var dir and port."""
 
-    def __init__(self, name: str, var: Path, redis_db: int) -> None:
+    def __init__(self, name: str, var: Path, redis_db: int, extra: dict[str, str] | None = None) -> None:
         self.name = name
+        self.extra = dict(extra or {})  # more environment for run.py (e.g. PIPEWRIGHT_STORE=s3)
         self.var = var
         self.var.mkdir(parents=True, exist_ok=True)
         self.var.chmod(0o755)
@@ -183,6 +185,7 @@ class Stack:
             PIPEWRIGHT_WORKERS="2",
             PIPEWRIGHT_WORKER_CONCURRENCY="2",
         )
+        env.update(self.extra)
         env.pop("CELERY_BROKER_URL", None)
         return env
 
