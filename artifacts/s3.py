@@ -20,6 +20,8 @@ import io
 import json
 import os
 import shutil
+import tarfile
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -197,6 +199,24 @@ class S3Store:
                 "put_object", Params={"Bucket": self.bucket, "Key": f"{self.config.prefix}{key}"}, ExpiresIn=expires
             )
         )
+
+    def input_urls(self, sha256: str, *, expires: int = 3600) -> dict[str, str]:
+        """A presigned GET URL for each file of a committed tree, by relative path: what a pod
+        (a step running where this worker's disk is not) downloads its input from."""
+        return {f.path: str(self.presign(sha256, f.path, expires=expires)) for f in self.files(sha256)}
+
+    def take_tarball(self, key: str, into: Path) -> None:
+        """Unpack the tar object at `key` (under the prefix; e.g. a pod's outputs PUT to a
+        `presign_put` URL) into the empty folder `into`, then delete the object. Members that
+        would land outside `into`, devices and absolute links are refused (tarfile's "data"
+        filter); the caller then stores ports with `put_folder`, whose walk refuses any link."""
+        full = f"{self.config.prefix}{key}"
+        with tempfile.TemporaryFile() as spool:
+            self.client.download_fileobj(self.bucket, full, spool)
+            spool.seek(0)
+            with tarfile.open(fileobj=spool, mode="r:*") as tar:
+                tar.extractall(into, filter="data")
+        self.client.delete_object(Bucket=self.bucket, Key=full)
 
     def fetch_into(self, sha256: str, into: Path) -> None:
         """Download a committed tree's files into the empty folder `into` (streamed to disk)."""

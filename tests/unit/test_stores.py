@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import os
+import tarfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +155,28 @@ def test_a_fetch_that_does_not_hash_to_its_key_keeps_nothing(tmp_path: Path) -> 
     with pytest.raises(CorruptArtifact), cache.pinned(wrong, _fill(11)):
         pass
     assert cache.entries() == [] and not list((tmp_path / "cache").glob(".incoming-*"))
+
+
+def test_a_pod_gets_its_inputs_by_url_and_hands_back_a_tarball(s3_store: Any, tmp_path: Path) -> None:
+    """The hand-off of a step that runs where the worker's disk is not (e.g. a Kubernetes Job)."""
+    artifacts = current()
+    assert isinstance(artifacts, S3Store)
+    sha = artifacts.put_folder(_tree(tmp_path))[0]
+    urls = artifacts.input_urls(sha, expires=60)
+    assert sorted(urls) == ["ok.csv", "sub/b.bin"]
+    assert urllib.request.urlopen(urls["ok.csv"]).read() == b"a\n1\n"
+    made = tmp_path / "pod-out"
+    (made / "data").mkdir(parents=True)
+    (made / "data" / "r.csv").write_text("r\n1\n")
+    tarball = tmp_path / "out.tar"
+    with tarfile.open(tarball, "w") as tar:
+        tar.add(made / "data", arcname="data")
+    put = urllib.request.Request(
+        artifacts.presign_put("incoming/7-1.tar", expires=60), data=tarball.read_bytes(), method="PUT"
+    )
+    assert urllib.request.urlopen(put).status == 200
+    into = tmp_path / "taken"
+    into.mkdir()
+    artifacts.take_tarball("incoming/7-1.tar", into)
+    stored, size = artifacts.put_folder(into / "data")
+    assert size == 4 and [f.path for f in artifacts.files(stored)] == ["r.csv"]
