@@ -30,7 +30,7 @@ def test_a_chain_runs_on_the_embedded_s3_store(
                 node("src", "execute-python-script", source(30)),
                 node("add", "execute-python-script", add_column("w", 5)),
             ],
-            [edge("src", "add", "dataframe1")],
+            [edge("src", "add", "dataset1")],
         )
         run_id = s.api.ok("POST", f"/api/pipelines/{create_pipeline(s.api, 'on s3', doc)}/runs/", {}, status=201)["id"]
         run = s.api.wait_run(run_id, 240)
