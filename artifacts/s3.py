@@ -16,17 +16,18 @@ A worker reads trees through its bounded LRU `InputCache` (`local_folder`), veri
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import boto3
 import botocore.exceptions
@@ -35,8 +36,9 @@ from django.conf import settings
 
 from artifacts import store
 from artifacts.cache import InputCache
-from artifacts.stores import File, make_staging, spool_upload, valid_sha
+from artifacts.stores import File, StoreUnavailable, make_staging, spool_upload, valid_sha
 
+T = TypeVar("T")
 MULTIPART_BYTES = 16 * 1024 * 1024  # files above this go through boto3's transfer manager
 ASK_FIRST_BYTES = 256 * 1024  # a file above this is looked for (HEAD) before it is uploaded
 PARALLEL = 4  # files of one tree moved at once
@@ -74,6 +76,25 @@ def _code(exc: botocore.exceptions.ClientError) -> str:
 
 def _status(exc: botocore.exceptions.ClientError) -> int:
     return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+def reachable(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn the server's absence (no connection, a timeout, a 5xx) into StoreUnavailable."""
+
+    @functools.wraps(method)
+    def wrapper(self: S3Store, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except botocore.exceptions.BotoCoreError as exc:
+            raise StoreUnavailable(
+                f"The artifact store (S3 at {self.config.endpoint or 'AWS'}) is unreachable: {exc}"
+            ) from exc
+        except botocore.exceptions.ClientError as exc:
+            if _status(exc) < 500:
+                raise
+            raise StoreUnavailable(f"The artifact store (S3 at {self.config.endpoint or 'AWS'}) failed: {exc}") from exc
+
+    return wrapper
 
 
 class _Reader(io.RawIOBase):
@@ -144,6 +165,7 @@ class S3Store:
 
     # -- reading ----------------------------------------------------------------------------
 
+    @reachable
     def manifest(self, sha: str) -> dict[str, Any] | None:
         """The committed manifest of a tree, or None."""
         try:
@@ -157,6 +179,7 @@ class S3Store:
         self._committed.add(sha)
         return data
 
+    @reachable
     def exists(self, sha256: str) -> bool:
         if sha256 in self._committed:
             return True
@@ -180,6 +203,7 @@ class S3Store:
                 return str(f["sha256"])
         raise FileNotFoundError(f"{sha256}/{rel}")
 
+    @reachable
     def open(self, sha256: str, rel: str) -> BinaryIO:
         body = self.client.get_object(Bucket=self.bucket, Key=self.blob_key(self._file_sha(sha256, rel)))["Body"]
         return io.BufferedReader(_Reader(body), buffer_size=store.CHUNK)  # type: ignore[return-value]
@@ -294,6 +318,7 @@ class S3Store:
             list(pool.map(lambda entry: self._put_blob(staging / entry[0], entry[2]), tree.files))
         self.commit(tree)  # only after every file is there
 
+    @reachable
     def put_folder(self, folder: Path, *, move: bool = False) -> tuple[str, int]:
         staging = make_staging(".s3-")
         os.chmod(staging, 0o700)
@@ -308,6 +333,7 @@ class S3Store:
             shutil.rmtree(folder, ignore_errors=True)
         return tree.sha256, tree.size
 
+    @reachable
     def put_stream(self, stream: BinaryIO, filename: str, *, max_bytes: int | None = None) -> tuple[str, int]:
         spool = make_staging(".upload-")
         try:

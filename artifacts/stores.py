@@ -28,6 +28,13 @@ from typing import BinaryIO, Protocol
 from django.conf import settings
 
 from artifacts import store
+from pipewright.errors import DomainError
+
+
+class StoreUnavailable(DomainError):
+    """The artifact store does not answer (a 503 to an API client; a step fails saying so)."""
+
+    status_code = 503
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,8 @@ def start(
         "-volume.max=50",
         "-master.telemetry=false",
         "-iam=false",
+        "-s3.port.iceberg=0",  # the Iceberg and Lance servers listen on fixed ports otherwise
+        "-s3.port.lance=0",
     ]
     log_path = log_file or data_dir / "weed.log"
     with log_path.open("ab") as out:
