@@ -270,8 +270,8 @@ class S3Store:
 
     @contextlib.contextmanager
     def local_folder(self, sha256: str) -> Iterator[Path]:
-        if not self.exists(sha256):
-            raise FileNotFoundError(f"artifact {sha256} is missing from the store")
+        """The input cache's entry (no request at all when it is there; else fetched by hash,
+        verified; FileNotFoundError when the tree is not committed)."""
         with self.cache.pinned(sha256, lambda into: self.fetch_into(sha256, into)) as folder:
             yield folder
 
