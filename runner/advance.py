@@ -8,6 +8,7 @@ import functools
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models.functions import Now
@@ -18,7 +19,7 @@ from compiler.plan import Plan, Step
 from runner import compute, events, images, queue, states
 from runner.cachekeys import cache_key, input_hashes
 from runner.models import CacheEntry, Run, StepRun
-from runner.transitions import move_run, move_step, stamp
+from runner.transitions import move_run, move_step, move_steps_cached, stamp
 
 
 def plan_of(run: Run) -> Plan:
@@ -74,12 +75,14 @@ def advance_run(run_id: int) -> str | None:
         run = Run.objects.select_for_update().defer("plan").filter(pk=run_id).first()
         if run is None or run.status in states.RUN_TERMINAL:
             return run.status if run else None
-        if run.status in (states.PENDING, states.QUEUED) and move_run(
-            run.pk, states.RUNNING, started_at=timezone.now()
-        ):
+        starting = run.status in (states.PENDING, states.QUEUED)
+        if starting and move_run(run.pk, states.RUNNING, started_at=timezone.now()):
             events.publish_run(run.pk)
         plan = plan_of(run)
         by_node = {s.node: s for s in run.steps.all()}
+        # the run's first pass may reuse many steps at once (a rerun, an unchanged pipeline): the
+        # entries its predecessor's keys name are read in one query, and the hits move together
+        hits = _Hits(_likely_entries(run) if starting and len(by_node) > 1 else {})
         # one pass in topological order: a step cached or skipped here is seen by those after it
         for step in plan.steps:
             row = by_node[step.node]
@@ -93,7 +96,8 @@ def advance_run(run_id: int) -> str | None:
                     events.publish_row(row)
                 continue
             if all(s in states.STEP_DONE_OK for s in ups):
-                _ready(run, step, row, by_node)
+                _ready(run, step, row, by_node, hits)
+        hits.move()
         if all(s.status in states.STEP_TERMINAL for s in by_node.values()):
             statuses = {s.status for s in by_node.values()}
             if states.CANCELED in statuses:
@@ -110,7 +114,56 @@ def advance_run(run_id: int) -> str | None:
         return states.RUNNING
 
 
-def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> None:
+def _likely_entries(run: Run) -> dict[str, CacheEntry]:
+    """The team's cache entries for the keys of the run this one most likely repeats (its parent,
+    else the newest other run of its pipeline), in one query: a hint, checked key by key."""
+    if run.parent_id is not None:
+        previous: Any = [run.parent_id]
+    else:
+        previous = Run.objects.filter(pipeline_id=run.pipeline_id).exclude(pk=run.pk).order_by("-id").values("pk")[:1]
+    keys = StepRun.objects.filter(run_id__in=previous).exclude(cache_key="").values("cache_key")
+    entries = CacheEntry.objects.filter(team_id=run.team_id, cache_key__in=keys).select_related("step_run__reused_from")
+    return {e.cache_key: e for e in entries}
+
+
+class _Hits:
+    """Cache hits of one pass: found through the hint (or one query each), moved to `cached` by
+    one UPDATE at the end of the pass, still under the run's lock, and published as moved."""
+
+    def __init__(self, likely: dict[str, CacheEntry]) -> None:
+        self.likely = likely
+        self.rows: list[tuple[StepRun, dict[str, Any]]] = []
+
+    def entry(self, run: Run, step: Step, key: str) -> CacheEntry | None:
+        entry = self.likely.get(key)
+        if entry is None:
+            # the run's team's cache only: another team's step is never reused, whatever its key
+            entry = (
+                CacheEntry.objects.filter(team_id=run.team_id, cache_key=key)
+                .select_related("step_run__reused_from")
+                .first()
+            )
+        max_age = step.runtime.cache_max_age
+        if entry is not None and max_age is not None and entry.created_at < timezone.now() - timedelta(seconds=max_age):
+            return None
+        return entry
+
+    def add(self, row: StepRun, fields: dict[str, Any]) -> None:
+        self.rows.append((row, fields))
+
+    def move(self) -> None:
+        if not self.rows:
+            return
+        moved = move_steps_cached([(row.pk, fields) for row, fields in self.rows])
+        for row, _ in self.rows:
+            if row.pk in moved:
+                events.publish_row(row)
+            else:  # moved meanwhile (e.g. canceled): the pass's view follows the database
+                row.status = StepRun.objects.values_list("status", flat=True).get(pk=row.pk)
+        self.rows = []
+
+
+def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits: _Hits) -> None:
     """Handle one ready step: a cache hit or enqueue it.
     `by_node` holds the run's rows as read under the run's lock, kept current by the caller."""
     hashes = input_hashes(step, by_node)
@@ -121,34 +174,28 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun]) -> N
     key = cache_key(step.digest, params, hashes, image_id) if step.deterministic and image_id is not None else ""
     row.input_hashes, row.params, row.cache_key, row.image_id = hashes, params, key, image_id or ""
     if key and run.use_cache and not row.force and step.runtime.cache:
-        # the run's team's cache only: another team's step is never reused, whatever its key
-        entries = CacheEntry.objects.filter(team_id=run.team_id, cache_key=key)
-        if step.runtime.cache_max_age is not None:
-            entries = entries.filter(created_at__gte=timezone.now() - timedelta(seconds=step.runtime.cache_max_age))
-        entry = entries.select_related("step_run__reused_from").first()
+        entry = hits.entry(run, step, key)
         if entry is not None and all(current().exists(sha) for sha in entry.outputs.values()):
             now = timezone.now()
-            origin = entry.step_run.reused_from_id or entry.step_run_id
-            if move_step(
-                row.pk,
-                states.CACHED,
-                cache_key=key,
-                input_hashes=hashes,
-                params=params,
-                image_id=image_id or "",
-                outputs=entry.outputs,
-                metrics=entry.step_run.metrics,
-                log_path=entry.step_run.log_path,
-                reused_from_id=origin,
-                started_at=now,
-                finished_at=now,
-                timings={"finished_at": stamp(now)},
-            ):
-                row.status, row.outputs, row.metrics = states.CACHED, entry.outputs, entry.step_run.metrics
-                row.log_path, row.started_at, row.finished_at = entry.step_run.log_path, now, now
-                row.reused_from = entry.step_run.reused_from or entry.step_run  # the origin
-                row.timings = {"finished_at": stamp(now)}
-                events.publish_row(row)
+            fields = {
+                "cache_key": key,
+                "input_hashes": hashes,
+                "params": params,
+                "image_id": image_id or "",
+                "outputs": entry.outputs,
+                "metrics": entry.step_run.metrics,
+                "log_path": entry.step_run.log_path,
+                "reused_from_id": entry.step_run.reused_from_id or entry.step_run_id,  # the origin
+                "started_at": now,
+                "finished_at": now,
+                "timings": {"finished_at": stamp(now)},
+            }
+            # the row as it will be: later steps of this pass read its status and outputs
+            row.status, row.outputs, row.metrics = states.CACHED, entry.outputs, entry.step_run.metrics
+            row.log_path, row.started_at, row.finished_at = entry.step_run.log_path, now, now
+            row.reused_from = entry.step_run.reused_from or entry.step_run
+            row.timings = fields["timings"]
+            hits.add(row, fields)
             return
     step_queue = compute.queue_for(target)
     # heartbeat_at of a queued step: since when it waits (the database's clock), read by the sweep;
