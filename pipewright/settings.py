@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "modules",
     "designer",
     "runner",
+    "registry",
     "publishing",
 ]
 
