@@ -42,10 +42,8 @@ SHA = re.compile(r"[0-9a-f]{64}")
 def _steps_with(field_name: str, sha: str, teams: Iterable[int]) -> QuerySet[StepRun]:
     """The teams' step runs whose `outputs` or `input_hashes` hold `sha` as a value."""
     assert field_name in ("outputs", "input_hashes")
-    sql = f"SELECT id FROM runner_steprun WHERE {field_name}::jsonb @? %s::jsonpath"  # noqa: S608 (fixed names)
-    return StepRun.objects.filter(run__team_id__in=list(teams)).filter(
-        pk__in=RawSQL(sql, (f'$.* ? (@ == "{sha}")',))
-    )
+    sql = f"SELECT id FROM runner_steprun WHERE {field_name}::jsonb @? %s::jsonpath"
+    return StepRun.objects.filter(run__team_id__in=list(teams)).filter(pk__in=RawSQL(sql, (f'$.* ? (@ == "{sha}")',)))
 
 
 def producer(sha: str, teams: Iterable[int]) -> StepRun | None:
@@ -408,7 +406,9 @@ def parse_ref(user: Any, raw: str, name: str) -> tuple[str, list[dict[str, Any]]
     return sha, ingredients(step) if step is not None else []
 
 
-def _pairs(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+def _pairs(
+    a: list[dict[str, Any]], b: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
     """Steps of both sides aligned: by node id, then the rest by module in order; A's order first."""
     b_by_node = {s["node"]: s for s in b}
     used: set[int] = set()

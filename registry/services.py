@@ -74,7 +74,8 @@ def model_step(run: Run, node: str, port: str) -> StepRun:
     kind = lineage.port_type(step, port)
     if kind is None or port not in step.outputs:
         raise LocatedError(
-            f"Step '{node}' has no output '{port}'.", [{"field": "port", "node": node, "port": port, "message": "no such output"}]
+            f"Step '{node}' has no output '{port}'.",
+            [{"field": "port", "node": node, "port": port, "message": "no such output"}],
         )
     if kind not in MODEL_PORT_TYPES:
         raise LocatedError(
@@ -180,7 +181,9 @@ def resolve_version(team: Team | str, name: str, version_or_tag: int | str) -> M
     Raises `NotFound` (a 404 through the API) naming what is missing. Archived versions resolve:
     whoever pinned one keeps it."""
     qs = ModelVersion.objects.select_related("model__team", "step", "run")
-    qs = qs.filter(model__name=name, **({"model__team": team} if isinstance(team, Team) else {"model__team__name": team}))
+    qs = qs.filter(
+        model__name=name, **({"model__team": team} if isinstance(team, Team) else {"model__team__name": team})
+    )
     team_name = team.name if isinstance(team, Team) else team
     if isinstance(version_or_tag, int) or str(version_or_tag).isdigit():
         found = qs.filter(version=int(version_or_tag)).first()
@@ -189,6 +192,14 @@ def resolve_version(team: Team | str, name: str, version_or_tag: int | str) -> M
     if found is None:
         raise NotFound(f"Model {team_name}/{name} has no version {version_or_tag!r}.")
     return found
+
+
+def register_steps_of(run_id: int) -> list[StepRun]:
+    """The succeeded steps of a run that ran a module named `register-model`, in node order."""
+    steps = StepRun.objects.select_related("run__team", "run__created_by").filter(
+        run_id=run_id, status=states.SUCCEEDED, module__endswith=f"/{REGISTER_MODULE}"
+    )
+    return list(steps.order_by("node"))
 
 
 def register_from_step(step: StepRun) -> ModelVersion | None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from artifacts import store
 from compiler.plan import Plan, Step
-from runner import compute, events, images, queue, states
+from runner import compute, events, images, queue, signals, states
 from runner.cachekeys import cache_key, input_hashes
 from runner.models import CacheEntry, Run, StepRun
 from runner.transitions import move_run, move_step, stamp
@@ -106,6 +106,8 @@ def advance_run(run_id: int) -> str | None:
             error = failed_summary(failed)
             if move_run(run.pk, final, finished_at=timezone.now(), error=error):
                 events.publish_run(run.pk)
+                run_id = run.pk
+                transaction.on_commit(lambda: signals.send_run_finished(run_id))
             return final
         return states.RUNNING
 

@@ -23,7 +23,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from compiler.plan import Step
-from runner import compute, events, inflight, installation, queue, signals, states
+from runner import compute, events, inflight, installation, queue, states
 from runner.advance import advance_run, keeping_one, plan_of
 from runner.failures import attempt_tail, failure_message
 from runner.logsink import LogSink, log_dir
@@ -252,7 +252,6 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
         row.exit_code, row.finished_at, row.timings = 0, finished, timings
         row.cpu_seconds, row.peak_memory_bytes = outcome.cpu_seconds, outcome.peak_memory_bytes
         events.publish_row(row, outcome.infos)
-    transaction.on_commit(lambda: signals.send_step_succeeded(row))  # receivers see the outputs
 
 
 def fail_attempt(

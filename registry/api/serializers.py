@@ -47,7 +47,7 @@ class VersionUpdateSerializer(serializers.Serializer):
     archived = StrictBooleanField(required=False)
 
 
-class ModuleVersionRefSerializer(serializers.Serializer):
+class ModelModuleVersionSerializer(serializers.Serializer):
     node = serializers.CharField()
     module = serializers.CharField()
     version = serializers.CharField()
@@ -55,7 +55,7 @@ class ModuleVersionRefSerializer(serializers.Serializer):
     image_id = serializers.CharField()
 
 
-class DatasetRefSerializer(serializers.Serializer):
+class ModelDatasetRefSerializer(serializers.Serializer):
     node = serializers.CharField()
     port = serializers.CharField()
     dataset = serializers.CharField()
@@ -63,7 +63,7 @@ class DatasetRefSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
 
 
-class IngredientSerializer(serializers.Serializer):
+class LineageIngredientSerializer(serializers.Serializer):
     node = serializers.CharField()
     step = serializers.IntegerField()
     run = serializers.IntegerField()
@@ -131,31 +131,22 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     def get_pipeline_version(self, obj: ModelVersion) -> int | None:
         return obj.pipeline_version.number if obj.pipeline_version is not None else None
 
-    @extend_schema_field(ModuleVersionRefSerializer(many=True))
+    @extend_schema_field(ModelModuleVersionSerializer(many=True))
     def get_module_versions(self, obj: ModelVersion) -> list[dict[str, Any]]:
         keys = ("node", "module", "version", "digest", "image_id")
-        return ModuleVersionRefSerializer([{k: s[k] for k in keys} for s in obj.upstream], many=True).data
+        return ModelModuleVersionSerializer([{k: s[k] for k in keys} for s in obj.upstream], many=True).data
 
     @extend_schema_field(serializers.DictField(child=serializers.DictField()))
     def get_parameters(self, obj: ModelVersion) -> dict[str, Any]:
         return {s["node"]: s["params"] for s in obj.upstream}
 
-    @extend_schema_field(DatasetRefSerializer(many=True))
+    @extend_schema_field(ModelDatasetRefSerializer(many=True))
     def get_datasets(self, obj: ModelVersion) -> list[dict[str, Any]]:
         rows = [{"node": s["node"], **d} for s in obj.upstream for d in s["datasets"]]
-        return DatasetRefSerializer(rows, many=True).data
+        return ModelDatasetRefSerializer(rows, many=True).data
 
     def get_created_by(self, obj: ModelVersion) -> str | None:
         return obj.created_by.username if obj.created_by is not None else None
-
-
-
-
-class VersionSummarySerializer(serializers.Serializer):
-    version = serializers.IntegerField()
-    tags = serializers.ListField(child=serializers.CharField())
-    archived = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
 
 
 class RegisteredModelSerializer(serializers.ModelSerializer):
@@ -202,7 +193,7 @@ class RegisteredModelSerializer(serializers.ModelSerializer):
         return obj.created_by.username if obj.created_by is not None else None
 
 
-class CompareVersionSerializer(serializers.Serializer):
+class ModelCompareVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     tags = serializers.ListField(child=serializers.CharField())
     sha256 = serializers.CharField()
@@ -210,16 +201,16 @@ class CompareVersionSerializer(serializers.Serializer):
     metrics = serializers.DictField()
 
 
-class CompareRowSerializer(serializers.Serializer):
+class ModelCompareRowSerializer(serializers.Serializer):
     metric = serializers.CharField()
     values = serializers.ListField(child=serializers.JSONField(allow_null=True), help_text="one per version, in order")
     best = serializers.IntegerField(allow_null=True, help_text="the version with the highest number, when numeric")
 
 
-class CompareSerializer(serializers.Serializer):
+class ModelCompareSerializer(serializers.Serializer):
     model = serializers.IntegerField()
-    versions = CompareVersionSerializer(many=True)
-    metrics = CompareRowSerializer(many=True)
+    versions = ModelCompareVersionSerializer(many=True)
+    metrics = ModelCompareRowSerializer(many=True)
 
 
 class LineageNodeSerializer(serializers.Serializer):
@@ -247,7 +238,7 @@ class LineageSerializer(serializers.Serializer):
     edges = LineageEdgeSerializer(many=True)
 
 
-class DiffDifferenceSerializer(serializers.Serializer):
+class LineageDifferenceSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=["dataset", "module_version", "digest", "image_id", "parameter", "input", "output", "step"]
     )
@@ -259,15 +250,15 @@ class DiffDifferenceSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class DiffSideSerializer(serializers.Serializer):
+class LineageDiffSideSerializer(serializers.Serializer):
     ref = serializers.CharField()
     sha256 = serializers.CharField()
-    steps = IngredientSerializer(many=True)
+    steps = LineageIngredientSerializer(many=True)
 
 
-class DiffSerializer(serializers.Serializer):
-    a = DiffSideSerializer()
-    b = DiffSideSerializer()
+class LineageDiffSerializer(serializers.Serializer):
+    a = LineageDiffSideSerializer()
+    b = LineageDiffSideSerializer()
     identical = serializers.BooleanField(help_text="both are the same bytes")
-    first = DiffDifferenceSerializer(allow_null=True, help_text="the first difference, walking from the datasets")
-    differences = DiffDifferenceSerializer(many=True)
+    first = LineageDifferenceSerializer(allow_null=True, help_text="the first difference, walking from the datasets")
+    differences = LineageDifferenceSerializer(many=True)

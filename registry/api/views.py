@@ -22,9 +22,9 @@ from pipewright import queryparams
 from pipewright.errors import LocatedError, NotFound
 from registry import lineage, services
 from registry.api.serializers import (
-    CompareSerializer,
-    DiffSerializer,
+    LineageDiffSerializer,
     LineageSerializer,
+    ModelCompareSerializer,
     ModelCreateSerializer,
     ModelUpdateSerializer,
     ModelVersionSerializer,
@@ -63,7 +63,9 @@ def archived_filter(request: Request) -> bool | None:
     return ARCHIVED_CHOICES[given]
 
 
-ARCHIVED_PARAM = OpenApiParameter("archived", str, enum=list(ARCHIVED_CHOICES), description="false (default), true or all")
+ARCHIVED_PARAM = OpenApiParameter(
+    "archived", str, enum=list(ARCHIVED_CHOICES), description="false (default), true or all"
+)
 
 
 class ModelListView(generics.ListAPIView):
@@ -264,13 +266,21 @@ def _number(value: Any) -> float | None:
 
 class CompareView(ModelObjectMixin, APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("versions", str, required=True, description="version numbers: `1,2,3`")],
-        responses=CompareSerializer,
+        parameters=[
+            OpenApiParameter(
+                "versions", str, description="version numbers: `1,2,3` (at most 10); the newest ten when absent"
+            )
+        ],
+        responses=ModelCompareSerializer,
         description="The versions' metrics side by side: one row per metric any of them has.",
     )
     def get(self, request: Request, id: int) -> Response:
         model = self.get_model()
-        numbers = version_numbers(request.query_params.get("versions", ""))
+        raw = request.query_params.get("versions", "")
+        if raw.strip():
+            numbers = version_numbers(raw)
+        else:  # the newest ten
+            numbers = sorted(model.versions.values_list("version", flat=True).order_by("-version")[:10])
         rows = {v.version: v for v in visible_versions(request.user).filter(model=model, version__in=numbers)}
         missing = [n for n in numbers if n not in rows]
         if missing:
@@ -291,7 +301,7 @@ class CompareView(ModelObjectMixin, APIView):
             ],
             "metrics": table,
         }
-        return Response(CompareSerializer(body).data)
+        return Response(ModelCompareSerializer(body).data)
 
 
 def walk_params(request: Request) -> tuple[str, int | None]:
@@ -342,7 +352,9 @@ class ModelVersionLineageView(ModelObjectMixin, APIView):
     )
     def get(self, request: Request, id: int, version: int) -> Response:
         direction, depth = walk_params(request)
-        return Response(LineageSerializer(lineage.model_lineage(request.user, self.get_version(), direction, depth)).data)
+        return Response(
+            LineageSerializer(lineage.model_lineage(request.user, self.get_version(), direction, depth)).data
+        )
 
 
 class DatasetVersionLineageView(APIView):
@@ -354,24 +366,28 @@ class DatasetVersionLineageView(APIView):
     )
     def get(self, request: Request, team: str, name: str, number: int) -> Response:
         direction, depth = walk_params(request)
-        rows = scoping.scope(DatasetVersion.objects.select_related("dataset__team"), request.user, field="dataset__team")
+        rows = scoping.scope(
+            DatasetVersion.objects.select_related("dataset__team"), request.user, field="dataset__team"
+        )
         dv = rows.filter(dataset__team__name=team, dataset__name=name, version=number).first()
         if dv is None:
-            raise NotFound(f"Dataset '{team}/{name}' has no version {number}.")
+            raise NotFound(f"Dataset {team}/{name} version {number} not found.")
         return Response(LineageSerializer(lineage.dataset_lineage(request.user, dv, direction, depth)).data)
 
 
 class LineageDiffView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("a", str, required=True, description="`<sha256>`, `artifact:<sha256>` or `model:<id>/<n>`"),
+            OpenApiParameter(
+                "a", str, required=True, description="`<sha256>`, `artifact:<sha256>` or `model:<id>/<n>`"
+            ),
             OpenApiParameter("b", str, required=True, description="the same, for the other side"),
         ],
-        responses=DiffSerializer,
+        responses=LineageDiffSerializer,
         description="Why two artifacts or model versions differ: both upstream walks aligned step by step (by "
         "node, then module) in plan order, every differing ingredient (dataset version, module version, digest, "
         "image, parameter; else an input or a non-deterministic output), and the first one from the datasets on.",
     )
     def get(self, request: Request) -> Response:
         body = lineage.diff(request.user, request.query_params.get("a", ""), request.query_params.get("b", ""))
-        return Response(DiffSerializer(body).data)
+        return Response(LineageDiffSerializer(body).data)

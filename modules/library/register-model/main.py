@@ -9,9 +9,7 @@ import pw
 
 def main():
     folder = os.path.join(pw.IN, "model")
-    files = sorted(
-        os.path.relpath(os.path.join(root, f), folder) for root, _, names in os.walk(folder) for f in names
-    )
+    files = sorted(os.path.relpath(os.path.join(root, f), folder) for root, _, names in os.walk(folder) for f in names)
     if not files:
         pw.fail("the model input is empty: connect a Model output")
     name = pw.params().get("name", "model")
