@@ -296,7 +296,8 @@ def walk_up_step(g: Graph, step: StepRun, depth: int, teams: list[int]) -> None:
 def walk_down_artifact(g: Graph, sha: str, depth: int, teams: list[int]) -> None:
     art = _add_artifact(g, sha, depth)
     if depth >= g.depth:
-        g.cut(f"stopped at depth {g.depth}")
+        if _steps_with("input_hashes", sha, teams).exists():
+            g.cut(f"stopped at depth {g.depth}")
         return
     for mv in ModelVersion.objects.select_related("model__team").filter(sha256=sha, model__team_id__in=teams):
         g.link(art, _add_model(g, mv, depth + 1), "registered")

@@ -216,6 +216,7 @@ def register_from_step(step: StepRun) -> ModelVersion | None:
     model = RegisteredModel.objects.filter(team_id=run.team_id, name=step.params.get("name")).first()
     if model is None:
         model = do_create_model(run.team, check_name(step.params.get("name")), user=run.created_by)
+    check_not_archived(model)
     description = str(step.params.get("description") or "")
     return do_register_version(
         model, source, binding["source_port"], user=run.created_by, description=description, registered_by_step=step

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from pipewright.errors import NotFound
+from registry import services
 from tests.api.pipelines_helpers import SPLIT, TRAIN, graph, publish, upload_csv, with_source
 from tests.runner.fake_compute import Act, FakeBackend
 
@@ -119,6 +121,11 @@ def test_tags_move_between_versions_and_roles_are_checked(world: Any, as_alice: 
     assert as_alice.get(f"{url}/1/").json()["tags"] == ["v1"]  # production moved to version 2
     assert as_alice.get(f"/api/models/{one['model']}/").json()["tags"] == {"production": 2, "v1": 1}
     assert [x["version"] for x in as_alice.get(f"{url}/?tag=production").json()["results"]] == [2]
+    # what other apps (deployments) resolve: by tag, by number, a 404 naming what is missing
+    assert services.resolve_version("acme", "iris-clf", "production").version == 2
+    assert services.resolve_version("acme", "iris-clf", "1").sha256 == one["sha256"]
+    with pytest.raises(NotFound, match="no version 'staging'"):
+        services.resolve_version("acme", "iris-clf", "staging")
     r = as_bob.patch(f"{url}/1/", {"tags": ["production"]}, format="json")
     assert r.status_code == 403 and "maintainer" in r.json()["detail"]
     bad = as_alice.patch(f"{url}/1/", {"tags": ["Not OK"]}, format="json")
