@@ -8,6 +8,8 @@ the API tests do), on the live server's database; the browser registers and read
 from __future__ import annotations
 
 import dataclasses
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,15 @@ from tests.e2e.conftest import login
 from tests.runner.fixtures import make_version, publish_module, step
 
 pytestmark = [pytest.mark.e2e]
+
+SHOTS = os.environ.get("PIPEWRIGHT_SCREENSHOTS")  # a folder to save screenshots into, for a person to look at
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
+
 
 EMIT = """
 import os
@@ -90,6 +101,7 @@ def test_it_registers_a_model_from_the_run_page_and_walks_its_lineage(
     page.get_by_test_id("tags-input-1").fill("production")
     page.get_by_test_id("tags-save-1").click()
     page.locator("[data-testid=version-row][data-version='1'] [data-testid=version-tag]").wait_for()
+    shot(page, "model.png")
 
     # its lineage: the model, its artifact, the train step, its input, the load step
     page.get_by_test_id("lineage-1").click()
@@ -109,3 +121,4 @@ def test_it_registers_a_model_from_the_run_page_and_walks_its_lineage(
     hot = page.locator("[data-testid=lineage-node][data-hot='1']")
     hot.wait_for()
     assert "train" in hot.inner_text()
+    shot(page, "lineage.png")

@@ -32,5 +32,6 @@ describe("lineage graph", () => {
   it("shows a step's status and image, an artifact's short hash", () => {
     expect(subtitle(nodes[2])).toBe("succeeded · sha256:1234567890ab");
     expect(subtitle(nodes[0])).toBe("aaaaaaaaaaaa");
+    expect(subtitle(nodes[1])).toBe("artifact");
   });
 });

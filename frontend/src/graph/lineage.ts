@@ -52,6 +52,7 @@ export function highlighted(nodes: LineageNodeLike[], diff: DiffLike | null): Se
 export function subtitle(node: LineageNodeLike): string {
   const d = node.detail;
   if (node.kind === "step") return `${String(d["status"] ?? "")}${d["image_id"] ? ` · ${String(d["image_id"]).slice(0, 19)}` : ""}`;
-  if (node.kind === "artifact" || node.kind === "dataset" || node.kind === "model") return String(d["sha256"] ?? "").slice(0, 12);
+  if (node.kind === "artifact") return "artifact";
+  if (node.kind === "dataset" || node.kind === "model") return String(d["sha256"] ?? "").slice(0, 12);
   return "";
 }

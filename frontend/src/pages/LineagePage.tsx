@@ -18,6 +18,7 @@ function linkOf(n: LineageNode): string | null {
   const d = n.detail;
   if (n.kind === "step") return `/runs/${String(d["run"])}`;
   if (n.kind === "model") return `/models/${String(d["model"])}`;
+  if (n.kind === "artifact") return `/lineage?artifact=${String(d["sha256"])}`;
   return null;
 }
 
