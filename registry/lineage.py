@@ -79,14 +79,17 @@ def port_type(step: StepRun, port: str) -> str | None:
     return None
 
 
-def _dataset_version(ref: str | None, number: int | None, teams: Iterable[int]) -> DatasetVersion | None:
+def _dataset_version(ref: str | None, number: int | None, sha: str, teams: Iterable[int]) -> DatasetVersion | None:
+    """The dataset version a binding read: by its number, else by the bytes the step read."""
     if not ref or "/" not in ref:
         return None
     team, name = ref.split("/", 1)
     qs = DatasetVersion.objects.select_related("dataset__team").filter(
         dataset__team__name=team, dataset__name=name, dataset__team_id__in=list(teams)
     )
-    return qs.filter(version=number).first() if number is not None else qs.order_by("-version").first()
+    if number is not None:
+        return qs.filter(version=number).first()
+    return qs.filter(artifact=sha).order_by("version").first()
 
 
 # -- ingredients: the upstream steps of one step in its run, in plan order -----------------------
@@ -284,7 +287,7 @@ def walk_up_step(g: Graph, step: StepRun, depth: int, teams: list[int]) -> None:
         art = _add_artifact(g, sha, depth)
         g.link(art, step_id(step), b["port"])
         if b.get("dataset"):
-            dv = _dataset_version(b["dataset"], b.get("dataset_version"), teams)
+            dv = _dataset_version(b["dataset"], b.get("dataset_version"), sha, teams)
             if dv is not None:
                 g.link(_add_dataset(g, dv, depth), art, "content")
         elif b.get("source_node") in by_node:
