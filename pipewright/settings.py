@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "modules",
     "designer",
     "runner",
+    "registry",
     "publishing",
 ]
 

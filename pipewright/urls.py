@@ -19,6 +19,7 @@ api = [
     path("", include("modules.api.urls")),
     path("", include("designer.api.urls")),
     path("", include("runner.api.urls")),
+    path("", include("registry.api.urls")),
     path("", include("publishing.api.urls")),
 ]
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from artifacts.backend import current
 from compiler.plan import Plan, Step
-from runner import compute, events, images, queue, states
+from runner import compute, events, images, queue, signals, states
 from runner.cachekeys import cache_key, input_hashes
 from runner.models import CacheEntry, Run, StepRun
 from runner.transitions import move_run, move_step, move_steps_cached, stamp
@@ -110,6 +110,8 @@ def advance_run(run_id: int) -> str | None:
             error = failed_summary(failed)
             if move_run(run.pk, final, finished_at=timezone.now(), error=error):
                 events.publish_run(run.pk)
+                run_id = run.pk
+                transaction.on_commit(lambda: signals.send_run_finished(run_id))
             return final
         return states.RUNNING
 

@@ -8,6 +8,7 @@
     modules       the module catalog
     designer      pipelines, versions, datasets
     runner        runs, steps, execution, events, sweeps
+    registry      registered models and their versions, lineage walks over runs and datasets
     publishing    endpoints, schedules
     (wiring)      pipewright.urls, pipewright.asgi, pipewright.wsgi import every app
 
@@ -23,7 +24,7 @@ import ast
 import sys
 from pathlib import Path
 
-LAYERS = ["compiler", "pipewright", "teams", "artifacts", "modules", "designer", "runner", "publishing"]
+LAYERS = ["compiler", "pipewright", "teams", "artifacts", "modules", "designer", "runner", "registry", "publishing"]
 WIRING = {"pipewright.urls", "pipewright.asgi", "pipewright.wsgi"}
 WIRING_RANK = len(LAYERS)
 PURE = {"compiler"}

@@ -11,6 +11,9 @@ import { TeamsPage } from "./pages/TeamsPage";
 import { TokensPage } from "./pages/TokensPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { EndpointsPage } from "./pages/EndpointsPage";
+import { ModelsPage } from "./pages/ModelsPage";
+import { ModelPage } from "./pages/ModelPage";
+import { LineagePage } from "./pages/LineagePage";
 
 export function App() {
   const me = useMe();
@@ -29,6 +32,7 @@ export function App() {
           <NavLink to="/teams">Teams</NavLink>
           <NavLink to="/tokens">API tokens</NavLink>
           <NavLink to="/datasets">Datasets</NavLink>
+          <NavLink to="/models">Models</NavLink>
           <NavLink to="/endpoints">Endpoints</NavLink>
         </nav>
         <div className="user">
@@ -53,6 +57,9 @@ export function App() {
           <Route path="/tokens" element={<TokensPage />} />
           <Route path="/datasets" element={<DatasetsPage />} />
           <Route path="/endpoints" element={<EndpointsPage />} />
+          <Route path="/models" element={<ModelsPage />} />
+          <Route path="/models/:id" element={<ModelPage />} />
+          <Route path="/lineage" element={<LineagePage />} />
           <Route path="*" element={<div className="empty">Page not found.</div>} />
         </Routes>
       </main>

@@ -91,6 +91,14 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "datasets/{team}": ("team",),
     "datasets/{name}": ("dataset",),
     "datasets/{number}": ("dataset_version",),
+    "models/{id}": ("model",),
+    "models/{version}": ("model_version_number",),
+    "lineage/{sha256}": ("step_output", "dataset_file"),
+    "lineage/{id}": ("model",),
+    "lineage/{version}": ("model_version_number",),
+    "lineage/{team}": ("team",),
+    "lineage/{name}": ("dataset",),
+    "lineage/{number}": ("dataset_version",),
 }
 
 R = Op(viewer=200, member=200)  # a read: every member of the team
@@ -151,6 +159,16 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/datasets/{team}/{name}/versions/{number}/profile/", "get"): R,
     ("/api/endpoints/{slug}/runs/", "get"): R,
     ("/api/schedules/{id}/runs/", "get"): R,
+    ("/api/models/{id}/", "get"): R,
+    ("/api/models/{id}/", "patch"): Op(403, 403, _const({"archived": True})),  # maintainers
+    ("/api/models/{id}/versions/", "get"): R,
+    ("/api/models/{id}/versions/", "post"): Op(403, 201, lambda w: {"run": w["run"], "node": "train", "port": "model"}),
+    ("/api/models/{id}/versions/{version}/", "get"): R,
+    ("/api/models/{id}/versions/{version}/", "patch"): Op(403, 403, _const({"tags": ["production"]})),  # maintainers
+    ("/api/models/{id}/compare/", "get"): R,
+    ("/api/lineage/artifacts/{sha256}/", "get"): R,
+    ("/api/lineage/models/{id}/versions/{version}/", "get"): R,
+    ("/api/lineage/datasets/{team}/{name}/versions/{number}/", "get"): R,
 }
 
 # A member's deletes run last, the dependants first (a pipeline takes its endpoints and schedules).
@@ -261,6 +279,11 @@ def make_world(fake: FakeBackend) -> World:
     endpoint = _ok(owner.post(f"/api/pipelines/{pid}/publish", {"name": "p1"}, format="json"))
     body = {"endpoint": endpoint["slug"], "cron": "0 6 * * *", "parameters": {}, "enabled": False}
     schedule = _ok(owner.post("/api/schedules/", body, format="json"))
+    model = _ok(
+        owner.post(
+            "/api/models/register", {"name": "m1", "run": run["id"], "node": "train", "port": "model"}, format="json"
+        )
+    )
     token = None
     if owner.get("/api/tokens/").status_code == 200:  # personal tokens (API v1.1), where they exist
         token = _ok(owner.post("/api/tokens/", {"name": "walk"}, format="json"))["id"]
@@ -282,6 +305,8 @@ def make_world(fake: FakeBackend) -> World:
         "dataset_version": 1,
         "teammate": owner_user.username,
         "token": token,
+        "model": model["model"],
+        "model_version_number": model["version"],
     }
     clients = {"outsider": stranger, "viewer": client_for(viewer), "member": client_for(member)}
     for c in (owner, *clients.values()):
@@ -295,7 +320,7 @@ def world(eager: Any, fake_compute: FakeBackend) -> World:
     return make_world(fake_compute)
 
 
-APPS = ("teams", "modules", "designer", "runner", "publishing", "django_celery_beat")
+APPS = ("teams", "modules", "designer", "runner", "registry", "publishing", "django_celery_beat")
 
 
 def state() -> dict[str, list[dict[str, Any]]]:

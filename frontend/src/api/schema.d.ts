@@ -214,6 +214,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lineage/artifacts/{sha256}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The lineage graph of an artifact your teams produced, read or uploaded (else 404): upstream the step that made it, its module version, digest, image, parameters and inputs, recursively to datasets; downstream the steps and models that used it. At most 500 nodes; a cut walk says `truncated` and why. */
+        get: operations["lineage_artifacts_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lineage/datasets/{team}/{name}/versions/{number}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The lineage graph of a dataset version: an upload has no upstream; downstream the steps, runs and models that read it. */
+        get: operations["lineage_datasets_versions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lineage/diff/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Why two artifacts or model versions differ: both upstream walks aligned step by step (by node, then module) in plan order, every differing ingredient (dataset version, module version, digest, image, parameter; else an input or a non-deterministic output), and the first one from the datasets on. */
+        get: operations["lineage_diff_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lineage/models/{id}/versions/{version}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The lineage graph of a model version (as for an artifact, rooted at the version). */
+        get: operations["lineage_models_versions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/": {
         parameters: {
             query?: never;
@@ -224,6 +292,110 @@ export interface paths {
         get: operations["me_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Your teams' registered models; archived ones only when asked for. */
+        get: operations["models_list"];
+        put?: never;
+        /** @description Create an empty model (members). A name the team already has is 409 naming `name`. */
+        post: operations["models_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["models_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description Change the description, archive or unarchive (maintainers). An archived model leaves the default list and takes no new versions; its versions still resolve. */
+        patch: operations["models_partial_update"];
+        trace?: never;
+    };
+    "/api/models/{id}/compare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The versions' metrics side by side: one row per metric any of them has. */
+        get: operations["models_compare_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{id}/versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The model's versions, newest first. */
+        get: operations["models_versions_list"];
+        put?: never;
+        /** @description Register a step output of a run of the model's team as the model's next version (members). */
+        post: operations["models_versions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{id}/versions/{version}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["models_versions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description Set the version's tags (a tag moves here from any other version of the model) or archive it (maintainers). */
+        patch: operations["models_versions_partial_update"];
+        trace?: never;
+    };
+    "/api/models/register/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Register a run's step output (a Model port) as the next version of `<run's team>/<name>`, creating the model when new. Members of the run's team. The version keeps its metrics, run, pipeline version, upstream module versions, parameters and input datasets. */
+        post: operations["models_register_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1158,6 +1330,13 @@ export interface components {
             port?: string;
             was: unknown;
         };
+        /**
+         * @description * `up` - up
+         *     * `down` - down
+         *     * `both` - both
+         * @enum {string}
+         */
+        DirectionEnum: "up" | "down" | "both";
         Duplicate: {
             name: string;
         };
@@ -1319,6 +1498,96 @@ export interface components {
             /** @description the component.yaml text (KFP v1, or the v2 IR of one container component) */
             yaml: string;
         };
+        Lineage: {
+            depth: number;
+            direction: components["schemas"]["DirectionEnum"];
+            edges: components["schemas"]["LineageEdge"][];
+            max_nodes: number;
+            nodes: components["schemas"]["LineageNode"][];
+            root: string;
+            truncated: boolean;
+            truncated_reason: string;
+        };
+        LineageDiff: {
+            a: components["schemas"]["LineageDiffSide"];
+            b: components["schemas"]["LineageDiffSide"];
+            differences: components["schemas"]["LineageDifference"][];
+            /** @description the first difference, walking from the datasets */
+            first: components["schemas"]["LineageDifference"] | null;
+            /** @description both are the same bytes */
+            identical: boolean;
+        };
+        LineageDifference: {
+            a: unknown;
+            b: unknown;
+            field: string;
+            kind: components["schemas"]["LineageDifferenceKindEnum"];
+            message: string;
+            node_a: string | null;
+            node_b: string | null;
+        };
+        /**
+         * @description * `dataset` - dataset
+         *     * `module_version` - module_version
+         *     * `digest` - digest
+         *     * `image_id` - image_id
+         *     * `parameter` - parameter
+         *     * `input` - input
+         *     * `output` - output
+         *     * `step` - step
+         * @enum {string}
+         */
+        LineageDifferenceKindEnum: "dataset" | "module_version" | "digest" | "image_id" | "parameter" | "input" | "output" | "step";
+        LineageDiffSide: {
+            ref: string;
+            sha256: string;
+            steps: components["schemas"]["LineageIngredient"][];
+        };
+        LineageEdge: {
+            /** @description the port, or content / registered / reused */
+            label: string;
+            source: string;
+            target: string;
+        };
+        LineageIngredient: {
+            datasets: {
+                [key: string]: unknown;
+            }[];
+            digest: string;
+            image_id: string;
+            inputs: {
+                [key: string]: string;
+            };
+            module: string;
+            node: string;
+            outputs: {
+                [key: string]: string;
+            };
+            params: {
+                [key: string]: unknown;
+            };
+            run: number;
+            step: number;
+            version: string;
+        };
+        LineageNode: {
+            depth: number;
+            detail: {
+                [key: string]: unknown;
+            };
+            /** @description artifact:<sha256> | step:<id> | dataset:<id> | model:<id> */
+            id: string;
+            kind: components["schemas"]["LineageNodeKindEnum"];
+            label: string;
+        };
+        /**
+         * @description * `artifact` - artifact
+         *     * `step` - step
+         *     * `dataset` - dataset
+         *     * `model` - model
+         * @enum {string}
+         */
+        LineageNodeKindEnum: "artifact" | "step" | "dataset" | "model";
         Login: {
             password: string;
             username: string;
@@ -1380,6 +1649,88 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "all" | "failed" | "from";
+        ModelCompare: {
+            metrics: components["schemas"]["ModelCompareRow"][];
+            model: number;
+            versions: components["schemas"]["ModelCompareVersion"][];
+        };
+        ModelCompareRow: {
+            /** @description the version with the highest number, when numeric */
+            best: number | null;
+            metric: string;
+            /** @description one per version, in order */
+            values: unknown[];
+        };
+        ModelCompareVersion: {
+            metrics: {
+                [key: string]: unknown;
+            };
+            run: number | null;
+            sha256: string;
+            tags: string[];
+            version: number;
+        };
+        ModelCreate: {
+            /** @default  */
+            description?: string;
+            name: string;
+            team: string;
+        };
+        ModelDatasetRef: {
+            dataset: string;
+            node: string;
+            port: string;
+            sha256: string;
+            version: number | null;
+        };
+        ModelModuleVersion: {
+            digest: string;
+            image_id: string;
+            module: string;
+            node: string;
+            version: string;
+        };
+        ModelVersion: {
+            archived?: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly created_by: string | null;
+            readonly datasets: components["schemas"]["ModelDatasetRef"][];
+            description?: string;
+            readonly id: number;
+            /** @description metric -> the node reporting it */
+            metric_sources: {
+                [key: string]: string;
+            };
+            /** @description the step's metrics and those of the run's steps downstream of it */
+            metrics: {
+                [key: string]: unknown;
+            };
+            model: number;
+            readonly module_versions: components["schemas"]["ModelModuleVersion"][];
+            node: string;
+            /** @description node -> the resolved parameters of that step */
+            readonly parameters: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            readonly pipeline: number | null;
+            /** @description the pipeline version's number */
+            readonly pipeline_version: number | null;
+            port: string;
+            /** @description team/name@N */
+            readonly ref: string;
+            registered_by_step: number | null;
+            run: number | null;
+            run_parameters: {
+                [key: string]: unknown;
+            };
+            sha256: string;
+            step: number | null;
+            tags: string[];
+            version: number;
+        };
         ModuleCreate: {
             /** @default  */
             category?: string;
@@ -1535,6 +1886,19 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["MemberRow"][];
         };
+        PaginatedModelVersionList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["ModelVersion"][];
+        };
         PaginatedModuleListItemList: {
             /**
              * Format: uri
@@ -1560,6 +1924,19 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["PipelineRow"][];
+        };
+        PaginatedRegisteredModelList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["RegisteredModel"][];
         };
         PaginatedRunListItemList: {
             /**
@@ -1653,6 +2030,10 @@ export interface components {
         PatchedMemberRole: {
             role?: components["schemas"]["RoleEnum"];
         };
+        PatchedModelUpdate: {
+            archived?: boolean;
+            description?: string;
+        };
         PatchedScheduleUpdate: {
             /** @description Five fields, 'minute hour day-of-month month day-of-week', in UTC, e.g. '0 6 * * 1-5'. */
             cron?: string;
@@ -1660,6 +2041,11 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             };
+        };
+        PatchedVersionUpdate: {
+            archived?: boolean;
+            /** @description the version's tags; a tag another version of the model carries moves to this one */
+            tags?: string[];
         };
         PatchedVisibility: {
             /**
@@ -1818,6 +2204,39 @@ export interface components {
             /** @default false */
             is_default?: boolean;
             spec: unknown;
+        };
+        Register: {
+            /** @default  */
+            description?: string;
+            /** @description the model's name in the run's team; created if new */
+            name: string;
+            /** @description the step (node id) of that run */
+            node: string;
+            /** @description its output port, a Model */
+            port: string;
+            /**
+             * Format: int64
+             * @description the run whose step made the model
+             */
+            run: number;
+        };
+        RegisteredModel: {
+            archived?: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly created_by: string | null;
+            description?: string;
+            readonly id: number;
+            readonly latest_version: number | null;
+            name: string;
+            /** @description team/name */
+            readonly ref: string;
+            /** @description tag -> the version carrying it */
+            readonly tags: {
+                [key: string]: number;
+            };
+            team: string;
+            readonly version_count: number;
         };
         Rerun: {
             /** @description the parent run's setting when omitted */
@@ -2208,6 +2627,17 @@ export interface components {
             graph: components["schemas"]["PipelineDocument"];
             plan: unknown;
             warnings: components["schemas"]["Issue"][];
+        };
+        VersionCreate: {
+            /** @default  */
+            description?: string;
+            node: string;
+            port: string;
+            /**
+             * Format: int64
+             * @description the run whose step made the model (a run of the model's team)
+             */
+            run: number;
         };
         VersionDetail: {
             /** Format: date-time */
@@ -2661,6 +3091,111 @@ export interface operations {
             };
         };
     };
+    lineage_artifacts_retrieve: {
+        parameters: {
+            query?: {
+                /** @description step hops to walk (default 20, at most 50) */
+                depth?: number;
+                /** @description up, down or both (the default) */
+                direction?: "both" | "down" | "up";
+            };
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lineage"];
+                };
+            };
+        };
+    };
+    lineage_datasets_versions_retrieve: {
+        parameters: {
+            query?: {
+                /** @description step hops to walk (default 20, at most 50) */
+                depth?: number;
+                /** @description up, down or both (the default) */
+                direction?: "both" | "down" | "up";
+            };
+            header?: never;
+            path: {
+                name: string;
+                number: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lineage"];
+                };
+            };
+        };
+    };
+    lineage_diff_retrieve: {
+        parameters: {
+            query: {
+                /** @description `<sha256>`, `artifact:<sha256>` or `model:<id>/<n>` */
+                a: string;
+                /** @description the same, for the other side */
+                b: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageDiff"];
+                };
+            };
+        };
+    };
+    lineage_models_versions_retrieve: {
+        parameters: {
+            query?: {
+                /** @description step hops to walk (default 20, at most 50) */
+                depth?: number;
+                /** @description up, down or both (the default) */
+                direction?: "both" | "down" | "up";
+            };
+            header?: never;
+            path: {
+                id: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lineage"];
+                };
+            };
+        };
+    };
     me_retrieve: {
         parameters: {
             query?: never;
@@ -2676,6 +3211,267 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+        };
+    };
+    models_list: {
+        parameters: {
+            query?: {
+                /** @description false (default), true or all */
+                archived?: "all" | "false" | "true";
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description text in the name or description */
+                q?: string;
+                /** @description only models with a version carrying this tag */
+                tag?: string;
+                /** @description only this team's models */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRegisteredModelList"];
+                };
+            };
+        };
+    };
+    models_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["ModelCreate"];
+                "multipart/form-data": components["schemas"]["ModelCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModel"];
+                };
+            };
+        };
+    };
+    models_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModel"];
+                };
+            };
+        };
+    };
+    models_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedModelUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedModelUpdate"];
+                "multipart/form-data": components["schemas"]["PatchedModelUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModel"];
+                };
+            };
+        };
+    };
+    models_compare_retrieve: {
+        parameters: {
+            query?: {
+                /** @description version numbers: `1,2,3` (at most 10); the newest ten when absent */
+                versions?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelCompare"];
+                };
+            };
+        };
+    };
+    models_versions_list: {
+        parameters: {
+            query?: {
+                /** @description false (default), true or all */
+                archived?: "all" | "false" | "true";
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only the version carrying this tag */
+                tag?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedModelVersionList"];
+                };
+            };
+        };
+    };
+    models_versions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["VersionCreate"];
+                "multipart/form-data": components["schemas"]["VersionCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+        };
+    };
+    models_versions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+        };
+    };
+    models_versions_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedVersionUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedVersionUpdate"];
+                "multipart/form-data": components["schemas"]["PatchedVersionUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+        };
+    };
+    models_register_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Register"];
+                "application/x-www-form-urlencoded": components["schemas"]["Register"];
+                "multipart/form-data": components["schemas"]["Register"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
         };

@@ -1,6 +1,7 @@
 // Datasets: upload CSVs (picker, drag-and-drop, progress), every version with its size, uploader
 // and time, a column profile per version, archive and restore.
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { Link } from "react-router-dom";
 import { errorMessage } from "../api/errors";
 import {
   archiveDataset,
@@ -185,6 +186,11 @@ export function DatasetsPage() {
                             v{v.version} · {v.filename} · {formatBytes(v.size ?? 0)} · {v.created_by ?? "unknown"} · {when(v.created_at)}
                           </button>
                         ))}
+                        {open?.ref === d.ref ? (
+                          <Link to={`/lineage?dataset=${encodeURIComponent(d.ref)}&version=${open.version}`} className="small" data-testid="dataset-lineage">
+                            lineage of v{open.version}
+                          </Link>
+                        ) : null}
                       </div>
                       {profileError ? (
                         <div className="muted small pad" data-testid="profile-error">

@@ -34,7 +34,7 @@ export function StepDetails({ runId, step, layout = "stack" }: { runId: number; 
       </section>
       <section>
         <h4>Outputs</h4>
-        <StepOutputs step={step} />
+        <StepOutputs step={step} runId={runId} />
       </section>
       {layout === "stack" ? <section>{log}</section> : null}
     </div>

@@ -1,7 +1,10 @@
 // Output previews of one step, per output port: the head of a table, an image, a metrics table, or
 // an HTML, SVG or Markdown document. Those come from the step (untrusted): they are shown only in a
 // sandboxed frame, never in the application's own document (see SandboxedDocument).
+import { useState } from "react";
+import { Link } from "react-router-dom";
 import { errorMessage } from "../api/errors";
+import { registerModel, type ModelVersion } from "../api/registry";
 import { artifactUrl, getPreview, type ArtifactRef, type Preview, type StepRun } from "../api/runs";
 import { useAsync } from "../hooks/useAsync";
 import { bytes, formatValue } from "./format";
@@ -81,7 +84,51 @@ function PreviewView({ preview }: { preview: Preview }) {
   }
 }
 
-function OutputPort({ port, artifact }: { port: string; artifact: ArtifactRef }) {
+/** Register this output (a Model port) as the next version of a model of the run's team. */
+function RegisterModel({ runId, node, port }: { runId: number; node: string; port: string }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<ModelVersion | null>(null);
+  if (done)
+    return (
+      <Link to={`/models/${done.model}`} className="small" data-testid="registered-model">
+        registered {done.ref}
+      </Link>
+    );
+  if (!open)
+    return (
+      <button className="link small" onClick={() => setOpen(true)} data-testid={`register-model-${port}`}>
+        Register model
+      </button>
+    );
+  return (
+    <form
+      className="inline-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+          setDone(await registerModel({ name: name.trim(), run: runId, node, port }));
+        } catch (err) {
+          setError(errorMessage(err));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <input value={name} onChange={(e) => setName(e.target.value)} placeholder="model name" aria-label="model name" data-testid="register-model-name" autoFocus />
+      <button className="btn small" disabled={busy || !name.trim()} data-testid="register-model-submit">
+        Register
+      </button>
+      {error ? <span className="run-error small" data-testid="register-model-error">{error}</span> : null}
+    </form>
+  );
+}
+
+function OutputPort({ port, artifact, runId, node }: { port: string; artifact: ArtifactRef; runId?: number; node?: string }) {
   const answer = useAsync(() => getPreview(artifact.sha256), [artifact.sha256]);
   // another artifact's preview is never shown while this one loads
   const preview = answer.loading ? null : (answer.data ?? null);
@@ -96,13 +143,17 @@ function OutputPort({ port, artifact }: { port: string; artifact: ArtifactRef })
         <a href={artifactUrl(artifact.sha256)} download title={artifact.sha256}>
           download
         </a>
+        <Link to={`/lineage?artifact=${artifact.sha256}`} className="small" data-testid={`lineage-${port}`}>
+          lineage
+        </Link>
+        {runId !== undefined && node ? <RegisterModel runId={runId} node={node} port={port} /> : null}
       </div>
       {error ? <div className="run-error small">{error}</div> : preview ? <PreviewView preview={preview} /> : <div className="muted small">loading…</div>}
     </div>
   );
 }
 
-export function StepOutputs({ step }: { step: StepRun }) {
+export function StepOutputs({ step, runId }: { step: StepRun; runId?: number }) {
   const outputs = Object.entries(step.outputs).filter(([port]) => port !== "metrics.json");
   // a Metrics output port previews the same numbers: show the step's metrics only without one
   const metricsPort = outputs.some(([, a]) => a.media_type.includes("metrics"));
@@ -122,7 +173,7 @@ export function StepOutputs({ step }: { step: StepRun }) {
         </div>
       ) : null}
       {outputs.map(([port, artifact]) => (
-        <OutputPort key={port} port={port} artifact={artifact} />
+        <OutputPort key={port} port={port} artifact={artifact} runId={runId} node={step.node} />
       ))}
     </div>
   );
