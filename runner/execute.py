@@ -23,7 +23,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from compiler.plan import Step
-from runner import compute, events, inflight, installation, queue, states
+from runner import compute, events, hosts, inflight, installation, queue, states
 from runner.advance import advance_run, keeping_one, plan_of
 from runner.failures import attempt_tail, failure_message
 from runner.logsink import LogSink, log_dir
@@ -93,6 +93,7 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
             states.RUNNING,
             extra=Q(attempt=row.attempt),
             worker_id=me,
+            host=hosts.host_id(),  # whose engine runs it: cancel and the sweep reach it there
             heartbeat_at=Now(),  # the database's clock, as the reaper's cut-off
             started_at=now,
             attempt=attempt,
@@ -106,6 +107,7 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
         ):
             return False, None  # someone else has it, or it was canceled
         row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
+        row.host = hosts.host_id()
         row.exit_code, row.error, row.container_name, row.log_path = None, "", name, str(log_path)
         row.timings, row.cpu_seconds, row.peak_memory_bytes = timings, None, None
         events.publish_row(row)

@@ -24,7 +24,7 @@ from artifacts import store
 from compiler.plan import Step
 from modules.envnames import without_reserved
 from modules.lookup import module_files
-from runner import compute, installation
+from runner import compute, hosts
 from runner.cachekeys import canonical
 from runner.models import Artifact, StepRun
 
@@ -99,7 +99,7 @@ def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
         params_file=params_file,
         out_dir=out_dir,
         labels={
-            **installation.labels(),  # the reaper and cancel touch this installation's containers only
+            **hosts.labels(),  # this installation's and host's: its janitor touches only these
             "pipewright.run": str(row.run_id),
             "pipewright.steprun": str(row.pk),
             "pipewright.attempt": str(row.attempt),
