@@ -151,14 +151,16 @@ def remove_on_host(host: str, step_queue: str, name: str) -> None:
 
 def _on_host(host: str, step_queue: str, name: str, remove: bool) -> None:
     target = compute.target_of(step_queue)
-    if host and host != host_id() and target in HOST_TARGETS:
+    mine = not host or host == host_id()
+    if not mine:
         queue.send_args(queue.KILL_TASK, (target, name, remove), queue_of(host), expires=MESSAGE_EXPIRES)
-    kill_here(target, name, remove)
+    kill_here(target, name, remove, folder=remove and mine)
 
 
-def kill_here(target: str, name: str, remove: bool = False) -> None:
+def kill_here(target: str, name: str, remove: bool = False, folder: bool = False) -> None:
     """Kill (or remove) a step's container on this host's engine (the `runner.kill` task's body on
-    the owning host); an engine that is away has nothing to stop: its janitor removes it later."""
+    the owning host), and with `folder` its work folder on this host's disk; an engine that is
+    away has nothing to stop: the janitor removes what is left later."""
     backend = compute.backend(target)
     try:
         if remove:
@@ -167,3 +169,5 @@ def kill_here(target: str, name: str, remove: bool = False) -> None:
             backend.kill(name)
     except compute.ComputeUnavailable as exc:
         log.info("kill %s: %s", name, exc)
+    if folder and name.startswith(installation.container_name(0, 0).removesuffix("0-0")):
+        shutil.rmtree(Path(settings.WORK_ROOT) / name, ignore_errors=True)

@@ -56,18 +56,20 @@ def janitors_task() -> dict[str, int]:
 
 @shared_task(name=queue.KILL_TASK)
 def kill_task(target: str, name: str, remove: bool = False) -> None:
-    """On the queue of the host that runs a step: kill (or remove) its container there."""
-    hosts.kill_here(target, name, remove)
+    """On the queue of the host that runs a step: kill (or remove, with its work folder) its
+    container there."""
+    hosts.kill_here(target, name, remove, folder=remove)
 
 
 @worker_ready.connect(weak=False)
 def janitor(sender: object = None, **_: object) -> None:
-    """At the start of a worker that consumes its host's queue (a step worker): its host is seen
-    and its janitor runs at once (what a killed worker of this machine left behind goes now)."""
+    """At the start of a step worker (one that consumes a compute queue or its host's queue): its
+    host is seen and its janitor runs at once (what a killed worker of this machine left behind
+    goes now). The control worker has no steps and leaves it to them."""
     consumer = getattr(sender, "task_consumer", None)
     queues = {q.name for q in getattr(consumer, "queues", [])} if consumer is not None else set()
-    if queues and hosts.queue_of(hosts.host_id()) not in queues:
-        return  # the control worker (or a worker for another host's queue): not this host's janitor
+    if queues and not any(q.startswith("compute-") or q == hosts.queue_of(hosts.host_id()) for q in queues):
+        return
     try:
         hosts.janitor()
     except Exception:  # a worker that cannot clean up still runs steps

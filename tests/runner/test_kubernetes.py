@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from runner import hosts, installation, runs, states
 from runner.compute import kubernetes as kb
 from runner.compute.base import StepJob
+from runner.models import Run, StepRun
 from tests.k8s_fake import FakeCluster, Scenario
+from tests.runner.fixtures import IMAGE, make_version, step
 
 INSTALL = {"pipewright.installation": "abc123abc123"}
 
@@ -34,6 +37,7 @@ class _Transfer:
         self.received.append(transfer.output_put_url)
         (job.out_dir / "data").mkdir(parents=True, exist_ok=True)
         (job.out_dir / "data" / "x.csv").write_text("a\n1\n")
+        (job.out_dir / "data" / "x.csv").chmod(0o644)
 
 
 @pytest.fixture
@@ -198,3 +202,73 @@ def test_an_unpinned_image_has_no_digest() -> None:
     backend = kb.KubernetesBackend()
     assert backend.image_id("pipewright/python-ml:1") is None
     assert backend.image_id("reg/x@sha256:" + "a" * 64) == "sha256:" + "a" * 64
+
+
+def test_a_run_executes_its_steps_as_jobs(
+    eager: Any,
+    cluster: FakeCluster,
+    transfer: _Transfer,
+    settings: Any,
+    runner_dirs: Any,
+    alice: Any,
+    acme: Any,
+    modules_acme: Any,
+) -> None:
+    settings.PIPEWRIGHT_COMPUTE = "kubernetes"
+    cluster.script(IMAGE, Scenario(lines=["emitting 3"]))
+    version = make_version(acme, [step("a", modules_acme["emit"]), step("b", modules_acme["add1"], upstream=("a",))])
+    run = runs.create_run(version, {}, True, alice)
+    run.refresh_from_db()
+    assert run.status == states.SUCCEEDED, [(s.node, s.error) for s in run.steps.all()]
+    a = StepRun.objects.get(run=run, node="a")
+    assert a.queue == "compute-kubernetes" and a.host == settings.PIPEWRIGHT_HOST_ID
+    assert [b["metadata"]["name"] for b in cluster.created] == [
+        a.container_name,
+        StepRun.objects.get(run=run, node="b").container_name,
+    ]
+    assert "emitting 3" in Path(a.log_path).read_text()
+
+
+def test_a_step_killed_for_memory_fails_naming_it(
+    eager: Any,
+    cluster: FakeCluster,
+    transfer: _Transfer,
+    settings: Any,
+    runner_dirs: Any,
+    alice: Any,
+    acme: Any,
+    modules_acme: Any,
+) -> None:
+    settings.PIPEWRIGHT_COMPUTE = "kubernetes"
+    cluster.script(IMAGE, Scenario(kind="oom"))
+    run = runs.create_run(make_version(acme, [step("a", modules_acme["emit"])]), {}, True, alice)
+    a = StepRun.objects.get(run=run, node="a")
+    assert a.status == states.FAILED and a.exit_code == 137
+    assert a.error == "killed: out of memory (OOMKilled at its 256 MiB limit)"
+
+
+def test_the_janitor_deletes_orphan_jobs_of_this_installation_only(
+    db: Any, cluster: FakeCluster, transfer: _Transfer, settings: Any, tmp_path: Path, acme: Any, modules_acme: Any
+) -> None:
+    settings.PIPEWRIGHT_COMPUTE = "kubernetes"
+    cluster.script("img/forever", Scenario(kind="hang"))
+    inst = installation.installation_id()
+    version = make_version(acme, [step("a", modules_acme["emit"])])
+    run = Run.objects.create(
+        pipeline=version.pipeline, pipeline_version=version, team=acme, plan=version.plan, status=states.RUNNING
+    )
+    live = StepRun.objects.create(run=run, node="a", module="acme/emit", version="1.0.0", queue="compute-kubernetes")
+    live_name = installation.container_name(live.pk, 1)
+    StepRun.objects.filter(pk=live.pk).update(status=states.RUNNING, attempt=1, container_name=live_name)
+    batch = kb.k8s.BatchV1Api(kb.KubernetesBackend().api)
+    for name, key in (
+        (live_name, inst),
+        (installation.container_name(live.pk, 0), inst),
+        ("pw-0000000000ff-1-1", "0000000000ff"),
+    ):
+        job = _job(tmp_path, "img/forever", name=name)
+        job.labels = {**job.labels, "pipewright.installation": key}
+        batch.create_namespaced_job("pw", kb.job_manifest(job, transfer.send(job), "pw", 60))
+    assert hosts.fan_out()["cluster"] == 1
+    assert sorted(name for _, name in cluster.jobs) == sorted([live_name, "pw-0000000000ff-1-1"])
+    assert cluster.deleted == [(installation.container_name(live.pk, 0), "Background")]
