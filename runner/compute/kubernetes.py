@@ -328,7 +328,8 @@ class KubernetesBackend:
             while seen.outcome is None:
                 if should_stop():
                     self.kill(job.name)
-                    return StepOutcome(None, "stopped", stopped=True)
+                    seen.outcome = StepOutcome(None, "stopped", stopped=True)
+                    return seen.outcome
                 if time.monotonic() > deadline:
                     return StepOutcome(None, f"timed out after {job.timeout} s", timed_out=True)
                 self._watch_pods(core, job, seen)
@@ -336,7 +337,7 @@ class KubernetesBackend:
                     logs = threading.Thread(target=self._follow, args=(core, seen.pod, on_line), daemon=True)
                     logs.start()
                 if seen.outcome is None:
-                    seen.outcome = job_failure(batch.read_namespaced_job(job.name, self.namespace), job.timeout)
+                    seen.outcome = self._job_state(batch, job)
             outcome = seen.outcome
             if logs is None and seen.pod and seen.running_at is not None:
                 self._follow(core, seen.pod, on_line)  # a pod that ran and ended between two looks
@@ -352,6 +353,15 @@ class KubernetesBackend:
         finally:
             if seen.outcome is None or not seen.outcome.stopped:
                 self._delete(job.name, "Background")
+
+    def _job_state(self, batch: k8s.BatchV1Api, job: StepJob) -> StepOutcome | None:
+        """The Job's own verdict (its deadline), or the news that someone deleted it."""
+        try:
+            return job_failure(batch.read_namespaced_job(job.name, self.namespace), job.timeout)
+        except ApiException as exc:
+            if exc.status == 404:
+                return StepOutcome(None, "The step's Job was deleted from the cluster while it ran.")
+            raise
 
     def _watch_pods(self, core: k8s.CoreV1Api, job: StepJob, seen: _Seen) -> None:
         """One watch call on the attempt's pods (at most WATCH_SECONDS): note when it runs and
@@ -374,8 +384,6 @@ class KubernetesBackend:
                 seen.running_at = time.time()
             ended = pod_outcome(raw, job.memory_bytes)
             if ended is not None:
-                if ended.exit_code is None:
-                    seen.running_at = seen.running_at if phase in ("Succeeded", "Failed") else None
                 seen.outcome = ended
                 w.stop()
                 return

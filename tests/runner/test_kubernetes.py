@@ -272,3 +272,19 @@ def test_the_janitor_deletes_orphan_jobs_of_this_installation_only(
     assert hosts.fan_out()["cluster"] == 1
     assert sorted(name for _, name in cluster.jobs) == sorted([live_name, "pw-0000000000ff-1-1"])
     assert cluster.deleted == [(installation.container_name(live.pk, 0), "Background")]
+
+
+def test_a_job_deleted_behind_the_workers_back_fails_the_step_saying_so(
+    cluster: FakeCluster, transfer: _Transfer, tmp_path: Path
+) -> None:
+    cluster.script("img/forever", Scenario(kind="hang", lines=["working"]))
+    lines: list[str] = []
+
+    def operator_deletes_it() -> bool:
+        if lines and cluster.jobs:
+            kb.k8s.BatchV1Api(kb.KubernetesBackend().api).delete_namespaced_job("pw-abc123abc123-7-1", "pw")
+        return False
+
+    outcome = kb.KubernetesBackend().run(_job(tmp_path, "img/forever"), lines.append, operator_deletes_it)
+    assert not outcome.stopped and outcome.exit_code is None
+    assert outcome.error == "The step's Job was deleted from the cluster while it ran."
