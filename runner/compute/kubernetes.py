@@ -73,6 +73,10 @@ class Transfer(Protocol):
         """Unpack the uploaded /out tarball into `job.out_dir` (raise naming what is missing)."""
         ...
 
+    def forget(self, job: StepJob) -> None:
+        """Delete what `send` uploaded and the pod put for this attempt (whatever its outcome)."""
+        ...
+
 
 _transfer: Transfer | None = None
 
@@ -86,10 +90,14 @@ def use_transfer(transfer: Transfer | None) -> None:
 # Runs in the init container (python -c): unpack each tarball into its folder. Stdlib only.
 FETCH = """
 import io, json, os, sys, tarfile, urllib.request
-for path, url in json.loads(os.environ["PIPEWRIGHT_FETCH"]).items():
+for path, url in sorted(json.loads(os.environ["PIPEWRIGHT_FETCH"]).items()):
     os.makedirs(path, exist_ok=True)
     with urllib.request.urlopen(url, timeout=300) as r:
-        tarfile.open(fileobj=io.BytesIO(r.read()), mode="r:gz").extractall(path, filter="data")
+        tar = tarfile.open(fileobj=io.BytesIO(r.read()), mode="r:gz")
+    try:
+        tar.extractall(path, filter="data")
+    except TypeError:  # a Python without extraction filters (before 3.11.4): our own tarballs
+        tar.extractall(path)
 """
 
 # Runs the step (python -c WRAP cmd...): its exit code is the container's; /out is uploaded after.
@@ -98,7 +106,7 @@ import io, os, subprocess, sys, tarfile, urllib.request
 code = subprocess.call(sys.argv[1:])
 buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-    tar.add("/out", arcname=".")
+    tar.add(os.environ.get("PIPEWRIGHT_OUT", "/out"), arcname=".")
 req = urllib.request.Request(os.environ["PIPEWRIGHT_PUT"], data=buf.getvalue(), method="PUT")
 try:
     urllib.request.urlopen(req, timeout=300).close()
@@ -336,8 +344,10 @@ class KubernetesBackend:
                 if seen.pod and seen.running_at is not None and logs is None:
                     logs = threading.Thread(target=self._follow, args=(core, seen.pod, on_line), daemon=True)
                     logs.start()
-                if seen.outcome is None:
-                    seen.outcome = self._job_state(batch, job)
+                if seen.outcome is None or seen.outcome.exit_code != 0:
+                    # the Job's verdict first: at its deadline the controller kills the pod, which
+                    # then ends Failed (exit 137) like any other kill
+                    seen.outcome = self._job_state(batch, job) or seen.outcome
             outcome = seen.outcome
             if logs is None and seen.pod and seen.running_at is not None:
                 self._follow(core, seen.pod, on_line)  # a pod that ran and ended between two looks
@@ -353,6 +363,10 @@ class KubernetesBackend:
         finally:
             if seen.outcome is None or not seen.outcome.stopped:
                 self._delete(job.name, "Background")
+            try:
+                _transfer.forget(job)
+            except Exception as exc:  # leftovers in the store cost space, never a step
+                log.warning("could not delete the transfer objects of %s: %s", job.name, exc)
 
     def _job_state(self, batch: k8s.BatchV1Api, job: StepJob) -> StepOutcome | None:
         """The Job's own verdict (its deadline), or the news that someone deleted it."""

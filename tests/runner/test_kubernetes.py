@@ -39,6 +39,9 @@ class _Transfer:
         (job.out_dir / "data" / "x.csv").write_text("a\n1\n")
         (job.out_dir / "data" / "x.csv").chmod(0o644)
 
+    def forget(self, job: StepJob) -> None:
+        self.forgotten = [*getattr(self, "forgotten", []), job.name]
+
 
 @pytest.fixture
 def cluster(settings: Any) -> Iterator[FakeCluster]:
