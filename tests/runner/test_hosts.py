@@ -134,6 +134,7 @@ def test_cancel_reaches_the_engine_of_the_host_that_runs_the_step(
     assert StepRun.objects.get(pk=row.pk).status == states.CANCELED
 
 
+@pytest.mark.redis
 def test_beat_wakes_the_janitor_of_each_live_host_on_its_own_queue(db: Any, settings: Any) -> None:
     settings.PIPEWRIGHT_HOST_FORGET = 3600
     tag = f"{os.getpid()}-{time.monotonic_ns()}"
