@@ -137,6 +137,19 @@ def api_client() -> k8s.ApiClient:
     return k8s.ApiClient(conf)
 
 
+_clients: dict[tuple[str, str], k8s.ApiClient] = {}
+_clients_lock = threading.Lock()
+
+
+def shared_client() -> k8s.ApiClient:
+    """One client (and connection pool) per process and configuration, made on first use."""
+    key = (settings.PIPEWRIGHT_K8S_API, settings.PIPEWRIGHT_K8S_KUBECONFIG)
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = api_client()
+        return _clients[key]
+
+
 def resources(job: StepJob) -> dict[str, dict[str, str]]:
     limits = {"cpu": f"{int(job.cpu * 1000)}m", "memory": str(int(job.memory_bytes))}
     if job.gpus:
@@ -303,7 +316,7 @@ class KubernetesBackend:
     @property
     def api(self) -> k8s.ApiClient:
         if self._api is None:
-            self._api = api_client()
+            self._api = shared_client()
         return self._api
 
     @property
