@@ -11,14 +11,17 @@ app = Celery("pipewright")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Queues: "pipewright" (orchestration: advance_run, reap, run_schedule) and one per compute target
-# ("compute-docker", "compute-local") for execute_step, which runner.queue always sends to its
-# step's compute queue. Separate workers consume them (scripts/run.py, docs/operations.md), so
+# Queues: "pipewright" (orchestration: advance_run, reap, the janitors' fan-out, run_schedule), one
+# per compute target ("compute-docker", "compute-local", "compute-kubernetes") for execute_step,
+# which runner.queue always sends to its step's compute queue, and one per worker host
+# ("host.<PIPEWRIGHT_HOST_ID>": its janitor and kills, runner.hosts) that only that host's step
+# workers consume. Separate workers consume them (scripts/run.py, docs/operations.md), so
 # scheduling never waits for a slot a long step holds.
 app.conf.task_default_queue = "pipewright"
 app.conf.task_routes = {
     "runner.advance_run": {"queue": "pipewright"},
     "runner.reap": {"queue": "pipewright"},
+    "runner.janitors": {"queue": "pipewright"},
     "publishing.run_schedule": {"queue": "pipewright"},
 }
 # Schedules made through /api/schedules/ are django-celery-beat PeriodicTasks (DatabaseScheduler).
@@ -27,6 +30,11 @@ app.conf.beat_schedule = {
         "task": "runner.reap",
         "schedule": float(env_int("PIPEWRIGHT_REAP_EVERY", 10)),  # as settings reads it
         "options": {"queue": "pipewright", "expires": 30},
+    },
+    "runner-janitors": {
+        "task": "runner.janitors",
+        "schedule": float(env_int("PIPEWRIGHT_JANITOR_EVERY", 60)),  # as settings reads it
+        "options": {"queue": "pipewright", "expires": 60},
     },
 }
 

@@ -8,6 +8,7 @@ manage.py reads.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import dj_database_url
@@ -314,6 +315,21 @@ PIPEWRIGHT_REAP_EVERY = env_int("PIPEWRIGHT_REAP_EVERY", 10)
 # A step queued this long without a worker claiming it is sent again by the sweep (its message may
 # have died with Redis); a duplicate message is harmless, so this only bounds the extra messages.
 PIPEWRIGHT_QUEUED_GRACE = env_int("PIPEWRIGHT_QUEUED_GRACE", 30)
+# Hosts (docs/operations.md "Several worker hosts"): this process's host, as its step workers
+# record it on the steps they claim and as its per-host queue `host.<id>` is named (default: the
+# machine's hostname); the janitor of every host seen within PIPEWRIGHT_HOST_FORGET seconds is woken
+# every PIPEWRIGHT_JANITOR_EVERY seconds through that queue.
+PIPEWRIGHT_HOST_ID = env_str("PIPEWRIGHT_HOST_ID", "") or socket.gethostname()
+PIPEWRIGHT_JANITOR_EVERY = env_int("PIPEWRIGHT_JANITOR_EVERY", 60)
+PIPEWRIGHT_HOST_FORGET = env_int("PIPEWRIGHT_HOST_FORGET", 7 * 24 * 3600)
+# Kubernetes Job compute (PIPEWRIGHT_COMPUTE=kubernetes; runner/compute/kubernetes.py): the
+# namespace Jobs run in, the kubeconfig (empty: the in-cluster service account, else ~/.kube/config),
+# seconds a finished Job is kept, and an optional API server URL (tests: tests/k8s_fake).
+PIPEWRIGHT_K8S_NAMESPACE = env_str("PIPEWRIGHT_K8S_NAMESPACE", "pipewright")
+PIPEWRIGHT_K8S_KUBECONFIG = env_str("PIPEWRIGHT_K8S_KUBECONFIG", "")
+PIPEWRIGHT_K8S_API = env_str("PIPEWRIGHT_K8S_API", "")
+PIPEWRIGHT_K8S_TTL = env_int("PIPEWRIGHT_K8S_TTL", 300)
+PIPEWRIGHT_K8S_SERVICE_ACCOUNT = env_str("PIPEWRIGHT_K8S_STEP_SERVICE_ACCOUNT", "")
 # Step logs live in the database (runner.steplogs); this folder only holds logs of steps run
 # before that (read as a fallback for their rows).
 PIPEWRIGHT_LOG_DIR = Path(env_str("PIPEWRIGHT_LOG_DIR", str(VAR_DIR / "logs")))

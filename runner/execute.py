@@ -24,7 +24,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from compiler.plan import Step
-from runner import compute, events, inflight, installation, queue, states
+from runner import compute, events, hosts, inflight, installation, queue, states
 from runner.advance import advance_run, keeping_one, plan_of
 from runner.failures import failure_message
 from runner.models import Run, StepRun
@@ -91,6 +91,7 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
             states.RUNNING,
             extra=Q(attempt=row.attempt),
             worker_id=me,
+            host=hosts.host_id(),  # whose engine runs it: cancel and the sweep reach it there
             heartbeat_at=Now(),  # the database's clock, as the reaper's cut-off
             started_at=now,
             attempt=attempt,
@@ -103,6 +104,7 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
         ):
             return False, None  # someone else has it, or it was canceled
         row.status, row.attempt, row.worker_id, row.started_at = states.RUNNING, attempt, me, now
+        row.host = hosts.host_id()
         row.exit_code, row.error, row.container_name = None, "", name
         row.timings, row.cpu_seconds, row.peak_memory_bytes = timings, None, None
         events.publish_row(row)

@@ -61,6 +61,8 @@ class StepRun(models.Model):
     force = models.BooleanField(default=False)
     queue = models.CharField(max_length=32, blank=True, default="")
     worker_id = models.CharField(max_length=200, blank=True, default="")
+    # the host whose worker claimed the current attempt (its engine runs the container)
+    host = models.CharField(max_length=100, blank=True, default="")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     container_name = models.CharField(max_length=100, blank=True, default="")
     started_at = models.DateTimeField(null=True, blank=True)
@@ -192,3 +194,19 @@ class Installation(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class WorkerHost(models.Model):
+    """A machine that runs step workers (settings.PIPEWRIGHT_HOST_ID): its own Docker engine and
+    work folders, its own queue `host.<id>` (janitor, kills). `last_seen` is the database's clock
+    when one of its workers last started, claimed a step or ran its janitor."""
+
+    host_id = models.CharField(max_length=100, unique=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        ordering = ["host_id"]
+
+    def __str__(self) -> str:
+        return self.host_id

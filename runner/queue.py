@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 ADVANCE_TASK = "runner.advance_run"
 EXECUTE_TASK = "runner.execute_step"
 REAP_TASK = "runner.reap"
+JANITOR_TASK = "runner.janitor"  # on a host's own queue (runner.hosts)
+JANITORS_TASK = "runner.janitors"  # beat's fan-out, on the control queue
+KILL_TASK = "runner.kill"  # on the queue of the host that runs the step
 CONTROL_QUEUE = "pipewright"
 # What a broker that is down raises from apply_async (after Celery's own publish retries).
 BROKER_ERRORS = (OperationalError, RedisError)
@@ -36,9 +39,16 @@ def enqueue_step(step_id: int, queue: str) -> None:
 
 def send(task: str, object_id: int, queue: str) -> bool:
     """Publish one task now; False (and a warning) when the broker did not take it."""
+    return send_args(task, (object_id,), queue)
+
+
+def send_args(task: str, args: tuple, queue: str, expires: float | None = None) -> bool:
+    """`send` with any JSON arguments and an optional expiry (seconds: a message to a host whose
+    queue nobody consumes any more expires rather than piles up)."""
     try:
-        app.tasks[task].apply_async((object_id,), queue=queue)
+        app.tasks[task].apply_async(args, queue=queue, expires=expires)
     except BROKER_ERRORS as exc:
-        log.warning("could not enqueue %s(%s) on %s: %s; the sweep will send it again", task, object_id, queue, exc)
+        shown = ", ".join(map(str, args))
+        log.warning("could not enqueue %s(%s) on %s: %s; the sweep will send it again", task, shown, queue, exc)
         return False
     return True

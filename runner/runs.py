@@ -14,7 +14,7 @@ from compiler.parameters import check_run_parameters
 from compiler.plan import Plan, Step
 from modules.models import ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError
-from runner import compute, events, inflight, queue, states
+from runner import events, hosts, inflight, queue, states
 from runner.models import Run, StepRun
 from runner.transitions import move_run, move_step
 
@@ -235,7 +235,7 @@ def cancel_run(run: Run) -> Run:
     if run.status in states.RUN_TERMINAL:
         raise Conflict(f"Run {run.pk} already {run.status}.")
     now = timezone.now()
-    to_kill: list[tuple[str, str]] = []
+    to_kill: list[tuple[str, str, str]] = []
     with transaction.atomic():
         Run.objects.select_for_update().get(pk=run.pk)
         for row in run.steps.exclude(status__in=states.STEP_TERMINAL):
@@ -244,16 +244,15 @@ def cancel_run(run: Run) -> Run:
                 events.publish_step(row.pk)
                 inflight.release(row.pk)  # steps of other runs waiting for this one execute themselves
                 if was_running and row.container_name:
-                    to_kill.append((row.queue, row.container_name))
+                    to_kill.append((row.host, row.queue, row.container_name))
         if move_run(run.pk, states.CANCELED, finished_at=now, error="canceled"):
             events.publish_run(run.pk)
 
         def kill() -> None:
-            for step_queue, name in to_kill:  # a local step in another process stops on its lost claim
-                try:
-                    compute.backend(compute.target_of(step_queue)).kill(name)
-                except compute.ComputeUnavailable as exc:  # its worker stops it on the lost claim
-                    log.warning("cancel: could not kill %s: %s", name, exc)
+            # on the engine of the host that runs each step (its queue), not only the one next to
+            # this process; its worker also stops it on the lost claim
+            for host, step_queue, name in to_kill:
+                hosts.kill_on_host(host, step_queue, name)
 
         transaction.on_commit(kill)
     run.refresh_from_db()

@@ -9,23 +9,24 @@ One pass:
 2. steps `queued` longer than the grace period are sent to their compute queue again (a duplicate
    message is harmless: the claim in runner.execute is a conditional UPDATE on the attempt);
 3. runs that are not terminal and have no step queued or running (never advanced, ready steps
-   never enqueued, or the last step finished but the run never closed) are advanced here;
-4. this installation's containers and work folders that no running attempt owns are removed.
+   never enqueued, or the last step finished but the run never closed) are advanced here.
+
+A dead attempt's container is removed on the host that ran it (a message on that host's queue,
+runner.hosts); containers and work folders nobody owns are each host's janitor's (runner.hosts),
+not this pass's: this pass runs on one machine and sees one engine and one disk.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Now
 
-from runner import compute, installation, queue, states
+from runner import compute, hosts, queue, states
 from runner.advance import advance_run, plan_of
 from runner.execute import fail_attempt, heartbeat_timeout
 from runner.models import Run, StepRun
@@ -55,8 +56,6 @@ def reap() -> dict[str, int]:
     done = _reap_stale(now)
     done["requeued"] = _requeue_waiting(now)
     done["advanced"] = _advance_idle_runs()
-    done["removed"] += _remove_orphans()
-    done["folders"] = remove_dead_work_folders()
     if any(done.values()):
         log.info("sweep: %s", done)
     return done
@@ -81,7 +80,7 @@ def _reap_stale(now: datetime) -> dict[str, int]:
             failed += 1
             queue.enqueue_advance(row.run_id)
         if moved and row.container_name:
-            _remove_container(row.queue, row.container_name)
+            hosts.remove_on_host(row.host, row.queue, row.container_name)
             removed += 1
     return {"retried": retried, "failed": failed, "removed": removed}
 
@@ -113,58 +112,3 @@ def _advance_idle_runs() -> int:
         except Exception:  # one broken run must not stop the repair of the others
             log.exception("sweep: advancing run %s failed", run_id)
     return advanced
-
-
-def _remove_container(queue_name: str, name: str) -> None:
-    """Remove a dead attempt's container (or process); an engine that is gone has nothing to remove."""
-    try:
-        compute.backend(compute.target_of(queue_name)).remove(name)
-    except compute.ComputeUnavailable as exc:
-        log.info("could not remove %s: %s", name, exc)
-
-
-def _running_names() -> set[str]:
-    return set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))
-
-
-def _remove_orphans() -> int:
-    """Remove this installation's step containers that no running attempt owns, on every compute
-    target this worker reaches. Listed before the owners are read: a container exists only after
-    its attempt's claim committed, so a live one is always among the owners read after."""
-    listed: list[tuple[str, str]] = []
-    for target in compute.TARGETS:
-        try:
-            names = compute.backend(target).running_names(labels=installation.labels())
-        except compute.ComputeUnavailable as exc:
-            log.info("no orphan sweep on %s: %s", target, exc)
-            continue
-        listed += [(target, name) for name in names]
-    if not listed:
-        return 0
-    owned = _running_names()
-    removed = 0
-    for target, name in listed:
-        if name not in owned:
-            _remove_container(compute.queue_for(target), name)
-            removed += 1
-    return removed
-
-
-def remove_dead_work_folders() -> int:
-    """Remove this installation's attempt work folders (WORK_ROOT/<container name>) whose attempt
-    no longer runs. Listed before the running attempts are read, as containers are."""
-    root = Path(settings.WORK_ROOT)
-    prefix = installation.container_name(0, 0).removesuffix("0-0")  # pw-<installation>-
-    try:
-        folders = [p for p in root.iterdir() if p.name.startswith(prefix) and p.is_dir()]
-    except FileNotFoundError:
-        return 0
-    if not folders:
-        return 0
-    owned = _running_names()
-    removed = 0
-    for folder in folders:
-        if folder.name not in owned:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed

@@ -11,10 +11,10 @@ from celery.signals import worker_ready
 from celery.worker import state as worker_state
 from django.conf import settings
 
-from runner import queue
+from runner import hosts, queue
 from runner.advance import advance_run
 from runner.execute import execute_step
-from runner.sweeps import reap, remove_dead_work_folders
+from runner.sweeps import reap
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,38 @@ def reap_task() -> dict[str, int]:
     return reap()
 
 
+@shared_task(name=queue.JANITOR_TASK)
+def janitor_task() -> dict[str, int]:
+    """On a host's own queue: that host's orphan containers and work folders go."""
+    return hosts.janitor()
+
+
+@shared_task(name=queue.JANITORS_TASK)
+def janitors_task() -> dict[str, int]:
+    """Beat's fan-out: one janitor message per live host (and cluster-wide orphans)."""
+    return hosts.fan_out()
+
+
+@shared_task(name=queue.KILL_TASK)
+def kill_task(target: str, name: str, remove: bool = False) -> None:
+    """On the queue of the host that runs a step: kill (or remove, with its work folder) its
+    container there."""
+    hosts.kill_here(target, name, remove, folder=remove)
+
+
 @worker_ready.connect(weak=False)
-def janitor(**_: object) -> None:
-    """At worker start: this installation's work folders of attempts no longer running go (a
-    worker on another machine has its own disk, which the sweep on the control worker never sees)."""
-    removed = remove_dead_work_folders()
-    if removed:
-        log.info("janitor: removed %d work folder(s) of dead attempts", removed)
+def janitor(sender: object = None, **_: object) -> None:
+    """At the start of a step worker (one that consumes a compute queue or its host's queue): its
+    host is seen and its janitor runs at once (what a killed worker of this machine left behind
+    goes now). The control worker has no steps and leaves it to them."""
+    consumer = getattr(sender, "task_consumer", None)
+    queues = {q.name for q in getattr(consumer, "queues", [])} if consumer is not None else set()
+    if queues and not any(q.startswith("compute-") or q == hosts.queue_of(hosts.host_id()) for q in queues):
+        return
+    try:
+        hosts.janitor()
+    except Exception:  # a worker that cannot clean up still runs steps
+        log.exception("janitor at worker start failed")
 
 
 @shared_task(name="runner.noop")

@@ -26,7 +26,7 @@ from artifacts.backend import current
 from compiler.plan import Step
 from modules.envnames import without_reserved
 from modules.lookup import module_files
-from runner import compute, installation
+from runner import compute, hosts
 from runner.cachekeys import canonical
 from runner.models import Artifact, StepRun
 
@@ -108,7 +108,7 @@ def prepare(step: Step, row: StepRun, work: Path, pins: contextlib.ExitStack) ->
         params_file=params_file,
         out_dir=out_dir,
         labels={
-            **installation.labels(),  # the reaper and cancel touch this installation's containers only
+            **hosts.labels(),  # this installation's and host's: its janitor touches only these
             "pipewright.run": str(row.run_id),
             "pipewright.steprun": str(row.pk),
             "pipewright.attempt": str(row.attempt),

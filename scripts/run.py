@@ -356,7 +356,8 @@ def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
 
 def app_commands(compute: str, host: str, port: int) -> list[tuple[str, list[str]]]:
     """What runs once the database is ready, in start order: Daphne; PIPEWRIGHT_WORKERS step
-    workers that consume only their compute queue (a long step holds one of their slots); one
+    workers that consume only their compute queue (a long step holds one of their slots) and this
+    host's queue `host.<PIPEWRIGHT_HOST_ID, default the hostname>` (its janitor and kills); one
     control worker on the "pipewright" queue (advance_run, the sweep, schedule firings) with a
     pool of its own, so scheduling never waits behind steps; Celery beat. The control worker is
     prefork, not threads: a thread-pool worker died of a kombu race (AttributeError in
@@ -366,7 +367,9 @@ def app_commands(compute: str, host: str, port: int) -> list[tuple[str, list[str
     control = int(os.environ.get("PIPEWRIGHT_CONTROL_CONCURRENCY", "2"))  # 0: none here (run it elsewhere)
     celery = [PY, "-m", "celery", "-A", "pipewright"]
     commands = [("daphne", [PY, "-m", "daphne", "-b", host, "-p", str(port), "pipewright.asgi:application"])]
-    step_worker = [*celery, "worker", "-l", "INFO", "-Q", f"compute-{compute}", "-c", str(concurrency)]
+    host_queue = f"host.{os.environ.get('PIPEWRIGHT_HOST_ID') or socket.gethostname()}"
+    queues = f"compute-{compute},{host_queue}"
+    step_worker = [*celery, "worker", "-l", "INFO", "-Q", queues, "-c", str(concurrency)]
     commands += [(f"worker {i}", [*step_worker, "-n", f"worker{i}-{port}@%h"]) for i in range(1, workers + 1)]
     if control > 0:
         control_worker = [*celery, "worker", "-l", "INFO", "-Q", "pipewright", "-c", str(control)]

@@ -1,4 +1,5 @@
-"""Compute backends behind one small protocol (runner.compute.base): Docker and local (subprocess).
+"""Compute backends behind one small protocol (runner.compute.base): Docker, local (subprocess)
+and Kubernetes (one Job per step attempt, runner.compute.kubernetes).
 
 Which backend runs a step is its compute target; each target has its own Celery queue. The target
 is the installation's policy, never a module's: `PIPEWRIGHT_COMPUTE` (default `docker`), optionally
@@ -11,9 +12,14 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from artifacts import backend as backend_store
+from artifacts.s3 import S3Store
+from runner.compute import kubernetes
 from runner.compute.base import Backend, ComputeUnavailable, StepJob, StepOutcome
 from runner.compute.docker import DockerBackend
+from runner.compute.kubernetes import KubernetesBackend
 from runner.compute.local import LocalBackend
+from runner.compute.transfer import ObjectStoreTransfer, S3Objects
 from teams.models import Team
 
 __all__ = [
@@ -23,12 +29,15 @@ __all__ = [
     "StepJob",
     "StepOutcome",
     "backend",
+    "cluster_targets_in_use",
     "queue_for",
     "target_for_team",
     "target_of",
 ]
 
-TARGETS = ("docker", "local")
+TARGETS = ("docker", "local", "kubernetes")
+# targets whose steps run on a cluster, not on the worker's machine: any worker reaches them
+CLUSTER_TARGETS = ("kubernetes",)
 
 
 def queue_for(target: str) -> str:
@@ -61,5 +70,22 @@ def target_for_team(team_id: int) -> str:
     return default_target()
 
 
+def cluster_targets_in_use() -> list[str]:
+    """The cluster-wide targets the operator's policy sends steps to (their janitor runs once, in
+    beat's fan-out, not on every host)."""
+    used = {default_target(), *team_targets().values()}
+    return [t for t in CLUSTER_TARGETS if t in used]
+
+
 def backend(target: str | None = None) -> Backend:
-    return LocalBackend() if (target or default_target()) == "local" else DockerBackend()
+    chosen = target or default_target()
+    if chosen == "local":
+        return LocalBackend()
+    if chosen == "kubernetes":
+        if kubernetes.transfer() is None:
+            # pods reach no worker disk: their files go through the S3 store, when it is the store
+            chosen_store = backend_store.current()
+            if isinstance(chosen_store, S3Store):
+                kubernetes.use_transfer(ObjectStoreTransfer(S3Objects(chosen_store)))
+        return KubernetesBackend()
+    return DockerBackend()

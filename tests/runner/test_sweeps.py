@@ -9,7 +9,6 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,7 +93,7 @@ def test_it_sends_a_queued_step_again_after_the_grace_period_only(
     assert sweeps.reap()["advanced"] == 1  # the lost first advance: a is queued, its message lost too
     a = StepRun.objects.get(run=run, node="a")
     assert a.status == states.QUEUED
-    assert sweeps.reap() == {"retried": 0, "failed": 0, "removed": 0, "requeued": 0, "advanced": 0, "folders": 0}
+    assert sweeps.reap() == {"retried": 0, "failed": 0, "removed": 0, "requeued": 0, "advanced": 0}
     _age(a, 31)
     broker("up")
     assert sweeps.reap()["requeued"] == 1
@@ -183,29 +182,6 @@ def test_it_leaves_a_beating_attempt_alone(
     assert (done["retried"], done["advanced"], done["requeued"]) == (0, 0, 0)
     assert name not in fake_compute.removed
     assert StepRun.objects.get(pk=a.pk).status == states.RUNNING
-
-
-def test_it_removes_only_this_installations_folders_and_containers_of_dead_attempts(
-    broker: Callable[[str], None], fake_compute: FakeBackend, settings: Any, alice: Any, acme: Any, modules_acme: Any
-) -> None:
-    broker("lossy")
-    run = runs.create_run(_two_steps(acme, modules_acme), {}, True, alice)
-    sweeps.reap()
-    a = StepRun.objects.get(run=run, node="a")
-    live = installation.container_name(a.pk, 2)
-    StepRun.objects.filter(pk=a.pk).update(status=states.RUNNING, attempt=2, worker_id="w:1:1", container_name=live)
-    root = Path(settings.WORK_ROOT)
-    dead = installation.container_name(a.pk, 1)
-    other = "pw-0123456789ab-1-1"  # another installation sharing the folder and the engine
-    for name in (live, dead, other):
-        (root / name / "out").mkdir(parents=True)
-        fake_compute._running[name] = threading.Event()
-    done = sweeps.reap()
-    assert done["folders"] == 1
-    assert sorted(p.name for p in root.iterdir()) == sorted([live, other])
-    assert dead in fake_compute.removed
-    assert live not in fake_compute.removed
-    assert execute.work_folder(a.pk, 2) == root / live
 
 
 def test_it_keeps_going_when_one_run_cannot_advance(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -202,10 +203,12 @@ def test_it_falls_back_to_local_compute_loudly_only_when_the_operator_allows_it(
 
 
 def test_it_keeps_scheduling_apart_from_steps(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Step workers consume only their compute queue; one control worker consumes
-    "pipewright" (advance_run, the sweep, schedules), so long steps never starve scheduling."""
+    """Step workers consume only their compute queue and their host's queue (janitor, kills); one
+    control worker consumes "pipewright" (advance_run, the sweep, schedules), so long steps never
+    starve scheduling."""
     run = _load()
     monkeypatch.setenv("PIPEWRIGHT_WORKERS", "2")
+    monkeypatch.setenv("PIPEWRIGHT_HOST_ID", "gpu-7")
     monkeypatch.delenv("PIPEWRIGHT_CONTROL_CONCURRENCY", raising=False)
     commands = dict(run.app_commands("docker", "127.0.0.1", 8000))
     assert list(commands) == ["daphne", "worker 1", "worker 2", "control", "beat"]
@@ -214,7 +217,10 @@ def test_it_keeps_scheduling_apart_from_steps(monkeypatch: pytest.MonkeyPatch) -
         cmd = commands[name]
         return str(cmd[cmd.index("-Q") + 1])
 
-    assert queues("worker 1") == queues("worker 2") == "compute-docker"
+    assert queues("worker 1") == queues("worker 2") == "compute-docker,host.gpu-7"
+    monkeypatch.delenv("PIPEWRIGHT_HOST_ID")  # one host, no configuration: the hostname
+    plain = dict(run.app_commands("docker", "127.0.0.1", 8000))["worker 1"]
+    assert plain[plain.index("-Q") + 1] == f"compute-docker,host.{socket.gethostname()}"
     assert queues("control") == "pipewright"
     assert "threads" not in commands["control"]  # a thread-pool worker died when Redis was killed
     monkeypatch.setenv("PIPEWRIGHT_WORKERS", "0")
