@@ -27,9 +27,11 @@ def test_it_opens_the_text_classification_sample_onto_the_canvas(live_url: str, 
     assert "Sample: wine clustering" in page.get_by_test_id("samples").inner_text()
     page.get_by_test_id("open-sample-text-classification").click()
     page.wait_for_url(re.compile(r"/pipelines/\d+$"))
-    page.locator(".react-flow__node").nth(8).wait_for()
-    assert page.locator(".react-flow__node").count() == 9  # the dataset and eight modules
-    page.locator('.react-flow__node[data-id="tfidf_test"]').wait_for()
+    page.locator('.react-flow__node[data-id="tfidf_test"]').wait_for(state="attached")
+    ids = page.locator(".react-flow__node").evaluate_all("els => els.map(e => e.dataset.id)")
+    assert sorted(ids) == sorted(
+        ["sentences", "preprocess", "split", "tfidf_train", "tfidf_test", "train", "score", "evaluate"]
+    )  # the dataset and seven modules
     page.wait_for_function(
         "() => document.querySelector('[data-testid=pipeline-name]')?.textContent === 'Sample: text classification'"
     )
