@@ -239,18 +239,20 @@ def test_data_modules_on_known_tables(tmp_path: Path) -> None:
             {"mode": "folds", "folds": 5, "stratify_column": "target"},
             {"data": "iris.data"},
         ),
+        Step("wine", "import-data", {"sample": "wine"}),
         Step(
             "meta",
             "edit-metadata",
-            {"columns": "age, member", "new_names": "Age, Member", "data_type": "string"},
-            {"data": "data:people"},
+            {"columns": "magnesium, proline", "new_names": "Mg, Proline", "data_type": "integer"},
+            {"data": "wine.data"},
         ),
         Step("boolean", "edit-metadata", {"columns": "member", "data_type": "boolean"}, {"data": "data:people"}),
         Step("bad_int", "edit-metadata", {"columns": "name", "data_type": "integer"}, {"data": "data:people"}),
-        Step("rows", "add-rows", {}, {"first": "head.data", "second": "data:people"}),
-        Step("tsv", "convert-to-csv", {"delimiter": "tab"}, {"data": "data:people"}),
-        Step("parquet", "convert-to-parquet", {}, {"data": "data:people"}),
-        Step("jsonl", "export-data", {"file_name": "people", "format": "jsonl"}, {"data": "data:people"}),
+        Step("rows", "add-rows", {}, {"first": "head.data", "second": "sample.data"}),
+        Step("mixed", "add-rows", {}, {"first": "head.data", "second": "data:people"}),
+        Step("tsv", "convert-to-csv", {"delimiter": "tab"}, {"data": "iris.data"}),
+        Step("parquet", "convert-to-parquet", {}, {"data": "iris.data"}),
+        Step("jsonl", "export-data", {"file_name": "wine", "format": "jsonl"}, {"data": "wine.data"}),
         Step("json", "export-data", {"file_name": "iris", "format": "json"}, {"data": "iris.data"}),
     ]
     chain = run_chain(tmp_path, steps, data=people)
@@ -271,13 +273,18 @@ def test_data_modules_on_known_tables(tmp_path: Path) -> None:
     assert folds["Fold"].value_counts().to_dict() == {i: 30 for i in range(5)}
     assert (folds.groupby("Fold")["target"].nunique() == 3).all()
     meta = csv(chain.out("meta", "data"))
-    assert list(meta.columns) == ["id", "name", "Age", "Member"]
+    assert list(meta.columns)[4:6] == ["Mg", "total_phenols"] and meta.columns[12] == "Proline"
+    first = (chain.out("meta", "data") / "data.csv").read_text().splitlines()[1].split(",")
+    assert (first[4], first[12]) == ("127", "1065")  # wine's first row (127.0, 1065.0), now integers
     assert csv(chain.out("boolean", "data"))["member"].tolist() == [True, False, True]
     assert chain.codes["bad_int"] == 1 and "column 'name' cannot become integer" in chain.logs["bad_int"]
     rows = csv(chain.out("rows", "data"))
-    assert len(rows) == 13 and rows["name"].notna().sum() == 3
-    assert (chain.out("tsv", "file") / "data.tsv").read_text().splitlines()[0] == "id\tname\tage\tmember"
+    assert len(rows) == 40 and list(rows.columns) == list(csv(chain.out("iris", "data")).columns)
+    mixed = csv(chain.out("mixed", "data"))
+    assert len(mixed) == 13 and mixed["name"].notna().sum() == 3 and mixed["target"].notna().sum() == 10
+    tsv = (chain.out("tsv", "file") / "data.tsv").read_text().splitlines()
+    assert len(tsv) == 151 and tsv[0].split("\t") == list(csv(chain.out("iris", "data")).columns)
     assert chain.codes["parquet"] == 1 and "no Parquet engine" in chain.logs["parquet"]
-    lines = (chain.out("jsonl", "file") / "people.jsonl").read_text().splitlines()
-    assert [json.loads(line)["name"] for line in lines] == ["Ann", "Bo", "Cy"]
+    lines = (chain.out("jsonl", "file") / "wine.jsonl").read_text().splitlines()
+    assert len(lines) == 178 and json.loads(lines[0])["proline"] == 1065 and json.loads(lines[-1])["target"] == 2
     assert len(json.loads((chain.out("json", "file") / "iris.json").read_text())) == 150
