@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from designer.api import datasets, pipelines
+from designer.api import datasets, pipelines, samples
 
 urlpatterns = [
     path("pipelines/", pipelines.PipelineListView.as_view(), name="pipelines"),
@@ -21,6 +21,8 @@ urlpatterns = [
         pipelines.VersionDiffView.as_view(),
         name="pipeline-version-diff",
     ),
+    path("samples/", samples.SampleListView.as_view(), name="samples"),
+    re_path(r"^samples/(?P<slug>[^/]+)/open/?$", samples.SampleOpenView.as_view(), name="sample-open"),
     path("datasets/", datasets.DatasetListView.as_view(), name="datasets"),
     path("datasets/limits/", datasets.DatasetLimitsView.as_view(), name="dataset-limits"),
     path("datasets/<str:team>/<str:name>/", datasets.DatasetDetailView.as_view(), name="dataset"),

@@ -82,6 +82,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "pipelines/{number}": ("pipeline_version",),
     "pipelines/{other}": ("pipeline_version_2",),
     "runs/{run_id}": ("run",),
+    "samples/{slug}": ("sample",),  # a sample is everyone's; the body's team is team A
     "runs/{node}": ("node",),
     "schedules/{id}": ("schedule",),
     "teams/{team}": ("team",),
@@ -132,6 +133,7 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/pipelines/{id}/", "put"): Op(403, 200, _graph(), if_match=True),
     ("/api/pipelines/{id}/", "delete"): Op(403, 204),
     ("/api/pipelines/{id}/export/", "get"): R,
+    ("/api/samples/{slug}/open/", "post"): Op(403, 201, _const({"team": TEAM})),
     ("/api/pipelines/{id}/duplicate/", "post"): Op(403, 201, _const({"name": "copy"})),
     ("/api/pipelines/{id}/publish/", "post"): Op(403, 201, _const({"name": "p1 again"})),
     ("/api/pipelines/{id}/validate/", "post"): Op(200, 200, _graph(0.4)),  # compiles, saves nothing
@@ -307,6 +309,7 @@ def make_world(fake: FakeBackend) -> World:
         "token": token,
         "model": model["model"],
         "model_version_number": model["version"],
+        "sample": "iris-classification",
     }
     clients = {"outsider": stranger, "viewer": client_for(viewer), "member": client_for(member)}
     for c in (owner, *clients.values()):

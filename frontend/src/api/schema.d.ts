@@ -930,6 +930,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/samples/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The sample pipelines shipped with the built-in library (classification, regression, clustering, text classification), in slug order. Open one with POST /api/samples/{slug}/open. */
+        get: operations["samples_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{slug}/open/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new pipeline of the team from the sample (members and above), compiled like an import; the sample's data files become the team's datasets `sample-<name>` (the latest version is reused when its bytes are the same). An unknown team is 404, a viewer 403; an unknown sample 404. */
+        post: operations["samples_open_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/schedules/": {
         parameters: {
             query?: never;
@@ -1808,6 +1842,12 @@ export interface components {
         };
         /** @enum {unknown} */
         NullEnum: null;
+        OpenSample: {
+            /** @description the sample's name when omitted */
+            name?: string;
+            /** @description the team that gets the pipeline and its datasets */
+            team: string;
+        };
         PaginatedApiTokenList: {
             /**
              * Format: uri
@@ -1963,6 +2003,19 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["RunSummary"][];
+        };
+        PaginatedSampleList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Sample"][];
         };
         PaginatedScheduleList: {
             /**
@@ -2431,6 +2484,18 @@ export interface components {
             trigger: string | null;
             /** @description version number */
             version: number | null;
+        };
+        Sample: {
+            /** @description the datasets opening it creates (or reuses) in the team */
+            datasets: string[];
+            description: string;
+            /** @description the modules its nodes use */
+            modules: string[];
+            name: string;
+            nodes: number;
+            slug: string;
+            /** @description classification, regression, clustering, ... */
+            task: string;
         };
         Schedule: {
             /** Format: date-time */
@@ -4450,6 +4515,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunCompare"];
+                };
+            };
+        };
+    };
+    samples_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSampleList"];
+                };
+            };
+        };
+    };
+    samples_open_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenSample"];
+                "application/x-www-form-urlencoded": components["schemas"]["OpenSample"];
+                "multipart/form-data": components["schemas"]["OpenSample"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineSave"];
                 };
             };
         };

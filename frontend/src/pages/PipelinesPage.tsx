@@ -1,8 +1,9 @@
-// Pipelines list: create (team picker), rename, duplicate, delete; a row opens the canvas.
+// Pipelines list: create (team picker), import, open a sample, rename, duplicate, delete; a row opens the canvas.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { errorMessage as message } from "../api/errors";
 import { createPipeline, deletePipeline, duplicatePipeline, listPipelines, renamePipeline, type PipelineRow } from "../api/pipelines";
+import { listSamples, openSample, type Sample } from "../api/samples";
 import { importPipeline } from "../api/transfer";
 import type { Problem } from "../api/pipelines";
 import { emptyDoc } from "../graph/types";
@@ -72,6 +73,27 @@ export function PipelinesPage() {
     }
   };
 
+  // the sample pipelines shipped with the library: "Open" imports one (and its data) into the chosen team
+  const [samples, setSamples] = useState<Sample[]>([]);
+  const [showSamples, setShowSamples] = useState(false);
+  const [opening, setOpening] = useState<string | null>(null);
+  useEffect(() => {
+    listSamples().then(setSamples, () => setSamples([]));
+  }, []);
+  const onOpenSample = async (slug: string) => {
+    if (!team) return;
+    setError(null);
+    setOpening(slug);
+    try {
+      const p = await openSample(slug, team);
+      navigate(`/pipelines/${p.id}`);
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setOpening(null);
+    }
+  };
+
   const shown = (pipelines ?? []).filter((p) => !q || p.name.toLowerCase().includes(q.toLowerCase()));
 
   return (
@@ -107,12 +129,56 @@ export function PipelinesPage() {
               }}
             />
           </label>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => setShowSamples((v) => !v)}
+            disabled={!samples.length}
+            title="Sample pipelines that come with the module library"
+            data-testid="samples-toggle"
+          >
+            New from sample…
+          </button>
         </form>
       </div>
       {error ? (
         <div className="alert error" data-testid="error">
           {error}
         </div>
+      ) : null}
+      {showSamples ? (
+        <section className="samples" data-testid="samples">
+          <h3>Samples</h3>
+          <p className="muted small">
+            Opening a sample makes a new pipeline in team <b>{team || "—"}</b> and adds the data it reads as that team's <code>sample-…</code> datasets.
+          </p>
+          <table className="table">
+            <tbody>
+              {samples.map((s) => (
+                <tr key={s.slug} data-testid="sample-row">
+                  <td className="name">
+                    <b>{s.name}</b>
+                    <div className="muted small">{s.description}</div>
+                  </td>
+                  <td>
+                    <span className="team-pill">{s.task}</span>
+                  </td>
+                  <td className="muted small">{s.nodes} nodes</td>
+                  <td className="row-actions">
+                    <button
+                      className="btn small primary"
+                      disabled={!team || opening !== null}
+                      onClick={() => void onOpenSample(s.slug)}
+                      data-testid={`open-sample-${s.slug}`}
+                    >
+                      {opening === s.slug ? "Opening…" : "Open"}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
       ) : null}
       {imported ? (
         <div className="alert error" data-testid="import-report">
@@ -138,7 +204,7 @@ export function PipelinesPage() {
         <div className="blank-slate">
           <div className="blank-icon">◇</div>
           <h3>No pipelines yet</h3>
-          <p className="muted">Name one above and pick a team to start designing.</p>
+          <p className="muted">Name one above and pick a team to start designing, or start from a sample (New from sample…).</p>
         </div>
       ) : (
         <table className="table" data-testid="pipelines">

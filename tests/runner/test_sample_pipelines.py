@@ -1,0 +1,25 @@
+"""A sample pipeline opened through the API runs end to end in real containers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from runner.models import Run, StepRun
+
+pytestmark = pytest.mark.docker
+
+
+def test_the_iris_sample_runs_and_classifies_well(eager: Any, docker_compute: Any, as_alice: Any) -> None:
+    call_command("load_library", verbosity=0)
+    opened = as_alice.post("/api/samples/iris-classification/open", {"team": "acme"}, format="json")
+    assert opened.status_code == 201 and opened.json()["runnable"], opened.content
+    started = as_alice.post(f"/api/pipelines/{opened.json()['id']}/runs/", {}, format="json")
+    assert started.status_code == 201, started.content
+    run = Run.objects.get(pk=started.json()["id"])
+    steps = {s.node: s for s in StepRun.objects.filter(run=run)}
+    assert run.status == "succeeded", {n: (s.status, s.error) for n, s in steps.items()}
+    assert steps["evaluate"].metrics["accuracy"] > 0.85
+    assert steps["importance"].metrics["top_feature"].startswith("petal")
