@@ -52,6 +52,8 @@ UNKNOWN_DATASET = "unknown_dataset"
 INVALID_COMPUTE = "invalid_compute"
 UNKNOWN_DATASET_VERSION = "unknown_dataset_version"
 UNKNOWN_COLUMN = "unknown_column"
+INVALID_CONDITION = "invalid_condition"
+EXIT_FEEDS_STEP = "exit_feeds_step"
 
 # Warning codes
 DEPRECATED_VERSION = "deprecated_version"
