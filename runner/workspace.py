@@ -54,8 +54,9 @@ def grant_worker(folder: Path, uid: int) -> bool:
         return False
 
 
-def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
-
+def prepare(step: Step, row: StepRun, work: Path, extra_env: dict[str, str] | None = None) -> compute.StepJob:
+    """The step's work folder and job; `extra_env` is set by the runner itself (after the spec's
+    reserved names are dropped), e.g. an exit step's PIPEWRIGHT_RUN_OUTCOME."""
     if work.exists():
         shutil.rmtree(work, ignore_errors=True)
     module_dir, in_dir, out_dir = work / "module", work / "in", work / "out"
@@ -85,6 +86,7 @@ def prepare(step: Step, row: StepRun, work: Path) -> compute.StepJob:
         for p in [out_dir, *out_dir.iterdir()]:
             grant_worker(p, os.geteuid())
     env = without_reserved(step.runtime.env)  # a spec stored before the rule may still hold some
+    env.update(extra_env or {})
     return compute.StepJob(
         name=row.container_name,
         image=step.runtime.image,
