@@ -8,6 +8,7 @@ import type { DatasetFlowNode, FlowEdge, FlowNode, ModuleFlowNode } from "../gra
 import { columnKind, columnPort, datasetColumns, upstreamDataset, type ColumnSchema, type NodeLike } from "../graph/columns";
 import { NodeCompute } from "./ComputeFields";
 import { ParamField } from "./ParamField";
+import { RunWhen } from "./RunWhen";
 
 export const PropertiesPanel = memo(function PropertiesPanel() {
   const id = usePipelineStore(selectedNodeId);
@@ -171,6 +172,8 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
           columns={columnsFor(f.name)}
         />
       ))}
+      <div className="section-title">Runs when</div>
+      <RunWhen nodeId={node.id} condition={node.data.condition} exit={node.data.exit} />
       <div className="section-title">Compute</div>
       <NodeCompute nodeId={node.id} compute={node.data.compute} />
     </div>

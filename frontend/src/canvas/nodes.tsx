@@ -44,9 +44,11 @@ function Ports({ ports, kind, labels }: { ports: Port[]; kind: "in" | "out"; lab
   );
 }
 
-/** The error of a node's failed step in the current run (why it failed, from its log). */
+/** Why a node's step failed (from its log) or was skipped (its condition, an upstream step) in the current run. */
 const useStepError = (id: string) =>
-  useRunStore((s) => (s.stepStatus[id] === "failed" ? (s.run?.steps.find((st) => st.node === id)?.error ?? "") : ""));
+  useRunStore((s) =>
+    s.stepStatus[id] === "failed" || s.stepStatus[id] === "skipped" ? (s.run?.steps.find((st) => st.node === id)?.error ?? "") : "",
+  );
 
 function StatusChip({ status, error }: { status: string | undefined; error?: string }) {
   if (!status || status === "pending") return null;
@@ -108,6 +110,13 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
             .join(", ")}`}
         >
           ⚙ {overrides(data.compute)}
+        </span>
+      ) : null}
+      {data.condition || data.exit ? (
+        <span className="when-badge" data-testid="when-badge" title={[data.exit ? "Exit step: runs at the end, whatever the outcome" : "", data.condition ? `Runs only when ${data.condition}` : ""].filter(Boolean).join("\n")}>
+          {data.exit ? "⏻ exit" : ""}
+          {data.exit && data.condition ? " · " : ""}
+          {data.condition ? `if ${data.condition}` : ""}
         </span>
       ) : null}
       {stepError && !far ? (

@@ -9,6 +9,8 @@ export interface ModuleNodeData extends Record<string, unknown> {
   params: Record<string, unknown>;
   label?: string;
   compute?: ComputeSettings;
+  condition?: string;
+  exit?: boolean;
 }
 
 export interface DatasetNodeData extends Record<string, unknown> {
@@ -43,6 +45,8 @@ export function nodeToFlow(n: NodeDoc): FlowNode {
       params: { ...(n.params ?? {}) },
       ...(n.label ? { label: n.label } : {}),
       ...(compute ? { compute } : {}),
+      ...(n.condition ? { condition: n.condition } : {}),
+      ...(n.exit ? { exit: true } : {}),
     },
   };
 }
@@ -77,6 +81,8 @@ export function nodeToDoc(n: FlowNode): NodeDoc {
   if (d.label) out.label = d.label;
   const compute = computeOf(d.compute);
   if (compute) out.compute = compute;
+  if (d.condition?.trim()) out.condition = d.condition.trim();
+  if (d.exit) out.exit = true;
   return out;
 }
 

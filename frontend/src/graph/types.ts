@@ -31,6 +31,10 @@ export interface ModuleNodeDoc {
   label?: string;
   /** overrides of the pipeline's and the module's compute settings */
   compute?: ComputeSettings;
+  /** runs only when this holds, e.g. "evaluate.accuracy >= 0.9" or "params.mode == 'full'" (compiler.conditions) */
+  condition?: string;
+  /** an "always run" exit step: runs once every other step has finished, whatever the outcome */
+  exit?: boolean;
 }
 
 export interface DatasetNodeDoc {

@@ -80,6 +80,8 @@ export interface PipelineState extends Snapshot {
   /** a node's compute settings (undefined values drop a key: the default applies) */
   setNodeCompute: (nodeId: string, compute: ComputeSettings) => void;
   setPipelineCompute: (compute: ComputeSettings) => void;
+  /** when a node runs: its condition ("" for none) and whether it is an always-run exit step */
+  setNodeRunWhen: (nodeId: string, when: { condition?: string; exit?: boolean }) => void;
   addParameter: (param: PipelineParam) => void;
   updateParameter: (index: number, param: PipelineParam) => void;
   removeParameter: (index: number) => void;
@@ -287,6 +289,24 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
         const kept = computeOf(compute);
         if (kept) data.compute = kept;
         else delete data.compute;
+        return { ...n, data } as ModuleFlowNode;
+      }),
+    })),
+  setNodeRunWhen: (nodeId, when) =>
+    set((s) => ({
+      ...(s.lastEdit === `${nodeId}/when` ? { dirty: true } : remember(s)),
+      lastEdit: `${nodeId}/when`,
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "module") return n;
+        const data = { ...n.data };
+        if (when.condition !== undefined) {
+          if (when.condition) data.condition = when.condition;
+          else delete data.condition;
+        }
+        if (when.exit !== undefined) {
+          if (when.exit) data.exit = true;
+          else delete data.exit;
+        }
         return { ...n, data } as ModuleFlowNode;
       }),
     })),
