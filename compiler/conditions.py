@@ -20,8 +20,8 @@ ORDERING = frozenset({">=", "<=", ">", "<"})
 CONDITION_MAX = 500
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_NODE = r"[A-Za-z0-9][A-Za-z0-9_-]*"
-_OPERAND = re.compile(rf"(?:params\.(?P<param>{_NAME})|(?P<node>{_NODE})\.(?P<metric>[A-Za-z0-9_][A-Za-z0-9_.-]*))")
+_NODE = r"[A-Za-z0-9][A-Za-z0-9_.-]*"  # greedy: the metric is the last dotted segment (a node may be 'sub.inner')
+_OPERAND = re.compile(rf"(?:params\.(?P<param>{_NAME})|(?P<node>{_NODE})\.(?P<metric>[A-Za-z0-9_-]+))")
 _EXPR = re.compile(r"\s*(?P<operand>\S+?)\s*(?:(?P<op>==|!=|>=|<=|>|<)\s*(?P<literal>.+?))?\s*")
 
 

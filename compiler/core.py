@@ -34,6 +34,7 @@ from compiler.conditions import Condition, check_param, parse
 from compiler.document import SCHEMA_VERSION, upgrade
 from compiler.fastschema import Check, fast_check
 from compiler.issues import Issue
+from compiler.nesting import Pipelines, flatten, locate
 from compiler.parameters import PARAMETER_TYPES
 from compiler.plan import InputBinding, PipelineParameter, Plan, Step, is_binding
 from compiler.versions import version_key
@@ -1020,7 +1021,38 @@ def _shortest_cycle(start: str, successors: dict[str, list[str]], members: set[s
     return [start]
 
 
-def compile(graph: Any, catalog: Catalog, datasets: Datasets, limits: ComputeLimits | None = None) -> CompileResult:
+def compile(
+    graph: Any,
+    catalog: Catalog,
+    datasets: Datasets,
+    limits: ComputeLimits | None = None,
+    pipelines: Pipelines | None = None,
+) -> CompileResult:
     """Compile a canvas document against a catalog and the visible datasets; `limits` are the
-    operator's bounds on compute settings."""
-    return _Compiler(catalog, datasets, limits).run(graph)
+    operator's bounds on compute settings; `pipelines` resolves sub-pipeline nodes (compiler.nesting)."""
+    flat = flatten(graph, pipelines)
+    if not flat.nested:
+        return _Compiler(catalog, datasets, limits).run(flat.doc)
+    inner = _Compiler(catalog, datasets, limits).run(flat.doc)
+    doc = upgrade(graph)
+    top_index = {n["id"]: i for i, n in enumerate(doc["nodes"]) if isinstance(n, dict) and isinstance(n.get("id"), str)}
+    kept = [e for e in inner.errors if not (e.code == codes.MISSING_INPUT and (e.node, e.port) in flat.fed_by_input)]
+    errors = tuple(flat.errors) + tuple(locate(e, flat, top_index) for e in kept)
+    warnings = tuple(flat.warnings) + tuple(locate(w, flat, top_index) for w in inner.warnings)
+    pinned_versions = {
+        n["id"]: n.get("version")
+        for n in inner.pinned.get("nodes", [])
+        if isinstance(n, dict) and n.get("id") in top_index and "module" in n
+    }
+    pinned = dict(doc)
+    pinned["nodes"] = [
+        {**n, "version": flat.pinned.get(n["id"], pinned_versions.get(n["id"], n.get("version")))}
+        if isinstance(n, dict)
+        and isinstance(n.get("id"), str)
+        and n.get("version") is None
+        and ("pipeline" in n or "module" in n)
+        else n
+        for n in doc["nodes"]
+    ]
+    plan = inner.plan if not errors else None
+    return CompileResult(plan, errors, warnings, pinned)
