@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from compiler import issues as codes
@@ -79,6 +79,7 @@ class Flat:
     origins: dict[str, tuple[str, ...]] = field(default_factory=dict)  # flat node id -> nesting path
     pinned: dict[str, int] = field(default_factory=dict)  # top-level sub node -> resolved version
     fed_by_input: set[tuple[str, str]] = field(default_factory=set)  # (node, port) a top-level input feeds
+    index: dict[str, int] = field(default_factory=dict)  # flat node id -> its index in the flat document
     nested: bool = False  # the document had sub-pipeline or boundary nodes (else `doc` is the input)
 
 
@@ -131,6 +132,9 @@ def flatten(doc: Any, pipelines: Pipelines | None) -> Flat:
         e for e in edges if not (isinstance(e, dict) and (e.get("source") in boundary or e.get("target") in boundary))
     ]
     flat.doc = body
+    flat.index = {
+        n["id"]: i for i, n in enumerate(body["nodes"]) if isinstance(n, dict) and isinstance(n.get("id"), str)
+    }
     return flat
 
 
@@ -262,7 +266,8 @@ def _bind_parameters(
             flat.errors.append(
                 _err(
                     codes.INVALID_PARAMETER,
-                    f"Node {PATH_SEP.join(here)}: parameter '{name}' must be a {param.get('type')}, not {value!r}.",
+                    f"Node {PATH_SEP.join(here)}: parameter '{name}' must be {_article(str(param.get('type')))}"
+                    f" {param.get('type')}, not {value!r}.",
                     here[0],
                     f"{where}.params.{name}",
                 )
@@ -270,6 +275,10 @@ def _bind_parameters(
             ok = False
         values[name] = value
     return values if ok else None
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _inner_node(
@@ -388,17 +397,32 @@ def _rewire(edges: list[Any], inner_of: dict[str, dict[str, Any]], flat: Flat, p
     return out
 
 
+def _top_field(issue: Issue, flat: Flat, top_index: Mapping[str, int]) -> str | None:
+    """A top-level node's field renumbered from the flat document to the one the user wrote; an
+    edge's index in the flat document means nothing to the user, so it is dropped."""
+    place = issue.field
+    if place is None or issue.node is None:
+        return place
+    if place.startswith("edges["):
+        return None
+    flat_index = flat.index.get(issue.node)
+    index = top_index.get(issue.node)
+    if flat_index is not None and index is not None and place.startswith(f"nodes[{flat_index}]"):
+        return f"nodes[{index}]" + place[len(f"nodes[{flat_index}]") :]
+    return place
+
+
 def locate(issue: Issue, flat: Flat, top_index: Mapping[str, int]) -> Issue:
     """An issue of the flat document, located through the nesting: the top-level node, and the
     message led by the path `outer \u203a inner \u203a port`."""
     if issue.node is None or issue.node not in flat.origins:
-        return issue
+        return replace(issue, field=_top_field(issue, flat, top_index))
     path = flat.origins[issue.node]
     where = PATH_SEP.join((*path, issue.port) if issue.port else path)
     index = top_index.get(path[0])
     return Issue(
         issue.code,
-        f"{where}: {issue.message}",
+        f"{where}: {issue.message.replace(repr(issue.node), repr(path[-1]))}",
         node=path[0],
         port=issue.port,
         field=f"nodes[{index}]" if index is not None else issue.field,
