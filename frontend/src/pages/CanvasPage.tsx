@@ -1,5 +1,6 @@
 // The pipeline designer: palette, canvas, properties/parameters/problems, save with ETag, run dock.
 // The editing logic lives in canvas/useDesigner.ts; this page lays it out.
+import { SubPipelineActions } from "../canvas/SubPipelineActions";
 import { ReactFlowProvider } from "@xyflow/react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { Canvas } from "../canvas/Canvas";
@@ -100,6 +101,7 @@ function Designer({ id }: { id: number }) {
             ↷
           </button>
         </div>
+        <SubPipelineActions />
         <button className="btn ghost" onClick={() => void autoLayout()} title="Auto-layout (top-down)" data-testid="auto-layout">
           ⊞ Layout
         </button>
