@@ -9,6 +9,7 @@ import { columnKind, columnPort, datasetColumns, upstreamDataset, type ColumnSch
 import { NodeCompute } from "./ComputeFields";
 import { ParamField } from "./ParamField";
 import { RunWhen } from "./RunWhen";
+import { NestingProperties } from "./SubPipelineProperties";
 
 export const PropertiesPanel = memo(function PropertiesPanel() {
   const id = usePipelineStore(selectedNodeId);
@@ -21,6 +22,7 @@ export const PropertiesPanel = memo(function PropertiesPanel() {
     );
   }
   if (node.type === "dataset") return <DatasetProperties node={node as DatasetFlowNode} />;
+  if (node.type === "subpipeline" || node.type === "boundary") return <NestingProperties node={node} />;
   return <ModuleProperties node={node as ModuleFlowNode} />;
 });
 

@@ -7,6 +7,8 @@ export interface PipelineInterface {
   name: string;
   inputs: Port[];
   outputs: Port[];
+  /** the inner pipeline's parameters, which the node may set */
+  parameters?: PipelineDoc["parameters"];
 }
 
 export function interfaceOf(name: string, doc: Pick<PipelineDoc, "nodes">): PipelineInterface {
@@ -18,7 +20,7 @@ export function interfaceOf(name: string, doc: Pick<PipelineDoc, "nodes">): Pipe
     if (n.input !== undefined) inputs.push(port);
     else outputs.push(port);
   }
-  return { name, inputs, outputs };
+  return { name, inputs, outputs, ...("parameters" in doc && Array.isArray(doc.parameters) && doc.parameters.length ? { parameters: doc.parameters } : {}) };
 }
 
 const ORDER = ["failed", "running", "queued", "canceled", "pending", "skipped", "succeeded", "cached"] as const;

@@ -82,6 +82,8 @@ export interface PipelineState extends Snapshot {
   setPipelineCompute: (compute: ComputeSettings) => void;
   /** when a node runs: its condition ("" for none) and whether it is an always-run exit step */
   setNodeRunWhen: (nodeId: string, when: { condition?: string; exit?: boolean }) => void;
+  /** a sub-pipeline node's pinned version (null: the newest at save) or one of its parameter values (undefined: the inner default) */
+  setSubPipeline: (nodeId: string, change: { version?: number | null; param?: [string, unknown] }) => void;
   addParameter: (param: PipelineParam) => void;
   updateParameter: (index: number, param: PipelineParam) => void;
   removeParameter: (index: number) => void;
@@ -308,6 +310,21 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
           else delete data.exit;
         }
         return { ...n, data } as ModuleFlowNode;
+      }),
+    })),
+  setSubPipeline: (nodeId, change) =>
+    set((s) => ({
+      ...remember(s),
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "subpipeline") return n;
+        const data = { ...n.data, params: { ...n.data.params } };
+        if (change.version !== undefined) data.version = change.version;
+        if (change.param) {
+          const [name, value] = change.param;
+          if (value === undefined) delete data.params[name];
+          else data.params[name] = value;
+        }
+        return { ...n, data } as FlowNode;
       }),
     })),
   setPipelineCompute: (compute) =>
