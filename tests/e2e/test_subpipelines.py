@@ -3,6 +3,7 @@ into it and come back by the breadcrumb, then Ungroup sub-pipeline puts the node
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.core.management import call_command
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e]
+
+SHOTS = os.environ.get("PIPEWRIGHT_SCREENSHOTS")
 
 
 def _node(page: Any, node_id: str) -> Any:
@@ -68,6 +71,8 @@ def test_make_drill_into_and_ungroup_a_sub_pipeline(live_url: str, page: Any, al
     # its ports are the new pipeline's inputs and outputs
     assert sub.locator(".react-flow__handle.target").count() == 1
     assert sub.locator(".react-flow__handle.source").count() == 2
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "subpipeline-made.png"))
     page.get_by_test_id("save").click()
     page.wait_for_function("() => document.querySelector('[data-testid=save-state]').textContent === 'Saved'")
     prep = Pipeline.objects.get(team=acme, name="Prep")
@@ -80,6 +85,8 @@ def test_make_drill_into_and_ungroup_a_sub_pipeline(live_url: str, page: Any, al
     page.wait_for_url(re.compile(rf"/pipelines/{prep.pk}\?from={outer.pk}$"))
     page.locator("[data-boundary=input]").first.wait_for()
     assert page.locator("[data-boundary=output]").count() == 2
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "subpipeline-inside.png"))
     page.get_by_test_id("outer-crumb").click()
     page.wait_for_url(re.compile(rf"/pipelines/{outer.pk}$"))
     # ungroup puts the nodes back, wired as before
