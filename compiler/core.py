@@ -30,9 +30,11 @@ from compiler.catalog import (
     resolve_version,
 )
 from compiler.compute import ComputeLimits, apply, read_compute
+from compiler.conditions import Condition, check_param, parse
 from compiler.document import SCHEMA_VERSION, upgrade
 from compiler.fastschema import Check, fast_check
 from compiler.issues import Issue
+from compiler.nesting import Pipelines, flatten, locate
 from compiler.parameters import PARAMETER_TYPES
 from compiler.plan import InputBinding, PipelineParameter, Plan, Step, is_binding
 from compiler.versions import version_key
@@ -82,6 +84,8 @@ class _ModuleNode:
     label: str
     info: ModuleInfo | None = None
     compute: dict[str, Any] = field(default_factory=dict)
+    condition: Condition | None = None
+    exit: bool = False
 
 
 @dataclass
@@ -313,8 +317,26 @@ class _Compiler:
                 self.error(codes.MALFORMED, "'label' must be a string.", node=node_id, field=f"{where}.label")
                 label = ""
             compute = self.read_compute(node.get("compute"), node_id)
+            condition: Condition | None = None
+            if node.get("condition") is not None:
+                condition, problem = parse(node["condition"])
+                if problem is not None:
+                    self.error(
+                        codes.INVALID_CONDITION,
+                        f"Condition of node '{node_id}' {problem}.",
+                        node=node_id,
+                        field=f"{where}.condition",
+                    )
+            is_exit = node.get("exit", False)
+            if not isinstance(is_exit, bool):
+                self.error(codes.MALFORMED, "'exit' must be true or false.", node=node_id, field=f"{where}.exit")
+                is_exit = False
             if ok:
-                nodes.append(_ModuleNode(node_id, i, ref, version, params, label, compute=compute))
+                nodes.append(
+                    _ModuleNode(
+                        node_id, i, ref, version, params, label, compute=compute, condition=condition, exit=is_exit
+                    )
+                )
         return nodes
 
     def read_edges(self, raw: Any) -> list[_Edge]:
@@ -684,6 +706,8 @@ class _Compiler:
             if isinstance(node, _ModuleNode) and node.info is not None:
                 params_of[node.id] = self.check_params(node, pipeline_params)
         feeding, successors = self.check_edges(edges, by_id)
+        self.check_conditions(nodes, by_id, pipeline_params, successors)
+        self.check_exits(nodes, by_id, successors)
         self.check_required_inputs(nodes, edges)
         self.check_columns(nodes, feeding, by_id)
         step_ids = [n.id for n in nodes if isinstance(n, _ModuleNode)]
@@ -735,6 +759,9 @@ class _Compiler:
                     param_schemas={
                         name: info.parameters[name] for name, value in params_of[node.id].items() if is_binding(value)
                     },
+                    condition=node.condition,
+                    exit=node.exit,
+                    after=(node.condition.node,) if node.condition is not None and node.condition.node else (),
                 )
             )
         parameters = tuple(PipelineParameter(p["name"], p["type"], p["default"]) for p in raw_params)
@@ -773,6 +800,84 @@ class _Compiler:
                             node=node.id,
                             field=f"nodes[{node.index}].params.{name}",
                         )
+
+    def check_conditions(
+        self,
+        nodes: list[_ModuleNode | _DatasetNode],
+        by_id: dict[str, _ModuleNode | _DatasetNode],
+        pipeline_params: dict[str, dict[str, Any]],
+        successors: dict[str, list[str]],
+    ) -> None:
+        """Type each node's condition: a parameter must be declared and of a type the comparison
+        fits; a metric must come from another module node, which then runs first (an edge in
+        `successors`, so a condition that closes a loop is reported as a cycle)."""
+        for node in nodes:
+            if not isinstance(node, _ModuleNode) or node.condition is None:
+                continue
+            cond, where = node.condition, f"nodes[{node.index}].condition"
+            if cond.param is not None:
+                declared = pipeline_params.get(cond.param)
+                if declared is None:
+                    self.error(
+                        codes.INVALID_CONDITION,
+                        f"Condition of node '{node.id}' reads parameter '{cond.param}', which this pipeline"
+                        " does not declare.",
+                        node=node.id,
+                        field=where,
+                    )
+                    continue
+                problem = check_param(cond, declared["type"])
+                if problem is not None:
+                    self.error(
+                        codes.INVALID_CONDITION, f"Condition of node '{node.id}': {problem}.", node=node.id, field=where
+                    )
+                continue
+            source = by_id.get(cond.node or "")
+            if source is None or not isinstance(source, _ModuleNode) or source.id == node.id:
+                what = (
+                    "itself"
+                    if cond.node == node.id
+                    else f"node '{cond.node}', which is not a module node of this pipeline"
+                    if source is None or isinstance(source, _DatasetNode)
+                    else f"'{cond.node}'"
+                )
+                self.error(
+                    codes.INVALID_CONDITION,
+                    f"Condition of node '{node.id}' reads metric '{cond.metric}' of {what}.",
+                    node=node.id,
+                    field=where,
+                )
+                continue
+            if source.exit and not node.exit:
+                self.error(
+                    codes.INVALID_CONDITION,
+                    f"Condition of node '{node.id}' reads a metric of exit step '{source.id}', which runs last.",
+                    node=node.id,
+                    field=where,
+                )
+                continue
+            successors.setdefault(source.id, []).append(node.id)
+
+    def check_exits(
+        self,
+        nodes: list[_ModuleNode | _DatasetNode],
+        by_id: dict[str, _ModuleNode | _DatasetNode],
+        successors: dict[str, list[str]],
+    ) -> None:
+        """An exit step runs after every other step: it may feed only other exit steps."""
+        for node in nodes:
+            if not isinstance(node, _ModuleNode) or not node.exit:
+                continue
+            for target in sorted(set(successors.get(node.id, ()))):
+                after = by_id.get(target)
+                if isinstance(after, _ModuleNode) and not after.exit:
+                    self.error(
+                        codes.EXIT_FEEDS_STEP,
+                        f"Exit step '{node.id}' runs when the rest of the run has finished, so it cannot feed"
+                        f" node '{target}' (make '{target}' an exit step too, or '{node.id}' an ordinary one).",
+                        node=node.id,
+                        nodes=(node.id, target),
+                    )
 
     def check_required_inputs(self, nodes: list[_ModuleNode | _DatasetNode], edges: list[_Edge]) -> None:
         fed = {(e.target, e.target_port) for e in edges}
@@ -916,7 +1021,38 @@ def _shortest_cycle(start: str, successors: dict[str, list[str]], members: set[s
     return [start]
 
 
-def compile(graph: Any, catalog: Catalog, datasets: Datasets, limits: ComputeLimits | None = None) -> CompileResult:
+def compile(
+    graph: Any,
+    catalog: Catalog,
+    datasets: Datasets,
+    limits: ComputeLimits | None = None,
+    pipelines: Pipelines | None = None,
+) -> CompileResult:
     """Compile a canvas document against a catalog and the visible datasets; `limits` are the
-    operator's bounds on compute settings."""
-    return _Compiler(catalog, datasets, limits).run(graph)
+    operator's bounds on compute settings; `pipelines` resolves sub-pipeline nodes (compiler.nesting)."""
+    flat = flatten(graph, pipelines)
+    if not flat.nested:
+        return _Compiler(catalog, datasets, limits).run(flat.doc)
+    inner = _Compiler(catalog, datasets, limits).run(flat.doc)
+    doc = upgrade(graph)
+    top_index = {n["id"]: i for i, n in enumerate(doc["nodes"]) if isinstance(n, dict) and isinstance(n.get("id"), str)}
+    kept = [e for e in inner.errors if not (e.code == codes.MISSING_INPUT and (e.node, e.port) in flat.fed_by_input)]
+    errors = tuple(flat.errors) + tuple(locate(e, flat, top_index) for e in kept)
+    warnings = tuple(flat.warnings) + tuple(locate(w, flat, top_index) for w in inner.warnings)
+    pinned_versions = {
+        n["id"]: n.get("version")
+        for n in inner.pinned.get("nodes", [])
+        if isinstance(n, dict) and n.get("id") in top_index and "module" in n
+    }
+    pinned = dict(doc)
+    pinned["nodes"] = [
+        {**n, "version": flat.pinned.get(n["id"], pinned_versions.get(n["id"], n.get("version")))}
+        if isinstance(n, dict)
+        and isinstance(n.get("id"), str)
+        and n.get("version") is None
+        and ("pipeline" in n or "module" in n)
+        else n
+        for n in doc["nodes"]
+    ]
+    plan = inner.plan if not errors else None
+    return CompileResult(plan, errors, warnings, pinned)

@@ -14,6 +14,7 @@ class Issue:
     port: str | None = None
     field: str | None = None
     nodes: tuple[str, ...] = ()  # every node involved (cycles), for the canvas to highlight
+    path: tuple[str, ...] = ()  # inside a sub-pipeline: the nesting, outer node first (compiler.nesting)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -25,6 +26,8 @@ class Issue:
             out["field"] = self.field
         if self.nodes:
             out["nodes"] = list(self.nodes)
+        if self.path:
+            out["path"] = list(self.path)
         return out
 
 
@@ -52,6 +55,11 @@ UNKNOWN_DATASET = "unknown_dataset"
 INVALID_COMPUTE = "invalid_compute"
 UNKNOWN_DATASET_VERSION = "unknown_dataset_version"
 UNKNOWN_COLUMN = "unknown_column"
+INVALID_CONDITION = "invalid_condition"
+EXIT_FEEDS_STEP = "exit_feeds_step"
+UNKNOWN_PIPELINE = "unknown_pipeline"
+NESTING_LOOP = "nesting_loop"
+PIPELINE_INPUT = "pipeline_input"
 
 # Warning codes
 DEPRECATED_VERSION = "deprecated_version"

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from compiler.catalog import DatasetInfo, ModuleInfo, ModuleVersions, PortSpec
+from compiler.nesting import PipelineInfo
 from compiler.plan import Runtime
 
 
@@ -158,3 +159,24 @@ def sample_datasets() -> MemoryDatasets:
             DatasetInfo("acme/iris", 2, "b" * 64, ("sepal", "petal", "species")),
         ]
     )
+
+
+class MemoryPipelines:
+    """Sub-pipelines for tests: `add(id, name, graph)` appends a version (1, 2, ...)."""
+
+    def __init__(self) -> None:
+        self.versions: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+
+    def add(self, pipeline_id: int, name: str, graph: dict[str, Any]) -> int:
+        self.versions.setdefault(pipeline_id, []).append((name, graph))
+        return len(self.versions[pipeline_id])
+
+    def pipeline(self, pipeline_id: int, version: int | None) -> PipelineInfo | None:
+        found = self.versions.get(pipeline_id)
+        if not found:
+            return None
+        number = version if version is not None else len(found)
+        if not 1 <= number <= len(found):
+            return None
+        name, graph = found[number - 1]
+        return PipelineInfo(pipeline_id, name, number, graph, len(found))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from compiler.conditions import Condition
+
 PLAN_FORMAT = 1
 
 
@@ -61,6 +63,12 @@ class Step:
     # JSON Schemas of the module parameters bound to pipeline parameters, so a run's values are
     # checked from the plan alone
     param_schemas: dict[str, Any] = field(default_factory=dict)
+    # runs only when this holds (else `skipped` with the reason); compiler.conditions
+    condition: Condition | None = None
+    # an "always run" exit step: runs once every other step has finished, whatever their outcome
+    exit: bool = False
+    # nodes that must finish first besides those feeding an input (the node a condition reads)
+    after: tuple[str, ...] = ()
 
     def resolve_params(self, run_parameters: dict[str, Any]) -> dict[str, Any]:
         resolved: dict[str, Any] = {}
@@ -73,7 +81,8 @@ class Step:
 
     @property
     def upstream(self) -> tuple[str, ...]:
-        return tuple(sorted({b.source_node for b in self.inputs if b.source_node is not None}))
+        fed = {b.source_node for b in self.inputs if b.source_node is not None}
+        return tuple(sorted(fed | set(self.after)))
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ class Plan:
         return values
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self)  # a Condition becomes its fields' dict, as Condition.to_json
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
@@ -131,6 +140,9 @@ class Plan:
                 ),
                 label=s.get("label", ""),
                 param_schemas=dict(s.get("param_schemas", {})),
+                condition=Condition.from_json(s.get("condition")),
+                exit=bool(s.get("exit", False)),
+                after=tuple(s.get("after", ())),
             )
             for s in data["steps"]
         )

@@ -46,6 +46,9 @@ def _step(s: Step) -> dict[str, Any]:
         },
         "label": s.label,
         "param_schemas": dict(s.param_schemas),
+        "condition": s.condition.to_json() if s.condition is not None else None,
+        "exit": s.exit,
+        "after": list(s.after),
     }
 
 

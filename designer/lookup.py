@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Max
+
 from compiler.catalog import DatasetInfo
-from designer.models import DatasetVersion
+from compiler.nesting import PipelineInfo
+from designer.models import DatasetVersion, Pipeline, PipelineVersion
 from teams import scoping
 
 
@@ -56,3 +59,36 @@ class DbDatasets:
         if version is None:
             return found[max(found)]
         return found.get(version)
+
+
+class DbPipelines:
+    """Sub-pipelines the compiler may expand (`compiler.nesting.Pipelines`): saved versions of the
+    pipelines of `team` (the outer pipeline's), or of every team `user` belongs to when no team is
+    given (validating a draft). Memoized per instance."""
+
+    def __init__(self, user: Any, team: Any = None):
+        self.user = user
+        self.team = team
+        self._found: dict[tuple[int, int | None], PipelineInfo | None] = {}
+
+    def pipeline(self, pipeline_id: int, version: int | None) -> PipelineInfo | None:
+        key = (pipeline_id, version)
+        if key not in self._found:
+            self._found[key] = self._load(pipeline_id, version)
+        return self._found[key]
+
+    def _load(self, pipeline_id: int, version: int | None) -> PipelineInfo | None:
+        pipelines = scoping.scope(Pipeline.objects.filter(pk=pipeline_id), self.user, field="team")
+        if self.team is not None:
+            pipelines = pipelines.filter(team=self.team)
+        pipeline = pipelines.first()
+        if pipeline is None:
+            return None
+        numbers = PipelineVersion.objects.filter(pipeline=pipeline)
+        latest = numbers.aggregate(n=Max("number"))["n"]
+        if latest is None:
+            return None
+        found = numbers.filter(number=version if version is not None else latest).only("number", "graph").first()
+        if found is None:
+            return None
+        return PipelineInfo(pipeline.pk, pipeline.name, found.number, found.graph, latest)

@@ -17,7 +17,7 @@ from compiler.document import schema_of
 from compiler.serialize import plan_json
 from compiler.upgrade import UpgradeProposal, propose_upgrade
 from designer import datasets
-from designer.lookup import DbDatasets
+from designer.lookup import DbDatasets, DbPipelines
 from designer.models import Dataset, DatasetProfile, DatasetVersion, Pipeline, PipelineVersion, empty_graph
 from modules.lookup import DbCatalog
 from pipewright.errors import Conflict, LocatedError, NotFound, PreconditionFailed
@@ -133,7 +133,7 @@ def check_graph(user: Any, graph: Any, team: Team | None = None) -> CompileResul
     if isinstance(nodes, list):
         catalog.preload(n["module"] for n in nodes if isinstance(n, dict) and isinstance(n.get("module"), str))
         datasets.preload(n["dataset"] for n in nodes if isinstance(n, dict) and isinstance(n.get("dataset"), str))
-    return compile(doc, catalog, datasets, compute_limits())
+    return compile(doc, catalog, datasets, compute_limits(), DbPipelines(user, team))
 
 
 def compute_limits() -> ComputeLimits:

@@ -15,6 +15,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from artifacts.backend import current
+from compiler.conditions import evaluate
 from compiler.plan import Plan, Step
 from runner import compute, events, images, queue, signals, states
 from runner.cachekeys import cache_key, input_hashes
@@ -83,29 +84,20 @@ def advance_run(run_id: int) -> str | None:
         # the run's first pass may reuse many steps at once (a rerun, an unchanged pipeline): the
         # entries its predecessor's keys name are read in one query, and the hits move together
         hits = _Hits(_likely_entries(run) if starting and len(by_node) > 1 else {})
-        # one pass in topological order: a step cached or skipped here is seen by those after it
-        for step in plan.steps:
-            row = by_node[step.node]
-            if row.status != states.PENDING:
-                continue
-            ups = [by_node[u].status for u in step.upstream]
-            if any(s in states.STEP_DONE_BAD for s in ups):
-                skipped = {"finished_at": timezone.now(), "error": "an upstream step did not succeed"}
-                if move_step(row.pk, states.SKIPPED, **skipped):
-                    row.status, row.finished_at, row.error = states.SKIPPED, skipped["finished_at"], skipped["error"]
-                    events.publish_row(row)
-                continue
-            if all(s in states.STEP_DONE_OK for s in ups):
-                _ready(run, step, row, by_node, hits)
+        settled = _pass(run, plan, by_node, hits)
+        if not settled and any(s.exit for s in plan.steps) and _ordinary_settled(plan, by_node):
+            _pass(run, plan, by_node, hits)  # the last ordinary step finished in this pass: the exit steps go now
         hits.move()
         if all(s.status in states.STEP_TERMINAL for s in by_node.values()):
             statuses = {s.status for s in by_node.values()}
+            # a step skipped by its condition (or after one) does not fail the run; a step skipped
+            # after a failure comes with that failed step
             if states.CANCELED in statuses:
                 final = states.CANCELED
-            elif statuses <= states.STEP_DONE_OK:
-                final = states.SUCCEEDED
-            else:
+            elif states.FAILED in statuses:
                 final = states.FAILED
+            else:
+                final = states.SUCCEEDED
             failed = [by_node[s.node] for s in plan.steps if by_node[s.node].status == states.FAILED]
             error = failed_summary(failed)
             if move_run(run.pk, final, finished_at=timezone.now(), error=error):
@@ -165,6 +157,81 @@ class _Hits:
         self.rows = []
 
 
+def _ordinary_settled(plan: Plan, by_node: dict[str, StepRun]) -> bool:
+    return all(by_node[s.node].status in states.STEP_TERMINAL for s in plan.steps if not s.exit)
+
+
+def _pass(run: Run, plan: Plan, by_node: dict[str, StepRun], hits: _Hits) -> bool:
+    """One pass in topological order (a step cached or skipped here is seen by those after it).
+    Exit steps wait until every ordinary step has finished, whatever its outcome; returns whether
+    that was so when the pass began."""
+    settled = _ordinary_settled(plan, by_node)
+    for step in plan.steps:
+        row = by_node[step.node]
+        if row.status != states.PENDING or (step.exit and not settled):
+            continue
+        if step.exit:
+            if all(by_node[u].status in states.STEP_TERMINAL for u in step.upstream):
+                reason = _exit_blocked(step, by_node) or _condition_fails(run, step, by_node)
+                if reason:
+                    _skip(row, reason)
+                else:
+                    _ready(run, step, row, by_node, hits)
+            continue
+        bad = [u for u in step.upstream if by_node[u].status in states.STEP_DONE_BAD]
+        if bad:
+            _skip(row, _upstream_reason(bad[0], by_node[bad[0]].status))
+            continue
+        if all(by_node[u].status in states.STEP_DONE_OK for u in step.upstream):
+            reason = _condition_fails(run, step, by_node)
+            if reason:
+                _skip(row, reason)
+            else:
+                _ready(run, step, row, by_node, hits)
+    return settled
+
+
+def _skip(row: StepRun, reason: str) -> None:
+    skipped = {"finished_at": timezone.now(), "error": reason}
+    if move_step(row.pk, states.SKIPPED, **skipped):
+        row.status, row.finished_at, row.error = states.SKIPPED, skipped["finished_at"], reason
+        events.publish_row(row)
+
+
+def _upstream_reason(node: str, status: str) -> str:
+    return f"upstream step '{node}' {'was ' if status != states.FAILED else ''}{status}"
+
+
+def _condition_fails(run: Run, step: Step, by_node: dict[str, StepRun]) -> str:
+    """Why the step's condition does not hold for this run ("" when it holds or there is none)."""
+    cond = step.condition
+    if cond is None:
+        return ""
+    metrics = by_node[cond.node].metrics if cond.node is not None and cond.node in by_node else {}
+    holds, why = evaluate(cond, run.parameters, metrics if isinstance(metrics, dict) else {})
+    return "" if holds else f"condition {cond.text} does not hold: {why}"
+
+
+def _exit_blocked(step: Step, by_node: dict[str, StepRun]) -> str:
+    """Why an exit step cannot run: an input whose upstream step produced nothing ("" when none)."""
+    for b in step.inputs:
+        if b.source_node is not None and by_node[b.source_node].status not in states.STEP_DONE_OK:
+            status = by_node[b.source_node].status
+            return f"input '{b.port}' has no data: {_upstream_reason(b.source_node, status)}"
+    return ""
+
+
+def run_outcome(plan: Plan, statuses: dict[str, str]) -> str:
+    """What an exit step is told of the run (PIPEWRIGHT_RUN_OUTCOME): `failed` when an ordinary
+    step failed, `canceled` when one was canceled, else `succeeded`."""
+    ordinary = {statuses.get(s.node, "") for s in plan.steps if not s.exit}
+    if states.FAILED in ordinary:
+        return states.FAILED
+    if states.CANCELED in ordinary:
+        return states.CANCELED
+    return states.SUCCEEDED
+
+
 def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits: _Hits) -> None:
     """Handle one ready step: a cache hit or enqueue it.
     `by_node` holds the run's rows as read under the run's lock, kept current by the caller."""
@@ -173,7 +240,8 @@ def _ready(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits
     target = compute.target_for_team(run.team_id)  # the operator's policy
     # the image's content digest, not its tag (runner.images); unresolved: no key, no reuse
     image_id = images.image_id(target, step.runtime.image) if step.deterministic else ""
-    key = cache_key(step.digest, params, hashes, image_id) if step.deterministic and image_id is not None else ""
+    reusable = step.deterministic and not step.exit  # an exit step acts on the run's end: never reused
+    key = cache_key(step.digest, params, hashes, image_id) if reusable and image_id is not None else ""
     row.input_hashes, row.params, row.cache_key, row.image_id = hashes, params, key, image_id or ""
     if key and run.use_cache and not row.force and step.runtime.cache:
         entry = hits.entry(run, step, key)

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from compiler.plan import Step
 from runner import compute, events, hosts, inflight, installation, queue, states
-from runner.advance import advance_run, keeping_one, plan_of
+from runner.advance import advance_run, keeping_one, plan_of, run_outcome
 from runner.failures import failure_message
 from runner.models import Run, StepRun
 from runner.steplogs import LogWriter, attempt_tail
@@ -113,7 +113,7 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
     mine = Q(worker_id=me, attempt=attempt)
     work = work_folder(row.pk, attempt)
     try:
-        outcome = _attempt(step, row, work, mine)
+        outcome = _attempt(step, row, work, mine, _exit_env(run, step))
         # the outcome first, committed and sent on its own (the step's event does not wait for the
         # advance); the run's row locked first, in the order advance_run and cancel_run take locks
         with transaction.atomic(), events.batch(run.pk):
@@ -167,7 +167,16 @@ class _Attempt(compute.StepOutcome):
         return {"cpu_seconds": self.cpu_seconds, "peak_memory_bytes": self.peak_memory_bytes}
 
 
-def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
+def _exit_env(run: Run, step: Step) -> dict[str, str]:
+    """What an exit step is told of the run it closes: PIPEWRIGHT_RUN_OUTCOME (succeeded | failed |
+    canceled, from the ordinary steps) and PIPEWRIGHT_RUN_ID."""
+    if not step.exit:
+        return {}
+    statuses = dict(run.steps.values_list("node", "status"))
+    return {"PIPEWRIGHT_RUN_OUTCOME": run_outcome(plan_of(run), statuses), "PIPEWRIGHT_RUN_ID": str(run.pk)}
+
+
+def _attempt(step: Step, row: StepRun, work: Path, mine: Q, extra_env: dict[str, str] | None = None) -> _Attempt:
     """Run one attempt with a heartbeat; a step's own failure is an outcome, never an exception."""
     sink = LogWriter(row.run_id, row.pk, row.node, row.attempt)  # in the database, not on this host
     if row.attempt > 1:
@@ -197,7 +206,7 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q) -> _Attempt:
     target = compute.backend(compute.target_of(row.queue))
     try:
         with contextlib.ExitStack() as pins:  # the inputs stay in the worker's cache while mounted
-            job = prepare(step, row, work, pins)
+            job = prepare(step, row, work, pins, extra_env)
             result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
         _check_connection()
         if result.exit_code == 0 and not result.error:

@@ -56,10 +56,14 @@ def grant_worker(folder: Path, uid: int) -> bool:
         return False
 
 
-def prepare(step: Step, row: StepRun, work: Path, pins: contextlib.ExitStack) -> compute.StepJob:
+def prepare(
+    step: Step, row: StepRun, work: Path, pins: contextlib.ExitStack, extra_env: dict[str, str] | None = None
+) -> compute.StepJob:
     """The attempt's work folder and job. Each input is a local read-only folder held in `pins`
     until the caller closes it (the local store's folder, or an entry of the worker's input cache
-    fetched by hash from S3 and verified): close it after the step has run."""
+    fetched by hash from S3 and verified): close it after the step has run. `extra_env` is set by
+    the runner itself (after the spec's reserved names are dropped), e.g. an exit step's
+    PIPEWRIGHT_RUN_OUTCOME."""
 
     if work.exists():
         shutil.rmtree(work, ignore_errors=True)
@@ -94,6 +98,7 @@ def prepare(step: Step, row: StepRun, work: Path, pins: contextlib.ExitStack) ->
         for p in [out_dir, *out_dir.iterdir()]:
             grant_worker(p, os.geteuid())
     env = without_reserved(step.runtime.env)  # a spec stored before the rule may still hold some
+    env.update(extra_env or {})
     return compute.StepJob(
         name=row.container_name,
         image=step.runtime.image,

@@ -73,6 +73,11 @@ class IssueSerializer(serializers.Serializer):
     port = serializers.CharField(required=False)
     field = serializers.CharField(required=False)
     nodes = serializers.ListField(child=serializers.CharField(), required=False)
+    path = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="inside a sub-pipeline: the nesting, outer node first (node is the outer one)",
+    )
 
 
 class PipelineCreateSerializer(serializers.Serializer):

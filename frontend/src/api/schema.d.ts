@@ -1512,6 +1512,8 @@ export interface components {
             message: string;
             node?: string;
             nodes?: string[];
+            /** @description inside a sub-pipeline: the nesting, outer node first (node is the outer one) */
+            path?: string[];
             port?: string;
         };
         KfpImport: {

@@ -12,7 +12,8 @@ import {
   type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, type DragEvent } from "react";
+import { useCallback, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
+import { useNavigate } from "react-router-dom";
 import { checkConnection } from "../graph/connect";
 import { edgeToDoc, type FlowNode } from "../graph/convert";
 import { portColor } from "../graph/ports";
@@ -133,6 +134,17 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
     [screenToFlowPosition],
   );
 
+  // a sub-pipeline opens on double-click; its page leads back here (the breadcrumb's `from`)
+  const navigate = useNavigate();
+  const onNodeDoubleClick = useCallback(
+    (_e: ReactMouseEvent, node: FlowNode) => {
+      if (node.type !== "subpipeline") return;
+      const from = usePipelineStore.getState().id;
+      navigate(`/pipelines/${node.data.pipeline}${from !== null ? `?from=${from}` : ""}`);
+    },
+    [navigate],
+  );
+
   return (
     <ReactFlow
       nodes={nodes}
@@ -145,6 +157,7 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       isValidConnection={isValidConnection}
       onDrop={onDrop}
       onDragOver={onDragOver}
+      onNodeDoubleClick={onNodeDoubleClick}
       deleteKeyCode={null}
       onlyRenderVisibleElements
       onMoveStart={onMoveStart}

@@ -8,6 +8,8 @@ import type { DatasetFlowNode, FlowEdge, FlowNode, ModuleFlowNode } from "../gra
 import { columnKind, columnPort, datasetColumns, upstreamDataset, type ColumnSchema, type NodeLike } from "../graph/columns";
 import { NodeCompute } from "./ComputeFields";
 import { ParamField } from "./ParamField";
+import { RunWhen } from "./RunWhen";
+import { NestingProperties } from "./SubPipelineProperties";
 
 export const PropertiesPanel = memo(function PropertiesPanel() {
   const id = usePipelineStore(selectedNodeId);
@@ -20,6 +22,7 @@ export const PropertiesPanel = memo(function PropertiesPanel() {
     );
   }
   if (node.type === "dataset") return <DatasetProperties node={node as DatasetFlowNode} />;
+  if (node.type === "subpipeline" || node.type === "boundary") return <NestingProperties node={node} />;
   return <ModuleProperties node={node as ModuleFlowNode} />;
 });
 
@@ -171,6 +174,8 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
           columns={columnsFor(f.name)}
         />
       ))}
+      <div className="section-title">Runs when</div>
+      <RunWhen nodeId={node.id} condition={node.data.condition} exit={node.data.exit} />
       <div className="section-title">Compute</div>
       <NodeCompute nodeId={node.id} compute={node.data.compute} />
     </div>

@@ -3,7 +3,7 @@
 // (newer) version the latest again, as a new version.
 import { Background, BackgroundVariant, Controls, Handle, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import { memo, useMemo } from "react";
-import { isDatasetNode } from "../graph/types";
+import { isBoundaryNode, isDatasetNode, isSubPipelineNode } from "../graph/types";
 import { buildDiff, edgeKey, nodeTitle, showValue, type DiffNode } from "../graph/versionDiff";
 import type { VersionShown } from "./useVersions";
 
@@ -18,7 +18,13 @@ const DiffNodeView = memo(function DiffNodeView({ data }: NodeProps<DiffFlowNode
         {nodeTitle(node)} <span className="muted small">{node.id}</span>
         {status !== "same" ? <span className={`diff-tag diff-${status}`}>{status}</span> : null}
       </div>
-      <div className="muted small">{isDatasetNode(node) ? `${node.dataset} v${node.version ?? "latest"}` : `${node.module}@${node.version ?? "default"}`}</div>
+      <div className="muted small">{isDatasetNode(node)
+          ? `${node.dataset} v${node.version ?? "latest"}`
+          : isSubPipelineNode(node)
+            ? `sub-pipeline ${node.pipeline} v${node.version ?? "latest"}`
+            : isBoundaryNode(node)
+              ? node.type
+              : `${node.module}@${node.version ?? "default"}`}</div>
       {changes.length ? (
         <ul className="diff-changes">
           {changes.map((c) => (

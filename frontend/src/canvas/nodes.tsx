@@ -1,9 +1,12 @@
 // Custom canvas nodes. Memoized and reading only what they need through stable selectors,
 // so a 1,000-node pipeline re-renders just the nodes that changed.
 import { Handle, Position, useStore, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
-import { memo } from "react";
-import type { Port } from "../api/modules";
-import type { DatasetFlowNode, ModuleFlowNode } from "../graph/convert";
+import { memo, useEffect } from "react";
+import type { Port, PortType } from "../api/modules";
+import type { BoundaryFlowNode, DatasetFlowNode, ModuleFlowNode, SubPipelineFlowNode } from "../graph/convert";
+import { rollUp } from "../graph/subpipelines";
+import { interfaceKey, useSubPipelines } from "../store/subPipelines";
+import { loadInterface } from "./subPipelineLoader";
 import { portColor } from "../graph/ports";
 import { upgradeFor } from "../graph/versions";
 import { overrides } from "./ComputeFields";
@@ -44,9 +47,11 @@ function Ports({ ports, kind, labels }: { ports: Port[]; kind: "in" | "out"; lab
   );
 }
 
-/** The error of a node's failed step in the current run (why it failed, from its log). */
+/** Why a node's step failed (from its log) or was skipped (its condition, an upstream step) in the current run. */
 const useStepError = (id: string) =>
-  useRunStore((s) => (s.stepStatus[id] === "failed" ? (s.run?.steps.find((st) => st.node === id)?.error ?? "") : ""));
+  useRunStore((s) =>
+    s.stepStatus[id] === "failed" || s.stepStatus[id] === "skipped" ? (s.run?.steps.find((st) => st.node === id)?.error ?? "") : "",
+  );
 
 function StatusChip({ status, error }: { status: string | undefined; error?: string }) {
   if (!status || status === "pending") return null;
@@ -110,6 +115,13 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
           ⚙ {overrides(data.compute)}
         </span>
       ) : null}
+      {data.condition || data.exit ? (
+        <span className="when-badge" data-testid="when-badge" title={[data.exit ? "Exit step: runs at the end, whatever the outcome" : "", data.condition ? `Runs only when ${data.condition}` : ""].filter(Boolean).join("\n")}>
+          {data.exit ? "⏻ exit" : ""}
+          {data.exit && data.condition ? " · " : ""}
+          {data.condition ? `if ${data.condition}` : ""}
+        </span>
+      ) : null}
       {stepError && !far ? (
         <div className="pw-node-failure" title={stepError} data-testid="step-failure">
           {stepError}
@@ -143,4 +155,53 @@ export const DatasetNode = memo(function DatasetNode({ id, data, selected }: Nod
   );
 });
 
-export const nodeTypes: NodeTypes = { module: ModuleNode, dataset: DatasetNode };
+/** A saved pipeline placed as one node: its ports are the inner pipeline's inputs and outputs; in a
+ * run its status rolls up its inner steps (`<id>.<inner>`). Double-click opens it (Canvas). */
+export const SubPipelineNode = memo(function SubPipelineNode({ id, data, selected }: NodeProps<SubPipelineFlowNode>) {
+  const key = interfaceKey(data.pipeline, data.version);
+  const found = useSubPipelines((s) => s.interfaces[key]);
+  useEffect(() => loadInterface(data.pipeline, data.version), [data.pipeline, data.version]);
+  const status = useRunStore((s) => (s.run ? rollUp(id, s.run.steps) : undefined));
+  const problems = usePipelineStore((s) => s.problemsByNode[id]);
+  return (
+    <div className={nodeClass("pw-node subpipeline", selected, status, problems?.level)} data-testid="canvas-node" data-subpipeline={data.pipeline}>
+      <Ports ports={found?.inputs ?? []} kind="in" labels />
+      <div className="pw-node-body">
+        <div className="pw-node-icon cat-subpipeline">▣</div>
+        <div className="pw-node-text">
+          <div className="pw-node-title">{found?.name ?? `pipeline ${data.pipeline}`}</div>
+          <div className="pw-node-sub">Sub-pipeline · double-click to open</div>
+        </div>
+        <span className="version-badge">{data.version === null ? "latest" : `v${data.version}`}</span>
+      </div>
+      {found === null ? <div className="pw-node-missing">Pipeline not found</div> : null}
+      <StatusChip status={status} />
+      <ProblemBadge problems={problems} />
+      <Ports ports={found?.outputs ?? []} kind="out" labels />
+    </div>
+  );
+});
+
+/** A pipeline's declared input or output (what a sub-pipeline node shows as a port). */
+export const BoundaryNode = memo(function BoundaryNode({ id, data, selected }: NodeProps<BoundaryFlowNode>) {
+  const problems = usePipelineStore((s) => s.problemsByNode[id]);
+  const port = [{ name: data.name, type: data.portType as PortType }];
+  return (
+    <div className={nodeClass("pw-node boundary", selected, undefined, problems?.level)} data-testid="canvas-node" data-boundary={data.kind}>
+      {data.kind === "output" ? <Ports ports={port} kind="in" labels /> : null}
+      <div className="pw-node-body">
+        <div className="pw-node-icon cat-boundary">{data.kind === "input" ? "⇥" : "↦"}</div>
+        <div className="pw-node-text">
+          <div className="pw-node-title">{data.name}</div>
+          <div className="pw-node-sub">
+            Pipeline {data.kind} · {data.portType}
+          </div>
+        </div>
+      </div>
+      <ProblemBadge problems={problems} />
+      {data.kind === "input" ? <Ports ports={port} kind="out" labels /> : null}
+    </div>
+  );
+});
+
+export const nodeTypes: NodeTypes = { module: ModuleNode, dataset: DatasetNode, subpipeline: SubPipelineNode, boundary: BoundaryNode };

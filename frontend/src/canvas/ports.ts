@@ -1,7 +1,9 @@
 // Port lookups over the live stores, for connection checks and edge colours.
 import { Position } from "@xyflow/react";
 import type { PortLookup } from "../graph/connect";
-import type { FlowNode } from "../graph/convert";
+import type { PortType } from "../api/modules";
+import type { BoundaryNodeData, FlowNode, SubPipelineNodeData } from "../graph/convert";
+import { interfaceKey, useSubPipelines } from "../store/subPipelines";
 import { portColor } from "../graph/ports";
 import type { EdgeDoc } from "../graph/types";
 import { usePipelineStore } from "../store/pipeline";
@@ -11,6 +13,15 @@ function portsOf(nodeOrId: string | FlowNode, kind: "inputs" | "outputs") {
   const node = typeof nodeOrId === "string" ? usePipelineStore.getState().nodes.find((n) => n.id === nodeOrId) : nodeOrId;
   if (!node) return undefined;
   if (node.type === "dataset") return kind === "outputs" ? [DATASET_OUTPUT] : [];
+  if (node.type === "boundary") {
+    const d = node.data as BoundaryNodeData;
+    const port = [{ name: d.name, type: d.portType as PortType }];
+    return (d.kind === "input") === (kind === "outputs") ? port : [];
+  }
+  if (node.type === "subpipeline") {
+    const d = node.data as SubPipelineNodeData;
+    return useSubPipelines.getState().interfaces[interfaceKey(d.pipeline, d.version)]?.[kind];
+  }
   const spec = specFor(useCatalogStore.getState(), node.data.module as string, node.data.version as string | null);
   return spec?.[kind];
 }

@@ -17,6 +17,11 @@ describe("document <-> React Flow", () => {
     const { nodes, edges } = docToFlow(doc);
     expect(flowToDoc(nodes, edges, doc.parameters)).toEqual(doc);
   });
+  it("round-trips a node's condition and exit flag", () => {
+    const withWhen: PipelineDoc = { ...doc, nodes: [doc.nodes[0], { ...doc.nodes[1], condition: "params.go", exit: true }] };
+    const { nodes, edges } = docToFlow(withWhen);
+    expect(flowToDoc(nodes, edges, doc.parameters)).toEqual(withWhen);
+  });
   it("maps ports to handles and node kinds to types", () => {
     const { nodes, edges } = docToFlow(doc, () => "#123456");
     expect(nodes.map((n) => n.type)).toEqual(["dataset", "module"]);

@@ -1,7 +1,7 @@
 // Pipeline document <-> React Flow nodes and edges. Pure: no React, no fetches.
 import type { Edge, Node } from "@xyflow/react";
-import type { ComputeSettings, DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam } from "./types";
-import { computeOf, isDatasetNode } from "./types";
+import type { BoundaryNodeDoc, ComputeSettings, DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam, SubPipelineNodeDoc } from "./types";
+import { computeOf, isBoundaryNode, isDatasetNode, isSubPipelineNode } from "./types";
 
 export interface ModuleNodeData extends Record<string, unknown> {
   module: string;
@@ -9,6 +9,8 @@ export interface ModuleNodeData extends Record<string, unknown> {
   params: Record<string, unknown>;
   label?: string;
   compute?: ComputeSettings;
+  condition?: string;
+  exit?: boolean;
 }
 
 export interface DatasetNodeData extends Record<string, unknown> {
@@ -16,9 +18,23 @@ export interface DatasetNodeData extends Record<string, unknown> {
   version: number | null;
 }
 
+export interface SubPipelineNodeData extends Record<string, unknown> {
+  pipeline: number;
+  version: number | null;
+  params: Record<string, unknown>;
+}
+
+export interface BoundaryNodeData extends Record<string, unknown> {
+  kind: "input" | "output";
+  name: string;
+  portType: string;
+}
+
 export type ModuleFlowNode = Node<ModuleNodeData, "module">;
 export type DatasetFlowNode = Node<DatasetNodeData, "dataset">;
-export type FlowNode = ModuleFlowNode | DatasetFlowNode;
+export type SubPipelineFlowNode = Node<SubPipelineNodeData, "subpipeline">;
+export type BoundaryFlowNode = Node<BoundaryNodeData, "boundary">;
+export type FlowNode = ModuleFlowNode | DatasetFlowNode | SubPipelineFlowNode | BoundaryFlowNode;
 export type FlowEdge = Edge;
 
 export const DATASET_PORT = "data";
@@ -32,6 +48,13 @@ export function nodeToFlow(n: NodeDoc): FlowNode {
   if (isDatasetNode(n)) {
     return { id: n.id, type: "dataset", position, data: { dataset: n.dataset, version: n.version ?? null } };
   }
+  if (isSubPipelineNode(n)) {
+    return { id: n.id, type: "subpipeline", position, data: { pipeline: n.pipeline, version: n.version ?? null, params: { ...(n.params ?? {}) } } };
+  }
+  if (isBoundaryNode(n)) {
+    const kind = n.input !== undefined ? "input" : "output";
+    return { id: n.id, type: "boundary", position, data: { kind, name: (kind === "input" ? n.input : n.output) ?? "", portType: n.type ?? "Any" } };
+  }
   const compute = computeOf(n.compute);
   return {
     id: n.id,
@@ -43,6 +66,8 @@ export function nodeToFlow(n: NodeDoc): FlowNode {
       params: { ...(n.params ?? {}) },
       ...(n.label ? { label: n.label } : {}),
       ...(compute ? { compute } : {}),
+      ...(n.condition ? { condition: n.condition } : {}),
+      ...(n.exit ? { exit: true } : {}),
     },
   };
 }
@@ -72,11 +97,23 @@ export function nodeToDoc(n: FlowNode): NodeDoc {
     const out: DatasetNodeDoc = { id: n.id, dataset: d.dataset, version: d.version, position };
     return out;
   }
+  if (n.type === "subpipeline") {
+    const d = n.data as SubPipelineNodeData;
+    const sub: SubPipelineNodeDoc = { id: n.id, pipeline: d.pipeline, version: d.version, params: { ...d.params }, position };
+    return sub;
+  }
+  if (n.type === "boundary") {
+    const d = n.data as BoundaryNodeData;
+    const b: BoundaryNodeDoc = { id: n.id, [d.kind]: d.name, type: d.portType, position };
+    return b;
+  }
   const d = n.data as ModuleNodeData;
   const out: ModuleNodeDoc = { id: n.id, module: d.module, version: d.version, params: { ...d.params }, position };
   if (d.label) out.label = d.label;
   const compute = computeOf(d.compute);
   if (compute) out.compute = compute;
+  if (d.condition?.trim()) out.condition = d.condition.trim();
+  if (d.exit) out.exit = true;
   return out;
 }
 

@@ -31,6 +31,10 @@ export interface ModuleNodeDoc {
   label?: string;
   /** overrides of the pipeline's and the module's compute settings */
   compute?: ComputeSettings;
+  /** runs only when this holds, e.g. "evaluate.accuracy >= 0.9" or "params.mode == 'full'" (compiler.conditions) */
+  condition?: string;
+  /** an "always run" exit step: runs once every other step has finished, whatever the outcome */
+  exit?: boolean;
 }
 
 export interface DatasetNodeDoc {
@@ -40,7 +44,26 @@ export interface DatasetNodeDoc {
   position: Position;
 }
 
-export type NodeDoc = ModuleNodeDoc | DatasetNodeDoc;
+/** A saved pipeline version placed as one node (compiler.nesting): its ports are the inner
+ * pipeline's input and output nodes; `params` set the inner pipeline's parameters. */
+export interface SubPipelineNodeDoc {
+  id: string;
+  pipeline: number;
+  version: number | null;
+  params: Record<string, ParamValue>;
+  position: Position;
+}
+
+/** A pipeline's declared input (an output port inside) or output (an input port inside). */
+export interface BoundaryNodeDoc {
+  id: string;
+  input?: string;
+  output?: string;
+  type: string;
+  position: Position;
+}
+
+export type NodeDoc = ModuleNodeDoc | DatasetNodeDoc | SubPipelineNodeDoc | BoundaryNodeDoc;
 
 export interface EdgeDoc {
   source: string;
@@ -74,6 +97,8 @@ export interface PipelineDoc {
 }
 
 export const isDatasetNode = (n: NodeDoc): n is DatasetNodeDoc => "dataset" in n;
+export const isSubPipelineNode = (n: NodeDoc): n is SubPipelineNodeDoc => "pipeline" in n;
+export const isBoundaryNode = (n: NodeDoc): n is BoundaryNodeDoc => ("input" in n || "output" in n) && !("module" in n);
 
 export const isParamRef = (v: unknown): v is ParamRef =>
   typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as ParamRef).$param === "string";

@@ -2,7 +2,7 @@
 // version plus the removed ones of the older, each marked added / removed / changed / same, with
 // its changed fields as old → new; edges likewise. Which nodes and edges changed is the server's
 // diff (GET /api/pipelines/{id}/versions/{a}/diff/{b}); the values come from the two documents.
-import { isDatasetNode, type EdgeDoc, type NodeDoc, type PipelineDoc } from "./types";
+import { isBoundaryNode, isDatasetNode, isSubPipelineNode, type EdgeDoc, type NodeDoc, type PipelineDoc } from "./types";
 
 export type DiffStatus = "added" | "removed" | "changed" | "same";
 
@@ -77,4 +77,10 @@ export function buildDiff(from: PipelineDoc | null, to: PipelineDoc, diff: Serve
 
 /** What a diff node is called: its label, else its module or dataset name. */
 export const nodeTitle = (n: NodeDoc) =>
-  isDatasetNode(n) ? n.dataset.split("/").pop() ?? n.dataset : n.label || (n.module.split("/").pop() ?? n.module);
+  isDatasetNode(n)
+    ? (n.dataset.split("/").pop() ?? n.dataset)
+    : isSubPipelineNode(n)
+      ? `pipeline ${n.pipeline}`
+      : isBoundaryNode(n)
+        ? `${n.input !== undefined ? "input" : "output"} ${n.input ?? n.output ?? ""}`
+        : n.label || (n.module.split("/").pop() ?? n.module);

@@ -1,7 +1,8 @@
 // The pipeline designer: palette, canvas, properties/parameters/problems, save with ETag, run dock.
 // The editing logic lives in canvas/useDesigner.ts; this page lays it out.
+import { SubPipelineActions } from "../canvas/SubPipelineActions";
 import { ReactFlowProvider } from "@xyflow/react";
-import { Link, useParams } from "react-router-dom";
+import { Link, useParams, useSearchParams } from "react-router-dom";
 import { Canvas } from "../canvas/Canvas";
 import { ConflictDialog } from "../canvas/ConflictDialog";
 import { LeaveDialog } from "../canvas/LeaveDialog";
@@ -66,7 +67,7 @@ function Designer({ id }: { id: number }) {
   const modules = useCatalogStore((s) => s.modules);
   const nodes = usePipelineStore((s) => s.nodes);
   const behind = behindPreferred(
-    nodes.map((n) => n.data),
+    nodes.filter((n) => n.type === "module").map((n) => n.data),
     (ref) => modules[ref]?.preferred_version,
   );
   const latestVersion = usePipelineStore((s) => s.latestVersion);
@@ -84,6 +85,7 @@ function Designer({ id }: { id: number }) {
           Pipelines
         </Link>
         <span className="crumb-sep">/</span>
+        <OuterCrumb />
         <span className="pipeline-name" data-testid="pipeline-name">
           {name || "…"}
         </span>
@@ -99,6 +101,7 @@ function Designer({ id }: { id: number }) {
             ↷
           </button>
         </div>
+        <SubPipelineActions />
         <button className="btn ghost" onClick={() => void autoLayout()} title="Auto-layout (top-down)" data-testid="auto-layout">
           ⊞ Layout
         </button>
@@ -182,5 +185,20 @@ export function CanvasPage() {
     <ReactFlowProvider>
       <Designer key={pid} id={pid} />
     </ReactFlowProvider>
+  );
+}
+
+/** Opened from a sub-pipeline node (double-click): the way back to the pipeline holding it. */
+function OuterCrumb() {
+  const [search] = useSearchParams();
+  const from = Number(search.get("from"));
+  if (!Number.isInteger(from) || from <= 0) return null;
+  return (
+    <>
+      <Link to={`/pipelines/${from}`} className="crumb" data-testid="outer-crumb">
+        ‹ pipeline {from}
+      </Link>
+      <span className="crumb-sep">/</span>
+    </>
   );
 }

@@ -17,6 +17,7 @@ import { runProgress } from "./format";
 import { formatValues } from "./runParameters";
 import { ProgressBar, StatusBadge } from "./StatusBadge";
 import { StepDetails } from "./StepDetails";
+import { SubSteps } from "./SubSteps";
 import { useRunFeed } from "./useRunFeed";
 import "./runs.css";
 
@@ -309,6 +310,8 @@ export function RunDock({ pipelineId, selectedNode, ensureSaved }: RunDockProps)
             <div className="run-dock-col muted small">{run.error ? <div className="run-error">{run.error}</div> : null}Select a node on the canvas to see its log, outputs and cache.</div>
           ) : step ? (
             <StepDetails key={`${run.id}:${step.node}`} runId={run.id} step={step} layout="dock" />
+          ) : run.steps.some((s) => s.node.startsWith(`${selectedNode}.`)) ? (
+            <SubSteps key={`${run.id}:${selectedNode}`} runId={run.id} node={selectedNode} steps={run.steps} />
           ) : (
             <div className="run-dock-col muted small">
               Node <code>{selectedNode}</code> is not part of run #{run.id}.

@@ -186,4 +186,14 @@ describe("pipeline store", () => {
     st().setNodeCompute("n1", {});
     expect(st().doc().nodes.find((n) => n.id === "n1")).not.toHaveProperty("compute");
   });
+
+  it("sets and clears a node's condition and exit flag, carried into the document", () => {
+    st().setNodeRunWhen("n1", { condition: "n0.accuracy >= 0.9" });
+    st().setNodeRunWhen("n1", { exit: true });
+    expect(st().doc().nodes.find((n) => n.id === "n1")).toMatchObject({ condition: "n0.accuracy >= 0.9", exit: true });
+    st().undo();
+    expect(st().doc().nodes.find((n) => n.id === "n1")).not.toHaveProperty("exit");
+    st().setNodeRunWhen("n1", { condition: "" });
+    expect(st().doc().nodes.find((n) => n.id === "n1")).not.toHaveProperty("condition");
+  });
 });

@@ -80,6 +80,10 @@ export interface PipelineState extends Snapshot {
   /** a node's compute settings (undefined values drop a key: the default applies) */
   setNodeCompute: (nodeId: string, compute: ComputeSettings) => void;
   setPipelineCompute: (compute: ComputeSettings) => void;
+  /** when a node runs: its condition ("" for none) and whether it is an always-run exit step */
+  setNodeRunWhen: (nodeId: string, when: { condition?: string; exit?: boolean }) => void;
+  /** a sub-pipeline node's pinned version (null: the newest at save) or one of its parameter values (undefined: the inner default) */
+  setSubPipeline: (nodeId: string, change: { version?: number | null; param?: [string, unknown] }) => void;
   addParameter: (param: PipelineParam) => void;
   updateParameter: (index: number, param: PipelineParam) => void;
   removeParameter: (index: number) => void;
@@ -288,6 +292,39 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
         if (kept) data.compute = kept;
         else delete data.compute;
         return { ...n, data } as ModuleFlowNode;
+      }),
+    })),
+  setNodeRunWhen: (nodeId, when) =>
+    set((s) => ({
+      ...(s.lastEdit === `${nodeId}/when` ? { dirty: true } : remember(s)),
+      lastEdit: `${nodeId}/when`,
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "module") return n;
+        const data = { ...n.data };
+        if (when.condition !== undefined) {
+          if (when.condition) data.condition = when.condition;
+          else delete data.condition;
+        }
+        if (when.exit !== undefined) {
+          if (when.exit) data.exit = true;
+          else delete data.exit;
+        }
+        return { ...n, data } as ModuleFlowNode;
+      }),
+    })),
+  setSubPipeline: (nodeId, change) =>
+    set((s) => ({
+      ...remember(s),
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "subpipeline") return n;
+        const data = { ...n.data, params: { ...n.data.params } };
+        if (change.version !== undefined) data.version = change.version;
+        if (change.param) {
+          const [name, value] = change.param;
+          if (value === undefined) delete data.params[name];
+          else data.params[name] = value;
+        }
+        return { ...n, data } as FlowNode;
       }),
     })),
   setPipelineCompute: (compute) =>
