@@ -8,6 +8,7 @@ and JSON Schema validators are built once per (module version, parameter).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import heapq
 import re
 from collections import deque
@@ -33,6 +34,7 @@ from compiler.compute import ComputeLimits, apply, read_compute
 from compiler.document import SCHEMA_VERSION, upgrade
 from compiler.fastschema import Check, fast_check
 from compiler.issues import Issue
+from compiler.labels import labels_of, name_issues
 from compiler.parameters import PARAMETER_TYPES
 from compiler.plan import InputBinding, PipelineParameter, Plan, Step, is_binding
 from compiler.versions import version_key
@@ -918,5 +920,11 @@ def _shortest_cycle(start: str, successors: dict[str, list[str]], members: set[s
 
 def compile(graph: Any, catalog: Catalog, datasets: Datasets, limits: ComputeLimits | None = None) -> CompileResult:
     """Compile a canvas document against a catalog and the visible datasets; `limits` are the
-    operator's bounds on compute settings."""
-    return _Compiler(catalog, datasets, limits).run(graph)
+    operator's bounds on compute settings. Messages name labelled nodes by label, id after."""
+    result = _Compiler(catalog, datasets, limits).run(graph)
+    labels = labels_of(graph)
+    if not labels:
+        return result
+    return dataclasses.replace(
+        result, errors=name_issues(result.errors, labels), warnings=name_issues(result.warnings, labels)
+    )
