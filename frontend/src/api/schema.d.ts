@@ -1217,6 +1217,15 @@ export interface components {
         Graph: {
             graph: components["schemas"]["PipelineDocument"];
         };
+        /** @description A visual group of nodes (compiler.annotations): a labelled frame, collapsible; runs ignore it. */
+        Group: {
+            /** @default false */
+            collapsed?: boolean;
+            id: string;
+            label: string;
+            /** @description the member node ids (a node is in one group) */
+            nodes: string[];
+        };
         HistogramBar: {
             count: number;
             /** @description A numeric bin 'low to high', or a value of a text column. */
@@ -1454,6 +1463,22 @@ export interface components {
             outputs: components["schemas"]["InterfaceDiff"];
             parameters: components["schemas"]["InterfaceDiff"];
             to_version: string;
+        };
+        /** @description A sticky note on the canvas (compiler.annotations): plain text, never rendered as HTML. */
+        Note: {
+            /** Format: double */
+            height?: number;
+            id: string;
+            position: components["schemas"]["NotePosition"];
+            text: string;
+            /** Format: double */
+            width?: number;
+        };
+        NotePosition: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -1703,7 +1728,11 @@ export interface components {
             /** @description the pipeline's default compute settings */
             compute?: components["schemas"]["ComputeSettings"];
             edges?: unknown[];
+            /** @description visual groups of nodes (at most 500) */
+            groups?: components["schemas"]["Group"][];
             nodes: unknown[];
+            /** @description sticky notes (at most 500) */
+            notes?: components["schemas"]["Note"][];
             parameters?: components["schemas"]["PipelineParameter"][];
             schema?: number;
         };
@@ -2070,6 +2099,8 @@ export interface components {
             /** @description runs even if the cache holds its result (rerun from a node) */
             force: boolean;
             id: number;
+            /** @description the node's label on the canvas when the run started; blank when it had none */
+            label: string;
             metrics: {
                 [key: string]: unknown;
             };
