@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
+from django.core.cache import cache
 from django.db.models.expressions import RawSQL
 
 from artifacts import store
+from designer.datasets import CsvProblem, scan_csv
 from designer.models import DatasetVersion
 from pipewright.errors import Conflict, NotFound
 from runner import documents
@@ -25,6 +27,40 @@ from teams.scoping import visible_team_ids
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # raster only: SVG is a document
 PREVIEW_ROWS = 20
 LISTED_FILES = 50
+PROFILE_MAX_BYTES = 64 * 1024 * 1024  # a bigger table's preview comes without a column profile
+CURVES_MAX_BYTES = 2 * 1024 * 1024
+CURVES_FILE = "curves.json"
+
+
+def table_profile(sha256: str, folder: Path, file: Path) -> dict[str, Any] | None:
+    """The column profile of a step's table output (the dataset profiler: statistics of the first
+    200,000 rows), cached by content hash (artifacts never change); None when the file is too big
+    or does not parse."""
+    key = f"pw:table-profile:{sha256}:{file.relative_to(folder).as_posix()}"
+    found = cache.get(key)
+    if found is not None:
+        return found or None
+    profile: dict[str, Any] = {}
+    if file.stat().st_size <= PROFILE_MAX_BYTES:
+        with open_file(folder, file) as fh:
+            try:
+                profile = scan_csv(fh, file.name)
+            except CsvProblem:
+                profile = {}
+    cache.set(key, profile, timeout=24 * 3600)
+    return profile or None
+
+
+def _curves(fh: BinaryIO) -> dict[str, Any] | None:
+    """Evaluate Model's curves (ROC, precision-recall, confusion matrix) when the file is sound."""
+    raw = fh.read(CURVES_MAX_BYTES + 1)
+    if len(raw) > CURVES_MAX_BYTES:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def visible_artifact(user: Any, sha: str) -> Path:
@@ -96,6 +132,11 @@ def preview(sha256: str, folder: Path) -> dict[str, Any]:
     }
     for f in found:
         rel = f.relative_to(folder).as_posix()
+        if f.name == CURVES_FILE:
+            with open_file(folder, f) as fh:
+                curves = _curves(fh)
+            if curves is not None:
+                return {**base, "kind": "curves", "file": rel, "curves": curves}
         if f.name == "metrics.json":
             try:
                 with open_file(folder, f) as fh:
@@ -107,7 +148,8 @@ def preview(sha256: str, folder: Path) -> dict[str, Any]:
                 reader = csv.reader(fh, delimiter="\t" if f.suffix.lower() == ".tsv" else ",")
                 columns = next(reader, [])
                 rows = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
-            return {**base, "kind": "table", "file": rel, "columns": columns, "rows": rows}
+            profile = table_profile(sha256, folder, f)
+            return {**base, "kind": "table", "file": rel, "columns": columns, "rows": rows, "profile": profile}
         if f.suffix.lower() in IMAGE_SUFFIXES:
             return {**base, "kind": "image", "file": rel, "url": f"/api/artifacts/{sha256}/?file={quote(rel)}"}
         kind = documents.kind_of(f)

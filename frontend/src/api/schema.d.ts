@@ -1085,6 +1085,27 @@ export interface components {
             /** @description The zone the times are shown in (`tz`); schedules fire in UTC. */
             timezone: string;
         };
+        CurvesPreview: {
+            /** @description Evaluate Model's curves.json: {task, positive, roc: [{fpr, tpr, threshold}], auc, pr: [{recall, precision, threshold}], average_precision, confusion: {labels, matrix}} */
+            curves: {
+                [key: string]: unknown;
+            };
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "curves";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `curves` - curves
+         * @enum {string}
+         */
+        CurvesPreviewKindEnum: "curves";
         Dataset: {
             archived?: boolean;
             /** Format: date-time */
@@ -1839,7 +1860,7 @@ export interface components {
             message?: string;
             name?: string;
         };
-        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["HtmlPreview"] | components["schemas"]["SvgPreview"] | components["schemas"]["MarkdownPreview"] | components["schemas"]["FilesPreview"];
+        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["CurvesPreview"] | components["schemas"]["HtmlPreview"] | components["schemas"]["SvgPreview"] | components["schemas"]["MarkdownPreview"] | components["schemas"]["FilesPreview"];
         Publish: {
             files?: {
                 [key: string]: string;
@@ -2197,6 +2218,8 @@ export interface components {
              * @enum {string}
              */
             kind: "table";
+            /** @description the column profile (type, missing, distinct, min/max/mean, histogram); null for a table over 64 MiB or one that does not parse */
+            profile: components["schemas"]["TableProfile"] | null;
             /** @description first 20 */
             rows: string[][];
             sha256: string;
@@ -2207,6 +2230,12 @@ export interface components {
          * @enum {string}
          */
         TablePreviewKindEnum: "table";
+        TableProfile: {
+            columns: components["schemas"]["ColumnProfile"][];
+            /** @description the statistics cover the first this many rows */
+            profiled_rows: number;
+            rows: number;
+        };
         Team: {
             /** Format: date-time */
             readonly created_at: string;
