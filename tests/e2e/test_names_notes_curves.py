@@ -70,9 +70,11 @@ def test_the_run_page_names_steps_by_label_and_draws_profile_and_curves(
     curves.get_by_test_id("pr-chart").locator(".recharts-line").wait_for()
     assert curves.get_by_test_id("confusion-matrix").locator("td").all_inner_texts() == ["4", "1", "2", "3"]
     # hovering shows the threshold of the point under the pointer
-    box = roc.locator(".recharts-surface").bounding_box()
+    roc.scroll_into_view_if_needed()
+    box = roc.locator(".recharts-wrapper").bounding_box()
     assert box is not None
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2, steps=5)
     tip = roc.get_by_test_id("chart-tip")
     tip.wait_for()
     assert "threshold" in tip.inner_text()
