@@ -56,7 +56,7 @@ def check_notes(raw: Any, field: str = "graph") -> list[Problem]:
             problems.append((where, "must be an object"))
             continue
         problems += _check_id(note, where, seen)
-        text = note.get("text", "")
+        text = note.get("text")
         if not isinstance(text, str):
             problems.append((f"{where}.text", "must be a string"))
         elif len(text) > NOTE_TEXT_MAX:

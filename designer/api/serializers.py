@@ -69,7 +69,7 @@ class GroupSerializer(serializers.Serializer):
     """A visual group of nodes (compiler.annotations): a labelled frame, collapsible; runs ignore it."""
 
     id = serializers.CharField(max_length=100)
-    label = serializers.CharField(max_length=200, allow_blank=True)
+    label = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     nodes = serializers.ListField(
         child=serializers.CharField(), help_text="the member node ids (a node is in one group)"
     )
