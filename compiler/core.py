@@ -8,6 +8,7 @@ and JSON Schema validators are built once per (module version, parameter).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import heapq
 import re
 from collections import deque
@@ -34,6 +35,7 @@ from compiler.conditions import Condition, check_param, parse
 from compiler.document import SCHEMA_VERSION, upgrade
 from compiler.fastschema import Check, fast_check
 from compiler.issues import Issue
+from compiler.labels import labels_of, name_issues
 from compiler.nesting import Pipelines, flatten, locate
 from compiler.parameters import PARAMETER_TYPES
 from compiler.plan import InputBinding, PipelineParameter, Plan, Step, is_binding
@@ -1029,7 +1031,20 @@ def compile(
     pipelines: Pipelines | None = None,
 ) -> CompileResult:
     """Compile a canvas document against a catalog and the visible datasets; `limits` are the
-    operator's bounds on compute settings; `pipelines` resolves sub-pipeline nodes (compiler.nesting)."""
+    operator's bounds on compute settings; `pipelines` resolves sub-pipeline nodes (compiler.nesting).
+    Messages name labelled nodes by label, id after."""
+    result = _compile_nested(graph, catalog, datasets, limits, pipelines)
+    labels = labels_of(graph)
+    if not labels:
+        return result
+    return dataclasses.replace(
+        result, errors=name_issues(result.errors, labels), warnings=name_issues(result.warnings, labels)
+    )
+
+
+def _compile_nested(
+    graph: Any, catalog: Catalog, datasets: Datasets, limits: ComputeLimits | None, pipelines: Pipelines | None
+) -> CompileResult:
     flat = flatten(graph, pipelines)
     if not flat.nested:
         return _Compiler(catalog, datasets, limits).run(flat.doc)

@@ -11,6 +11,7 @@ from django.db.models import Max
 
 from artifacts.backend import current
 from compiler import SCHEMA_VERSION, CompileResult, compile, upgrade
+from compiler.annotations import check_annotations
 from compiler.compute import ComputeLimits
 from compiler.diff import diff
 from compiler.document import schema_of
@@ -99,6 +100,11 @@ def check_graph_shape(graph: Any, field: str = "graph") -> None:
                 [{"field": f"{field}.{key}", "message": f"A pipeline can have at most {limit} {key}."}],
             )
     _check_defaults(graph.get("parameters"), field)
+    problems = check_annotations(graph, field)
+    if problems:
+        raise LocatedError(
+            f"{problems[0][0]}: {problems[0][1]}.", [{"field": f, "message": f"{f}: {m}"} for f, m in problems[:20]]
+        )
 
 
 def _check_defaults(parameters: Any, field: str) -> None:

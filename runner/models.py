@@ -48,6 +48,8 @@ class StepRun(models.Model):
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
     node = models.CharField(max_length=100)
+    # the node's label on the canvas when the run started (blank: none; show the module's name)
+    label = models.CharField(max_length=200, blank=True, default="")
     module = models.CharField(max_length=200)
     version = models.CharField(max_length=100)
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=states.PENDING, db_index=True)

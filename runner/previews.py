@@ -15,10 +15,12 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
+from django.core.cache import cache
 from django.db.models.expressions import RawSQL
 
 from artifacts import store
 from artifacts.backend import current
+from designer.datasets import CsvProblem, scan_csv
 from designer.models import DatasetVersion
 from pipewright.errors import Conflict, NotFound
 from runner import documents
@@ -28,6 +30,41 @@ from teams.scoping import visible_team_ids
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # raster only: SVG is a document
 PREVIEW_ROWS = 20
 LISTED_FILES = 50
+PROFILE_MAX_BYTES = 64 * 1024 * 1024  # a bigger table's preview comes without a column profile
+CURVES_MAX_BYTES = 2 * 1024 * 1024
+CURVES_FILE = "curves.json"
+
+
+def table_profile(sha256: str, rel: str) -> dict[str, Any] | None:
+    """The column profile of a step's table output (the dataset profiler: statistics of the first
+    200,000 rows), cached by content hash (artifacts never change); None when the file is too big
+    or does not parse."""
+    key = f"pw:table-profile:{sha256}:{rel}"
+    found = cache.get(key)
+    if found is not None:
+        return found or None
+    profile: dict[str, Any] = {}
+    size = next((f.size for f in current().files(sha256) if f.path == rel), None)
+    if size is not None and size <= PROFILE_MAX_BYTES:
+        with open_file(sha256, rel) as fh:
+            try:
+                profile = scan_csv(fh, PurePosixPath(rel).name)
+            except CsvProblem:
+                profile = {}
+    cache.set(key, profile, timeout=24 * 3600)
+    return profile or None
+
+
+def _curves(fh: BinaryIO) -> dict[str, Any] | None:
+    """Evaluate Model's curves (ROC, precision-recall, confusion matrix) when the file is sound."""
+    raw = fh.read(CURVES_MAX_BYTES + 1)
+    if len(raw) > CURVES_MAX_BYTES:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def visible_artifact(user: Any, sha: str) -> str:
@@ -125,6 +162,11 @@ def preview(sha256: str) -> dict[str, Any]:
     base = {"sha256": sha256, "size": info.get("size"), "files": found[:LISTED_FILES]}
     for rel in found:
         f = PurePosixPath(rel)
+        if f.name == CURVES_FILE:
+            with open_file(sha256, rel) as fh:
+                curves = _curves(fh)
+            if curves is not None:
+                return {**base, "kind": "curves", "file": rel, "curves": curves}
         if f.name == "metrics.json":
             try:
                 with open_file(sha256, rel) as fh:
@@ -136,7 +178,8 @@ def preview(sha256: str) -> dict[str, Any]:
                 reader = csv.reader(fh, delimiter="\t" if f.suffix.lower() == ".tsv" else ",")
                 columns = next(reader, [])
                 rows = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
-            return {**base, "kind": "table", "file": rel, "columns": columns, "rows": rows}
+            profile = table_profile(sha256, rel)
+            return {**base, "kind": "table", "file": rel, "columns": columns, "rows": rows, "profile": profile}
         if f.suffix.lower() in IMAGE_SUFFIXES:
             return {**base, "kind": "image", "file": rel, "url": f"/api/artifacts/{sha256}/?file={quote(rel)}"}
         kind = documents.kind_of(f)

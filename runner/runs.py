@@ -127,7 +127,14 @@ def create_run(
     now = timezone.now()
     rows = []
     for step in plan.steps:
-        row = StepRun(run=run, node=step.node, module=step.module, version=step.version, force=step.node in force_nodes)
+        row = StepRun(
+            run=run,
+            node=step.node,
+            label=step.label[:200],
+            module=step.module,
+            version=step.version,
+            force=step.node in force_nodes,
+        )
         origin = reuse.get(step.node)
         if origin is not None:
             row.status = states.CACHED

@@ -104,6 +104,9 @@ class StepSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     node = serializers.CharField()
+    label = serializers.CharField(
+        allow_blank=True, help_text="the node's label on the canvas when the run started; blank when it had none"
+    )
     module = serializers.CharField(help_text="team/name")
     version = serializers.CharField(help_text="the pinned module version")
     status = serializers.ChoiceField(choices=states.STEP_STATUSES)
@@ -165,6 +168,7 @@ def step_data(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -> 
 # what `_step_json` reads: the step's own columns and, through a join, its origin's
 _STEP_OWN = (
     "node",
+    "label",
     "module",
     "version",
     "status",
@@ -197,6 +201,7 @@ def _step_json(v: dict[str, Any], infos: dict[str, dict[str, Any]]) -> dict[str,
     return {
         "id": v["id"],
         "node": v["node"],
+        "label": v["label"],
         "module": v["module"],
         "version": v["version"],
         "status": v["status"],

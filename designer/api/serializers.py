@@ -50,6 +50,32 @@ class ComputeSettingsSerializer(serializers.Serializer):
     )
 
 
+class NotePositionSerializer(serializers.Serializer):
+    x = serializers.FloatField()
+    y = serializers.FloatField()
+
+
+class NoteSerializer(serializers.Serializer):
+    """A sticky note on the canvas (compiler.annotations): plain text, never rendered as HTML."""
+
+    id = serializers.CharField(max_length=100)
+    text = serializers.CharField(max_length=2000, allow_blank=True)
+    position = NotePositionSerializer()
+    width = serializers.FloatField(required=False, min_value=40, max_value=4000)
+    height = serializers.FloatField(required=False, min_value=40, max_value=4000)
+
+
+class GroupSerializer(serializers.Serializer):
+    """A visual group of nodes (compiler.annotations): a labelled frame, collapsible; runs ignore it."""
+
+    id = serializers.CharField(max_length=100)
+    label = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    nodes = serializers.ListField(
+        child=serializers.CharField(), help_text="the member node ids (a node is in one group)"
+    )
+    collapsed = serializers.BooleanField(required=False, default=False)
+
+
 class PipelineDocumentSerializer(serializers.Serializer):
     """The canvas document, as far as the schema types it: nodes and edges stay open JSON (see
     Pipelines in API.md); the parameters' types are the compiler's list, which the client reads."""
@@ -59,6 +85,8 @@ class PipelineDocumentSerializer(serializers.Serializer):
     edges = serializers.ListField(child=serializers.JSONField(), required=False)
     parameters = PipelineParameterSerializer(many=True, required=False)
     compute = ComputeSettingsSerializer(required=False, help_text="the pipeline's default compute settings")
+    notes = NoteSerializer(many=True, required=False, help_text="sticky notes (at most 500)")
+    groups = GroupSerializer(many=True, required=False, help_text="visual groups of nodes (at most 500)")
 
 
 @extend_schema_field(PipelineDocumentSerializer)

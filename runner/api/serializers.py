@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from designer.api.serializers import ColumnProfileSerializer
 from pipewright.fields import ParametersField, StrictBooleanField, StrictIntegerField
 from pipewright.serializers import ShapeSerializer
 from runner import states
@@ -107,11 +108,31 @@ def _kind(name: str) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=[name])
 
 
+class TableProfileSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    profiled_rows = serializers.IntegerField(help_text="the statistics cover the first this many rows")
+    columns = ColumnProfileSerializer(many=True)
+
+
 class TablePreviewSerializer(_PreviewBase):
     kind = _kind("table")
     file = serializers.CharField()
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.ListField(child=serializers.CharField()), help_text="first 20")
+    profile = TableProfileSerializer(
+        allow_null=True,
+        help_text="the column profile (type, missing, distinct, min/max/mean, histogram); null for a table over "
+        "64 MiB or one that does not parse",
+    )
+
+
+class CurvesPreviewSerializer(_PreviewBase):
+    kind = _kind("curves")
+    file = serializers.CharField()
+    curves = serializers.DictField(
+        help_text="Evaluate Model's curves.json: {task, positive, roc: [{fpr, tpr, threshold}], auc, "
+        "pr: [{recall, precision, threshold}], average_precision, confusion: {labels, matrix}}"
+    )
 
 
 class ImagePreviewSerializer(_PreviewBase):
@@ -157,6 +178,7 @@ PREVIEW_SERIALIZERS: dict[str, type[_PreviewBase]] = {
     "table": TablePreviewSerializer,
     "image": ImagePreviewSerializer,
     "metrics": MetricsPreviewSerializer,
+    "curves": CurvesPreviewSerializer,
     "html": HtmlPreviewSerializer,
     "svg": SvgPreviewSerializer,
     "markdown": MarkdownPreviewSerializer,

@@ -14,6 +14,9 @@ out = os.environ["PIPEWRIGHT_OUT"]
 with open(out + "/data/t.csv", "w") as fh:
     fh.write("a,b\\n" + "".join(f"{i},{i}\\n" for i in range(30)))
 json.dump({"accuracy": 0.9}, open(out + "/metrics/metrics.json", "w"))
+os.makedirs(out + "/curves", exist_ok=True)
+json.dump({"roc": [{"fpr": 0, "tpr": 0, "threshold": None}, {"fpr": 1, "tpr": 1, "threshold": 0.1}], "auc": 0.5,
+           "confusion": {"labels": ["0", "1"], "matrix": [[3, 1], [0, 4]]}}, open(out + "/curves/curves.json", "w"))
 import struct, zlib
 def png():
     raw = b"\\x00\\x00\\x00\\x00"
@@ -33,11 +36,18 @@ def _run(as_alice: Any, acme: Any) -> dict[str, Any]:
 
     mv = publish_module(acme, "writer", WRITE)
     base = step("w", mv)
-    outputs = (("data", "DataFrame"), ("metrics", "Metrics"), ("image", "Image"), ("folder", "File"))
-    version = make_version(acme, [Step(**{**base.__dict__, "outputs": outputs})])
+    outputs = (
+        ("data", "DataFrame"),
+        ("metrics", "Metrics"),
+        ("image", "Image"),
+        ("folder", "File"),
+        ("curves", "Metrics"),
+    )
+    version = make_version(acme, [Step(**{**base.__dict__, "outputs": outputs, "label": "Write it"})])
     run_id = as_alice.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").json()["id"]
     body = as_alice.get(f"/api/runs/{run_id}/").json()
     assert body["status"] == "succeeded", body
+    assert body["steps"][0]["label"] == "Write it"  # the node's label when the run started
     return {port: o["sha256"] for port, o in body["steps"][0]["outputs"].items()}
 
 
@@ -46,6 +56,23 @@ def test_it_previews_tables_images_and_metrics(eager: Any, local: Any, as_alice:
     table = as_alice.get(f"/api/artifacts/{shas['data']}/preview").json()
     assert table["kind"] == "table" and table["columns"] == ["a", "b"] and len(table["rows"]) == 20
     assert table["rows"][0] == ["0", "0"]
+    profile = table["profile"]  # the dataset profiler's column profile, on the whole stored file
+    assert profile["rows"] == 30 and [c["name"] for c in profile["columns"]] == ["a", "b"]
+    assert profile["columns"][0] | {"histogram": []} == {
+        "name": "a",
+        "type": "integer",
+        "missing": 0,
+        "distinct": 30,
+        "distinct_capped": False,
+        "min": 0.0,
+        "max": 29.0,
+        "mean": 14.5,
+        "histogram": [],
+    }
+    assert sum(b["count"] for b in profile["columns"][0]["histogram"]) == 30
+    curves = as_alice.get(f"/api/artifacts/{shas['curves']}/preview").json()
+    assert curves["kind"] == "curves" and curves["curves"]["auc"] == 0.5
+    assert curves["curves"]["confusion"]["matrix"] == [[3, 1], [0, 4]]
     image = as_alice.get(f"/api/artifacts/{shas['image']}/preview").json()
     assert image["kind"] == "image"
     png = as_alice.get(image["url"])

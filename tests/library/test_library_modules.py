@@ -127,6 +127,11 @@ def test_it_evaluates_a_binary_classifier_and_a_regressor(tmp_path: Path) -> Non
     assert db["r2"] > 0.3
     assert db["rmse"] >= db["mae"] > 0
     assert (chain.out("db_eval", "plot") / "image.png").read_bytes()[:8] == PNG_MAGIC
+    curves = json.loads((chain.out("bc_eval", "curves") / "curves.json").read_text())
+    assert curves["auc"] == bc["auc"] and 2 < len(curves["roc"]) <= 200 and len(curves["pr"]) <= 200
+    assert curves["roc"][0]["fpr"] == 0 and curves["roc"][-1]["tpr"] == 1
+    assert sum(map(sum, curves["confusion"]["matrix"])) == bc["rows"]
+    assert json.loads((chain.out("db_eval", "curves") / "curves.json").read_text()) == {"task": "regression"}
     assert chain.metrics("gb")["train_score"] > 0.5
 
 

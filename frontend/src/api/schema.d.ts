@@ -1291,6 +1291,27 @@ export interface components {
             /** @description The zone the times are shown in (`tz`); schedules fire in UTC. */
             timezone: string;
         };
+        CurvesPreview: {
+            /** @description Evaluate Model's curves.json: {task, positive, roc: [{fpr, tpr, threshold}], auc, pr: [{recall, precision, threshold}], average_precision, confusion: {labels, matrix}} */
+            curves: {
+                [key: string]: unknown;
+            };
+            file: string;
+            /** @description the artifact's first 50 files */
+            files: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "curves";
+            sha256: string;
+            size: number | null;
+        };
+        /**
+         * @description * `curves` - curves
+         * @enum {string}
+         */
+        CurvesPreviewKindEnum: "curves";
         Dataset: {
             archived?: boolean;
             /** Format: date-time */
@@ -1429,6 +1450,16 @@ export interface components {
         };
         Graph: {
             graph: components["schemas"]["PipelineDocument"];
+        };
+        /** @description A visual group of nodes (compiler.annotations): a labelled frame, collapsible; runs ignore it. */
+        Group: {
+            /** @default false */
+            collapsed?: boolean;
+            id: string;
+            /** @default  */
+            label?: string;
+            /** @description the member node ids (a node is in one group) */
+            nodes: string[];
         };
         HistogramBar: {
             count: number;
@@ -1842,6 +1873,22 @@ export interface components {
             parameters: components["schemas"]["InterfaceDiff"];
             to_version: string;
         };
+        /** @description A sticky note on the canvas (compiler.annotations): plain text, never rendered as HTML. */
+        Note: {
+            /** Format: double */
+            height?: number;
+            id: string;
+            position: components["schemas"]["NotePosition"];
+            text: string;
+            /** Format: double */
+            width?: number;
+        };
+        NotePosition: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
+        };
         /** @enum {unknown} */
         NullEnum: null;
         OpenSample: {
@@ -2144,7 +2191,11 @@ export interface components {
             /** @description the pipeline's default compute settings */
             compute?: components["schemas"]["ComputeSettings"];
             edges?: unknown[];
+            /** @description visual groups of nodes (at most 500) */
+            groups?: components["schemas"]["Group"][];
             nodes: unknown[];
+            /** @description sticky notes (at most 500) */
+            notes?: components["schemas"]["Note"][];
             parameters?: components["schemas"]["PipelineParameter"][];
             schema?: number;
         };
@@ -2251,7 +2302,7 @@ export interface components {
             message?: string;
             name?: string;
         };
-        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["HtmlPreview"] | components["schemas"]["SvgPreview"] | components["schemas"]["MarkdownPreview"] | components["schemas"]["FilesPreview"];
+        Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["CurvesPreview"] | components["schemas"]["HtmlPreview"] | components["schemas"]["SvgPreview"] | components["schemas"]["MarkdownPreview"] | components["schemas"]["FilesPreview"];
         Publish: {
             files?: {
                 [key: string]: string;
@@ -2556,6 +2607,8 @@ export interface components {
             /** @description runs even if the cache holds its result (rerun from a node) */
             force: boolean;
             id: number;
+            /** @description the node's label on the canvas when the run started; blank when it had none */
+            label: string;
             metrics: {
                 [key: string]: unknown;
             };
@@ -2652,6 +2705,8 @@ export interface components {
              * @enum {string}
              */
             kind: "table";
+            /** @description the column profile (type, missing, distinct, min/max/mean, histogram); null for a table over 64 MiB or one that does not parse */
+            profile: components["schemas"]["TableProfile"] | null;
             /** @description first 20 */
             rows: string[][];
             sha256: string;
@@ -2662,6 +2717,12 @@ export interface components {
          * @enum {string}
          */
         TablePreviewKindEnum: "table";
+        TableProfile: {
+            columns: components["schemas"]["ColumnProfile"][];
+            /** @description the statistics cover the first this many rows */
+            profiled_rows: number;
+            rows: number;
+        };
         Team: {
             /** Format: date-time */
             readonly created_at: string;

@@ -10,12 +10,17 @@ import {
   type Edge,
   type FinalConnectionState,
   type IsValidConnection,
+  type Node,
+  type NodeChange,
+  type EdgeChange,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
+import { useCallback, useMemo, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
 import { useNavigate } from "react-router-dom";
+import { composeCanvas, GROUP_PREFIX, NOTE_PREFIX, PROXY_PREFIX, type CanvasNode } from "../graph/groups";
+import { uniqueLabel } from "../graph/labels";
 import { checkConnection } from "../graph/connect";
-import { edgeToDoc, type FlowNode } from "../graph/convert";
+import { edgeToDoc, type FlowEdge, type FlowNode } from "../graph/convert";
 import { portColor } from "../graph/ports";
 import { usePipelineStore } from "../store/pipeline";
 import { nodeTypes } from "./nodes";
@@ -62,7 +67,38 @@ async function dropCsv(file: File, position: { x: number; y: number }) {
   }
 }
 
-const minimapColor = (n: FlowNode) => (n.type === "dataset" ? "#0ea5e9" : "#6366f1");
+const minimapColor = (n: Node) =>
+  n.type === "dataset" ? "#0ea5e9" : n.type === "note" ? "#facc15" : n.type === "group" ? "rgba(100,116,139,.25)" : "#6366f1";
+
+/** Changes to notes and group frames go to their own actions; the rest to the pipeline's nodes. */
+function routeNodeChanges(changes: NodeChange<CanvasNode>[]) {
+  const s = usePipelineStore.getState();
+  const own: NodeChange<FlowNode>[] = [];
+  for (const c of changes) {
+    const id = "id" in c ? c.id : "";
+    if (id.startsWith(NOTE_PREFIX)) {
+      const noteId = id.slice(NOTE_PREFIX.length);
+      if (c.type === "position" && c.position) s.updateNote(noteId, { position: { x: Math.round(c.position.x), y: Math.round(c.position.y) } }, "move");
+      else if (c.type === "dimensions" && c.resizing && c.dimensions)
+        s.updateNote(noteId, { width: Math.round(c.dimensions.width), height: Math.round(c.dimensions.height) }, "size");
+      else if (c.type === "select") s.selectNote(noteId, c.selected);
+    } else if (!id.startsWith(GROUP_PREFIX)) own.push(c as NodeChange<FlowNode>);
+  }
+  if (own.length) s.onNodesChange(own);
+}
+
+function routeEdgeChanges(changes: EdgeChange[]) {
+  const own = changes.filter((c) => !("id" in c) || !c.id.startsWith(PROXY_PREFIX)) as EdgeChange<FlowEdge>[];
+  if (own.length) usePipelineStore.getState().onEdgesChange(own);
+}
+
+/** A new module node's label: its display name, unique on the canvas ("Split Data (2)"). */
+export function defaultLabel(ref: string): string {
+  const item = useCatalogStore.getState().modules[ref];
+  const base = item?.display_name || ref.split("/").pop() || ref;
+  const taken = usePipelineStore.getState().nodes.map((n) => (n.type === "module" ? (n.data.label ?? "") : ""));
+  return uniqueLabel(base, taken);
+}
 const proOptions = { hideAttribution: true };
 const minimapStyle = { width: 168, height: 112 };
 const defaultEdgeOptions = { type: "smoothstep", animated: false };
@@ -74,8 +110,10 @@ const onMoveEnd = () => setMoving(false);
 export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
   const nodes = usePipelineStore((s) => s.nodes);
   const edges = usePipelineStore((s) => s.edges);
-  const onNodesChange = usePipelineStore((s) => s.onNodesChange);
-  const onEdgesChange = usePipelineStore((s) => s.onEdgesChange);
+  const notes = usePipelineStore((s) => s.notes);
+  const selectedNotes = usePipelineStore((s) => s.selectedNotes);
+  const groups = usePipelineStore((s) => s.groups);
+  const shown = useMemo(() => composeCanvas(nodes, edges, notes, selectedNotes, groups), [nodes, edges, notes, selectedNotes, groups]);
   const { screenToFlowPosition } = useReactFlow();
 
   const onConnect = useCallback((c: Connection) => {
@@ -129,7 +167,7 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       const payload = JSON.parse(raw) as PaletteDrag;
       const s = usePipelineStore.getState();
       if (payload.kind === "dataset") s.addNode({ dataset: payload.ref, version: payload.version, position });
-      else s.addNode({ module: payload.ref, version: payload.version, params: {}, position });
+      else s.addNode({ module: payload.ref, version: payload.version, params: {}, position, label: defaultLabel(payload.ref) });
     },
     [screenToFlowPosition],
   );
@@ -137,8 +175,9 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
   // a sub-pipeline opens on double-click; its page leads back here (the breadcrumb's `from`)
   const navigate = useNavigate();
   const onNodeDoubleClick = useCallback(
-    (_e: ReactMouseEvent, node: FlowNode) => {
-      if (node.type !== "subpipeline") return;
+    (_e: ReactMouseEvent, shown: CanvasNode) => {
+      if (shown.type !== "subpipeline") return;
+      const node = shown as FlowNode & { type: "subpipeline"; data: { pipeline: number } };
       const from = usePipelineStore.getState().id;
       navigate(`/pipelines/${node.data.pipeline}${from !== null ? `?from=${from}` : ""}`);
     },
@@ -147,11 +186,11 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
 
   return (
     <ReactFlow
-      nodes={nodes}
-      edges={edges}
+      nodes={shown.nodes}
+      edges={shown.edges}
       nodeTypes={nodeTypes}
-      onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange}
+      onNodesChange={routeNodeChanges}
+      onEdgesChange={routeEdgeChanges}
       onConnect={onConnect}
       onConnectEnd={onConnectEnd}
       isValidConnection={isValidConnection}

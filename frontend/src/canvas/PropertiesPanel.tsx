@@ -10,6 +10,27 @@ import { NodeCompute } from "./ComputeFields";
 import { ParamField } from "./ParamField";
 import { RunWhen } from "./RunWhen";
 import { NestingProperties } from "./SubPipelineProperties";
+import { LABEL_MAX } from "../graph/labels";
+
+/** The group a node is in: its name (editable) and a way out. */
+function GroupSection({ nodeId }: { nodeId: string }) {
+  const group = usePipelineStore((s) => s.groups.find((g) => g.nodes.includes(nodeId)));
+  const rename = usePipelineStore((s) => s.renameGroup);
+  const ungroup = usePipelineStore((s) => s.ungroup);
+  if (!group) return null;
+  return (
+    <div className="field" data-testid="group-section">
+      <div className="field-head">
+        <label htmlFor={`group-${group.id}`}>Group</label>
+        <button className="upgrade-hint" onClick={() => ungroup(group.id)} data-testid="ungroup">
+          Ungroup
+        </button>
+      </div>
+      <input id={`group-${group.id}`} value={group.label} maxLength={LABEL_MAX} onChange={(e) => rename(group.id, e.target.value)} data-testid="group-name" />
+      <div className="field-help">{group.nodes.length} nodes; a visual frame only, runs ignore it.</div>
+    </div>
+  );
+}
 
 export const PropertiesPanel = memo(function PropertiesPanel() {
   const id = usePipelineStore(selectedNodeId);
@@ -108,6 +129,7 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
   const parameters = usePipelineStore((s) => s.parameters);
   const setParam = usePipelineStore((s) => s.setParam);
   const setVersion = usePipelineStore((s) => s.setVersion);
+  const setLabel = usePipelineStore((s) => s.setLabel);
   const current = version ?? item?.default_version ?? null;
   const upgrade = item ? upgradeFor(item.versions, current) : null;
   const currentStatus = item?.versions.find((v) => v.version === current);
@@ -128,12 +150,27 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
   return (
     <div data-testid="properties">
       <div className="props-head">
-        <div className="props-title">{spec?.display_name ?? item?.display_name ?? module}</div>
+        <div className="props-title">{node.data.label || spec?.display_name || item?.display_name || module}</div>
         <div className="muted small">
-          {module} · node {node.id}
+          {spec?.display_name ?? item?.display_name ?? module} · {module} · node {node.id}
         </div>
         {spec?.description ? <p className="small">{spec.description}</p> : null}
       </div>
+      <div className="field">
+        <div className="field-head">
+          <label htmlFor={`label-${node.id}`}>Name</label>
+        </div>
+        <input
+          id={`label-${node.id}`}
+          value={node.data.label ?? ""}
+          maxLength={LABEL_MAX}
+          placeholder={spec?.display_name ?? item?.display_name ?? module}
+          onChange={(e) => setLabel(node.id, e.target.value)}
+          data-testid="node-label"
+        />
+        <div className="field-help">Shown on the canvas, in problems, runs and logs; the id {node.id} stays the same.</div>
+      </div>
+      <GroupSection nodeId={node.id} />
       <div className="field">
         <div className="field-head">
           <label>Version</label>

@@ -1,10 +1,12 @@
 // Custom canvas nodes. Memoized and reading only what they need through stable selectors,
 // so a 1,000-node pipeline re-renders just the nodes that changed.
-import { Handle, Position, useStore, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
-import { memo, useEffect } from "react";
+import { Handle, NodeResizer, Position, useStore, type Node, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
+import { memo, useEffect, useState } from "react";
 import type { Port, PortType } from "../api/modules";
 import type { BoundaryFlowNode, DatasetFlowNode, ModuleFlowNode, SubPipelineFlowNode } from "../graph/convert";
+import type { GroupNodeData, NoteNodeData } from "../graph/groups";
 import { rollUp } from "../graph/subpipelines";
+import { NOTE_TEXT_MAX } from "../graph/types";
 import { interfaceKey, useSubPipelines } from "../store/subPipelines";
 import { loadInterface } from "./subPipelineLoader";
 import { portColor } from "../graph/ports";
@@ -87,6 +89,7 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
   const vstatus = item?.versions.find((v) => v.version === version)?.status;
   const upgrade = item ? upgradeFor(item.versions, version) : null;
   const name = spec?.display_name ?? item?.display_name ?? data.module.split("/").pop();
+  const title = data.label || name;
   return (
     <div className={nodeClass("pw-node", selected, status, level)} data-testid="canvas-node" data-module={data.module}>
       <Ports ports={spec?.inputs ?? []} kind="in" labels={!far} />
@@ -95,8 +98,12 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
           {(name ?? "?").slice(0, 1).toUpperCase()}
         </div>
         <div className="pw-node-text">
-          <div className="pw-node-title">{name}</div>
-          {far ? null : <div className="pw-node-sub">{item?.category ?? spec?.category ?? data.module}</div>}
+          <div className="pw-node-title" data-testid="node-title" title={`${title} · node ${id}`}>
+            {title}
+          </div>
+          {far ? null : (
+            <div className="pw-node-sub">{data.label && data.label !== name ? `${name} · ${id}` : (item?.category ?? spec?.category ?? data.module)}</div>
+          )}
         </div>
         <span className={`version-badge ${vstatus ?? ""}`} title={vstatus ? `Version ${version} is ${vstatus}` : `Version ${version}`}>
           v{version}
@@ -182,6 +189,36 @@ export const SubPipelineNode = memo(function SubPipelineNode({ id, data, selecte
   );
 });
 
+/** A sticky note: plain text (React renders it as text, never HTML), moved by its grip, resized by its corners. */
+export const NoteNode = memo(function NoteNode({ data, selected }: NodeProps<Node<NoteNodeData, "note">>) {
+  const [editing, setEditing] = useState(false);
+  const update = usePipelineStore((s) => s.updateNote);
+  return (
+    <div className={`pw-note${selected ? " selected" : ""}`} data-testid="sticky-note" data-note={data.noteId}>
+      <NodeResizer isVisible={!!selected} minWidth={80} minHeight={50} maxWidth={4000} maxHeight={4000} />
+      <div className="pw-note-grip" title="Drag to move">
+        ✎ Note
+      </div>
+      {editing ? (
+        <textarea
+          className="pw-note-text nodrag nowheel"
+          autoFocus
+          maxLength={NOTE_TEXT_MAX}
+          value={data.text}
+          onChange={(e) => update(data.noteId, { text: e.target.value }, "text")}
+          onBlur={() => setEditing(false)}
+          data-testid="note-text"
+          aria-label="Note text"
+        />
+      ) : (
+        <div className="pw-note-text nowheel" onDoubleClick={() => setEditing(true)} data-testid="note-body" title="Double-click to edit">
+          {data.text || <span className="muted">Double-click to write a note</span>}
+        </div>
+      )}
+    </div>
+  );
+});
+
 /** A pipeline's declared input or output (what a sub-pipeline node shows as a port). */
 export const BoundaryNode = memo(function BoundaryNode({ id, data, selected }: NodeProps<BoundaryFlowNode>) {
   const problems = usePipelineStore((s) => s.problemsByNode[id]);
@@ -204,4 +241,47 @@ export const BoundaryNode = memo(function BoundaryNode({ id, data, selected }: N
   );
 });
 
-export const nodeTypes: NodeTypes = { module: ModuleNode, dataset: DatasetNode, subpipeline: SubPipelineNode, boundary: BoundaryNode };
+/** A group's frame (open) or its one box standing in for its members (collapsed). */
+export const GroupNode = memo(function GroupNode({ data }: NodeProps<Node<GroupNodeData, "group">>) {
+  const toggle = usePipelineStore((s) => s.toggleGroup);
+  const head = (
+    <div className="pw-group-head">
+      <button
+        className="pw-group-toggle nodrag"
+        onClick={() => toggle(data.groupId)}
+        data-testid="group-toggle"
+        title={data.collapsed ? "Expand: show its nodes" : "Collapse into one box"}
+      >
+        {data.collapsed ? "▸" : "▾"}
+      </button>
+      <span className="pw-group-label" data-testid="group-label">
+        {data.label || "Group"}
+      </span>
+    </div>
+  );
+  if (!data.collapsed)
+    return (
+      <div className="pw-group" data-testid="group-frame" data-group={data.groupId} data-collapsed="false">
+        {head}
+      </div>
+    );
+  return (
+    <div className="pw-group collapsed" data-testid="group-frame" data-group={data.groupId} data-collapsed="true">
+      <Handle type="target" id="in" position={Position.Top} isConnectable={false} className="port" />
+      {head}
+      <div className="pw-group-sum small muted" data-testid="group-summary">
+        {data.members} nodes · {data.inputs} in · {data.outputs} out
+      </div>
+      <Handle type="source" id="out" position={Position.Bottom} isConnectable={false} className="port" />
+    </div>
+  );
+});
+
+export const nodeTypes: NodeTypes = {
+  module: ModuleNode,
+  dataset: DatasetNode,
+  subpipeline: SubPipelineNode,
+  boundary: BoundaryNode,
+  note: NoteNode,
+  group: GroupNode,
+};

@@ -34,9 +34,9 @@ export const pinnedKeys = (s: Pick<PipelineState, "nodes">) => {
 /** How long the draft must rest before it is validated. */
 export const VALIDATE_DELAY_MS = 400;
 
-/** What validation depends on: the document without node positions (dragging needs no check). */
+/** What validation depends on: the document without node positions, notes and groups (layout needs no check). */
 export const validationKey = (doc: PipelineDoc) =>
-  JSON.stringify({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: undefined })) });
+  JSON.stringify({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: undefined })), notes: undefined, groups: undefined });
 
 const metaOf = (p: Pipeline, etag: string) => ({ id: p.id, name: p.name, team: p.team, etag });
 

@@ -41,45 +41,52 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
         {profile.ref} v{profile.version} · {profile.rows} rows · {profile.columns.length} columns
         {profile.profiled_rows !== undefined && profile.profiled_rows < profile.rows ? ` · statistics of the first ${profile.profiled_rows} rows` : ""}
       </div>
-      <table className="table compact">
-        <thead>
-          <tr>
-            <th>Column</th>
-            <th>Type</th>
-            <th>Missing</th>
-            <th>Distinct</th>
-            <th>Min</th>
-            <th>Max</th>
-            <th>Mean</th>
-            <th>Distribution</th>
-          </tr>
-        </thead>
-        <tbody>
-          {profile.columns.map((c) => (
-            <tr key={c.name} data-testid="profile-column" data-column={c.name}>
-              <td className="name">
-                <code>{c.name}</code>
-              </td>
-              <td>
-                <span className={`pill type-${c.type}`} data-testid="column-type">
-                  {c.type}
-                </span>
-              </td>
-              <td className={c.missing ? "warn-text" : "muted"}>{c.missing}</td>
-              <td>
-                {c.distinct}
-                {c.distinct_capped ? "+" : ""}
-              </td>
-              <td>{fmt(c.min)}</td>
-              <td>{fmt(c.max)}</td>
-              <td>{fmt(c.mean)}</td>
-              <td>
-                <Histogram column={c} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ProfileTable columns={profile.columns} />
     </div>
+  );
+}
+
+/** A row per column: type, missing, distinct, min/max/mean and a small histogram. */
+export function ProfileTable({ columns }: { columns: ColumnProfile[] }) {
+  return (
+    <table className="table compact">
+      <thead>
+        <tr>
+          <th>Column</th>
+          <th>Type</th>
+          <th>Missing</th>
+          <th>Distinct</th>
+          <th>Min</th>
+          <th>Max</th>
+          <th>Mean</th>
+          <th>Distribution</th>
+        </tr>
+      </thead>
+      <tbody>
+        {columns.map((c) => (
+          <tr key={c.name} data-testid="profile-column" data-column={c.name}>
+            <td className="name">
+              <code>{c.name}</code>
+            </td>
+            <td>
+              <span className={`pill type-${c.type}`} data-testid="column-type">
+                {c.type}
+              </span>
+            </td>
+            <td className={c.missing ? "warn-text" : "muted"}>{c.missing}</td>
+            <td>
+              {c.distinct}
+              {c.distinct_capped ? "+" : ""}
+            </td>
+            <td>{fmt(c.min)}</td>
+            <td>{fmt(c.max)}</td>
+            <td>{fmt(c.mean)}</td>
+            <td>
+              <Histogram column={c} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

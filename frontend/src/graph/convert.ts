@@ -1,6 +1,6 @@
 // Pipeline document <-> React Flow nodes and edges. Pure: no React, no fetches.
 import type { Edge, Node } from "@xyflow/react";
-import type { BoundaryNodeDoc, ComputeSettings, DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam, SubPipelineNodeDoc } from "./types";
+import type { BoundaryNodeDoc, ComputeSettings, DatasetNodeDoc, EdgeDoc, GroupDoc, ModuleNodeDoc, NodeDoc, NoteDoc, PipelineDoc, PipelineParam, SubPipelineNodeDoc } from "./types";
 import { computeOf, isBoundaryNode, isDatasetNode, isSubPipelineNode } from "./types";
 
 export interface ModuleNodeData extends Record<string, unknown> {
@@ -126,6 +126,8 @@ export function flowToDoc(
   edges: readonly FlowEdge[],
   parameters: readonly PipelineParam[],
   defaults?: ComputeSettings,
+  notes: readonly NoteDoc[] = [],
+  groups: readonly GroupDoc[] = [],
 ): PipelineDoc {
   const compute = computeOf(defaults);
   return {
@@ -134,6 +136,8 @@ export function flowToDoc(
     edges: edges.map(edgeToDoc),
     parameters: parameters.map((p) => ({ ...p })),
     ...(compute ? { compute } : {}),
+    ...(notes.length ? { notes: notes.map((n) => ({ ...n, position: { x: round(n.position.x), y: round(n.position.y) } })) } : {}),
+    ...(groups.length ? { groups: groups.map((g) => ({ ...g, nodes: [...g.nodes] })) } : {}),
   };
 }
 

@@ -87,6 +87,25 @@ export interface PipelineParam {
   default?: unknown;
 }
 
+/** A sticky note (plain text, never rendered as HTML); runs ignore it. */
+export interface NoteDoc {
+  id: string;
+  text: string;
+  position: Position;
+  width?: number;
+  height?: number;
+}
+
+/** A visual group of nodes: a labelled frame around its members, collapsible; runs ignore it. */
+export interface GroupDoc {
+  id: string;
+  label: string;
+  nodes: string[];
+  collapsed?: boolean;
+}
+
+export const NOTE_TEXT_MAX = 2000;
+
 export interface PipelineDoc {
   schema: 1;
   nodes: NodeDoc[];
@@ -94,6 +113,8 @@ export interface PipelineDoc {
   parameters: PipelineParam[];
   /** the pipeline's default compute settings */
   compute?: ComputeSettings;
+  notes?: NoteDoc[];
+  groups?: GroupDoc[];
 }
 
 export const isDatasetNode = (n: NodeDoc): n is DatasetNodeDoc => "dataset" in n;
@@ -111,11 +132,15 @@ export function emptyDoc(): PipelineDoc {
 export function upgradeDoc(raw: unknown): PipelineDoc {
   const obj = (raw && typeof raw === "object" ? raw : {}) as Partial<PipelineDoc> & { schema?: number };
   const compute = computeOf(obj.compute);
+  const notes = Array.isArray(obj.notes) ? obj.notes : [];
+  const groups = Array.isArray(obj.groups) ? obj.groups : [];
   return {
     schema: 1,
     nodes: Array.isArray(obj.nodes) ? obj.nodes : [],
     edges: Array.isArray(obj.edges) ? obj.edges : [],
     parameters: Array.isArray(obj.parameters) ? obj.parameters : [],
     ...(compute ? { compute } : {}),
+    ...(notes.length ? { notes } : {}),
+    ...(groups.length ? { groups } : {}),
   };
 }

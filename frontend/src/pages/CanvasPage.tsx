@@ -4,6 +4,7 @@ import { SubPipelineActions } from "../canvas/SubPipelineActions";
 import { ReactFlowProvider } from "@xyflow/react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { Canvas } from "../canvas/Canvas";
+import { CanvasTools } from "../canvas/CanvasTools";
 import { ConflictDialog } from "../canvas/ConflictDialog";
 import { LeaveDialog } from "../canvas/LeaveDialog";
 import { Palette } from "../canvas/Palette";
@@ -108,6 +109,7 @@ function Designer({ id }: { id: number }) {
         <button className="btn ghost" onClick={fitView} title="Fit view">
           ⤢ Fit
         </button>
+        <CanvasTools />
         <button className="btn ghost" onClick={openUpgrade} title="Move nodes pinned to older module versions to the preferred version" data-testid="upgrade">
           ⇡ Upgrade{behind ? <span className="count warning" data-testid="upgrade-count">{behind}</span> : null}
         </button>

@@ -10,6 +10,7 @@ import { formatDelta, metricRows, parameterRows, parseIds, stepRows, MAX_COMPARE
 import { formatValue } from "../runs/format";
 import { StatusBadge } from "../runs/StatusBadge";
 import { StepOutputs } from "../runs/StepOutputs";
+import { nodeName } from "../graph/labels";
 import { formatSpan } from "../runs/timeline";
 import "../runs/runs.css";
 import "../runs/timeline.css";
@@ -130,7 +131,7 @@ function Comparison({ runs, diffs }: { runs: Run[]; diffs: RunDiff[] }) {
           <tbody>
             {steps.map((row) => (
               <tr key={row.node} data-testid={`compare-step-${row.node}`}>
-                <th>{row.node}</th>
+                <th>{nodeName(row.node, row.label)}</th>
                 {row.cells.map((c, i) => (
                   <td key={runs[i].id} className={row.differs ? "differs" : ""}>
                     {c ? (
@@ -160,7 +161,9 @@ function Comparison({ runs, diffs }: { runs: Run[]; diffs: RunDiff[] }) {
           Outputs of{" "}
           <select value={node} onChange={(e) => setNode(e.target.value)} aria-label="node to compare" data-testid="compare-node">
             {steps.map((s) => (
-              <option key={s.node}>{s.node}</option>
+              <option key={s.node} value={s.node}>
+                {nodeName(s.node, s.label)}
+              </option>
             ))}
           </select>
         </h3>

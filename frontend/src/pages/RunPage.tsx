@@ -12,6 +12,7 @@ import { StepDetails } from "../runs/StepDetails";
 import { useNow, useRunFeed } from "../runs/useRunFeed";
 import { useRunStore } from "../store/runs";
 import { useAsync } from "../hooks/useAsync";
+import { stepTitle } from "../graph/labels";
 import "../runs/runs.css";
 
 export function RunPage() {
@@ -144,7 +145,7 @@ export function RunPage() {
                   onClick={() => setSelected(s.node)}
                 >
                   <td>
-                    <b>{s.node}</b>
+                    <b data-testid={`step-title-${s.node}`}>{stepTitle(s)}</b> <span className="muted small">{s.node}</span>
                     {s.module ? <div className="muted small">{s.module}{s.version ? `@${s.version}` : ""}</div> : null}
                     {s.status === "failed" && s.error ? (
                       <div className="step-row-error" data-testid={`step-error-${s.node}`} title={s.error}>

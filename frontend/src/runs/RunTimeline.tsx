@@ -172,7 +172,8 @@ function TimelineRowView({ row, top, pct }: { row: TimelineRow; top: number; pct
     >
       <div className="timeline-label">
         {row.memoryWarning ? <span className="timeline-warn">⚠ </span> : null}
-        {row.node}
+        {row.label || row.node}
+        {row.label && row.label !== row.node ? <span className="muted small"> {row.node}</span> : null}
         {row.cached ? <span className="muted small"> reused</span> : null}
       </div>
       <div className="timeline-track">

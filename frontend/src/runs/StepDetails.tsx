@@ -6,6 +6,7 @@ import { LogPanel } from "./LogPanel";
 import { StatusBadge } from "./StatusBadge";
 import { StepOutputs } from "./StepOutputs";
 import { useNow } from "./useRunFeed";
+import { stepTitle } from "../graph/labels";
 
 export function StepDetails({ runId, step, layout = "stack" }: { runId: number; step: StepRun; layout?: "stack" | "dock" }) {
   const now = useNow(step.status === "running");
@@ -14,6 +15,7 @@ export function StepDetails({ runId, step, layout = "stack" }: { runId: number; 
     <>
     <div className={`run-step ${layout}`} data-testid="step-details" data-node={step.node} data-status={step.status}>
       <div className="run-step-head">
+        <b className="step-title" data-testid="step-title">{stepTitle(step)}</b>
         <code className="node-id">{step.node}</code>
         <StatusBadge status={step.status} testId="step-status" />
         <span className="muted small">

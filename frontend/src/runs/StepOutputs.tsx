@@ -8,6 +8,11 @@ import { registerModel, type ModelVersion } from "../api/registry";
 import { artifactUrl, getPreview, type ArtifactRef, type Preview, type StepRun } from "../api/runs";
 import { useAsync } from "../hooks/useAsync";
 import { bytes, formatValue } from "./format";
+import { lazy, Suspense } from "react";
+import { ProfileTable } from "../datasets/ProfileView";
+
+// the charting library loads only when a step has curves to draw
+const CurvesView = lazy(() => import("./CurvesView"));
 
 export function MetricsTable({ metrics, testId }: { metrics: Record<string, unknown>; testId?: string }) {
   const entries = Object.entries(metrics);
@@ -69,7 +74,22 @@ function PreviewView({ preview }: { preview: Preview }) {
               ))}
             </tbody>
           </table>
+          {preview.profile ? (
+            <details className="preview-profile" data-testid="preview-profile">
+              <summary className="small">
+                Column profile · {preview.profile.rows} rows
+                {preview.profile.profiled_rows < preview.profile.rows ? ` (statistics of the first ${preview.profile.profiled_rows})` : ""}
+              </summary>
+              <ProfileTable columns={preview.profile.columns} />
+            </details>
+          ) : null}
         </div>
+      );
+    case "curves":
+      return (
+        <Suspense fallback={<div className="muted small">loading charts…</div>}>
+          <CurvesView curves={preview.curves} />
+        </Suspense>
       );
     case "image":
       return <img className="preview-image" data-testid="preview-image" src={preview.url} alt="step output" />;

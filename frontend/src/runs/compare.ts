@@ -3,6 +3,7 @@
 
 export interface ComparableStep<S extends string = string> {
   node: string;
+  label?: string | null;
   status: S;
   started_at?: string | null;
   finished_at?: string | null;
@@ -35,6 +36,8 @@ export interface MetricRow {
 
 export interface StepRow<S extends string = string> {
   node: string;
+  /** the node's label in the newest run that has it ("" when none) */
+  label: string;
   cells: ({ status: S; durationMs: number | null } | null)[];
   differs: boolean;
 }
@@ -110,7 +113,9 @@ export function stepRows<S extends string>(runs: readonly { steps: readonly Comp
       const s = r.steps.find((x) => x.node === node);
       return s ? { status: s.status, durationMs: s.status === "cached" ? null : durationMs(s) } : null;
     });
-    return { node, cells, differs: !allSame(cells.map((c) => c?.status ?? null)) };
+    let label = "";
+    for (const r of runs) label = r.steps.find((x) => x.node === node)?.label || label;
+    return { node, label, cells, differs: !allSame(cells.map((c) => c?.status ?? null)) };
   });
 }
 

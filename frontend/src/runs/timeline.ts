@@ -17,6 +17,7 @@ export interface StepTimings {
 
 export interface TimedStep {
   node: string;
+  label?: string | null;
   status: string;
   started_at?: string | null;
   finished_at?: string | null;
@@ -37,6 +38,8 @@ export interface Segment {
 
 export interface TimelineRow {
   node: string;
+  /** the node's label when the run started ("" when it had none) */
+  label: string;
   status: string;
   segments: Segment[];
   /** ms from the origin; null when the step has no time at all yet */
@@ -187,6 +190,7 @@ export function layoutTimeline(input: TimelineInput): Timeline {
     const memoryRatio = typeof peak === "number" && limit ? peak / limit : null;
     return {
       node: step.node,
+      label: step.label ?? "",
       status: step.status,
       segments: segments.map((seg) => ({ kind: seg.kind, start: seg.start - origin, end: seg.end - origin })),
       start: segments.length ? segments[0].start - origin : null,

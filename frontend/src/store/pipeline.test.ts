@@ -197,3 +197,42 @@ describe("pipeline store", () => {
     expect(st().doc().nodes.find((n) => n.id === "n1")).not.toHaveProperty("condition");
   });
 });
+
+describe("labels, notes and groups", () => {
+  it("edits a label (one undo step per field), keeps pasted copies unique, and saves it", () => {
+    st().setLabel("n1", "Hold out");
+    st().setLabel("n1", "Hold out 30%");
+    expect(st().doc().nodes[1]).toMatchObject({ label: "Hold out 30%" });
+    st().selectOnly("n1");
+    st().copySelection();
+    st().paste();
+    st().paste();
+    const labels = st().doc().nodes.map((n) => ("label" in n ? n.label : undefined)).filter(Boolean);
+    expect(labels).toEqual(["Hold out 30%", "Hold out 30% (2)", "Hold out 30% (3)"]);
+    st().setLabel("n1", "");
+    expect("label" in st().doc().nodes[1]).toBe(false);
+  });
+
+  it("adds, edits and deletes sticky notes in the document, undoably", () => {
+    const id = st().addNote({ x: 5, y: 6 });
+    st().updateNote(id, { text: "why 30%?" }, "text");
+    st().updateNote(id, { text: "why 30%? see #12" }, "text");
+    expect(st().doc().notes).toEqual([{ id, text: "why 30%? see #12", position: { x: 5, y: 6 }, width: 220, height: 120 }]);
+    st().undo();
+    expect(st().doc().notes?.[0].text).toBe("");
+    st().deleteSelection();
+    expect(st().doc().notes).toBeUndefined();
+  });
+
+  it("groups the selection, collapses it, and drops deleted members", () => {
+    st().selectAll();
+    const g = st().groupSelection("Prep")!;
+    st().toggleGroup(g);
+    expect(st().doc().groups).toEqual([{ id: g, label: "Prep", nodes: ["d1", "n1", "n2"], collapsed: true }]);
+    st().selectOnly("n2");
+    st().deleteSelection();
+    expect(st().doc().groups?.[0].nodes).toEqual(["d1", "n1"]);
+    st().ungroup(g);
+    expect(st().doc().groups).toBeUndefined();
+  });
+});

@@ -6,7 +6,9 @@ import type { Problem } from "../api/pipelines";
 import { docToFlow, edgeId, edgeToDoc, edgeToFlow, flowToDoc, nextId, nodeToDoc, nodeToFlow } from "../graph/convert";
 import type { FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
 import { computeOf } from "../graph/types";
-import type { ComputeSettings, DatasetNodeDoc, EdgeDoc, ModuleNodeDoc, NodeDoc, PipelineDoc, PipelineParam, Position } from "../graph/types";
+import type { ComputeSettings, DatasetNodeDoc, EdgeDoc, GroupDoc, ModuleNodeDoc, NodeDoc, NoteDoc, PipelineDoc, PipelineParam, Position } from "../graph/types";
+import { LABEL_MAX, uniqueLabel } from "../graph/labels";
+import { NOTE_TEXT_MAX } from "../graph/types";
 
 export interface Snapshot {
   nodes: FlowNode[];
@@ -14,6 +16,10 @@ export interface Snapshot {
   parameters: PipelineParam[];
   /** the pipeline's default compute settings */
   compute: ComputeSettings;
+  /** sticky notes (plain text) */
+  notes: NoteDoc[];
+  /** visual groups of nodes */
+  groups: GroupDoc[];
 }
 
 export interface NodeProblems {
@@ -97,12 +103,41 @@ export interface PipelineState extends Snapshot {
   redo: () => void;
   showToast: (message: string, kind?: Toast["kind"]) => void;
   clearToast: (id: number) => void;
+
+  /** a node's label ("" drops it: the module's name shows) */
+  setLabel: (nodeId: string, label: string) => void;
+  /** the ids of the selected sticky notes */
+  selectedNotes: string[];
+  addNote: (position: Position, text?: string) => string;
+  updateNote: (id: string, patch: Partial<Omit<NoteDoc, "id">>, historyKey?: string) => void;
+  selectNote: (id: string, selected: boolean) => void;
+  /** the selected nodes become a group (a node leaves any group it was in); returns its id or null */
+  groupSelection: (label?: string) => string | null;
+  toggleGroup: (id: string) => void;
+  renameGroup: (id: string, label: string) => void;
+  ungroup: (id: string) => void;
 }
 
 const HISTORY_LIMIT = 100;
 let toastSeq = 0;
 
-const snapshot = (s: Snapshot): Snapshot => ({ nodes: s.nodes, edges: s.edges, parameters: s.parameters, compute: s.compute });
+const snapshot = (s: Snapshot): Snapshot => ({
+  nodes: s.nodes,
+  edges: s.edges,
+  parameters: s.parameters,
+  compute: s.compute,
+  notes: s.notes,
+  groups: s.groups,
+});
+
+/** Groups without the nodes that are gone (an emptied group goes too). */
+const pruneGroups = (groups: GroupDoc[], gone: Set<string>): GroupDoc[] =>
+  gone.size
+    ? groups.flatMap((g) => {
+        const nodes = g.nodes.filter((n) => !gone.has(n));
+        return nodes.length === g.nodes.length ? [g] : nodes.length ? [{ ...g, nodes }] : [];
+      })
+    : groups;
 
 /** Record the state before a document change; every mutating action starts with this. */
 const remember = (s: PipelineState) => ({
@@ -150,6 +185,9 @@ const initial = {
   edges: [] as FlowEdge[],
   parameters: [] as PipelineParam[],
   compute: {} as ComputeSettings,
+  notes: [] as NoteDoc[],
+  groups: [] as GroupDoc[],
+  selectedNotes: [] as string[],
   dirty: false,
   past: [] as Snapshot[],
   future: [] as Snapshot[],
@@ -176,6 +214,9 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
       edges: [],
       parameters: doc.parameters,
       compute: computeOf(doc.compute) ?? {},
+      notes: doc.notes ?? [],
+      groups: doc.groups ?? [],
+      selectedNotes: [],
       dirty: false,
       past: [],
       future: [],
@@ -198,14 +239,23 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
   setLatestVersion: (latestVersion) => set({ latestVersion }),
   openDraft: (doc, clonedFrom, color, hints) => {
     const { nodes } = docToFlow(doc);
-    set((s) => ({ ...remember(s), nodes: hints ? nodes.map(hints) : nodes, edges: [], parameters: doc.parameters, clonedFrom }));
+    set((s) => ({
+      ...remember(s),
+      nodes: hints ? nodes.map(hints) : nodes,
+      edges: [],
+      parameters: doc.parameters,
+      notes: doc.notes ?? [],
+      groups: doc.groups ?? [],
+      selectedNotes: [],
+      clonedFrom,
+    }));
     // edge colours look up port types on the nodes just set
     set({ edges: doc.edges.map((e) => edgeToFlow(e, color)) });
   },
   clearClonedFrom: () => set({ clonedFrom: null }),
   doc: () => {
     const s = get();
-    return flowToDoc(s.nodes, s.edges, s.parameters, s.compute);
+    return flowToDoc(s.nodes, s.edges, s.parameters, s.compute, s.notes, s.groups);
   },
   replaceDoc: (doc, color, hints) => get().openDraft(doc, get().clonedFrom, color, hints),
 
@@ -230,7 +280,8 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
       let edges = s.edges;
       const removed = new Set(changes.filter((c) => c.type === "remove").map((c) => c.id));
       if (removed.size) edges = edges.filter((e) => !removed.has(e.source) && !removed.has(e.target));
-      return { ...history, nodes: applyNodeChanges(changes, s.nodes), edges, dragging, ...(moved ? { dirty: true } : {}) };
+      const groups = pruneGroups(s.groups, removed);
+      return { ...history, nodes: applyNodeChanges(changes, s.nodes), edges, groups, dragging, ...(moved ? { dirty: true } : {}) };
     }),
   onEdgesChange: (changes) =>
     set((s) => {
@@ -356,8 +407,16 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
     set((s) => {
       const gone = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
       const edgesLeft = s.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
-      if (!gone.size && edgesLeft.length === s.edges.length) return {};
-      return { ...remember(s), nodes: s.nodes.filter((n) => !gone.has(n.id)), edges: edgesLeft };
+      const notesGone = new Set(s.selectedNotes);
+      if (!gone.size && !notesGone.size && edgesLeft.length === s.edges.length) return {};
+      return {
+        ...remember(s),
+        nodes: s.nodes.filter((n) => !gone.has(n.id)),
+        edges: edgesLeft,
+        groups: pruneGroups(s.groups, gone),
+        notes: s.notes.filter((n) => !notesGone.has(n.id)),
+        selectedNotes: [],
+      };
     }),
   copySelection: () => {
     const s = get();
@@ -374,12 +433,18 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
     const taken = new Set(s.nodes.map((n) => n.id));
     const rename = new Map<string, string>();
     const added: FlowNode[] = [];
+    const labels = s.nodes.map((n) => (n.type === "module" ? (n.data.label ?? "") : "")).filter(Boolean);
     for (const doc of s.clipboard.nodes) {
       const id = nextId(taken, "dataset" in doc ? "d" : "n");
       taken.add(id);
       rename.set(doc.id, id);
       const position = { x: doc.position.x + 40 * count, y: doc.position.y + 40 * count };
-      added.push({ ...nodeToFlow({ ...doc, id, position } as NodeDoc), selected: true });
+      const copy = { ...doc, id, position } as NodeDoc;
+      if ("module" in copy && copy.label) {
+        copy.label = uniqueLabel(copy.label, labels);
+        labels.push(copy.label);
+      }
+      added.push({ ...nodeToFlow(copy), selected: true });
     }
     const edges = s.clipboard.edges.map((e) =>
       edgeToFlow({ ...e, source: rename.get(e.source)!, target: rename.get(e.target)! }, color),
@@ -406,6 +471,62 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
     }),
   showToast: (message, kind = "error") => set({ toast: { id: ++toastSeq, message, kind } }),
   clearToast: (id) => set((s) => (s.toast?.id === id ? { toast: null } : {})),
+
+  setLabel: (nodeId, label) =>
+    set((s) => ({
+      ...(s.lastEdit === `${nodeId}/label` ? { dirty: true } : remember(s)),
+      lastEdit: `${nodeId}/label`,
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "module") return n;
+        const data = { ...n.data };
+        const kept = label.slice(0, LABEL_MAX);
+        if (kept.trim()) data.label = kept;
+        else delete data.label;
+        return { ...n, data } as ModuleFlowNode;
+      }),
+    })),
+  addNote: (position, text = "") => {
+    const s = get();
+    const id = nextId(s.notes.map((n) => n.id), "note");
+    set({ ...remember(s), notes: [...s.notes, { id, text: text.slice(0, NOTE_TEXT_MAX), position, width: 220, height: 120 }], selectedNotes: [id] });
+    return id;
+  },
+  updateNote: (id, patch, historyKey) =>
+    set((s) => {
+      const key = historyKey ? `note/${id}/${historyKey}` : null;
+      const fixed = patch.text !== undefined ? { ...patch, text: patch.text.slice(0, NOTE_TEXT_MAX) } : patch;
+      return {
+        ...(key && s.lastEdit === key ? { dirty: true } : remember(s)),
+        lastEdit: key,
+        notes: s.notes.map((n) => (n.id === id ? { ...n, ...fixed } : n)),
+      };
+    }),
+  selectNote: (id, selected) =>
+    set((s) => {
+      const has = s.selectedNotes.includes(id);
+      if (has === selected) return {};
+      return { selectedNotes: selected ? [...s.selectedNotes, id] : s.selectedNotes.filter((x) => x !== id) };
+    }),
+  groupSelection: (label) => {
+    const s = get();
+    const members = s.nodes.filter((n) => n.selected).map((n) => n.id);
+    if (!members.length) return null;
+    const id = nextId(s.groups.map((g) => g.id), "g");
+    const taken = new Set(members);
+    const groups = pruneGroups(s.groups, taken);
+    const name = uniqueLabel(label ?? "Group", groups.map((g) => g.label));
+    set({ ...remember(s), groups: [...groups, { id, label: name, nodes: members, collapsed: false }] });
+    return id;
+  },
+  toggleGroup: (id) =>
+    set((s) => ({ ...remember(s), groups: s.groups.map((g) => (g.id === id ? { ...g, collapsed: !g.collapsed } : g)) })),
+  renameGroup: (id, label) =>
+    set((s) => ({
+      ...(s.lastEdit === `group/${id}` ? { dirty: true } : remember(s)),
+      lastEdit: `group/${id}`,
+      groups: s.groups.map((g) => (g.id === id ? { ...g, label: label.slice(0, LABEL_MAX) } : g)),
+    })),
+  ungroup: (id) => set((s) => ({ ...remember(s), groups: s.groups.filter((g) => g.id !== id) })),
 }));
 
 export const resetPipelineStore = () => usePipelineStore.setState({ ...initial });

@@ -9,6 +9,7 @@ import { logText } from "./logBuffer";
 const step = (node: string, status: StepRun["status"] = "pending"): StepRun => ({
   id: 0,
   node,
+  label: "",
   module: "acme/emit",
   version: "1.0.0",
   force: false,

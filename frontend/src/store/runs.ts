@@ -80,6 +80,7 @@ function blankStep(node: string): StepRun {
   return {
     id: 0,
     node,
+    label: "",
     module: "",
     version: "",
     force: false,

@@ -1,9 +1,59 @@
-"""Evaluate Model: classification (accuracy, precision, recall, F1, AUC) or regression (MAE, RMSE, R2)."""
+"""Evaluate Model: classification (accuracy, precision, recall, F1, AUC) or regression (MAE, RMSE, R2).
+
+Since 1.2.0 it also writes `curves/curves.json`: ROC and precision-recall points (at most 200
+each, with the threshold of each point) for a binary classifier with probabilities, and the
+confusion matrix of any classifier; the run page draws them as interactive charts.
+"""
+
+import json
+import math
+import os
 
 import numpy as np
 import pandas as pd
 import pw
 from sklearn import metrics as m
+
+CURVE_POINTS = 200
+
+
+def _thin(*columns):
+    """At most CURVE_POINTS evenly spaced points (first and last kept); non-finite values as None."""
+    n = len(columns[0])
+    keep = (
+        range(n)
+        if n <= CURVE_POINTS
+        else sorted({round(i * (n - 1) / (CURVE_POINTS - 1)) for i in range(CURVE_POINTS)})
+    )
+    fix = lambda v: float(v) if math.isfinite(float(v)) else None  # noqa: E731
+    return [[fix(c[i]) for c in columns] for i in keep]
+
+
+def curves_of(y, pred, labels, df, meta):
+    out = {
+        "task": "classification",
+        "confusion": {"labels": labels, "matrix": m.confusion_matrix(y, pred, labels=labels).tolist()},
+    }
+    if len(labels) == 2 and "Scored Probabilities" in df.columns:
+        classes = [str(c) for c in meta.get("classes", labels)]
+        positive = classes[-1] if classes else labels[-1]
+        truth = (y == positive).astype(int)
+        scores = df["Scored Probabilities"].astype(float)
+        fpr, tpr, thr = m.roc_curve(truth, scores)
+        out["positive"] = positive
+        out["roc"] = [{"fpr": a, "tpr": b, "threshold": t} for a, b, t in _thin(fpr, tpr, thr)]
+        out["auc"] = float(m.roc_auc_score(truth, scores))
+        precision, recall, pthr = m.precision_recall_curve(truth, scores)
+        pthr = np.append(pthr, np.nan)  # the last point (recall 0) has no threshold
+        out["pr"] = [{"recall": r, "precision": p, "threshold": t} for r, p, t in _thin(recall, precision, pthr)]
+        out["average_precision"] = float(m.average_precision_score(truth, scores))
+    return out
+
+
+def write_curves(curves):
+    folder = pw.output_dir("curves")
+    with open(os.path.join(folder, "curves.json"), "w", encoding="utf-8") as f:
+        json.dump(curves, f)
 
 
 def classification(df, label, meta):
@@ -40,7 +90,7 @@ def classification(df, label, meta):
         for j in range(len(labels)):
             dark = cm[i, j] > cm.max() / 2
             ax.text(j, i, int(cm[i, j]), ha="center", va="center", color="white" if dark else "black")
-    return out, fig
+    return out, fig, curves_of(y, pred, labels, df, meta)
 
 
 def regression(df, label):
@@ -59,7 +109,7 @@ def regression(df, label):
     ax.set_xlabel("Scored value")
     ax.set_ylabel("Residual")
     ax.set_title("Residuals")
-    return out, fig
+    return out, fig, {"task": "regression"}
 
 
 def main():
@@ -75,9 +125,10 @@ def main():
     task = meta.get("task")
     if task is None:
         task = "regression" if pd.api.types.is_float_dtype(df["Scored Labels"]) else "classification"
-    result, fig = classification(df, label, meta) if task == "classification" else regression(df, label)
+    result, fig, curves = classification(df, label, meta) if task == "classification" else regression(df, label)
     pw.write_metrics("metrics", result)
     pw.write_figure("plot", fig)
+    write_curves(curves)
     print(", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))
 
 
