@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "designer",
     "runner",
     "publishing",
+    "serving",
 ]
 
 MIDDLEWARE = [
@@ -293,6 +294,16 @@ PIPEWRIGHT_REAP_EVERY = env_int("PIPEWRIGHT_REAP_EVERY", 10)
 # have died with Redis); a duplicate message is harmless, so this only bounds the extra messages.
 PIPEWRIGHT_QUEUED_GRACE = env_int("PIPEWRIGHT_QUEUED_GRACE", 30)
 PIPEWRIGHT_LOG_DIR = Path(env_str("PIPEWRIGHT_LOG_DIR", str(VAR_DIR / "logs")))
+# Real-time deployments (serving/): the folder of replica sockets and specs (bind-mounted into the
+# replicas), the image replicas run, the most replicas a version may ask for, how often the
+# supervisor reconciles, and how long a replica may take to answer its first ping.
+SERVING_ROOT = Path(env_str("SERVING_ROOT", str(VAR_DIR / "serving")))
+SERVING_IMAGE = env_str("SERVING_IMAGE", "pipewright/python-ml:1")
+SERVING_MAX_REPLICAS = env_int("SERVING_MAX_REPLICAS", 8)
+SERVING_RECONCILE_SECONDS = env_float("SERVING_RECONCILE_SECONDS", 0.5)
+SERVING_START_TIMEOUT = env_int("SERVING_START_TIMEOUT", 30)
+SERVING_REQUEST_TIMEOUT = env_float("SERVING_REQUEST_TIMEOUT", 10.0)
+SERVING_MAX_ROWS = env_int("SERVING_MAX_ROWS", 1000)
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ api = [
     path("", include("designer.api.urls")),
     path("", include("runner.api.urls")),
     path("", include("publishing.api.urls")),
+    path("", include("serving.api.urls")),
 ]
 
 urlpatterns = [

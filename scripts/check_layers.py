@@ -9,6 +9,7 @@
     designer      pipelines, versions, datasets
     runner        runs, steps, execution, events, sweeps
     publishing    endpoints, schedules
+    serving       real-time deployments: inference pipelines, replicas, scoring
     (wiring)      pipewright.urls, pipewright.asgi, pipewright.wsgi import every app
 
 Also: the compiler imports no Django, and no project import hides inside a function (a cycle
@@ -23,7 +24,7 @@ import ast
 import sys
 from pathlib import Path
 
-LAYERS = ["compiler", "pipewright", "teams", "artifacts", "modules", "designer", "runner", "publishing"]
+LAYERS = ["compiler", "pipewright", "teams", "artifacts", "modules", "designer", "runner", "publishing", "serving"]
 WIRING = {"pipewright.urls", "pipewright.asgi", "pipewright.wsgi"}
 WIRING_RANK = len(LAYERS)
 PURE = {"compiler"}
