@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import weakref
 from typing import Any
 
 import redis
@@ -21,7 +22,7 @@ from django.conf import settings
 BASE_MS, GROWTH, BUCKETS = 0.25, 1.25, 60
 TTL = 2 * 86400
 
-_async_clients: dict[int, Any] = {}
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
 
 def _prefix() -> str:
@@ -44,7 +45,7 @@ def _key(version_id: int, minute: int) -> str:
 
 async def record(version_id: int, ms: float, ok: bool, *, pooled: bool = True) -> None:
     """Count one request; `pooled`: keep the Redis client for this (long-lived) event loop."""
-    loop = id(asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
     r = _async_clients.get(loop) if pooled else None
     if r is None:
         r = aredis.Redis.from_url(settings.REDIS_URL)

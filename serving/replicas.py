@@ -3,7 +3,7 @@
 A replica runs `serving/runtime/server.py` in the step image with the runner's hardening (no
 network, read-only root, all capabilities dropped, no new privileges, nobody, memory / CPU / pids
 limits). Mounts, all read-only but the socket folder: the runtime at /serving, the version's spec
-at /spec/spec.json, the model artifact at /model; the socket folder `SERVING_ROOT/sock/<name>/`
+at /spec/spec.json, the model artifact at /model; the socket folder `SERVING_ROOT/sock/<replica id>-<generation>/`
 at /sock, where the replica makes `replica.sock` for the web process to connect to.
 """
 
@@ -91,10 +91,18 @@ def run_kwargs(replica: Replica, version: DeploymentVersion, name: str, sock: Pa
     }
 
 
+SOCKET_PATH_MAX = 107  # sun_path of a unix socket address
+
+
 def start(replica: Replica, version: DeploymentVersion) -> tuple[str, str]:
     """Start the container of the replica's current generation; (container name, socket path)."""
     name = container_name(replica)
-    sock = socket_dir(name)
+    sock = socket_dir(f"{replica.pk}-{replica.generation}")
+    if len(str(sock / "replica.sock")) > SOCKET_PATH_MAX:
+        raise ValueError(
+            f"the socket path {sock}/replica.sock is longer than {SOCKET_PATH_MAX} bytes; "
+            "set SERVING_ROOT to a shorter folder"
+        )
     with contextlib.suppress(FileNotFoundError):
         (sock / "replica.sock").unlink()
     c = client()
@@ -104,7 +112,7 @@ def start(replica: Replica, version: DeploymentVersion) -> tuple[str, str]:
     return name, str(sock / "replica.sock")
 
 
-def stop(name: str) -> None:
+def stop(name: str, socket_path: str = "") -> None:
     if not name:
         return
     try:
@@ -113,7 +121,9 @@ def stop(name: str) -> None:
         pass
     except docker.errors.APIError as exc:
         log.warning("could not remove replica %s: %s", name, exc)
-    folder = Path(settings.SERVING_ROOT) / "sock" / name
+    if not socket_path:
+        return
+    folder = Path(socket_path).parent
     with contextlib.suppress(OSError):
         for entry in folder.iterdir():
             entry.unlink()

@@ -14,6 +14,7 @@ import itertools
 import json
 import random
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,14 +189,16 @@ class ReplicaDown(Exception):
     pass
 
 
-_pools: dict[tuple[int, str], list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
+Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+# open connections per event loop (weakly: a loop that is gone takes its connections) and replica socket
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, list[Conn]]] = weakref.WeakKeyDictionary()
 
 
 async def _call(path: str, payload: bytes, pooled: bool) -> dict[str, Any]:
     """One request to a replica; `pooled`: reuse an open connection of this event loop (the web
     process's loop lives as long as the process; a short-lived loop, e.g. async_to_sync's, must not pool)."""
-    pool_key = (id(asyncio.get_running_loop()), path)
-    pool = _pools.setdefault(pool_key, []) if pooled else []
+    pools = _pools.setdefault(asyncio.get_running_loop(), {})
+    pool = pools.setdefault(path, []) if pooled else []
     conn = pool.pop() if pool else None
     try:
         if conn is None:
@@ -210,12 +213,12 @@ async def _call(path: str, payload: bytes, pooled: bool) -> dict[str, Any]:
         if conn is not None:
             conn[1].close()
         # every pooled connection of this replica is suspect too
-        for _, w in _pools.pop(pool_key, []):
+        for _, w in pools.pop(path, []):
             w.close()
         raise ReplicaDown(str(exc) or type(exc).__name__) from exc
     except ReplicaDown:
         conn[1].close()
-        for _, w in _pools.pop(pool_key, []):
+        for _, w in pools.pop(path, []):
             w.close()
         raise
     if pooled:

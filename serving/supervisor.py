@@ -38,7 +38,7 @@ class Supervisor:
 
     def _start(self, row: Replica, version: DeploymentVersion, why: str = "") -> None:
         if row.container_name:
-            replicas.stop(row.container_name)
+            replicas.stop(row.container_name, row.socket_path)
             row.generation += 1
             row.restarts += 1
         row.last_error = why
@@ -65,7 +65,7 @@ class Supervisor:
         for row in rows:
             version = wanted.get(row.version_id)
             if version is None or row.index >= version.replicas:
-                replicas.stop(row.container_name)
+                replicas.stop(row.container_name, row.socket_path)
                 row.delete()
                 continue
             known.add(row.container_name)
@@ -91,7 +91,8 @@ class Supervisor:
                     self._start(row, version, f"no answer to {fails} pings")
                     known.add(row.container_name)
             elif time.monotonic() - self.started.get(row.pk, time.monotonic()) > settings.SERVING_START_TIMEOUT:
-                self._start(row, version, f"not ready after {settings.SERVING_START_TIMEOUT} s")
+                tail = replicas.logs_tail(row.container_name)
+                self._start(row, version, f"not ready after {settings.SERVING_START_TIMEOUT} s: {tail}")
                 known.add(row.container_name)
             else:
                 self.started.setdefault(row.pk, time.monotonic())
