@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
         "StepStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "cached", "skipped", "canceled"],
         "RunStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "canceled"],
     },
+    # serving's scoring view is a plain async Django view; its hook documents it
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "serving.api.schema.add_score_operation",
+    ],
 }
 
 # Sign-in limits (pipewright/authlimits.py): failures per username + client address within the

@@ -11,6 +11,8 @@ import { TeamsPage } from "./pages/TeamsPage";
 import { TokensPage } from "./pages/TokensPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { EndpointsPage } from "./pages/EndpointsPage";
+import { DeploymentsPage } from "./pages/DeploymentsPage";
+import { DeploymentPage } from "./pages/DeploymentPage";
 
 export function App() {
   const me = useMe();
@@ -30,6 +32,7 @@ export function App() {
           <NavLink to="/tokens">API tokens</NavLink>
           <NavLink to="/datasets">Datasets</NavLink>
           <NavLink to="/endpoints">Endpoints</NavLink>
+          <NavLink to="/deployments">Deployments</NavLink>
         </nav>
         <div className="user">
           {me ? <span data-testid="username">{me.username}</span> : null}
@@ -53,6 +56,8 @@ export function App() {
           <Route path="/tokens" element={<TokensPage />} />
           <Route path="/datasets" element={<DatasetsPage />} />
           <Route path="/endpoints" element={<EndpointsPage />} />
+          <Route path="/deployments" element={<DeploymentsPage />} />
+          <Route path="/deployments/:slug" element={<DeploymentPage />} />
           <Route path="*" element={<div className="empty">Page not found.</div>} />
         </Routes>
       </main>

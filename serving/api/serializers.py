@@ -107,6 +107,7 @@ class VersionSerializer(serializers.ModelSerializer):
         model = DeploymentVersion
         fields = ["number", "pipeline", "pipeline_version", "replicas", "memory_mb", "schema", "replica_states",
                   "metrics", "created_at"]  # fmt: skip
+        read_only_fields = fields
 
     @extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
         "name": {"type": "string"}, "type": {"type": "string"}}}})  # fmt: skip

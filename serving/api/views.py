@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from designer.api.pipelines import visible_pipelines
 from pipewright import queryparams
+from pipewright.errors import NotFound
 from runner.models import Run
 from serving import metrics, scoring, services
 from serving.api.serializers import (
@@ -269,22 +270,24 @@ class VersionDetailView(DeploymentMixin, generics.GenericAPIView):
         return Response(VersionSerializer(version, context={"metrics": {}}).data)
 
 
-class TokenListView(DeploymentMixin, generics.GenericAPIView):
+class TokenListView(generics.ListAPIView):
     serializer_class = TokenSerializer
     permission_classes = [IsAuthenticated, TeamRole(Role.MEMBER, "manage deployment tokens", safe_methods=False)]
-    pagination_class = None
+    ordering = ("id",)
 
     def deployment(self) -> Deployment:
-        return self.get_object()
+        found = visible_deployments(self.request.user).filter(slug=self.kwargs["slug"]).first()
+        if found is None:
+            raise NotFound("Not found.")
+        self.check_object_permissions(self.request, found)
+        return found
 
-    @extend_schema(
-        operation_id="deployments_tokens_list",
-        responses=TokenSerializer(many=True),
-        description="The deployment's tokens (never their keys).",
-    )
-    def get(self, request: Request, slug: str) -> Response:
-        rows = DeploymentToken.objects.filter(deployment=self.deployment())
-        return Response({"next": None, "previous": None, "results": TokenSerializer(rows, many=True).data})
+    def get_queryset(self) -> QuerySet[DeploymentToken]:
+        return DeploymentToken.objects.filter(deployment=self.deployment()).order_by("id")
+
+    @extend_schema(operation_id="deployments_tokens_list", description="The deployment's tokens (never their keys).")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=TokenCreateSerializer,

@@ -1,6 +1,7 @@
 // The pipeline designer: palette, canvas, properties/parameters/problems, save with ETag, run dock.
 // The editing logic lives in canvas/useDesigner.ts; this page lays it out.
 import { ReactFlowProvider } from "@xyflow/react";
+import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { Canvas } from "../canvas/Canvas";
 import { ConflictDialog } from "../canvas/ConflictDialog";
@@ -10,6 +11,7 @@ import { ParametersPanel } from "../canvas/ParametersPanel";
 import { ProblemsPanel } from "../canvas/ProblemsPanel";
 import { PropertiesPanel } from "../canvas/PropertiesPanel";
 import { PublishDialog } from "../canvas/PublishDialog";
+import { InferenceDialog } from "../canvas/InferenceDialog";
 import { exportUrl } from "../api/transfer";
 import { Toast } from "../canvas/Toast";
 import { UpgradeDialog } from "../canvas/UpgradeDialog";
@@ -70,6 +72,8 @@ function Designer({ id }: { id: number }) {
     (ref) => modules[ref]?.preferred_version,
   );
   const latestVersion = usePipelineStore((s) => s.latestVersion);
+  const [inference, setInference] = useState(false);
+  const trains = nodes.some((n) => "module" in n.data && n.data.module === "builtin/train-model");
   const versions = useVersions(id, tab === "versions", latestVersion);
   const restore = async (n: number) => {
     if (await restoreVersion(n)) versions.close();
@@ -114,6 +118,11 @@ function Designer({ id }: { id: number }) {
         <button className="btn" onClick={() => void openPublish()} disabled={saving} title="Publish as an endpoint with a stable URL" data-testid="publish">
           Publish
         </button>
+        {trains ? (
+          <button className="btn" onClick={() => setInference(true)} title="Derive a scoring pipeline from a trained run, to deploy" data-testid="create-inference">
+            Create inference pipeline
+          </button>
+        ) : null}
         <input
           className="save-note"
           value={note}
@@ -167,6 +176,7 @@ function Designer({ id }: { id: number }) {
         </aside>
       </div>
       {publishing ? <PublishDialog pipelineId={id} defaultName={name} onClose={closePublish} /> : null}
+      {inference ? <InferenceDialog pipelineId={id} defaultName={name} onClose={() => setInference(false)} /> : null}
       {upgrading ? <UpgradeDialog pipelineId={id} doc={upgrading} onApply={applyUpgrade} onClose={closeUpgrade} /> : null}
       {leaving ? <LeaveDialog busy={saving} onStay={stay} onLeave={leave} onSaveAndLeave={() => void saveAndLeave()} /> : null}
       {conflict ? <ConflictDialog busy={saving} onReload={() => void reloadTheirs()} onOverwrite={() => void overwrite()} onCancel={cancelConflict} /> : null}
