@@ -60,8 +60,8 @@ spec = json.load(open("/spec/spec.json"))
 model = pickle.load(open("/model/model.pkl", "rb"))
 scorer = server.Scorer(spec, model)
 row = json.loads(sys.argv[1])
-import pandas as pd
-x = pd.get_dummies(pd.DataFrame([row])).reindex(columns=model["features"], fill_value=0).astype(float)
+x = scorer.vectorize(scorer.transform([row]))
+import warnings; warnings.filterwarnings("ignore")
 out = {}
 for name, fn in (("scorer", lambda: scorer.predict([row])), ("estimator", lambda: model["estimator"].predict(x))):
     for _ in range(50):

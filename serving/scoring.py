@@ -241,10 +241,11 @@ async def score(slug: str, key: str | None, body: Any, *, member: bool = False) 
     was already checked (a signed-in member, from the deployment page), not a key."""
     pooled = not member
     t = await table(slug) if pooled else await sync_to_async(load_table)(slug)
-    if t is None:
-        return 404, {"detail": "Not found."}
+    refused = 401, {"detail": "A token of this deployment is required: Authorization: Token <key>."}
+    if t is None:  # the same answer as a wrong key: a slug's existence is not told to whoever asks
+        return (404, {"detail": "Not found."}) if member else refused
     if not member and (not key or not await check_key(t, key)):
-        return 401, {"detail": "A token of this deployment is required: Authorization: Token <key>."}
+        return refused
     try:
         route = pick(t)
     except ScoreError as exc:

@@ -9,7 +9,7 @@ read-only root. Reads its spec from /spec/spec.json, the model from /model/, lis
                                           or {"ok": false, "status": 400, "detail": "...",
                                               "errors": [{"row": 0, "field": "col", "message": "..."}]}
 
-Stdlib only besides pandas (the model is unpickled with the image's scikit-learn). No Django.
+Stdlib and numpy only (the model is unpickled with the image's scikit-learn). No Django, no pandas.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import pickle
 import socketserver
 import sys
 import time
+import warnings
 
-import pandas as pd
+import numpy as np
 
 SPEC = os.environ.get("SERVING_SPEC", "/spec/spec.json")
 SOCKET = os.environ.get("SERVING_SOCKET", "/sock/replica.sock")
@@ -44,45 +45,68 @@ def _plain(value):
 
 
 class Scorer:
+    """The transforms and the model, applied to plain rows (dicts): no DataFrame per request. The
+    features are built as Score Model builds them (`pd.get_dummies(...).reindex(features).fillna(0)`):
+    a number goes to its column, a string value v of column c to the one-hot column "c_v", a
+    missing value or an unknown column is 0."""
+
     def __init__(self, spec: dict, model: dict):
         self.spec = spec
         self.model = model
         self.estimator = model["estimator"]
         self.features = list(model["features"])
+        self.index = {f: i for i, f in enumerate(self.features)}
+        self.label = model.get("label")
         self.classes = list(model.get("classes") or [])
         self.proba = model.get("task") == "classification" and hasattr(self.estimator, "predict_proba")
         self.columns = [c["name"] for c in spec["schema"]]
 
-    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
-        for step in self.spec["steps"]:
-            kind, state = step["kind"], step.get("state") or {}
-            if kind == "select-columns":
-                keep = [c for c in step["columns"] if c in df.columns]
-                df = df[keep]
-            elif kind == "clean-missing":
-                if state.get("mode") == "remove_rows":
-                    for col in state.get("columns", []):
-                        if col in df.columns and df[col].isna().any():
-                            row = int(df.index[df[col].isna()][0])
-                            raise RowError(row, col, f"missing value (node '{step['node']}' removes such rows)")
+    def transform(self, rows: list) -> list:
+        out = []
+        for r, source in enumerate(rows):
+            row = {c: source.get(c) for c in self.columns}
+            for step in self.spec["steps"]:
+                kind, state = step["kind"], step.get("state") or {}
+                if kind == "select-columns":
+                    row = {c: row[c] for c in step["columns"] if c in row}
+                elif kind == "clean-missing":
+                    if state.get("mode") == "remove_rows":
+                        for col in state.get("columns", []):
+                            if col in row and _missing(row[col]):
+                                raise RowError(r, col, f"missing value (node '{step['node']}' removes such rows)")
+                    else:
+                        for col, fill in state.get("fill", {}).items():
+                            if col in row and _missing(row[col]):
+                                row[col] = fill
+                elif kind == "normalize":
+                    for col, fit in state.get("columns", {}).items():
+                        if col in row and not _missing(row[col]):
+                            scale = fit["scale"]
+                            try:
+                                row[col] = (float(row[col]) - fit["center"]) / scale if scale else 0.0
+                            except (TypeError, ValueError):
+                                raise RowError(r, col, "not a number") from None
+            out.append(row)
+        return out
+
+    def vectorize(self, rows: list) -> np.ndarray:
+        x = np.zeros((len(rows), len(self.features)))
+        for i, row in enumerate(rows):
+            for col, value in row.items():
+                if col == self.label or _missing(value):
+                    continue
+                if isinstance(value, (bool, int, float)):
+                    j = self.index.get(col)
+                    if j is not None:
+                        x[i, j] = float(value)
                 else:
-                    fills = {c: v for c, v in state.get("fill", {}).items() if c in df.columns}
-                    if fills:
-                        df = df.fillna(value=fills)
-            elif kind == "normalize":
-                for col, fit in state.get("columns", {}).items():
-                    if col in df.columns:
-                        scale = fit["scale"]
-                        df[col] = (df[col].astype(float) - fit["center"]) / scale if scale else 0.0
-        return df
+                    j = self.index.get(f"{col}_{value}")
+                    if j is not None:
+                        x[i, j] = 1.0
+        return x
 
     def predict(self, rows: list) -> list:
-        df = pd.DataFrame.from_records(rows, columns=self.columns)
-        df = self.transform(df)
-        label = self.model.get("label")
-        if label in df.columns:
-            df = df.drop(columns=[label])
-        x = pd.get_dummies(df, dummy_na=False).reindex(columns=self.features, fill_value=0).fillna(0).astype(float)
+        x = self.vectorize(self.transform(rows))
         labels = self.estimator.predict(x)
         out = [{"Scored Labels": _plain(v)} for v in labels]
         if self.proba:
@@ -94,6 +118,10 @@ class Scorer:
                     for j, c in enumerate(self.classes):
                         row[f"Scored Probabilities_{c}"] = _plain(proba[i, j])
         return out
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def answer(scorer: Scorer, request: dict) -> dict:
@@ -136,6 +164,8 @@ def serve(scorer: Scorer, path: str) -> None:
 
 def main() -> None:
     started = time.monotonic()
+    # the estimators were fitted on DataFrames; rows arrive as arrays in the same column order
+    warnings.filterwarnings("ignore", message="X does not have valid feature names")
     with open(SPEC, encoding="utf-8") as f:
         spec = json.load(f)
     with open(os.path.join(MODEL_DIR, "model.pkl"), "rb") as f:

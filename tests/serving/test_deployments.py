@@ -162,7 +162,7 @@ def _walk(url: str, inference: int, alice_key: str, charlie_key: str) -> None:
     assert http("POST", f"{api}/score", {"rows": [SETOSA]}, charlie_key)[0] == 401
     # the deployment token manages nothing, and scores no other deployment
     assert http("GET", api + "/", None, key)[0] == 401
-    assert http("POST", f"{url}/api/deployments/nope/score", {"rows": [SETOSA]}, key)[0] == 404
+    assert http("POST", f"{url}/api/deployments/nope/score", {"rows": [SETOSA]}, key)[0] == 401
     # a teammate's personal token scores too
     assert http("POST", f"{api}/score", {"rows": [SETOSA]}, alice_key)[0] == 200
 
