@@ -15,11 +15,13 @@ import json
 import random
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 from django.db.models import Prefetch
 
 from serving import metrics
@@ -88,11 +90,22 @@ def load_table(slug: str) -> Table | None:
     )
 
 
+def _outside_requests(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` with the database connection recycled first, as Django does at each request's start:
+    the ASGI fast path (serving.asgi) has no request cycle."""
+
+    def wrapped(*args: Any) -> Any:
+        close_old_connections()
+        return fn(*args)
+
+    return wrapped
+
+
 async def table(slug: str) -> Table | None:
     cached = _tables.get(slug)
     if cached is not None and time.monotonic() - cached.loaded < ROUTE_TTL:
         return cached
-    fresh = await sync_to_async(load_table)(slug)
+    fresh = await sync_to_async(_outside_requests(load_table))(slug)
     if fresh is None:
         _tables.pop(slug, None)
     else:
@@ -115,7 +128,7 @@ async def check_key(t: Table, key: str) -> bool:
     cached = _keys.get(cache_key)
     if cached is not None and time.monotonic() - cached[1] < ROUTE_TTL:
         return cached[0]
-    allowed = await sync_to_async(key_allowed)(t.deployment_id, t.team_id, key)
+    allowed = await sync_to_async(_outside_requests(key_allowed))(t.deployment_id, t.team_id, key)
     if len(_keys) > 10000:
         _keys.clear()
     _keys[cache_key] = (allowed, time.monotonic())
