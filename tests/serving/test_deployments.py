@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import shutil
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,7 @@ def _walk(url: str, inference: int, alice_key: str, charlie_key: str) -> None:
     # scale down, metrics on the page, token revoke
     code, scaled = http("PATCH", f"{api}/versions/1/", {"replicas": 1}, alice_key)
     assert code == 200
+    time.sleep(1)  # the web process writes its counters every half second
     code, page = http("GET", api + "/", None, alice_key)
     v1 = next(v for v in page["versions"] if v["number"] == 1)
     assert v1["metrics"]["requests"] >= 160 and v1["metrics"]["errors"] >= 4, v1["metrics"]
