@@ -64,7 +64,7 @@ class ScoreFastPath:
                 send, 400, {"detail": f"JSON parse error: {exc}", "errors": [{"field": "rows", "message": "not JSON"}]}
             )
             return
-        status, answer = await scoring.score(match["slug"], key, parsed)
+        status, answer = await scoring.score(match["slug"], key, parsed, recycle=True)
         await _answer(send, status, answer)
 
 

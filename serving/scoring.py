@@ -101,11 +101,11 @@ def _outside_requests(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-async def table(slug: str) -> Table | None:
+async def table(slug: str, recycle: bool = False) -> Table | None:
     cached = _tables.get(slug)
     if cached is not None and time.monotonic() - cached.loaded < ROUTE_TTL:
         return cached
-    fresh = await sync_to_async(_outside_requests(load_table))(slug)
+    fresh = await sync_to_async(_outside_requests(load_table) if recycle else load_table)(slug)
     if fresh is None:
         _tables.pop(slug, None)
     else:
@@ -123,12 +123,13 @@ def key_allowed(deployment_id: int, team_id: int, key: str) -> bool:
     return user is not None and scoping.has_role(user, team_id, Role.MEMBER)
 
 
-async def check_key(t: Table, key: str) -> bool:
+async def check_key(t: Table, key: str, recycle: bool = False) -> bool:
     cache_key = (str(t.deployment_id), token_digest(key))
     cached = _keys.get(cache_key)
     if cached is not None and time.monotonic() - cached[1] < ROUTE_TTL:
         return cached[0]
-    allowed = await sync_to_async(_outside_requests(key_allowed))(t.deployment_id, t.team_id, key)
+    check = _outside_requests(key_allowed) if recycle else key_allowed
+    allowed = await sync_to_async(check)(t.deployment_id, t.team_id, key)
     if len(_keys) > 10000:
         _keys.clear()
     _keys[cache_key] = (allowed, time.monotonic())
@@ -249,15 +250,18 @@ def pick(t: Table) -> Route:
     return t.default
 
 
-async def score(slug: str, key: str | None, body: Any, *, member: bool = False) -> tuple[int, dict[str, Any]]:
+async def score(
+    slug: str, key: str | None, body: Any, *, member: bool = False, recycle: bool = False
+) -> tuple[int, dict[str, Any]]:
     """(status, JSON body) of a scoring request; records the version's metrics. `member`: the caller
-    was already checked (a signed-in member, from the deployment page), not a key."""
+    was already checked (a signed-in member, from the deployment page), not a key. `recycle`: called
+    outside Django's request cycle (the ASGI fast path), so recycle database connections as it would."""
     pooled = not member
-    t = await table(slug) if pooled else await sync_to_async(load_table)(slug)
+    t = await table(slug, recycle) if pooled else await sync_to_async(load_table)(slug)
     refused = 401, {"detail": "A token of this deployment is required: Authorization: Token <key>."}
     if t is None:  # the same answer as a wrong key: a slug's existence is not told to whoever asks
         return (404, {"detail": "Not found."}) if member else refused
-    if not member and (not key or not await check_key(t, key)):
+    if not member and (not key or not await check_key(t, key, recycle)):
         return refused
     try:
         route = pick(t)
