@@ -205,11 +205,14 @@ def _walk(url: str, inference: int, alice_key: str, charlie_key: str) -> None:
         answers = list(pool.map(one, range(160)))
     assert [c for c, _ in answers].count(200) == 160, collections.Counter(c for c, _ in answers)
     assert all(a["rows"][0]["Scored Labels"] == 0 for _, a in answers)
-    # the supervisor restarted the killed replica as a new generation
-    after = wait_ready(1, 2, "iris")
-    restarted = Replica.objects.get(version__deployment__slug="iris", version__number=1, index=before[0].index)
-    assert restarted.restarts >= 1 and restarted.container_name != victim
-    assert len(after) == 2
+    # the supervisor restarts the killed replica as a new generation
+    deadline = time.monotonic() + 40
+    slot = {"version__deployment__slug": "iris", "version__number": 1, "index": before[0].index}
+    while not Replica.objects.filter(**slot, restarts__gte=1, state=Replica.READY).exists():
+        assert time.monotonic() < deadline, list(Replica.objects.filter(**slot).values())
+        time.sleep(0.2)
+    assert Replica.objects.get(**slot).container_name != victim
+    assert len(wait_ready(1, 2, "iris")) == 2
 
     # scale down, metrics on the page, token revoke
     code, scaled = http("PATCH", f"{api}/versions/1/", {"replicas": 1}, alice_key)
