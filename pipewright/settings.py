@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "runner",
     "registry",
     "publishing",
+    "serving",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,11 @@ SPECTACULAR_SETTINGS = {
         "StepStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "cached", "skipped", "canceled"],
         "RunStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "canceled"],
     },
+    # serving's scoring view is a plain async Django view; its hook documents it
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "serving.api.schema.add_score_operation",
+    ],
 }
 
 # Sign-in limits (pipewright/authlimits.py): failures per username + client address within the
@@ -335,6 +341,16 @@ PIPEWRIGHT_K8S_SERVICE_ACCOUNT = env_str("PIPEWRIGHT_K8S_STEP_SERVICE_ACCOUNT", 
 PIPEWRIGHT_LOG_DIR = Path(env_str("PIPEWRIGHT_LOG_DIR", str(VAR_DIR / "logs")))
 # A step's log keeps this many bytes (all attempts); past it one line says so and the rest is dropped.
 PIPEWRIGHT_LOG_MAX_BYTES = env_memory("PIPEWRIGHT_LOG_MAX_BYTES", 256 * 1024**2) or 256 * 1024**2
+# Real-time deployments (serving/): the folder of replica sockets and specs (bind-mounted into the
+# replicas), the image replicas run, the most replicas a version may ask for, how often the
+# supervisor reconciles, and how long a replica may take to answer its first ping.
+SERVING_ROOT = Path(env_str("SERVING_ROOT", str(VAR_DIR / "serving")))
+SERVING_IMAGE = env_str("SERVING_IMAGE", "pipewright/python-ml:1")
+SERVING_MAX_REPLICAS = env_int("SERVING_MAX_REPLICAS", 8)
+SERVING_RECONCILE_SECONDS = env_float("SERVING_RECONCILE_SECONDS", 0.5)
+SERVING_START_TIMEOUT = env_int("SERVING_START_TIMEOUT", 30)
+SERVING_REQUEST_TIMEOUT = env_float("SERVING_REQUEST_TIMEOUT", 10.0)
+SERVING_MAX_ROWS = env_int("SERVING_MAX_ROWS", 1000)
 
 LOGGING = {
     "version": 1,

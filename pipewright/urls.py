@@ -21,6 +21,7 @@ api = [
     path("", include("runner.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("publishing.api.urls")),
+    path("", include("serving.api.urls")),
 ]
 
 urlpatterns = [

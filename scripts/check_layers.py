@@ -10,6 +10,7 @@
     runner        runs, steps, execution, events, sweeps
     registry      registered models and their versions, lineage walks over runs and datasets
     publishing    endpoints, schedules
+    serving       real-time deployments: inference pipelines, replicas, scoring
     (wiring)      pipewright.urls, pipewright.asgi, pipewright.wsgi import every app
 
 Also: the compiler imports no Django, and no project import hides inside a function (a cycle
@@ -24,7 +25,18 @@ import ast
 import sys
 from pathlib import Path
 
-LAYERS = ["compiler", "pipewright", "teams", "artifacts", "modules", "designer", "runner", "registry", "publishing"]
+LAYERS = [
+    "compiler",
+    "pipewright",
+    "teams",
+    "artifacts",
+    "modules",
+    "designer",
+    "runner",
+    "registry",
+    "publishing",
+    "serving",
+]
 WIRING = {"pipewright.urls", "pipewright.asgi", "pipewright.wsgi"}
 WIRING_RANK = len(LAYERS)
 PURE = {"compiler"}

@@ -361,7 +361,8 @@ def app_commands(compute: str, host: str, port: int) -> list[tuple[str, list[str
     control worker on the "pipewright" queue (advance_run, the sweep, schedule firings) with a
     pool of its own, so scheduling never waits behind steps; Celery beat. The control worker is
     prefork, not threads: a thread-pool worker died of a kombu race (AttributeError in
-    restore_unacked) when Redis was killed under it; prefork workers reconnect."""
+    restore_unacked) when Redis was killed under it; prefork workers reconnect. With Docker compute,
+    the replica supervisor of real-time deployments (`manage.py serve_replicas`, serving/supervisor.py)."""
     workers = int(os.environ.get("PIPEWRIGHT_WORKERS", "1"))
     concurrency = int(os.environ.get("PIPEWRIGHT_WORKER_CONCURRENCY", "2"))
     control = int(os.environ.get("PIPEWRIGHT_CONTROL_CONCURRENCY", "2"))  # 0: none here (run it elsewhere)
@@ -375,7 +376,10 @@ def app_commands(compute: str, host: str, port: int) -> list[tuple[str, list[str
         control_worker = [*celery, "worker", "-l", "INFO", "-Q", "pipewright", "-c", str(control)]
         commands.append(("control", [*control_worker, "-n", f"control-{port}@%h"]))
     beat = [*celery, "beat", "-l", "INFO", "-s", str(VAR / "celerybeat-schedule")]
-    return [*commands, ("beat", beat)]
+    commands.append(("beat", beat))
+    if compute == "docker":  # real-time deployments: replica containers need a Docker engine
+        commands.append(("replicas", [PY, "manage.py", "serve_replicas"]))
+    return commands
 
 
 def main() -> int:

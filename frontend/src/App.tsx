@@ -14,6 +14,8 @@ import { EndpointsPage } from "./pages/EndpointsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { ModelPage } from "./pages/ModelPage";
 import { LineagePage } from "./pages/LineagePage";
+import { DeploymentsPage } from "./pages/DeploymentsPage";
+import { DeploymentPage } from "./pages/DeploymentPage";
 
 export function App() {
   const me = useMe();
@@ -34,6 +36,7 @@ export function App() {
           <NavLink to="/datasets">Datasets</NavLink>
           <NavLink to="/models">Models</NavLink>
           <NavLink to="/endpoints">Endpoints</NavLink>
+          <NavLink to="/deployments">Deployments</NavLink>
         </nav>
         <div className="user">
           {me ? <span data-testid="username">{me.username}</span> : null}
@@ -60,6 +63,8 @@ export function App() {
           <Route path="/models" element={<ModelsPage />} />
           <Route path="/models/:id" element={<ModelPage />} />
           <Route path="/lineage" element={<LineagePage />} />
+          <Route path="/deployments" element={<DeploymentsPage />} />
+          <Route path="/deployments/:slug" element={<DeploymentPage />} />
           <Route path="*" element={<div className="empty">Page not found.</div>} />
         </Routes>
       </main>

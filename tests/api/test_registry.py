@@ -237,3 +237,28 @@ def test_a_register_model_step_registers_its_input(world: Any, as_alice: Any) ->
     assert v["sha256"] == train["outputs"]["model"]["sha256"] and v["metrics"]["accuracy"] == 0.9
     run(as_alice, world["pipeline"])  # runs again (never cached): version 2
     assert as_alice.get(f"/api/models/{models[0]['id']}/").json()["latest_version"] == 2
+
+
+def test_a_deployment_binds_a_registered_version_by_number_or_tag(world: Any, as_alice: Any, acme: Any) -> None:
+    """serving.refs.resolve_model: `model:<team>/<name>@<N|tag>` names a registered version."""
+    from pipewright.errors import LocatedError
+    from serving.refs import resolve_model
+    from teams.models import Team
+
+    one = register(as_alice, run(as_alice, world["pipeline"])["id"]).json()
+    two = register(as_alice, run(as_alice, world["pipeline"], pipeline_graph(test_size=0.4))["id"]).json()
+    as_alice.patch(f"/api/models/{one['model']}/versions/1/", {"tags": ["production"]}, format="json")
+    assert resolve_model(acme, "model:acme/iris-clf@2").sha256 == two["sha256"]
+    tagged = resolve_model(acme, "model:acme/iris-clf@production")
+    assert (tagged.sha256, tagged.port) == (one["sha256"], "model")
+    for ref, said in [
+        ("model:acme/iris-clf@7", "no version '7'"),
+        ("model:acme/nope@1", "nope"),
+        ("model:other/iris-clf@1", "another team's model"),
+    ]:
+        with pytest.raises(LocatedError) as caught:
+            resolve_model(acme, ref, node="score")
+        assert said in str(caught.value) and "Node 'score'" in str(caught.value)
+    other = Team.objects.create(name="other")
+    with pytest.raises(LocatedError):  # the other team asking for acme's model by its own name
+        resolve_model(other, "model:other/iris-clf@1")

@@ -57,6 +57,7 @@ class Op:
     member: int
     body: Callable[[World], Any] | None = None
     if_match: bool = False  # send the pipeline's current ETag (the owner reads it)
+    outsider: int = 404  # a token-only operation answers 401 to every signed-in user without its token
 
 
 def _graph(test_size: float = 0.3) -> Callable[[World], Any]:
@@ -100,6 +101,9 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "lineage/{team}": ("team",),
     "lineage/{name}": ("dataset",),
     "lineage/{number}": ("dataset_version",),
+    "deployments/{slug}": ("deployment",),
+    "deployments/{number}": ("deployment_version",),
+    "deployments/{token_id}": ("deployment_token",),
 }
 
 R = Op(viewer=200, member=200)  # a read: every member of the team
@@ -171,10 +175,31 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/lineage/artifacts/{sha256}/", "get"): R,
     ("/api/lineage/models/{id}/versions/{version}/", "get"): R,
     ("/api/lineage/datasets/{team}/{name}/versions/{number}/", "get"): R,
+    # real-time deployments (serving/): the run of p1 trains no builtin Train Model, p1 is no
+    # inference pipeline, and the deployment has no replica: a member's 400s and 503 are the answers
+    ("/api/pipelines/{id}/inference/", "post"): Op(403, 400, lambda w: {"run": w["run"]}),
+    ("/api/deployments/{slug}/", "get"): R,
+    ("/api/deployments/{slug}/", "patch"): Op(403, 200, _const({"canary_percent": 0})),
+    ("/api/deployments/{slug}/", "delete"): Op(403, 204),
+    ("/api/deployments/{slug}/rollback/", "post"): Op(403, 200),
+    ("/api/deployments/{slug}/tokens/", "get"): Op(403, 200),  # tokens: members only
+    ("/api/deployments/{slug}/tokens/", "post"): Op(403, 201, _const({"name": "walk"})),
+    ("/api/deployments/{slug}/tokens/{token_id}/", "delete"): Op(403, 204),
+    ("/api/deployments/{slug}/try/", "post"): Op(403, 503, _const({"rows": [{"x": 1.0}]})),
+    ("/api/deployments/{slug}/versions/", "post"): Op(403, 400, lambda w: {"pipeline": w["pipeline"]}),
+    ("/api/deployments/{slug}/versions/{number}/", "patch"): Op(403, 200, _const({"replicas": 0})),
+    # scoring takes a deployment's token only: a session is no key, for every role alike (no existence leak)
+    ("/api/deployments/{slug}/score", "post"): Op(401, 401, _const({"rows": [{"x": 1.0}]}), outsider=401),
 }
 
 # A member's deletes run last, the dependants first (a pipeline takes its endpoints and schedules).
-DELETE_ORDER = ("/api/schedules/", "/api/endpoints/", "/api/pipelines/")
+DELETE_ORDER = (
+    "/api/deployments/{slug}/tokens/",
+    "/api/deployments/",
+    "/api/schedules/",
+    "/api/endpoints/",
+    "/api/pipelines/",
+)
 
 
 # -- the schema ----------------------------------------------------------------------------------
@@ -286,6 +311,7 @@ def make_world(fake: FakeBackend) -> World:
             "/api/models/register", {"name": "m1", "run": run["id"], "node": "train", "port": "model"}, format="json"
         )
     )
+    deployment = _deployment(owner_user, pid)
     token = None
     if owner.get("/api/tokens/").status_code == 200:  # personal tokens (API v1.1), where they exist
         token = _ok(owner.post("/api/tokens/", {"name": "walk"}, format="json"))["id"]
@@ -310,6 +336,7 @@ def make_world(fake: FakeBackend) -> World:
         "model": model["model"],
         "model_version_number": model["version"],
         "sample": "iris-classification",
+        **deployment,
     }
     clients = {"outsider": stranger, "viewer": client_for(viewer), "member": client_for(member)}
     for c in (owner, *clients.values()):
@@ -318,12 +345,30 @@ def make_world(fake: FakeBackend) -> World:
     return World(values, owner, clients, users)
 
 
+def _deployment(owner: Any, pipeline_id: int) -> dict[str, Any]:
+    """A deployment of team A (v1, then v2 the default; no replica runs), made by the service layer:
+    through the API it would need a trained model and fitted transforms, which the fake backend
+    does not write."""
+    from designer.models import PipelineVersion
+    from serving import services
+    from serving.models import Deployment, DeploymentVersion
+
+    pv = PipelineVersion.objects.get(pipeline_id=pipeline_id, number=2)
+    spec = {"format": 1, "schema": [{"name": "x", "type": "number"}], "steps": [], "model": {"sha256": "0" * 64}}
+    d = Deployment.objects.create(slug="walk", team=pv.pipeline.team, created_by=owner)
+    v1, v2 = (DeploymentVersion.objects.create(deployment=d, number=n, pipeline_version=pv, spec=spec) for n in (1, 2))
+    d.default_version, d.previous_version = v2, v1
+    d.save()
+    token, _ = services.do_create_token(owner, d, "walk")
+    return {"deployment": d.slug, "deployment_version": 1, "deployment_token": token.pk}
+
+
 @pytest.fixture
 def world(eager: Any, fake_compute: FakeBackend) -> World:
     return make_world(fake_compute)
 
 
-APPS = ("teams", "modules", "designer", "runner", "registry", "publishing", "django_celery_beat")
+APPS = ("teams", "modules", "designer", "runner", "registry", "publishing", "serving", "django_celery_beat")
 
 
 def state() -> dict[str, list[dict[str, Any]]]:
@@ -411,7 +456,7 @@ def test_the_tenancy_walk(world: World, role: str) -> None:
     findings: list[str] = []
     for path, method in _ordered(operations):
         op = EXPECTED[(path, method)]
-        want = {"outsider": 404, "viewer": op.viewer, "member": op.member}[role]
+        want = {"outsider": op.outsider, "viewer": op.viewer, "member": op.member}[role]
         for url, values in fillings(path, world):
             before = state() if role != "member" else None
             r = call(world, client, path, method, url)

@@ -175,13 +175,14 @@ def test_it_transforms_tables(tmp_path: Path) -> None:
                 {"method": "minmax", "columns": "age", "label_column": ""},
                 {"data": "mean.data"},
             ),
+            Step("web", "web-input", {"schema": "age:number, name:string"}, {}),
             Step("bad_select", "select-columns", {"columns": "name, salary"}, {"data": "data:people"}),
             Step("bad_sql", "apply-sql-transformation", {"query": "SELECT nope FROM t1"}, {"t1": "data:people"}),
             Step("bad_py", "execute-python-script", {"script": "x = 1"}, {"dataset1": "data:people"}),
         ],
         data=data,
     )
-    chain.check("drop", "mean", "const", "select", "join", "sql", "py", "minmax")
+    chain.check("drop", "mean", "const", "select", "join", "sql", "py", "minmax", "web")
     assert csv(chain.out("drop", "data"))["id"].tolist() == [1, 4]
     assert csv(chain.out("mean", "data"))["age"].tolist() == [30, 40, 50, 40]
     assert csv(chain.out("mean", "data"))["score"].isna().sum() == 1  # only 'age' was cleaned
@@ -197,6 +198,12 @@ def test_it_transforms_tables(tmp_path: Path) -> None:
     }
     assert csv(chain.out("py", "result"))["age_next_year"].tolist() == [31, 41, 51, 41]
     assert csv(chain.out("minmax", "data"))["age"].tolist() == [0.0, 0.5, 1.0, 0.5]
+    # the fitted state a deployment applies (1.3.0): fill values, and each column's center and scale
+    fitted = json.loads((chain.out("mean", "transform") / "transform.json").read_text())
+    assert fitted == {"kind": "clean-missing", "mode": "mean", "columns": ["age"], "fill": {"age": 40.0}}
+    scaling = json.loads((chain.out("minmax", "transform") / "transform.json").read_text())
+    assert scaling == {"kind": "normalize", "method": "minmax", "columns": {"age": {"center": 30.0, "scale": 20.0}}}
+    assert list(csv(chain.out("web", "data")).columns) == ["age", "name"] and csv(chain.out("web", "data")).empty
     assert chain.codes["bad_select"] == 1 and "salary" in chain.logs["bad_select"]
     assert chain.codes["bad_sql"] == 1 and "no such column: nope" in chain.logs["bad_sql"]
     assert chain.codes["bad_py"] == 1 and "azureml_main" in chain.logs["bad_py"]

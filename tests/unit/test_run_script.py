@@ -211,7 +211,7 @@ def test_it_keeps_scheduling_apart_from_steps(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PIPEWRIGHT_HOST_ID", "gpu-7")
     monkeypatch.delenv("PIPEWRIGHT_CONTROL_CONCURRENCY", raising=False)
     commands = dict(run.app_commands("docker", "127.0.0.1", 8000))
-    assert list(commands) == ["daphne", "worker 1", "worker 2", "control", "beat"]
+    assert list(commands) == ["daphne", "worker 1", "worker 2", "control", "beat", "replicas"]
 
     def queues(name: str) -> str:
         cmd = commands[name]
@@ -225,4 +225,6 @@ def test_it_keeps_scheduling_apart_from_steps(monkeypatch: pytest.MonkeyPatch) -
     assert "threads" not in commands["control"]  # a thread-pool worker died when Redis was killed
     monkeypatch.setenv("PIPEWRIGHT_WORKERS", "0")
     monkeypatch.setenv("PIPEWRIGHT_CONTROL_CONCURRENCY", "0")
-    assert [name for name, _ in run.app_commands("docker", "127.0.0.1", 8000)] == ["daphne", "beat"]
+    assert [name for name, _ in run.app_commands("docker", "127.0.0.1", 8000)] == ["daphne", "beat", "replicas"]
+    # the replica supervisor of deployments needs Docker: not started with local compute
+    assert [name for name, _ in run.app_commands("local", "127.0.0.1", 8000)] == ["daphne", "beat"]

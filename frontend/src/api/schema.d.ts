@@ -161,6 +161,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/deployments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The deployments you can see, by slug. */
+        get: operations["deployments_list"];
+        put?: never;
+        /** @description Deploy an inference pipeline version as `team/slug` version 1 (the default). A taken slug is 409. */
+        post: operations["deployments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{slug}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The deployment, its versions (replicas, schema, metrics of the last hour). */
+        get: operations["deployments_retrieve"];
+        put?: never;
+        post?: never;
+        /** @description Deletes the deployment; its replicas stop. */
+        delete: operations["deployments_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Routing: make a version the default (the former default stays warm for a rollback), and/or send `canary_percent` % of the requests to `canary_version` (0 ends the split). */
+        patch: operations["deployments_partial_update"];
+        trace?: never;
+    };
+    "/api/deployments/{slug}/rollback/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The previous default version becomes the default again at once; any canary split ends. */
+        post: operations["deployments_rollback_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{slug}/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Score rows with the deployment (its default version, or the canary by its share). Each row must have exactly the input columns of the version's schema; a bad row is a 400 naming the row and column. A replica that fails mid-request is retried once on another replica. */
+        post: operations["deployments_score"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{slug}/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The deployment's tokens (never their keys). */
+        get: operations["deployments_tokens_list"];
+        put?: never;
+        /** @description A token that scores this deployment only; the key appears only in this answer. */
+        post: operations["deployments_tokens_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{slug}/tokens/{token_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Revoke a token; it is refused within a second. */
+        delete: operations["deployments_tokens_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{slug}/try/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Score rows as a signed-in member (the deployment page's Try it box); same answers as /score. */
+        post: operations["deployments_try_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{slug}/versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new version from an inference pipeline version of the same team; `make_default` routes to it. */
+        post: operations["deployments_versions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{slug}/versions/{number}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description Scale a version's replicas up or down (0 stops them). */
+        patch: operations["deployments_versions_partial_update"];
+        trace?: never;
+    };
     "/api/endpoints/": {
         parameters: {
             query?: never;
@@ -679,6 +836,23 @@ export interface paths {
         get: operations["pipelines_export_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pipelines/{id}/inference/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Derive an inference pipeline from a finished run of this training pipeline: Web Service Input (typed by the training data, label removed), the preprocessing steps bound to their fitted state, Score Model bound to the run's model, Web Service Output. A new pipeline of the same team; edit it on the canvas. */
+        post: operations["pipelines_inference_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1358,6 +1532,70 @@ export interface components {
         Default: {
             version: string;
         };
+        Deployment: {
+            canary_percent?: number;
+            canary_version?: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            default_version?: number | null;
+            previous_version?: number | null;
+            readonly score_url: string;
+            slug: string;
+            team: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        DeploymentCreate: {
+            /** @default 512 */
+            memory_mb?: number;
+            /**
+             * Format: int64
+             * @description An inference pipeline.
+             */
+            pipeline: number;
+            /**
+             * @description Replica containers.
+             * @default 1
+             */
+            replicas?: number;
+            /** @description Global: the scoring URL is /api/deployments/<slug>/score. */
+            slug: string;
+            team: string;
+            /**
+             * Format: int64
+             * @description Its version; the latest when omitted.
+             */
+            version?: number;
+        };
+        DeploymentDetail: {
+            canary_percent?: number;
+            canary_version?: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            default_version?: number | null;
+            previous_version?: number | null;
+            readonly score_url: string;
+            slug: string;
+            team: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            readonly versions: components["schemas"]["Version"][];
+        };
+        DeploymentVersionCreate: {
+            /** @default false */
+            make_default?: boolean;
+            /** @default 512 */
+            memory_mb?: number;
+            /** Format: int64 */
+            pipeline: number;
+            /**
+             * @description Replica containers.
+             * @default 1
+             */
+            replicas?: number;
+            /** Format: int64 */
+            version?: number;
+        };
         Deprecate: {
             /** @default  */
             message?: string;
@@ -1503,6 +1741,24 @@ export interface components {
          * @enum {string}
          */
         ImagePreviewKindEnum: "image";
+        InferenceCreate: {
+            /** @description Name of the new pipeline; '<name> (inference)' by default. */
+            name?: string;
+            /** @description The Train Model node (needed when the run has several). */
+            node?: string;
+            /**
+             * Format: int64
+             * @description A finished run of this pipeline.
+             */
+            run: number;
+        };
+        InferenceCreated: {
+            graph: unknown;
+            id: number;
+            latest_version: number | null;
+            name: string;
+            team: string;
+        };
         /**
          * @description * `module_digest` - module_digest
          *     * `image` - image
@@ -1689,6 +1945,16 @@ export interface components {
         MemberRow: {
             role: components["schemas"]["RoleEnum"];
             username: string;
+        };
+        Metrics: {
+            errors: number;
+            /** Format: double */
+            p50_ms: number | null;
+            /** Format: double */
+            p95_ms: number | null;
+            /** Format: double */
+            p99_ms: number | null;
+            requests: number;
         };
         MetricsPreview: {
             /** @description the artifact's first 50 files */
@@ -1936,6 +2202,19 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["Dataset"][];
         };
+        PaginatedDeploymentList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Deployment"][];
+        };
         PaginatedEndpointList: {
             /**
              * Format: uri
@@ -2092,6 +2371,19 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["Team"][];
         };
+        PaginatedTokenList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["Token"][];
+        };
         PaginatedVersionRowList: {
             /**
              * Format: uri
@@ -2118,6 +2410,9 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["VersionSummary"][];
         };
+        PatchedDeploymentVersionUpdate: {
+            replicas?: number;
+        };
         PatchedEndpointUpdate: {
             /** @description False: the endpoint (and its schedules) start no runs. */
             enabled?: boolean;
@@ -2135,6 +2430,13 @@ export interface components {
         PatchedModelUpdate: {
             archived?: boolean;
             description?: string;
+        };
+        PatchedRouting: {
+            canary_percent?: number;
+            /** Format: int64 */
+            canary_version?: number;
+            /** Format: int64 */
+            default_version?: number;
         };
         PatchedScheduleUpdate: {
             /** @description Five fields, 'minute hour day-of-month month day-of-week', in UTC, e.g. '0 6 * * 1-5'. */
@@ -2343,6 +2645,16 @@ export interface components {
             };
             team: string;
             readonly version_count: number;
+        };
+        Replica: {
+            container_name?: string;
+            generation?: number;
+            index: number;
+            last_error?: string;
+            restarts?: number;
+            /** Format: date-time */
+            started_at?: string | null;
+            state?: string;
         };
         Rerun: {
             /** @description the parent run's setting when omitted */
@@ -2583,6 +2895,22 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        ScoreAnswer: {
+            /** @description True when a replica failed and another answered. */
+            retried: boolean;
+            /** @description Scored Labels (and probabilities) per row. */
+            rows: {
+                [key: string]: unknown;
+            }[];
+            /** @description The deployment version that answered. */
+            version: number;
+        };
+        ScoreRequest: {
+            /** @description Rows, each {column: value}. */
+            rows: {
+                [key: string]: unknown;
+            }[];
+        };
         /** @description One step of a run. */
         Step: {
             attempt: number;
@@ -2732,7 +3060,30 @@ export interface components {
         TeamCreate: {
             name: string;
         };
+        Token: {
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly id: number;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            prefix: string;
+        };
         TokenAnswer: {
+            token: string;
+        };
+        TokenCreate: {
+            name: string;
+        };
+        TokenCreated: {
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly id: number;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            prefix: string;
+            /** @description The key; shown only in this answer. */
             token: string;
         };
         UpgradePreview: {
@@ -2755,6 +3106,21 @@ export interface components {
             graph: components["schemas"]["PipelineDocument"];
             plan: unknown;
             warnings: components["schemas"]["Issue"][];
+        };
+        Version: {
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly memory_mb: number;
+            readonly metrics: components["schemas"]["Metrics"] | null;
+            readonly number: number;
+            pipeline: number;
+            pipeline_version: number;
+            readonly replica_states: components["schemas"]["Replica"][];
+            readonly replicas: number;
+            readonly schema: {
+                name?: string;
+                type?: string;
+            }[];
         };
         VersionCreate: {
             /** @default  */
@@ -3066,6 +3432,396 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetLimits"];
+                };
+            };
+        };
+    };
+    deployments_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only this team's deployments */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDeploymentList"];
+                };
+            };
+        };
+    };
+    deployments_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeploymentCreate"];
+                "multipart/form-data": components["schemas"]["DeploymentCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentDetail"];
+                };
+            };
+        };
+    };
+    deployments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentDetail"];
+                };
+            };
+        };
+    };
+    deployments_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deployments_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedRouting"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedRouting"];
+                "multipart/form-data": components["schemas"]["PatchedRouting"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentDetail"];
+                };
+            };
+        };
+    };
+    deployments_rollback_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentDetail"];
+                };
+            };
+        };
+    };
+    deployments_score: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rows: {
+                        [key: string]: unknown;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Scored rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A replica failed and another answered. */
+                        retried: boolean;
+                        rows: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description The deployment version that answered. */
+                        version: number;
+                    };
+                };
+            };
+            /** @description A bad row or body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail?: string;
+                        errors?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description No token, or not one of this deployment */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail?: string;
+                        errors?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description No such deployment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail?: string;
+                        errors?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description No ready replica answered */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail?: string;
+                        errors?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deployments_tokens_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTokenList"];
+                };
+            };
+        };
+    };
+    deployments_tokens_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenCreate"];
+                "multipart/form-data": components["schemas"]["TokenCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+        };
+    };
+    deployments_tokens_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deployments_try_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScoreRequest"];
+                "multipart/form-data": components["schemas"]["ScoreRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreAnswer"];
+                };
+            };
+        };
+    };
+    deployments_versions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentVersionCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeploymentVersionCreate"];
+                "multipart/form-data": components["schemas"]["DeploymentVersionCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
+            };
+        };
+    };
+    deployments_versions_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedDeploymentVersionUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedDeploymentVersionUpdate"];
+                "multipart/form-data": components["schemas"]["PatchedDeploymentVersionUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Version"];
                 };
             };
         };
@@ -4204,6 +4960,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PipelineExport"];
+                };
+            };
+        };
+    };
+    pipelines_inference_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InferenceCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["InferenceCreate"];
+                "multipart/form-data": components["schemas"]["InferenceCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferenceCreated"];
                 };
             };
         };

@@ -2,6 +2,7 @@
 // The editing logic lives in canvas/useDesigner.ts; this page lays it out.
 import { SubPipelineActions } from "../canvas/SubPipelineActions";
 import { ReactFlowProvider } from "@xyflow/react";
+import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { Canvas } from "../canvas/Canvas";
 import { CanvasTools } from "../canvas/CanvasTools";
@@ -12,6 +13,7 @@ import { ParametersPanel } from "../canvas/ParametersPanel";
 import { ProblemsPanel } from "../canvas/ProblemsPanel";
 import { PropertiesPanel } from "../canvas/PropertiesPanel";
 import { PublishDialog } from "../canvas/PublishDialog";
+import { InferenceDialog } from "../canvas/InferenceDialog";
 import { exportUrl } from "../api/transfer";
 import { Toast } from "../canvas/Toast";
 import { UpgradeDialog } from "../canvas/UpgradeDialog";
@@ -72,6 +74,8 @@ function Designer({ id }: { id: number }) {
     (ref) => modules[ref]?.preferred_version,
   );
   const latestVersion = usePipelineStore((s) => s.latestVersion);
+  const [inference, setInference] = useState(false);
+  const trains = nodes.some((n) => "module" in n.data && n.data.module === "builtin/train-model");
   const versions = useVersions(id, tab === "versions", latestVersion);
   const restore = async (n: number) => {
     if (await restoreVersion(n)) versions.close();
@@ -119,6 +123,11 @@ function Designer({ id }: { id: number }) {
         <button className="btn" onClick={() => void openPublish()} disabled={saving} title="Publish as an endpoint with a stable URL" data-testid="publish">
           Publish
         </button>
+        {trains ? (
+          <button className="btn" onClick={() => setInference(true)} title="Derive a scoring pipeline from a trained run, to deploy" data-testid="create-inference">
+            Create inference pipeline
+          </button>
+        ) : null}
         <input
           className="save-note"
           value={note}
@@ -172,6 +181,7 @@ function Designer({ id }: { id: number }) {
         </aside>
       </div>
       {publishing ? <PublishDialog pipelineId={id} defaultName={name} onClose={closePublish} /> : null}
+      {inference ? <InferenceDialog pipelineId={id} defaultName={name} onClose={() => setInference(false)} /> : null}
       {upgrading ? <UpgradeDialog pipelineId={id} doc={upgrading} onApply={applyUpgrade} onClose={closeUpgrade} /> : null}
       {leaving ? <LeaveDialog busy={saving} onStay={stay} onLeave={leave} onSaveAndLeave={() => void saveAndLeave()} /> : null}
       {conflict ? <ConflictDialog busy={saving} onReload={() => void reloadTheirs()} onOverwrite={() => void overwrite()} onCancel={cancelConflict} /> : null}

@@ -1,7 +1,15 @@
 """Clean Missing Data."""
 
+import json
+import os
+
 import pandas as pd
 import pw
+
+
+def write_transform(state):
+    with open(os.path.join(pw.output_dir("transform"), "transform.json"), "w", encoding="utf-8") as f:
+        json.dump(state, f, indent=2, sort_keys=True)
 
 
 def main():
@@ -11,13 +19,12 @@ def main():
     columns = pw.column_list(p.get("columns")) or list(df.columns)
     pw.require_columns(df, columns)
     before = int(df[columns].isna().sum().sum())
+    fills = {}
     if mode == "remove_rows":
         df = df.dropna(subset=columns)
     else:
         for c in columns:
             col = df[c]
-            if not col.isna().any():
-                continue
             numeric = pd.api.types.is_numeric_dtype(col)
             if mode in ("mean", "median") and not numeric:
                 continue
@@ -39,8 +46,14 @@ def main():
                         pw.fail(f"value '{fill}' is not a number but column '{c}' is numeric")
             else:
                 pw.fail(f"unknown mode '{mode}'")
-            df[c] = col.fillna(fill)
+            if hasattr(fill, "item"):
+                fill = fill.item()
+            fills[str(c)] = fill
+            if col.isna().any():
+                df[c] = col.fillna(fill)
     print(f"missing values before: {before}, after: {int(df[columns].isna().sum().sum())}, rows: {len(df)}")
+    # the fitted state: a deployment fills a missing value with these (remove_rows: refuses the row)
+    write_transform({"kind": "clean-missing", "mode": mode, "columns": list(map(str, columns)), "fill": fills})
     pw.write_df("data", df)
 
 

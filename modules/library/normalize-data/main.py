@@ -1,7 +1,15 @@
 """Normalize Data."""
 
+import json
+import os
+
 import pandas as pd
 import pw
+
+
+def write_transform(state):
+    with open(os.path.join(pw.output_dir("transform"), "transform.json"), "w", encoding="utf-8") as f:
+        json.dump(state, f, indent=2, sort_keys=True)
 
 
 def main():
@@ -17,16 +25,19 @@ def main():
             pw.fail(f"columns are not numeric: {', '.join(bad)}")
     else:
         columns = [c for c in df.columns if c != label and pd.api.types.is_numeric_dtype(df[c])]
+    fitted = {}
     for c in columns:
         col = df[c].astype(float)
         if method == "zscore":
-            std = col.std(ddof=0)
-            df[c] = (col - col.mean()) / std if std else 0.0
+            center, scale = col.mean(), col.std(ddof=0)
         elif method == "minmax":
-            span = col.max() - col.min()
-            df[c] = (col - col.min()) / span if span else 0.0
+            center, scale = col.min(), col.max() - col.min()
         else:
             pw.fail(f"unknown method '{method}'")
+        df[c] = (col - center) / scale if scale else 0.0
+        fitted[str(c)] = {"center": float(center), "scale": float(scale)}
+    # the fitted state: a deployment applies (x - center) / scale (0 when scale is 0) to new rows
+    write_transform({"kind": "normalize", "method": method, "columns": fitted})
     print(f"normalized {len(columns)} columns with {method}")
     pw.write_df("data", df)
 

@@ -5,6 +5,8 @@ import pw
 
 
 def main():
+    if pw.input_dir("model") is None:
+        pw.fail("input 'model' is not connected (the 'model' parameter binds a model for deployments only)")
     model = pw.read_model("model")
     if not isinstance(model, dict) or "estimator" not in model:
         pw.fail("input 'model' is not a model trained by Train Model")
