@@ -26,7 +26,14 @@ def _migrate(targets: list[tuple[str, str]]) -> Any:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "runner"]
+    graph = executor.loader.graph
+    # the other apps at their latest, less those built on the runner (registry, serving, ...): their
+    # state would need the runner's later migrations
+    others = [
+        node
+        for node in graph.leaf_nodes()
+        if node[0] != "runner" and not any(app == "runner" for app, _ in graph.forwards_plan(node))
+    ]
     return executor.loader.project_state(targets + others).apps
 
 
