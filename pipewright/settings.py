@@ -203,6 +203,7 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "teams.audit.ACTIONS",
         "StepStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "cached", "skipped", "canceled"],
         "RunStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "canceled"],
+        "VersionBumpEnum": "compiler.upgrade.BUMPS",
     },
 }
 
@@ -292,6 +293,10 @@ PIPEWRIGHT_REAP_EVERY = env_int("PIPEWRIGHT_REAP_EVERY", 10)
 # A step queued this long without a worker claiming it is sent again by the sweep (its message may
 # have died with Redis); a duplicate message is harmless, so this only bounds the extra messages.
 PIPEWRIGHT_QUEUED_GRACE = env_int("PIPEWRIGHT_QUEUED_GRACE", 30)
+# Module editor trials ("Try it"): the longest a trial runs (a draft's own timeout counts up to
+# this), and how long a trial and its log are kept before the sweep deletes them.
+PIPEWRIGHT_TRIAL_TIMEOUT = env_int("PIPEWRIGHT_TRIAL_TIMEOUT", 600)
+PIPEWRIGHT_TRIAL_KEEP_SECONDS = env_int("PIPEWRIGHT_TRIAL_KEEP_SECONDS", 86400)
 PIPEWRIGHT_LOG_DIR = Path(env_str("PIPEWRIGHT_LOG_DIR", str(VAR_DIR / "logs")))
 
 LOGGING = {

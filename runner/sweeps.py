@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Now
 
-from runner import compute, installation, queue, states
+from runner import compute, installation, queue, states, trials
 from runner.advance import advance_run, plan_of
 from runner.execute import fail_attempt, heartbeat_timeout
 from runner.models import Run, StepRun
@@ -57,6 +57,7 @@ def reap() -> dict[str, int]:
     done["advanced"] = _advance_idle_runs()
     done["removed"] += _remove_orphans()
     done["folders"] = remove_dead_work_folders()
+    done["trials"] = trials.expire_trials()
     if any(done.values()):
         log.info("sweep: %s", done)
     return done
@@ -124,7 +125,8 @@ def _remove_container(queue_name: str, name: str) -> None:
 
 
 def _running_names() -> set[str]:
-    return set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))
+    steps = set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))
+    return steps | trials.running_names()
 
 
 def _remove_orphans() -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from compiler.upgrade import BUMPS
 from modules import spec as specs
 from modules.models import CHANGELOG_MAX, Module, VersionStatus, Visibility
 from modules.queries import catalog_entry
@@ -226,7 +227,7 @@ class SpecDiffSerializer(serializers.Serializer):
     outputs = PortDiffSerializer()
     parameters = PortDiffSerializer()
     bump = serializers.ChoiceField(
-        choices=[("patch", "patch"), ("minor", "minor"), ("major", "major")],
+        choices=BUMPS,
         help_text="major: a port or parameter removed or retyped, or a new required input; "
         "minor: something added or renamed; patch: the interface is the same",
     )
@@ -242,7 +243,7 @@ class ProposalRequestSerializer(serializers.Serializer):
 
 class ProposalSerializer(serializers.Serializer):
     latest = serializers.CharField(allow_null=True, help_text="the highest published version (null: none yet)")
-    proposed = serializers.ChoiceField(choices=[("patch", "patch"), ("minor", "minor"), ("major", "major")])
+    proposed = serializers.ChoiceField(choices=BUMPS)
     versions = serializers.DictField(child=serializers.CharField(), help_text="patch/minor/major -> version string")
     diff = SpecDiffSerializer(allow_null=True, help_text="from the latest version to the draft (null: no version yet)")
 
