@@ -21,7 +21,6 @@ from modules.api.serializers import (
     CompareSerializer,
     DraftSerializer,
     FacetsSerializer,
-    ModuleVersionDetailSerializer,
     ProposalRequestSerializer,
     ProposalSerializer,
     TemplateRequestSerializer,
@@ -125,20 +124,27 @@ class CompareView(ModuleObjectMixin, APIView):
     @extend_schema(
         operation_id="modules_versions_compare",
         parameters=[
-            OpenApiParameter("base", str, required=True, description="the older version"),
-            OpenApiParameter("head", str, required=True, description="the newer version"),
+            OpenApiParameter("base", str, description="the older version (default: the one before head)"),
+            OpenApiParameter("head", str, description="the newer version (default: the newest)"),
         ],
         responses={200: CompareSerializer},
         description="Two versions side by side and the interface diff from `base` to `head`.",
     )
     def get(self, request: Request, team: str, name: str) -> Response:
         module = self.get_module()
+        ordered = queries.newest_first(module)
+        if not ordered:
+            raise LocatedError(f"{module.ref} has no versions yet.", [{"field": "head", "message": "no versions"}])
         found = {}
-        for field in ("base", "head"):
+        for field in ("head", "base"):
             wanted = queryparams.text(request, field)
-            version = next((v for v in module.versions.all() if v.version == wanted), None)
+            if not wanted:  # head: the newest; base: the one before head (head itself when alone)
+                at = ordered.index(found["head"]) + 1 if field == "base" else 0
+                version = ordered[min(at, len(ordered) - 1)]
+            else:
+                version = next((v for v in ordered if v.version == wanted), None)
             if version is None:
-                message = "is required" if not wanted else f"{module.ref} has no version {wanted}"
+                message = f"{module.ref} has no version {wanted}"
                 raise LocatedError(f"{field}: {message}.", [{"field": field, "message": message}])
             version.module = module
             found[field] = version
@@ -146,12 +152,4 @@ class CompareView(ModuleObjectMixin, APIView):
         for v in found.values():
             v.refresh_from_db(fields=["files"])
         diff = spec_diff(found["base"].spec, found["head"].spec)
-        return Response(
-            CompareSerializer(
-                {
-                    "base": ModuleVersionDetailSerializer(found["base"]).data,
-                    "head": ModuleVersionDetailSerializer(found["head"]).data,
-                    "diff": diff.as_json(),
-                }
-            ).data
-        )
+        return Response(CompareSerializer({"base": found["base"], "head": found["head"], "diff": diff.as_json()}).data)

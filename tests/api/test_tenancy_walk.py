@@ -87,7 +87,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "teams/{team}": ("team",),
     # for paths other helpers add (membership, tokens, dataset pages): the world has these objects
     "teams/{username}": ("teammate",),  # the team's owner: a viewer or member may not change them
-    "tokens/{id}": ("token",),  # the owner's personal token: nobody else's, so 404 to every other user
+    "tokens/{id}": ("token",),
+    "trials/{trial_id}": ("trial",),  # the owner's personal token: nobody else's, so 404 to every other user
     "datasets/{team}": ("team",),
     "datasets/{name}": ("dataset",),
     "datasets/{number}": ("dataset_version",),
@@ -151,6 +152,10 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/datasets/{team}/{name}/versions/{number}/profile/", "get"): R,
     ("/api/endpoints/{slug}/runs/", "get"): R,
     ("/api/schedules/{id}/runs/", "get"): R,
+    ("/api/modules/{team}/{name}/usage/", "get"): R,
+    ("/api/modules/{team}/{name}/compare/", "get"): R,
+    ("/api/modules/{team}/{name}/proposal/", "post"): Op(403, 403, _const({"spec": SPLIT})),  # maintainers
+    ("/api/trials/{trial_id}/", "get"): R,
 }
 
 # A member's deletes run last, the dependants first (a pipeline takes its endpoints and schedules).
@@ -261,6 +266,18 @@ def make_world(fake: FakeBackend) -> World:
     endpoint = _ok(owner.post(f"/api/pipelines/{pid}/publish", {"name": "p1"}, format="json"))
     body = {"endpoint": endpoint["slug"], "cron": "0 6 * * *", "parameters": {}, "enabled": False}
     schedule = _ok(owner.post("/api/schedules/", body, format="json"))
+    trial = _ok(
+        owner.post(
+            "/api/trials/",
+            {
+                "module": f"{TEAM}/split",
+                "spec": SPLIT,
+                "files": {"main.py": "print(1)\n"},
+                "inputs": {"data": {"csv": "a,b\n1,2\n"}},
+            },
+            format="json",
+        )
+    )
     token = None
     if owner.get("/api/tokens/").status_code == 200:  # personal tokens (API v1.1), where they exist
         token = _ok(owner.post("/api/tokens/", {"name": "walk"}, format="json"))["id"]
@@ -282,6 +299,7 @@ def make_world(fake: FakeBackend) -> World:
         "dataset_version": 1,
         "teammate": owner_user.username,
         "token": token,
+        "trial": trial["id"],
     }
     clients = {"outsider": stranger, "viewer": client_for(viewer), "member": client_for(member)}
     for c in (owner, *clients.values()):
