@@ -23,6 +23,7 @@ from modules.api.serializers import (
     FacetsSerializer,
     ProposalRequestSerializer,
     ProposalSerializer,
+    SourcesSerializer,
     TemplateRequestSerializer,
 )
 from modules.api.views import ModuleObjectMixin, ModuleRole
@@ -153,3 +154,14 @@ class CompareView(ModuleObjectMixin, APIView):
             v.refresh_from_db(fields=["files"])
         diff = spec_diff(found["base"].spec, found["head"].spec)
         return Response(CompareSerializer({"base": found["base"], "head": found["head"], "diff": diff.as_json()}).data)
+
+
+class SourcesView(ModuleObjectMixin, APIView):
+    @extend_schema(
+        operation_id="modules_versions_sources",
+        responses={200: SourcesSerializer},
+        description="The version's files with their text (the module editor opens a version with them).",
+    )
+    def get(self, request: Request, team: str, name: str, version: str) -> Response:
+        found = queries.get_version(self.get_module(), version)
+        return Response(SourcesSerializer({"files": found.files}).data)

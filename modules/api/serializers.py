@@ -264,3 +264,7 @@ class FacetsSerializer(serializers.Serializer):
     team = FacetValueSerializer(many=True)
     port_type = FacetValueSerializer(many=True, help_text="types of the featured version's inputs and outputs")
     status = FacetValueSerializer(many=True, help_text="the featured version's status, or `unpublished`")
+
+
+class SourcesSerializer(serializers.Serializer):
+    files = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text="path -> text")

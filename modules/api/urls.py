@@ -29,6 +29,11 @@ urlpatterns = [
         catalog.VersionDetailView.as_view(),
         name="module-version",
     ),
+    re_path(
+        r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/sources/?$",
+        authoring.SourcesView.as_view(),
+        name="module-version-sources",
+    ),
     path(
         "modules/<str:team>/<str:name>/versions/<str:version>/spec.yaml",
         catalog.VersionSpecYamlView.as_view(),

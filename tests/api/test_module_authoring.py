@@ -149,6 +149,13 @@ def test_two_versions_compare_side_by_side(as_bob: Any, acme: Any, as_charlie: A
     assert as_charlie.get("/api/modules/acme/split-data/compare").status_code == 404
 
 
+def test_a_versions_sources_open_in_the_editor(as_bob: Any, as_charlie: Any, acme: Any) -> None:
+    make_module(acme)
+    r = as_bob.get("/api/modules/acme/split-data/versions/1.0.0/sources/")
+    assert r.status_code == 200 and r.json() == {"files": {"main.py": "print('1.0.0')\n"}}
+    assert as_charlie.get("/api/modules/acme/split-data/versions/1.0.0/sources/").status_code == 404
+
+
 # --- facets and usage --------------------------------------------------------------------------
 
 

@@ -156,6 +156,7 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/modules/{team}/{name}/compare/", "get"): R,
     ("/api/modules/{team}/{name}/proposal/", "post"): Op(403, 403, _const({"spec": SPLIT})),  # maintainers
     ("/api/trials/{trial_id}/", "get"): R,
+    ("/api/modules/{team}/{name}/versions/{version}/sources/", "get"): R,
 }
 
 # A member's deletes run last, the dependants first (a pipeline takes its endpoints and schedules).
