@@ -4,6 +4,7 @@
 // elements / constructed style sheets, which `style-src 'self' 'unsafe-inline'` allows.
 import { indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
+import { indentUnit } from "@codemirror/language";
 import { yaml } from "@codemirror/lang-yaml";
 import { Annotation, EditorState } from "@codemirror/state";
 import { EditorView, keymap } from "@codemirror/view";
@@ -41,6 +42,7 @@ export function CodeEditor({ value, onChange, language = "python", readOnly = fa
           basicSetup,
           keymap.of([indentWithTab]),
           language === "yaml" ? yaml() : python(),
+          indentUnit.of(language === "yaml" ? "  " : "    "), // PEP 8: four spaces
           EditorState.readOnly.of(readOnly),
           EditorView.editable.of(!readOnly),
           EditorView.contentAttributes.of({ "aria-label": label }),

@@ -19,7 +19,7 @@ export function DiffList({ diff }: { diff: SpecDiff }) {
   for (const kind of ["inputs", "outputs", "parameters"] as const) {
     const d = diff[kind];
     rows.push(...d.added.map((n) => `+ ${kind}: ${n}`));
-    rows.push(...d.removed.map((n) => `− ${kind}: ${n}`));
+    rows.push(...d.removed.map((n) => `- ${kind}: ${n}`));
     rows.push(...d.renamed.map((r) => `~ ${kind}: ${r.from} → ${r.to}`));
     rows.push(...d.retyped.map((r) => `~ ${kind}: ${r.name} ${r.from} → ${r.to}`));
   }
@@ -27,7 +27,7 @@ export function DiffList({ diff }: { diff: SpecDiff }) {
   return (
     <ul className="ed-diff" data-testid="interface-diff">
       {rows.map((r) => (
-        <li key={r} className={r.startsWith("−") ? "ed-del" : r.startsWith("+") ? "ed-add" : "ed-mod"}>
+        <li key={r} className={r.startsWith("-") ? "ed-del" : r.startsWith("+") ? "ed-add" : "ed-mod"}>
           {r}
         </li>
       ))}
