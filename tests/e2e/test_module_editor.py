@@ -117,6 +117,7 @@ def test_create_edit_try_publish_and_compare_a_module(
 
     # the module page compares any two versions side by side
     compare = page.get_by_test_id("compare-section")
+    compare.get_by_test_id("open-compare").click()
     compare.get_by_test_id("compare-bump").wait_for()
     assert compare.get_by_test_id("compare-bump").inner_text() == "major"
     assert "- parameters: label" in compare.get_by_test_id("interface-diff").inner_text()

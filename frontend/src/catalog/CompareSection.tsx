@@ -12,7 +12,11 @@ export function CompareSection({ moduleRef, versions }: { moduleRef: string; ver
   const sorted = sortVersions(versions);
   const [head, setHead] = useState(sorted[0]?.version ?? "");
   const [base, setBase] = useState(sorted[1]?.version ?? sorted[0]?.version ?? "");
-  const answer = useAsync(() => (base && head ? compareVersions(moduleRef, base, head) : Promise.resolve(null)), [moduleRef, base, head]);
+  const [open, setOpen] = useState(false);
+  const answer = useAsync(
+    () => (open && base && head ? compareVersions(moduleRef, base, head) : Promise.resolve(null)),
+    [open, moduleRef, base, head],
+  );
   const result = answer.data;
   const picker = (label: string, value: string, set: (v: string) => void) => (
     <label className="cat-field ed-inline">
@@ -27,6 +31,12 @@ export function CompareSection({ moduleRef, versions }: { moduleRef: string; ver
   return (
     <section className="cat-section" data-testid="compare-section">
       <h2>Compare versions</h2>
+      {!open && (
+        <button type="button" className="cat-btn" onClick={() => setOpen(true)} data-testid="open-compare">
+          Compare two versions side by side…
+        </button>
+      )}
+      {open && (
       <div className="ed-row">
         {picker("base", base, setBase)}
         {picker("head", head, setHead)}
@@ -36,6 +46,7 @@ export function CompareSection({ moduleRef, versions }: { moduleRef: string; ver
           </span>
         )}
       </div>
+      )}
       <ErrorNotice error={answer.error} />
       {result && (
         <>
