@@ -16,6 +16,7 @@ from django.conf import settings
 
 from tests.conftest import client_for
 from tests.e2e.conftest import login
+from tests.e2e.test_untrusted_content import RECORD_VIOLATIONS
 from tests.live import live_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.celery, pytest.mark.docker]
@@ -48,6 +49,7 @@ def test_create_edit_try_publish_and_compare_a_module(
     upload = SimpleUploadedFile("iris.csv", b"a,b\n1,2\n3,4\n5,6\n7,8\n", content_type="text/csv")
     r = client_for(alice).post("/api/datasets/", {"team": "acme", "name": "iris", "file": upload}, format="multipart")
     assert r.status_code == 201, r.content
+    page.add_init_script(RECORD_VIOLATIONS)  # the code editor runs under the strict policy
     login(page, live_url, "alice", "pw-alice")
 
     # a new module lands in the editor, which starts it from the function template
@@ -95,6 +97,9 @@ def test_create_edit_try_publish_and_compare_a_module(
     table.wait_for()
     assert table.locator("tbody tr").count() == 2
     assert "label" in table.locator("thead").inner_text()
+
+    # CodeMirror's styles and editing raised no Content-Security-Policy violation
+    assert page.evaluate("window.__cspViolations") == []
 
     # publish the first version with a changelog
     panel = page.get_by_test_id("publish-panel")
