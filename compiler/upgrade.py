@@ -317,3 +317,96 @@ def propose_upgrade(doc: Any, catalog: Catalog, nodes: Iterable[str] | None = No
         graph["edges"] = kept
     ordered = [upgrades[n["id"]] for n in raw_nodes if isinstance(n, dict) and n.get("id") in upgrades]
     return UpgradeProposal(graph=graph, nodes=ordered, diff=document_diff(doc, graph))
+
+
+# --- comparing two specs (the catalog's version compare and the publish bump proposal) -----------
+
+BUMPS = ("patch", "minor", "major")
+
+
+def _spec_ports(spec: Mapping[str, Any], key: str) -> tuple[PortSpec, ...]:
+    ports = spec.get(key) or []
+    return tuple(
+        PortSpec(
+            name=str(p.get("name", "")),
+            type=str(p.get("type", "Any")),
+            optional=bool(p.get("optional", False)),
+            renamed_from=_names(p.get("renamed_from")),
+        )
+        for p in ports
+        if isinstance(p, Mapping)
+    )
+
+
+@dataclass
+class SpecDiff:
+    """The interface diff between two specs of one module, and the version bump it calls for."""
+
+    inputs: InterfaceDiff
+    outputs: InterfaceDiff
+    parameters: InterfaceDiff
+    bump: str  # patch | minor | major
+    reasons: list[str] = field(default_factory=list)  # why the bump (empty for a patch)
+
+    @property
+    def changed(self) -> bool:
+        return any(d.added or d.removed or d.renamed or d.retyped for d in (self.inputs, self.outputs, self.parameters))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs.as_json(),
+            "outputs": self.outputs.as_json(),
+            "parameters": self.parameters.as_json(),
+            "bump": self.bump,
+            "reasons": list(self.reasons),
+        }
+
+
+def spec_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> SpecDiff:
+    """What changed in the interface from spec `old` to spec `new`, and the semantic-version bump:
+    major when a pipeline using `old` could break (a port or parameter removed or retyped, a new
+    required input); minor when something was added or renamed (renames are declared and mapped
+    by the upgrade assistant); patch otherwise."""
+    old_in, new_in = _spec_ports(old, "inputs"), _spec_ports(new, "inputs")
+    inputs = _port_diff(old_in, new_in)
+    outputs = _port_diff(_spec_ports(old, "outputs"), _spec_ports(new, "outputs"))
+    old_params = old.get("parameters") or {}
+    new_params = new.get("parameters") or {}
+    parameters = _param_diff(old_params, new_params)
+    major: list[str] = []
+    minor: list[str] = []
+    for kind, d in (("input", inputs), ("output", outputs), ("parameter", parameters)):
+        major += [f"{kind} '{n}' removed" for n in d.removed]
+        major += [f"{kind} '{r.name}' changed type {r.old} -> {r.new}" for r in d.retyped]
+        minor += [f"{kind} '{r.old}' renamed to '{r.new}'" for r in d.renamed]
+    optional = {p.name: p.optional for p in new_in}
+    for name in inputs.added:
+        (minor if optional.get(name) else major).append(
+            f"input '{name}' added" + (" (optional)" if optional.get(name) else " (required)")
+        )
+    minor += [f"output '{n}' added" for n in outputs.added]
+    for name in parameters.added:
+        schema = new_params.get(name) or {}
+        (minor if "default" in schema else major).append(
+            f"parameter '{name}' added" + ("" if "default" in schema else " without a default")
+        )
+    bump = "major" if major else "minor" if minor else "patch"
+    return SpecDiff(inputs, outputs, parameters, bump, major + minor)
+
+
+def bumped(version: str | None, bump: str) -> str:
+    """`version` moved up by `bump` (pre-release and build parts dropped); 0.1.0 when there is none."""
+    if not version:
+        return "0.1.0" if bump != "major" else "1.0.0"
+    core = version.split("+", 1)[0].split("-", 1)[0]
+    try:
+        major, minor, patch = (int(p) for p in core.split("."))
+    except ValueError:
+        major, minor, patch = 0, 0, 0
+    if bump == "major":
+        return f"{major + 1}.0.0"
+    if bump == "minor":
+        return f"{major}.{minor + 1}.0"
+    if "-" in version.split("+", 1)[0]:
+        return f"{major}.{minor}.{patch}"  # 1.2.0-rc.1 -> 1.2.0
+    return f"{major}.{minor}.{patch + 1}"

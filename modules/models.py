@@ -86,6 +86,9 @@ class ModuleGrant(models.Model):
         return f"{self.module_id} -> {self.team_id}"
 
 
+CHANGELOG_MAX = 5000
+
+
 class ModuleVersion(models.Model):
     """One published version. Immutable except for its lifecycle fields."""
 
@@ -99,6 +102,8 @@ class ModuleVersion(models.Model):
     status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.ACTIVE)
     deprecation_message = models.TextField(blank=True, default="")
     successor = models.CharField(max_length=100, null=True, blank=True)
+    # what changed in this version, in the publisher's words (plain text, at most CHANGELOG_MAX)
+    changelog = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -36,9 +36,16 @@ def _locked(module: Module) -> Module:
 
 @transaction.atomic
 def do_publish_version(
-    module: Module, spec: dict[str, Any], files: dict[str, str], *, user: Any = None, is_default: bool = False
+    module: Module,
+    spec: dict[str, Any],
+    files: dict[str, str],
+    *,
+    user: Any = None,
+    is_default: bool = False,
+    changelog: str = "",
 ) -> ModuleVersion:
-    """Publish a validated, normalized spec plus its files. An existing version string is 409."""
+    """Publish a validated, normalized spec plus its files (and what changed, in the publisher's
+    words). An existing version string is 409."""
     module = _locked(module)
     if spec["name"] != module.name:
         raise LocatedError(
@@ -55,6 +62,7 @@ def do_publish_version(
         spec=spec,
         files=dict(files),
         digest=specs.digest(spec, files),
+        changelog=changelog,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     if is_default:

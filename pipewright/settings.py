@@ -215,6 +215,7 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "teams.audit.ACTIONS",
         "StepStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "cached", "skipped", "canceled"],
         "RunStatusEnum": ["pending", "queued", "running", "succeeded", "failed", "canceled"],
+        "VersionBumpEnum": "compiler.upgrade.BUMPS",
     },
     # serving's scoring view is a plain async Django view; its hook documents it
     "POSTPROCESSING_HOOKS": [
@@ -338,6 +339,10 @@ PIPEWRIGHT_K8S_TTL = env_int("PIPEWRIGHT_K8S_TTL", 300)
 PIPEWRIGHT_K8S_SERVICE_ACCOUNT = env_str("PIPEWRIGHT_K8S_STEP_SERVICE_ACCOUNT", "")
 # Step logs live in the database (runner.steplogs); this folder only holds logs of steps run
 # before that (read as a fallback for their rows).
+# Module editor trials ("Try it"): the longest a trial runs (a draft's own timeout counts up to
+# this), and how long a trial and its log are kept before the sweep deletes them.
+PIPEWRIGHT_TRIAL_TIMEOUT = env_int("PIPEWRIGHT_TRIAL_TIMEOUT", 600)
+PIPEWRIGHT_TRIAL_KEEP_SECONDS = env_int("PIPEWRIGHT_TRIAL_KEEP_SECONDS", 86400)
 PIPEWRIGHT_LOG_DIR = Path(env_str("PIPEWRIGHT_LOG_DIR", str(VAR_DIR / "logs")))
 # A step's log keeps this many bytes (all attempts); past it one line says so and the rest is dropped.
 PIPEWRIGHT_LOG_MAX_BYTES = env_memory("PIPEWRIGHT_LOG_MAX_BYTES", 256 * 1024**2) or 256 * 1024**2

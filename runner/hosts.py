@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.models.functions import Now
 
 from runner import compute, installation, queue, states
-from runner.models import StepRun, WorkerHost
+from runner.models import StepRun, Trial, WorkerHost
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,9 @@ def live_hosts() -> list[str]:
 
 
 def _running_names() -> set[str]:
-    return set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))
+    steps = set(StepRun.objects.filter(status=states.RUNNING).values_list("container_name", flat=True))
+    # a module editor's trial runs in a container (and work folder) named the same way
+    return steps | set(Trial.objects.filter(status="running").values_list("container_name", flat=True))
 
 
 def janitor() -> dict[str, int]:

@@ -212,3 +212,39 @@ class WorkerHost(models.Model):
 
     def __str__(self) -> str:
         return self.host_id
+
+
+class Trial(models.Model):
+    """A try-out of a module draft from the module editor: the unpublished spec and files run once
+    in a real container on chosen inputs (a dataset version or a sample table). It is no module
+    version: nothing else can run it, the catalog never lists it, and the sweep deletes it after
+    `PIPEWRIGHT_TRIAL_KEEP_SECONDS`. Its outputs are ordinary artifacts its team can preview."""
+
+    STATUSES = ["queued", "running", "succeeded", "failed"]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    module = models.ForeignKey("modules.Module", on_delete=models.CASCADE, related_name="trials")
+    spec = models.JSONField()
+    files = models.JSONField(default=dict)
+    params = models.JSONField(default=dict)  # defaults filled
+    inputs = models.JSONField(default=dict)  # {port: sha256}
+    status = models.CharField(max_length=16, choices=[(s, s) for s in STATUSES], default="queued")
+    container_name = models.CharField(max_length=100, blank=True, default="")
+    log_path = models.CharField(max_length=500, blank=True, default="")
+    exit_code = models.IntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    outputs = models.JSONField(default=dict, blank=True)  # {port: sha256}
+    metrics = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["module", "-created_at"], name="trial_module_newest")]
+
+    def __str__(self) -> str:
+        return f"trial {self.pk} ({self.status})"

@@ -24,7 +24,7 @@ from designer.datasets import CsvProblem, scan_csv
 from designer.models import DatasetVersion
 from pipewright.errors import Conflict, NotFound
 from runner import documents
-from runner.models import Artifact, StepRun
+from runner.models import Artifact, StepRun, Trial
 from teams.scoping import visible_team_ids
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # raster only: SVG is a document
@@ -83,6 +83,17 @@ def visible_artifact(user: Any, sha: str) -> str:
     )
     if not referenced:
         referenced = DatasetVersion.objects.filter(dataset__team_id__in=teams, artifact=sha).exists()
+    if not referenced:  # a module editor trial's input or output
+        referenced = (
+            Trial.objects.filter(team_id__in=teams)
+            .filter(
+                pk__in=RawSQL(
+                    "SELECT id FROM runner_trial WHERE outputs::jsonb @? %s::jsonpath OR inputs::jsonb @? %s::jsonpath",
+                    (f'$.* ? (@ == "{sha}")', f'$.* ? (@ == "{sha}")'),
+                )
+            )
+            .exists()
+        )
     if not referenced or not current().exists(sha):
         raise NotFound("Artifact not found.")
     return sha

@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Now
 
-from runner import compute, hosts, queue, states
+from runner import compute, hosts, queue, states, trials
 from runner.advance import advance_run, plan_of
 from runner.execute import fail_attempt, heartbeat_timeout
 from runner.models import Run, StepRun
@@ -56,6 +56,7 @@ def reap() -> dict[str, int]:
     done = _reap_stale(now)
     done["requeued"] = _requeue_waiting(now)
     done["advanced"] = _advance_idle_runs()
+    done["trials"] = trials.expire_trials()
     if any(done.values()):
         log.info("sweep: %s", done)
     return done

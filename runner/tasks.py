@@ -11,7 +11,7 @@ from celery.signals import worker_ready
 from celery.worker import state as worker_state
 from django.conf import settings
 
-from runner import hosts, queue
+from runner import hosts, queue, trials
 from runner.advance import advance_run
 from runner.execute import execute_step
 from runner.sweeps import reap
@@ -35,6 +35,11 @@ def execute_step_task(step_run_id: int) -> str | None:
         return time.monotonic() < until and not stopping
 
     return execute_step(step_run_id, go_on)
+
+
+@shared_task(name=trials.TRIAL_TASK, acks_late=True, reject_on_worker_lost=True)
+def run_trial_task(trial_id: int) -> str | None:
+    return trials.run_trial(trial_id)
 
 
 @shared_task(name=queue.REAP_TASK, acks_late=True)

@@ -1,8 +1,9 @@
 from django.urls import path, re_path
 
-from designer.api import datasets, pipelines, samples
+from designer.api import datasets, pipelines, samples, usage
 
 urlpatterns = [
+    re_path(r"^modules/(?P<team>[^/]+)/(?P<name>[^/]+)/usage/?$", usage.ModuleUsageView.as_view(), name="module-usage"),
     path("pipelines/", pipelines.PipelineListView.as_view(), name="pipelines"),
     re_path(r"^pipelines/import/?$", pipelines.PipelineImportView.as_view(), name="pipeline-import"),
     re_path(r"^pipelines/(?P<pk>\d+)/export/?$", pipelines.PipelineExportView.as_view(), name="pipeline-export"),

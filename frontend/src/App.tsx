@@ -1,6 +1,7 @@
 import { NavLink, Route, Routes } from "react-router-dom";
 import { useMe } from "./hooks/useMe";
 import { CatalogPage } from "./pages/CatalogPage";
+import { ModuleEditorPage } from "./pages/ModuleEditorPage";
 import { ModulePage } from "./pages/ModulePage";
 import { PipelinesPage } from "./pages/PipelinesPage";
 import { CanvasPage } from "./pages/CanvasPage";
@@ -52,6 +53,7 @@ export function App() {
           <Route path="/pipelines/:id" element={<CanvasPage />} />
           <Route path="/catalog" element={<CatalogPage />} />
           <Route path="/catalog/:team/:name" element={<ModulePage />} />
+          <Route path="/catalog/:team/:name/edit" element={<ModuleEditorPage />} />
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/compare" element={<CompareRunsPage />} />
           <Route path="/runs/:id" element={<RunPage />} />

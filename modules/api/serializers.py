@@ -8,8 +8,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from compiler.upgrade import BUMPS
 from modules import spec as specs
-from modules.models import Module, VersionStatus, Visibility
+from modules.models import CHANGELOG_MAX, Module, VersionStatus, Visibility
 from modules.queries import catalog_entry
 from pipewright.fields import NameField
 from teams.models import SLUG
@@ -39,6 +40,19 @@ class PublishSerializer(serializers.Serializer):
     spec = serializers.JSONField()
     files = serializers.DictField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False)
     is_default = serializers.BooleanField(required=False, default=False)
+    changelog = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=CHANGELOG_MAX,
+        trim_whitespace=True,
+        help_text="what changed in this version (plain text, shown on the module page)",
+    )
+
+    def validate_changelog(self, value: str) -> str:
+        if "\x00" in value:
+            raise serializers.ValidationError("must be text without NUL characters")
+        return value
 
     def validate_spec(self, value: Any) -> dict[str, Any]:
         try:
@@ -114,6 +128,7 @@ class VersionSummarySerializer(serializers.Serializer):
     digest = serializers.CharField(help_text="sha256 of interface + runtime + files + image")
     deprecation_message = serializers.CharField(allow_blank=True)
     successor = serializers.CharField(allow_null=True)
+    changelog = serializers.CharField(allow_blank=True, help_text="what changed in this version (plain text)")
     created_at = serializers.DateTimeField()
 
 
@@ -168,3 +183,88 @@ class GrantSerializer(serializers.Serializer):
     module = serializers.CharField(source="module.ref", help_text="team/name")
     team = serializers.CharField(source="team.name", help_text="the team that may read and use the module")
     created_at = serializers.DateTimeField()
+
+
+# --- authoring: templates, the publish proposal, version compare, facets ---------------------------
+
+
+class TemplateRequestSerializer(serializers.Serializer):
+    template = serializers.ChoiceField(
+        choices=[("script", "script"), ("function", "function")],
+        help_text="script: main.py reads /in and writes /out itself; function: def main(...) whose "
+        "signature and type hints become the ports and parameters, called by a generated run.py",
+    )
+    name = serializers.CharField(max_length=63, validators=[SLUG], help_text="the module's name (a slug)")
+    version = serializers.CharField(max_length=100, required=False, default="0.1.0")
+    display_name = NameField(max_length=200, required=False, allow_blank=True, default="")
+    category = NameField(max_length=100, required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        max_length=200_000,
+        help_text="the script, or the function's source (the template's example when empty); "
+        "read with Python's ast, never executed",
+    )
+
+
+class DraftSerializer(serializers.Serializer):
+    spec = serializers.JSONField(help_text="the normalized spec")
+    files = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text="path -> text")
+
+
+class PortDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    renamed = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    retyped = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+
+class SpecDiffSerializer(serializers.Serializer):
+    inputs = PortDiffSerializer()
+    outputs = PortDiffSerializer()
+    parameters = PortDiffSerializer()
+    bump = serializers.ChoiceField(
+        choices=BUMPS,
+        help_text="major: a port or parameter removed or retyped, or a new required input; "
+        "minor: something added or renamed; patch: the interface is the same",
+    )
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="why the bump")
+
+
+class ProposalRequestSerializer(serializers.Serializer):
+    spec = serializers.JSONField(help_text="the draft spec (object or YAML text); its version is ignored")
+
+    def validate_spec(self, value: Any) -> dict[str, Any]:
+        return PublishSerializer().validate_spec(value)
+
+
+class ProposalSerializer(serializers.Serializer):
+    latest = serializers.CharField(allow_null=True, help_text="the highest published version (null: none yet)")
+    proposed = serializers.ChoiceField(choices=BUMPS)
+    versions = serializers.DictField(child=serializers.CharField(), help_text="patch/minor/major -> version string")
+    diff = SpecDiffSerializer(allow_null=True, help_text="from the latest version to the draft (null: no version yet)")
+
+
+class CompareSerializer(serializers.Serializer):
+    base = ModuleVersionDetailSerializer()
+    head = ModuleVersionDetailSerializer()
+    diff = SpecDiffSerializer()
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField(allow_blank=True)
+    count = serializers.IntegerField()
+
+
+class FacetsSerializer(serializers.Serializer):
+    category = FacetValueSerializer(many=True)
+    team = FacetValueSerializer(many=True)
+    port_type = FacetValueSerializer(many=True, help_text="types of the featured version's inputs and outputs")
+    status = FacetValueSerializer(many=True, help_text="the featured version's status, or `unpublished`")
+
+
+class SourcesSerializer(serializers.Serializer):
+    files = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text="path -> text")

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from modules import kfp, queries, services
 from modules import spec as specs
 from modules.api import multipart
+from modules.api.filters import FACET_PARAMETERS, catalog_filters
 from modules.api.serializers import (
     DefaultSerializer,
     DeprecateSerializer,
@@ -77,21 +78,21 @@ class ModuleListView(generics.ListAPIView):
     ordering = queries.CATALOG_ORDER
 
     def get_queryset(self) -> QuerySet[Module]:
+        chosen = catalog_filters(self.request)
         return queries.search(
             queries.visible_modules(self.request.user),
             q=queryparams.text(self.request, "q"),
-            category=queryparams.text(self.request, "category"),
-            team=queryparams.text(self.request, "team"),
+            category=chosen["category"],
+            team=chosen["team"],
+            port_type=chosen["port_type"],
+            status=chosen["status"],
         )
 
     @extend_schema(
         operation_id="modules_list",
-        parameters=[
-            OpenApiParameter("q", str, description="text in the name, display name, description or category"),
-            OpenApiParameter("category", str, description="this category (any case)"),
-            OpenApiParameter("team", str, description="this team's modules (`builtin` for the library)"),
-        ],
-        description="The modules you can see, in catalog order (category, display name, team, name).",
+        parameters=FACET_PARAMETERS,
+        description="The modules you can see, in catalog order (category, display name, team, name); "
+        "filters of different facets all apply, repeated values of one facet are alternatives.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -222,7 +223,12 @@ class VersionListView(ModuleObjectMixin, generics.ListAPIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         version = services.do_publish_version(
-            module, data["spec"], data.get("files") or {}, user=request.user, is_default=data["is_default"]
+            module,
+            data["spec"],
+            data.get("files") or {},
+            user=request.user,
+            is_default=data["is_default"],
+            changelog=data["changelog"],
         )
         module.refresh_from_db(fields=["default_version"])
         version.module = module

@@ -46,7 +46,16 @@ def test_it_returns_the_module_list_item_shape(as_alice: Any, acme: Any) -> None
     assert item["default_version"] == "1.2.0"
     assert [v["version"] for v in item["versions"]] == ["1.10.0", "1.2.0", "1.0.0"]  # semver order, newest first
     v = item["versions"][1]
-    assert set(v) == {"version", "status", "is_default", "digest", "deprecation_message", "successor", "created_at"}
+    assert set(v) == {
+        "version",
+        "status",
+        "is_default",
+        "digest",
+        "deprecation_message",
+        "successor",
+        "changelog",
+        "created_at",
+    }
     assert v["is_default"] is True and v["status"] == "active" and len(v["digest"]) == 64
     assert item["preferred_version"] == "1.2.0"  # the one rule: the default unless disabled
     assert item["spec"]["version"] == "1.2.0"  # the default version's spec

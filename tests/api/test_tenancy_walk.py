@@ -89,7 +89,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "teams/{team}": ("team",),
     # for paths other helpers add (membership, tokens, dataset pages): the world has these objects
     "teams/{username}": ("teammate",),  # the team's owner: a viewer or member may not change them
-    "tokens/{id}": ("token",),  # the owner's personal token: nobody else's, so 404 to every other user
+    "tokens/{id}": ("token",),
+    "trials/{trial_id}": ("trial",),  # the owner's personal token: nobody else's, so 404 to every other user
     "datasets/{team}": ("team",),
     "datasets/{name}": ("dataset",),
     "datasets/{number}": ("dataset_version",),
@@ -190,6 +191,11 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/deployments/{slug}/versions/{number}/", "patch"): Op(403, 200, _const({"replicas": 0})),
     # scoring takes a deployment's token only: a session is no key, for every role alike (no existence leak)
     ("/api/deployments/{slug}/score", "post"): Op(401, 401, _const({"rows": [{"x": 1.0}]}), outsider=401),
+    ("/api/modules/{team}/{name}/usage/", "get"): R,
+    ("/api/modules/{team}/{name}/compare/", "get"): R,
+    ("/api/modules/{team}/{name}/proposal/", "post"): Op(403, 403, _const({"spec": SPLIT})),  # maintainers
+    ("/api/trials/{trial_id}/", "get"): R,
+    ("/api/modules/{team}/{name}/versions/{version}/sources/", "get"): R,
 }
 
 # A member's deletes run last, the dependants first (a pipeline takes its endpoints and schedules).
@@ -312,6 +318,18 @@ def make_world(fake: FakeBackend) -> World:
         )
     )
     deployment = _deployment(owner_user, pid)
+    trial = _ok(
+        owner.post(
+            "/api/trials/",
+            {
+                "module": f"{TEAM}/split",
+                "spec": SPLIT,
+                "files": {"main.py": "print(1)\n"},
+                "inputs": {"data": {"csv": "a,b\n1,2\n"}},
+            },
+            format="json",
+        )
+    )
     token = None
     if owner.get("/api/tokens/").status_code == 200:  # personal tokens (API v1.1), where they exist
         token = _ok(owner.post("/api/tokens/", {"name": "walk"}, format="json"))["id"]
@@ -337,6 +355,7 @@ def make_world(fake: FakeBackend) -> World:
         "model_version_number": model["version"],
         "sample": "iris-classification",
         **deployment,
+        "trial": trial["id"],
     }
     clients = {"outsider": stranger, "viewer": client_for(viewer), "member": client_for(member)}
     for c in (owner, *clients.values()):

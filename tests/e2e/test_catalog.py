@@ -161,7 +161,7 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
         row(owner, "1.1.0").get_by_role("button", name="Deprecate").wait_for()
         owner.get_by_test_id("publish-form").wait_for()  # shown once the role is known
 
-        # an owner creates an empty module from the catalog page and lands on its page, ready to publish
+        # an owner creates an empty module from the catalog page and lands in the module editor
         owner.goto(live_url + "/catalog")
         owner.get_by_role("button", name="+ New module").click()
         create = owner.get_by_test_id("new-module-form")
@@ -173,14 +173,16 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
         create.get_by_label("Name", exact=True).fill("fresh-module")
         create.get_by_label("Display name").fill("Fresh Module")
         create.get_by_role("button", name="Create module").click()
-        owner.wait_for_url("**/catalog/acme/fresh-module")
+        owner.wait_for_url("**/catalog/acme/fresh-module/edit")
+        owner.get_by_test_id("template-chooser").wait_for()
+        owner.goto(live_url + "/catalog/acme/fresh-module")
         owner.get_by_text("No versions published yet.").wait_for()
         owner.get_by_test_id("publish-form").wait_for()  # shown once the role is known
 
         # the builtin library is read-only for everybody, even an owner of a team
         owner.goto(live_url + "/catalog")
         owner.get_by_test_id("category-group").first.wait_for()
-        owner.get_by_label("Team").select_option("builtin")
+        owner.get_by_label("team builtin").check()
         builtin_card = owner.get_by_test_id("module-card").filter(has_text="builtin/split-data")
         builtin_card.click()
         owner.wait_for_url("**/catalog/builtin/split-data")

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,7 +94,7 @@ def test_it_sends_a_queued_step_again_after_the_grace_period_only(
     assert sweeps.reap()["advanced"] == 1  # the lost first advance: a is queued, its message lost too
     a = StepRun.objects.get(run=run, node="a")
     assert a.status == states.QUEUED
-    assert sweeps.reap() == {"retried": 0, "failed": 0, "removed": 0, "requeued": 0, "advanced": 0}
+    assert sweeps.reap() == {"retried": 0, "failed": 0, "removed": 0, "requeued": 0, "advanced": 0, "trials": 0}
     _age(a, 31)
     broker("up")
     assert sweeps.reap()["requeued"] == 1
@@ -205,3 +206,29 @@ def test_it_keeps_going_when_one_run_cannot_advance(
     monkeypatch.setattr(sweeps, "advance_run", advance)
     assert sweeps.reap()["advanced"] == 1
     assert StepRun.objects.get(run=second, node="a").status == states.QUEUED
+
+
+def test_it_deletes_old_trials_and_fails_one_whose_worker_died(
+    settings: Any, alice: Any, acme: Any, tmp_path: Path
+) -> None:
+    from django.utils import timezone
+
+    from modules import services as catalog
+    from runner.models import Trial
+
+    settings.PIPEWRIGHT_TRIAL_KEEP_SECONDS = 3600
+    module = catalog.do_create_module(acme, "draft")
+    log = tmp_path / "trial.log"
+    log.write_text("old\n")
+    spec = {"name": "draft", "runtime": {}}
+    old = Trial.objects.create(team=acme, module=module, spec=spec, status="succeeded", log_path=str(log))
+    Trial.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    stuck = Trial.objects.create(team=acme, module=module, spec=spec, status="running", container_name="gone")
+    Trial.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    fresh = Trial.objects.create(team=acme, module=module, spec=spec, status="running", started_at=timezone.now())
+    assert sweeps.reap()["trials"] == 2
+    assert not Trial.objects.filter(pk=old.pk).exists() and not log.exists()
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "stopped" in stuck.error
+    fresh.refresh_from_db()
+    assert fresh.status == "running"

@@ -55,6 +55,9 @@ export type ModuleVersionDetail = Omit<Schemas["ModuleVersionDetail"], "spec"> &
 export const listModules = (query: { q?: string; category?: string; team?: string } = {}) =>
   listAll<ModuleListItem>(withQuery("/api/modules/", query));
 
+/** Every module matching a catalog query string (`q` and repeated facet values), in catalog order. */
+export const listModulesWhere = (query: string) => listAll<ModuleListItem>(`/api/modules/${query ? `?${query}` : ""}`);
+
 export const getVersion = (ref: string, version: string) =>
   get<ModuleVersionDetail>(`/api/modules/${ref}/versions/${version}/`);
 

@@ -566,7 +566,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The modules you can see, in catalog order (category, display name, team, name). */
+        /** @description The modules you can see, in catalog order (category, display name, team, name); filters of different facets all apply, repeated values of one facet are alternatives. */
         get: operations["modules_list"];
         put?: never;
         post: operations["modules_create"];
@@ -591,6 +591,23 @@ export interface paths {
         head?: never;
         /** @description Set the module's visibility: `private` (the owning team and the teams it is granted to) or `public` (every team). Maintainers of the owning team. */
         patch: operations["modules_partial_update"];
+        trace?: never;
+    };
+    "/api/modules/{team}/{name}/compare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Two versions side by side and the interface diff from `base` to `head`. */
+        get: operations["modules_versions_compare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/modules/{team}/{name}/default/": {
@@ -639,6 +656,40 @@ export interface paths {
         post?: never;
         /** @description Stop sharing the module with a team: pipeline versions it already saved keep running; new saves and validations of its pipelines refuse the module. */
         delete: operations["modules_grants_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/modules/{team}/{name}/proposal/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Which version a draft should be published as: its interface compared with the highest published version (removed or retyped port or parameter, or a new required input: major; added or renamed: minor; else patch), with the diff and the three candidate versions. Nothing is saved (maintainers and owners). */
+        post: operations["modules_publish_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/modules/{team}/{name}/usage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The pipelines of your teams whose current graph uses this module, with the version each of its nodes pins (another team's pipelines are never listed). */
+        get: operations["modules_usage_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -743,6 +794,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/modules/{team}/{name}/versions/{version}/sources/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The version's files with their text (the module editor opens a version with them). */
+        get: operations["modules_versions_sources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/modules/{team}/{name}/versions/{version}/spec.yaml": {
         parameters: {
             query?: never;
@@ -751,6 +819,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["modules_versions_spec.yaml_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/modules/facets/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Per facet (category, team, port type, status), each value with the number of modules `GET /api/modules/` would list with it chosen too: the text and the other facets' choices applied, not the facet's own (values within a facet are alternatives). */
+        get: operations["modules_facets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -770,6 +855,23 @@ export interface paths {
         put?: never;
         /** @description Import a Kubeflow Pipelines component.yaml as a module version (maintainers and owners). JSON {team, name?, yaml, version?, is_default?} or multipart with the file as `file` (or `yaml`). Creates the module when needed; unsupported features are a 400 naming the component's field. */
         post: operations["modules_import_kfp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/modules/templates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new module's spec and files from a template (nothing is saved). The `function` template reads `def main(...)` in `code` with Python's ast (never executing it): DataFrame/Path arguments become input ports, int/float/bool/str/Literal arguments with defaults become parameters, the return annotation the outputs; a generated run.py calls it. A signature it cannot turn into an interface is a 400 naming `code` and the line. */
+        post: operations["modules_templates_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1319,6 +1421,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/trials/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Try a module draft: its spec and files (unpublished) run once in a container, under the same contract and limits as a step, on a dataset version or a sample table per input port. Maintainers and owners of the module's team. Trials are never listed in the catalog and are deleted after PIPEWRIGHT_TRIAL_KEEP_SECONDS. */
+        post: operations["trials_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trials/{trial_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A trial's status, outputs and log (poll with `?offset=` the last `log_offset`). */
+        get: operations["trials_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1427,6 +1563,11 @@ export interface components {
          * @enum {string}
          */
         ColumnProfileTypeEnum: "integer" | "number" | "string" | "empty";
+        Compare: {
+            base: components["schemas"]["ModuleVersionDetail"];
+            diff: components["schemas"]["SpecDiff"];
+            head: components["schemas"]["ModuleVersionDetail"];
+        };
         /**
          * @description * `docker` - docker
          *     * `local` - local
@@ -1630,6 +1771,14 @@ export interface components {
          * @enum {string}
          */
         DirectionEnum: "up" | "down" | "both";
+        Draft: {
+            /** @description path -> text */
+            files: {
+                [key: string]: string;
+            };
+            /** @description the normalized spec */
+            spec: unknown;
+        };
         Duplicate: {
             name: string;
         };
@@ -1657,6 +1806,18 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             };
+        };
+        Facets: {
+            category: components["schemas"]["FacetValue"][];
+            /** @description types of the featured version's inputs and outputs */
+            port_type: components["schemas"]["FacetValue"][];
+            /** @description the featured version's status, or `unpublished` */
+            status: components["schemas"]["FacetValue"][];
+            team: components["schemas"]["FacetValue"][];
+        };
+        FacetValue: {
+            count: number;
+            value: string;
         };
         FilesPreview: {
             /** @description the artifact's first 50 files */
@@ -2097,7 +2258,21 @@ export interface components {
              */
             visibility: components["schemas"]["VisibilityEnum"];
         };
+        ModuleUsage: {
+            name: string;
+            /** @description the module's nodes and the version each pins */
+            readonly nodes: components["schemas"]["UsageNode"][];
+            /** @description the pipeline's id (its canvas: /pipelines/{id}) */
+            pipeline: number;
+            /** @description the graph's revision the nodes are read from */
+            revision: number;
+            team: string;
+            /** @description the distinct versions pinned, sorted */
+            readonly versions: string[];
+        };
         ModuleVersionDetail: {
+            /** @description what changed in this version (plain text) */
+            changelog: string;
             /** Format: date-time */
             created_at: string;
             deprecation_message: string;
@@ -2279,6 +2454,19 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["ModuleListItem"][];
+        };
+        PaginatedModuleUsageList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["ModuleUsage"][];
         };
         PaginatedPipelineRowList: {
             /**
@@ -2604,8 +2792,38 @@ export interface components {
             message?: string;
             name?: string;
         };
+        PortDiff: {
+            added: string[];
+            removed: string[];
+            renamed: {
+                [key: string]: string;
+            }[];
+            retyped: {
+                [key: string]: string;
+            }[];
+        };
         Preview: components["schemas"]["TablePreview"] | components["schemas"]["ImagePreview"] | components["schemas"]["MetricsPreview"] | components["schemas"]["CurvesPreview"] | components["schemas"]["HtmlPreview"] | components["schemas"]["SvgPreview"] | components["schemas"]["MarkdownPreview"] | components["schemas"]["FilesPreview"];
+        Proposal: {
+            /** @description from the latest version to the draft (null: no version yet) */
+            diff: components["schemas"]["SpecDiff"] | null;
+            /** @description the highest published version (null: none yet) */
+            latest: string | null;
+            proposed: components["schemas"]["VersionBumpEnum"];
+            /** @description patch/minor/major -> version string */
+            versions: {
+                [key: string]: string;
+            };
+        };
+        ProposalRequest: {
+            /** @description the draft spec (object or YAML text); its version is ignored */
+            spec: unknown;
+        };
         Publish: {
+            /**
+             * @description what changed in this version (plain text, shown on the module page)
+             * @default
+             */
+            changelog?: string;
             files?: {
                 [key: string]: string;
             };
@@ -2911,6 +3129,27 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        Sources: {
+            /** @description path -> text */
+            files: {
+                [key: string]: string;
+            };
+        };
+        SpecDiff: {
+            /**
+             * @description major: a port or parameter removed or retyped, or a new required input; minor: something added or renamed; patch: the interface is the same
+             *
+             *     * `patch` - patch
+             *     * `minor` - minor
+             *     * `major` - major
+             */
+            bump: components["schemas"]["VersionBumpEnum"];
+            inputs: components["schemas"]["PortDiff"];
+            outputs: components["schemas"]["PortDiff"];
+            parameters: components["schemas"]["PortDiff"];
+            /** @description why the bump */
+            reasons: string[];
+        };
         /** @description One step of a run. */
         Step: {
             attempt: number;
@@ -3060,6 +3299,36 @@ export interface components {
         TeamCreate: {
             name: string;
         };
+        /**
+         * @description * `script` - script
+         *     * `function` - function
+         * @enum {string}
+         */
+        TemplateEnum: "script" | "function";
+        TemplateRequest: {
+            /** @default  */
+            category?: string;
+            /**
+             * @description the script, or the function's source (the template's example when empty); read with Python's ast, never executed
+             * @default
+             */
+            code?: string;
+            /** @default  */
+            description?: string;
+            /** @default  */
+            display_name?: string;
+            /** @description the module's name (a slug) */
+            name: string;
+            /**
+             * @description script: main.py reads /in and writes /out itself; function: def main(...) whose signature and type hints become the ports and parameters, called by a generated run.py
+             *
+             *     * `script` - script
+             *     * `function` - function
+             */
+            template: components["schemas"]["TemplateEnum"];
+            /** @default 0.1.0 */
+            version?: string;
+        };
         Token: {
             /** Format: date-time */
             readonly created_at: string;
@@ -3086,6 +3355,68 @@ export interface components {
             /** @description The key; shown only in this answer. */
             token: string;
         };
+        Trial: {
+            /** Format: date-time */
+            created_at: string;
+            error: string;
+            exit_code: number | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            id: number;
+            /** @description port -> sha256 of the input artifact */
+            inputs: {
+                [key: string]: string;
+            };
+            /** @description the log from `?offset=` on */
+            readonly log: string;
+            /** @description pass it as `?offset=` to read on */
+            readonly log_offset: number;
+            metrics: unknown;
+            module: string;
+            readonly output_types: {
+                [key: string]: string;
+            };
+            /** @description port -> sha256 (preview: /api/artifacts/) */
+            outputs: {
+                [key: string]: string;
+            };
+            params: unknown;
+            /** Format: date-time */
+            started_at: string | null;
+            status: components["schemas"]["TrialStatusEnum"];
+        };
+        TrialCreate: {
+            files?: {
+                [key: string]: string;
+            };
+            /** @description by port */
+            inputs?: {
+                [key: string]: components["schemas"]["TrialInput"];
+            };
+            /** @description team/name of the module the draft belongs to */
+            module: string;
+            /** @description parameter values (defaults filled) */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            spec: unknown;
+        };
+        TrialInput: {
+            /** @description or a sample table (CSV text) */
+            csv?: string;
+            /** @description team/name of a dataset you can see */
+            dataset?: string;
+            /** @description its version (default: the newest) */
+            version?: number;
+        };
+        /**
+         * @description * `queued` - queued
+         *     * `running` - running
+         *     * `succeeded` - succeeded
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        TrialStatusEnum: "queued" | "running" | "succeeded" | "failed";
         UpgradePreview: {
             /** @description the document diff, as the version diff: {nodes, edges, parameters, module_versions} */
             diff: unknown;
@@ -3099,6 +3430,12 @@ export interface components {
             graph?: components["schemas"]["PipelineDocument"];
             /** @description the node ids to upgrade; every node behind its preferred version when absent */
             nodes?: string[] | null;
+        };
+        UsageNode: {
+            /** @description the node's id in the pipeline's graph */
+            node: string;
+            /** @description the version it pins (null: the default) */
+            version: string | null;
         };
         ValidateResult: {
             errors: components["schemas"]["Issue"][];
@@ -3122,6 +3459,13 @@ export interface components {
                 type?: string;
             }[];
         };
+        /**
+         * @description * `patch` - patch
+         *     * `minor` - minor
+         *     * `major` - major
+         * @enum {string}
+         */
+        VersionBumpEnum: "patch" | "minor" | "major";
         VersionCreate: {
             /** @default  */
             description?: string;
@@ -3167,6 +3511,8 @@ export interface components {
          */
         VersionStatusEnum: "active" | "deprecated" | "disabled";
         VersionSummary: {
+            /** @description what changed in this version (plain text) */
+            changelog: string;
             /** Format: date-time */
             created_at: string;
             deprecation_message: string;
@@ -4363,16 +4709,20 @@ export interface operations {
     modules_list: {
         parameters: {
             query?: {
-                /** @description this category (any case) */
-                category?: string;
+                /** @description any of these categories (any case; repeat) */
+                category?: string[];
                 /** @description a position from a next/previous link (opaque) */
                 cursor?: string;
                 /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
                 page_size?: number;
+                /** @description an input or output of this type */
+                port_type?: ("Any" | "DataFrame" | "File" | "Image" | "Metrics" | "Model")[];
                 /** @description text in the name, display name, description or category */
                 q?: string;
-                /** @description this team's modules (`builtin` for the library) */
-                team?: string;
+                /** @description the featured version's status */
+                status?: ("active" | "deprecated" | "disabled" | "unpublished")[];
+                /** @description any of these teams' modules (`builtin`: the library) */
+                team?: string[];
             };
             header?: never;
             path?: never;
@@ -4461,6 +4811,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModuleListItem"];
+                };
+            };
+        };
+    };
+    modules_versions_compare: {
+        parameters: {
+            query?: {
+                /** @description the older version (default: the one before head) */
+                base?: string;
+                /** @description the newer version (default: the newest) */
+                head?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Compare"];
                 };
             };
         };
@@ -4567,6 +4944,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    modules_publish_proposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposalRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ProposalRequest"];
+                "multipart/form-data": components["schemas"]["ProposalRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Proposal"];
+                };
+            };
+        };
+    };
+    modules_usage_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedModuleUsageList"];
+                };
             };
         };
     };
@@ -4745,6 +5177,29 @@ export interface operations {
             };
         };
     };
+    modules_versions_sources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                team: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sources"];
+                };
+            };
+        };
+    };
     "modules_versions_spec.yaml_retrieve": {
         parameters: {
             query?: never;
@@ -4764,6 +5219,36 @@ export interface operations {
                 };
                 content: {
                     "text/yaml": string;
+                };
+            };
+        };
+    };
+    modules_facets: {
+        parameters: {
+            query?: {
+                /** @description any of these categories (any case; repeat) */
+                category?: string[];
+                /** @description an input or output of this type */
+                port_type?: ("Any" | "DataFrame" | "File" | "Image" | "Metrics" | "Model")[];
+                /** @description text in the name, display name, description or category */
+                q?: string;
+                /** @description the featured version's status */
+                status?: ("active" | "deprecated" | "disabled" | "unpublished")[];
+                /** @description any of these teams' modules (`builtin`: the library) */
+                team?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Facets"];
                 };
             };
         };
@@ -4788,6 +5273,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModuleVersionDetail"];
+                };
+            };
+        };
+    };
+    modules_templates_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TemplateRequest"];
+                "multipart/form-data": components["schemas"]["TemplateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Draft"];
                 };
             };
         };
@@ -5830,6 +6340,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    trials_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrialCreate"];
+                "application/x-www-form-urlencoded": components["schemas"]["TrialCreate"];
+                "multipart/form-data": components["schemas"]["TrialCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trial"];
+                };
+            };
+        };
+    };
+    trials_retrieve: {
+        parameters: {
+            query?: {
+                /** @description return the log from this byte on */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                trial_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trial"];
+                };
             };
         };
     };

@@ -4,6 +4,7 @@ import type { Field } from "../graph/schemaForm";
 import { displayValue, parseInput, validateValue } from "../graph/schemaForm";
 import { isParamRef, type PipelineParam } from "../graph/types";
 import { splitColumns, unknownColumns } from "../graph/columns";
+import { CodeEditor } from "../editor/CodeEditor";
 
 function rangeText(f: Field): string {
   const lo = f.min ?? f.exclusiveMin;
@@ -90,16 +91,27 @@ export function ParamField({ field, value, parameters, onChange, columnKind = nu
         ))}
       </select>
     );
-  } else if (field.kind === "code" || field.kind === "json") {
+  } else if (field.kind === "code") {
+    // the module editor's code editor (CodeMirror): highlighting, indentation, Tab indents
+    input = (
+      <CodeEditor
+        label={field.label}
+        value={draft?.text ?? displayValue(field, value ?? field.default)}
+        onChange={commitText}
+        testId={testid}
+        minHeight="10em"
+      />
+    );
+  } else if (field.kind === "json") {
     input = (
       <textarea
         className="code"
         spellCheck={false}
-        rows={field.kind === "code" ? 8 : 3}
+        rows={3}
         value={draft?.text ?? displayValue(field, value)}
         placeholder={field.default !== undefined ? displayValue(field, field.default) : ""}
-        onChange={(e) => (field.kind === "code" ? commitText(e.target.value) : setDraft({ text: e.target.value }))}
-        onBlur={(e) => field.kind === "json" && draft && commitText(e.target.value)}
+        onChange={(e) => setDraft({ text: e.target.value })}
+        onBlur={(e) => draft && commitText(e.target.value)}
         data-testid={testid}
       />
     );

@@ -13,7 +13,7 @@ interface Props {
 
 const FIELDS = ["team", "name", "display_name", "category", "description"];
 
-/** Create an empty module in one of the teams the user maintains, then go to its page to publish. */
+/** Create an empty module in one of the teams the user maintains, then open it in the module editor (templates, Try it, publish). */
 export function NewModuleForm({ teams, categories, onCancel }: Props) {
   const navigate = useNavigate();
   const [team, setTeam] = useState(teams[0] ?? "");
@@ -37,7 +37,7 @@ export function NewModuleForm({ teams, categories, onCancel }: Props) {
     setError(null);
     try {
       const created = await createModule({ team, name, display_name: displayName, category, description });
-      navigate(`/catalog/${created.team}/${created.name}`);
+      navigate(`/catalog/${created.team}/${created.name}/edit`);
     } catch (err) {
       setError(err);
       setBusy(false);

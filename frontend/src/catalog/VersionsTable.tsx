@@ -27,6 +27,7 @@ export function VersionsTable({ versions, selected, onSelect, onAction, busy }: 
           <th>Status</th>
           <th>Digest</th>
           <th>Created</th>
+          <th>Changelog</th>
           {onAction && <th className="cat-actions-col">Lifecycle</th>}
         </tr>
       </thead>
@@ -57,6 +58,9 @@ export function VersionsTable({ versions, selected, onSelect, onAction, busy }: 
               <Digest digest={v.digest} />
             </td>
             <td className="cat-muted">{formatDate(v.created_at)}</td>
+            <td className="cat-changelog cat-small" data-testid="changelog">
+              {v.changelog}
+            </td>
             {onAction && (
               <td className="cat-actions-col" onClick={(e) => e.stopPropagation()}>
                 <div className="cat-actions">

@@ -10,9 +10,9 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const fresh = { deprecation_message: "", successor: null, created_at: "2026-01-01T00:00:00Z" };
+const fresh = { deprecation_message: "", changelog: "", successor: null, created_at: "2026-01-01T00:00:00Z" };
 const versions: VersionSummary[] = [
-  { version: "1.0.0", status: "deprecated", is_default: false, digest: "a".repeat(64), deprecation_message: "old", successor: "1.10.0", created_at: "2026-01-01T00:00:00Z" },
+  { version: "1.0.0", status: "deprecated", is_default: false, digest: "a".repeat(64), deprecation_message: "old", changelog: "", successor: "1.10.0", created_at: "2026-01-01T00:00:00Z" },
   { version: "1.10.0", status: "active", is_default: true, digest: "b".repeat(64), ...fresh },
   { version: "1.2.0", status: "disabled", is_default: false, digest: "c".repeat(64), ...fresh },
 ];

@@ -23,6 +23,7 @@ const v = (version: string, status: VersionSummary["status"] = "active", is_defa
   is_default,
   digest: "ab".repeat(32),
   deprecation_message: "",
+  changelog: "",
   successor: null,
   created_at: "2026-01-01T00:00:00Z",
 });

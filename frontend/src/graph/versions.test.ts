@@ -8,6 +8,7 @@ const v = (version: string, status: VersionSummary["status"] = "active"): Versio
   is_default: false,
   digest: "",
   deprecation_message: "",
+  changelog: "",
   successor: null,
   created_at: "2026-01-01T00:00:00Z",
 });

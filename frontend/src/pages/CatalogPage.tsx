@@ -1,20 +1,56 @@
 import { useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { listModules, type ModuleListItem } from "../api/modules";
+import { catalogQuery, FACET_NAMES, getFacets, type FacetName, type Facets } from "../api/authoring";
+import { listModules, listModulesWhere, type ModuleListItem } from "../api/modules";
 import { ErrorNotice } from "../catalog/Bits";
 import { KfpImportForm } from "../catalog/KfpImportForm";
 import { ModuleCard } from "../catalog/ModuleCard";
 import { NewModuleForm } from "../catalog/NewModuleForm";
-import { BUILTIN_TEAM, canManage, groupByCategory } from "../catalog/logic";
+import { canManage, groupByCategory } from "../catalog/logic";
 import { useAsync } from "../hooks/useAsync";
 import { useMe } from "../hooks/useMe";
 import "../catalog/catalog.css";
+import "../editor/editor.css";
+
+const FACET_LABELS: Record<FacetName, string> = {
+  category: "Category",
+  team: "Team",
+  port_type: "Port type",
+  status: "Status",
+};
+
+function FacetPanel({ facets, chosen, toggle }: { facets: Facets | null; chosen: Record<FacetName, string[]>; toggle: (f: FacetName, v: string) => void }) {
+  if (!facets) return <aside className="cat-facets cat-muted">Loading filters…</aside>;
+  return (
+    <aside className="cat-facets" data-testid="facets">
+      {FACET_NAMES.map((name) => (
+        <fieldset key={name} data-testid={`facet-${name}`}>
+          <legend>{FACET_LABELS[name]}</legend>
+          {facets[name].map(({ value, count }) => (
+            <label key={value}>
+              <input
+                type="checkbox"
+                aria-label={`${name} ${value || "(none)"}`}
+                checked={chosen[name].includes(value)}
+                onChange={() => toggle(name, value)}
+              />
+              <span>{value || "(none)"}</span> <span className="cat-muted cat-small" data-testid="facet-count">{count}</span>
+            </label>
+          ))}
+        </fieldset>
+      ))}
+    </aside>
+  );
+}
 
 export function CatalogPage() {
   const [params, setParams] = useSearchParams();
   const q = params.get("q") ?? "";
-  const category = params.get("category") ?? "";
-  const team = params.get("team") ?? "";
+  const chosen = useMemo(
+    () => Object.fromEntries(FACET_NAMES.map((f) => [f, params.getAll(f)])) as Record<FacetName, string[]>,
+    [params],
+  );
+  const query = catalogQuery(q, chosen);
   const [text, setText] = useState(q);
   const me = useMe();
   const [creating, setCreating] = useState(false);
@@ -34,9 +70,18 @@ export function CatalogPage() {
   }, [text]);
 
   // the last answer stays on screen while the next query loads
-  const found = useAsync(() => listModules({ q, category, team }), [q, category, team]);
+  const found = useAsync(() => listModulesWhere(query), [query]);
+  const facets = useAsync(() => getFacets(query), [query]);
   const error = found.error;
   const items = useMemo<ModuleListItem[] | null>(() => (error ? [] : (found.data ?? null)), [error, found.data]);
+
+  const toggle = (facet: FacetName, value: string) => {
+    const next = new URLSearchParams(params);
+    const values = next.getAll(facet);
+    next.delete(facet);
+    for (const v of values.includes(value) ? values.filter((x) => x !== value) : [...values, value]) next.append(facet, v);
+    setParams(next, { replace: true });
+  };
 
   const update = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -49,17 +94,13 @@ export function CatalogPage() {
     () => [...new Set(all.map((m) => m.category).filter(Boolean))].sort((a, b) => a.localeCompare(b)),
     [all],
   );
-  const teams = useMemo(() => {
-    const names = new Set<string>([BUILTIN_TEAM, ...all.map((m) => m.team), ...(me?.teams.map((t) => t.name) ?? [])]);
-    return [...names].sort((a, b) => (a === BUILTIN_TEAM ? -1 : b === BUILTIN_TEAM ? 1 : a.localeCompare(b)));
-  }, [all, me]);
   const managed = useMemo(
     () => (me?.teams ?? []).filter((t) => canManage(t.role, t.name)).map((t) => t.name),
     [me],
   );
   const myTeams = useMemo(() => (me?.teams ?? []).map((t) => t.name), [me]);
   const groups = useMemo(() => groupByCategory(items ?? []), [items]);
-  const filtered = Boolean(q || category || team);
+  const filtered = Boolean(q || FACET_NAMES.some((f) => chosen[f].length));
 
   return (
     <div className="cat-page" data-testid="catalog-page">
@@ -93,22 +134,6 @@ export function CatalogPage() {
           value={text}
           onChange={(e) => setText(e.target.value)}
         />
-        <select aria-label="Category" value={category} onChange={(e) => update("category", e.target.value)}>
-          <option value="">All categories</option>
-          {categories.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
-        <select aria-label="Team" value={team} onChange={(e) => update("team", e.target.value)}>
-          <option value="">All teams</option>
-          {teams.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
         {filtered && (
           <button
             type="button"
@@ -126,6 +151,9 @@ export function CatalogPage() {
         </span>
       </div>
       <ErrorNotice error={error} />
+      <div className="cat-with-facets">
+      <FacetPanel facets={facets.data ?? null} chosen={chosen} toggle={toggle} />
+      <div className="cat-results">
       {items === null ? (
         <div className="cat-muted">Loading modules…</div>
       ) : items.length === 0 ? (
@@ -144,6 +172,8 @@ export function CatalogPage() {
           </section>
         ))
       )}
+      </div>
+      </div>
     </div>
   );
 }

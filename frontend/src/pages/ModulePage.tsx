@@ -13,15 +13,18 @@ import {
   type VersionSummary,
 } from "../api/modules";
 import { DefaultMarker, Digest, ErrorNotice, StatusBadge } from "../catalog/Bits";
+import { CompareSection } from "../catalog/CompareSection";
 import { DeprecateDialog } from "../catalog/DeprecateDialog";
 import { InterfaceView } from "../catalog/InterfaceView";
 import { PublishForm } from "../catalog/PublishForm";
 import { SharingSection } from "../catalog/SharingSection";
+import { UsageSection } from "../catalog/UsageSection";
 import { VersionsTable } from "../catalog/VersionsTable";
 import { BUILTIN_TEAM, canManage, preferredVersion, roleIn, type LifecycleAction } from "../catalog/logic";
 import { useAsync } from "../hooks/useAsync";
 import { useMe } from "../hooks/useMe";
 import "../catalog/catalog.css";
+import "../editor/editor.css";
 
 export function ModulePage() {
   const { team = "", name = "" } = useParams();
@@ -120,6 +123,11 @@ export function ModulePage() {
         <div className="cat-header-side">
           <div className="cat-muted cat-small">Default version</div>
           <div className="cat-big">{module.default_version ?? "—"}</div>
+          {manage && (
+            <Link className="cat-btn cat-btn-primary" to={`/catalog/${ref}/edit`} data-testid="open-editor">
+              Open in the editor
+            </Link>
+          )}
         </div>
       </header>
 
@@ -221,6 +229,10 @@ export function ModulePage() {
           )}
         </section>
       )}
+
+      {versions.length > 1 && <CompareSection moduleRef={ref} versions={versions} />}
+
+      <UsageSection moduleRef={ref} />
 
       {manage && <SharingSection moduleRef={ref} visibility={module.visibility} onChanged={reload} />}
 

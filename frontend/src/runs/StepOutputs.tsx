@@ -51,7 +51,7 @@ export function SandboxedDocument({ kind, file, document }: { kind: string; file
   );
 }
 
-function PreviewView({ preview }: { preview: Preview }) {
+export function PreviewView({ preview }: { preview: Preview }) {
   switch (preview.kind) {
     case "table":
       return (
