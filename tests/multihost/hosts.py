@@ -126,9 +126,10 @@ class SimHost:
         self.cgroup = f"pw-mh-{name}-{tag}"
         self.veth = f"pwh{index}{tag}"[:15]
         self.peer = f"pwp{index}{tag}"[:15]
-        octet = 200 + index
-        self.gateway = f"10.231.{octet}.1"  # this machine's side: the control plane, as the host sees it
-        self.address = f"10.231.{octet}.2"
+        # a /24 of its own, drawn at random: two test runs on one machine never share a subnet
+        net = f"10.{232 + secrets.randbelow(16)}.{secrets.randbelow(256)}"
+        self.gateway = f"{net}.1"  # this machine's side: the control plane, as the host sees it
+        self.address = f"{net}.2"
         self.root = root / name
         self.var = self.root / "var"  # private to the host: a tmpfs in its mount namespace
         self.data = self.root / "docker-data"
