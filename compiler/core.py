@@ -757,7 +757,7 @@ class _Compiler:
                     inputs=tuple(bindings),
                     outputs=tuple((p.name, p.type) for p in info.outputs),
                     runtime=apply(info.runtime, self.compute, node.compute),
-                    label=node.label,
+                    label=node.label or info.display_name,  # what people read: the module's name by default
                     param_schemas={
                         name: info.parameters[name] for name, value in params_of[node.id].items() if is_binding(value)
                     },
