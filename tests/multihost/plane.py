@@ -11,6 +11,7 @@ that reaches the control plane only through that address.
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -95,14 +96,33 @@ class Plane:
             assert port, f"{url}: no port"
             self.forwards.append(Forward(host.gateway, port, "127.0.0.1", port))
 
-    def start_worker(self, host: SimHost, concurrency: int = 1) -> None:
-        """The host's step worker, as operations.md's step host runs it."""
+    def start_worker(self, host: SimHost, concurrency: int = 1, ready: bool = True) -> None:
+        """The host's step worker, as operations.md's step host runs it; with `ready`, returns once
+        it is up (its janitor at worker start recorded the host as seen)."""
+        before = self.last_seen(host)
         log = (self.root / f"worker-{host.name}.log").open("ab")
         queues = f"compute-docker,host.{host.name}"
         argv = [sys.executable, "-m", "celery", "-A", "pipewright", "worker", "-l", "INFO", "-Q", queues]
         argv += ["-c", str(concurrency), "-n", f"steps-{host.name}@%h"]
         self.workers[host.name] = host.spawn(argv, env=self.worker_env(host), cwd=ROOT, stdout=log, stderr=log)
         log.close()
+        if ready:
+            wait(lambda: self.last_seen(host) != before, 90, f"host {host.name}'s worker to start", self.dump)
+
+    def stop_worker(self, host: SimHost) -> None:
+        """Stop the host's worker as a supervisor does (SIGTERM: it finishes its tasks)."""
+        proc = self.workers.pop(host.name)
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def last_seen(self, host: SimHost) -> Any:
+        with psycopg.connect(f"{POSTGRES}/{self.stack.database}") as conn:
+            row = conn.execute("SELECT last_seen FROM runner_workerhost WHERE host_id = %s", [host.name]).fetchone()
+        return row[0] if row else None
 
     def dump(self) -> str:
         parts = [f"--- control plane ({self.stack.log_path}):\n{self.stack.log()[-4000:]}"]
@@ -164,7 +184,7 @@ def leftovers(h: SimHost) -> list[str]:
 
 @contextlib.contextmanager
 def control_plane(
-    root: Path, redis_db: int, names: tuple[str, ...] = ("a", "b")
+    root: Path, redis_db: int, names: tuple[str, ...] = ("a", "b"), settings: dict[str, str] | None = None
 ) -> Iterator[tuple[Plane, list[SimHost]]]:
     """The control plane and hosts `names` with the step image and their forwards (no worker yet).
     Everything is removed on exit, whatever happened: hosts, processes, databases, the S3 data."""
@@ -172,7 +192,8 @@ def control_plane(
     root.chmod(0o755)
     template = prepared_template(root / "template-var")
     s3 = embedded_s3.start(root / "s3")
-    extra = {**s3.env(), **FAST, "PIPEWRIGHT_WORKERS": "0", "PIPEWRIGHT_COMPUTE": "docker"}
+    extra = {**s3.env(), **(FAST if settings is None else settings), "PIPEWRIGHT_WORKERS": "0"}
+    extra["PIPEWRIGHT_COMPUTE"] = "docker"
     extra["PIPEWRIGHT_HOST_ID"] = "control"
     stack = Stack("multihost", root / "control", redis_db, extra)
     stack.step_pools = []  # no step worker on the control plane
