@@ -2,8 +2,9 @@
 
 A host is what a second machine would be to Pipewright: its own network (a network namespace
 joined to this machine by a veth pair, with a private address and no route to this machine's
-loopback services), its own file system view (a mount namespace with a private tmpfs at the
-host's var folder, so a path on one host is not the same folder on another), its own Docker
+loopback services), its own file system view (a mount namespace where the host's var folder is its own disk
+folder, bind-mounted privately: a path on one host is not the same folder on another, and what a
+host wrote there is still there when it comes back, as on a real disk), its own Docker
 engine (own data root, exec root, socket and cgroup parent) and its own process tree (every process
 of the host, its containers' included, lives under one cgroup, so "the host dies" is: SIGKILL to
 every process in that cgroup).
@@ -35,12 +36,37 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 TINY_C = r"""
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+/* A step of the container contract in a few KiB (FROM scratch, no shell): sleeps for "seconds" of
+   /in/params.json (else argv[1], else 0) printing a tick a second, then, when it has parameters,
+   writes /out/result/data.txt: its parameters and every input /in/in<k>/data.txt, in order. */
+static char params[4096], input[65536];
+static size_t slurp(const char *path, char *dst, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(dst, 1, cap - 1, f);
+    fclose(f);
+    dst[n] = 0;
+    return n;
+}
 int main(int argc, char **argv) {
-    /* sleeps for the seconds in argv[1] (default 0), printing a line each second */
     int n = argc > 1 ? atoi(argv[1]) : 0;
+    size_t has_params = slurp("/in/params.json", params, sizeof params);
+    char *s = has_params ? strstr(params, "\"seconds\"") : NULL;
+    if (s && (s = strchr(s, ':'))) n = atoi(s + 1);
     for (int i = 0; i < n; i++) { printf("tick %d\n", i); fflush(stdout); sleep(1); }
-    return 0;
+    if (!has_params) return 0;
+    FILE *out = fopen("/out/result/data.txt", "w");
+    if (!out) { perror("error: /out/result/data.txt"); return 1; }
+    fprintf(out, "params %s\n", params);
+    for (int k = 1; k <= 4; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "/in/in%d/data.txt", k);
+        if (slurp(path, input, sizeof input)) fprintf(out, "in%d %s", k, input);
+    }
+    printf("wrote result\n");
+    return fclose(out) == 0 ? 0 : 1;
 }
 """
 
@@ -131,7 +157,8 @@ class SimHost:
         self.gateway = f"{net}.1"  # this machine's side: the control plane, as the host sees it
         self.address = f"{net}.2"
         self.root = root / name
-        self.var = self.root / "var"  # private to the host: a tmpfs in its mount namespace
+        self.var = self.root / "var"  # private to the host: its disk, mounted here in its namespace
+        self.disk = self.root / "disk"
         self.data = self.root / "docker-data"
         self.exec_root = Path("/run") / f"pw-mh-{tag}"  # short: containerd's socket path has a limit
         self.socket = self.root / "docker.sock"
@@ -141,7 +168,7 @@ class SimHost:
 
     # ---- lifecycle
     def start(self) -> SimHost:
-        for d in (self.var, self.data):
+        for d in (self.var, self.disk, self.data):
             d.mkdir(parents=True, exist_ok=True)
         for d in cgroup_dirs(self.cgroup):
             d.mkdir(parents=True, exist_ok=True)
@@ -162,11 +189,12 @@ class SimHost:
 
     def boot(self) -> None:
         """Start the host's processes: the namespace anchor, then its Docker engine."""
-        # the anchor holds the mount namespace: private tmpfs on the host's var folder and on the
-        # engine's exec root (a host's /run: empty again after the host comes back)
+        # the anchor holds the mount namespace: the host's disk on its var folder (kept across
+        # boots) and a private tmpfs on the engine's exec root (a host's /run: empty again after
+        # the host comes back)
         self.exec_root.mkdir(parents=True, exist_ok=True)
         script = (
-            f"mount -t tmpfs -o mode=0755 tmpfs {self.var} && mount -t tmpfs -o mode=0755 tmpfs {self.exec_root}"
+            f"mount --bind {self.disk} {self.var} && mount -t tmpfs -o mode=0755 tmpfs {self.exec_root}"
             " && exec sleep infinity"
         )
         self.anchor = self._spawn(
@@ -291,6 +319,19 @@ class SimHost:
             _run(["gcc", "-static", "-Os", "-s", "-o", str(work / "tiny"), str(work / "tiny.c")])
         (work / "Dockerfile").write_text('FROM scratch\nCOPY tiny /tiny\nENTRYPOINT ["/tiny"]\n')
         self.docker("build", "-q", "-t", tag, str(work))
+
+    def copy_image(self, tag: str, to: Sequence[SimHost], work: Path) -> str:
+        """Load image `tag` of this engine into the others (`docker save` / `docker load`: the
+        same image id everywhere, as a registry would give) and return that id."""
+        tarball = work / "image.tar"
+        self.docker("save", "-o", str(tarball), tag)
+        for other in to:
+            other.docker("load", "-q", "-i", str(tarball))
+        image_id = self.docker("image", "inspect", "-f", "{{.Id}}", tag).stdout.strip()
+        for other in to:
+            theirs = other.docker("image", "inspect", "-f", "{{.Id}}", tag).stdout.strip()
+            assert theirs == image_id, f"host {other.name}: image {tag} is {theirs}, not {image_id}"
+        return image_id
 
     def kill(self) -> None:
         """The host dies: SIGKILL to every process of it (engine, shims, containers, workers)."""
