@@ -52,7 +52,7 @@ frontend: frontend/dist/index.html ## build the front end
 docker: ## make sure a Docker engine answers (installs/starts one as root)
 	@bash scripts/ensure_docker.sh
 
-images: docker ## build the step images (only when their recipe changed)
+images: docker $(UV) ## build the step images (only when their recipe changed)
 	@bash scripts/build_images.sh
 
 chromium: ## install Debian's Chromium for the browser tests
