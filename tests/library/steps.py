@@ -18,7 +18,7 @@ import docker
 
 from modules import packaging
 
-IMAGE = "pipewright/python-ml:1"
+IMAGE = os.environ.get("PIPEWRIGHT_TEST_IMAGE", "pipewright/python-ml:1")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
