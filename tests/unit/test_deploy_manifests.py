@@ -100,3 +100,19 @@ def test_step_pods_reach_only_the_store_and_dns() -> None:
     assert targets == [{"app.kubernetes.io/name": "store"}, {"k8s-app": "kube-dns"}]
     store = _by("StatefulSet")["store"]["spec"]["template"]["metadata"]["labels"]
     assert store["app.kubernetes.io/name"] == "store"
+
+
+def test_every_setting_the_manifests_give_is_one_pipewright_reads() -> None:
+    """A misspelt name in a ConfigMap or Secret is silently ignored by the processes: each key must
+    be an environment name pipewright/settings.py reads."""
+    source = (Path(__file__).resolve().parents[2] / "pipewright" / "settings.py").read_text()
+    given = [
+        key
+        for kind in ("ConfigMap", "Secret")
+        for obj in _by(kind).values()
+        for key in {**(obj.get("data") or {}), **(obj.get("stringData") or {})}
+    ]
+    assert given and "PIPEWRIGHT_S3_ENDPOINT" in given
+    others = {"POSTGRES_PASSWORD"}  # read by the PostgreSQL image, not by Pipewright
+    unknown = [key for key in given if key not in others and f'"{key}"' not in source]
+    assert not unknown, f"settings.py reads none of {unknown}"
