@@ -107,6 +107,10 @@ const setMoving = (on: boolean) => document.querySelector(".canvas-wrap")?.class
 const onMoveStart = () => setMoving(true);
 const onMoveEnd = () => setMoving(false);
 
+// The minimap draws every node again on each frame of a pan: past this many it costs more than the
+// canvas itself (bench/canvas_bench.py), so a big graph goes without it.
+const MINIMAP_MAX_NODES = 300;
+
 export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
   const nodes = usePipelineStore((s) => s.nodes);
   const edges = usePipelineStore((s) => s.edges);
@@ -211,7 +215,9 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       multiSelectionKeyCode={["Meta", "Control", "Shift"]}
     >
       <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-      <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} nodeBorderRadius={6} maskColor="rgba(241,245,249,0.7)" style={minimapStyle} />
+      {shown.nodes.length <= MINIMAP_MAX_NODES ? (
+        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} nodeBorderRadius={6} maskColor="rgba(241,245,249,0.7)" style={minimapStyle} />
+      ) : null}
       <Controls showInteractive={false} />
     </ReactFlow>
   );
