@@ -83,7 +83,8 @@ def test_it_compares_two_runs_parameters_and_metric_deltas(
     assert param.get_attribute("data-differs") == "true"
     assert [c.strip() for c in param.locator("td").all_inner_texts()] == ["5", "8"]
     metric = page.get_by_test_id("compare-metric-evaluate.accuracy")
-    assert "evaluate \u203a accuracy" in metric.inner_text()  # "node, a right angle quote, key"
+    # the step's label (its module's display name here), a right angle quote, the key; the id as a title
+    assert "\u203a accuracy" in metric.inner_text() and metric.locator("th").get_attribute("title") == "evaluate"
     assert metric.get_by_test_id("metric-delta").inner_text() == "+0.3"
     assert page.get_by_test_id("compare-diff").inner_text().count("the same graph") == 1
     # the chosen node's outputs side by side

@@ -46,6 +46,12 @@ function RunHeads({ runs }: { runs: readonly Run[] }) {
 function Comparison({ runs, diffs }: { runs: Run[]; diffs: RunDiff[] }) {
   const parameters = useMemo(() => parameterRows(runs), [runs]);
   const metrics = useMemo(() => metricRows(runs), [runs]);
+  // what people read: a step's label (its node's, when the run started), the id after it
+  const labelOf = useMemo(() => {
+    const out = new Map<string, string>();
+    for (const r of runs) for (const st of r.steps) if (st.label && !out.has(st.node)) out.set(st.node, st.label);
+    return out;
+  }, [runs]);
   const steps = useMemo(() => stepRows(runs), [runs]);
   const [node, setNode] = useState<string>(() => steps.find((s) => s.cells.some((c) => c?.status === "succeeded"))?.node ?? steps[0]?.node ?? "");
 
@@ -94,8 +100,8 @@ function Comparison({ runs, diffs }: { runs: Run[]; diffs: RunDiff[] }) {
             <tbody>
               {metrics.map((row) => (
                 <tr key={row.key} data-testid={`compare-metric-${row.key}`} data-differs={row.differs ? "true" : "false"}>
-                  <th>
-                    {row.node} › {row.name}
+                  <th title={row.node}>
+                    {labelOf.get(row.node) ?? row.node} › {row.name}
                   </th>
                   {row.values.map((v, i) => {
                     const d = row.deltas[i];
