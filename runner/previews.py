@@ -6,9 +6,12 @@ into memory."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -46,9 +49,16 @@ def table_profile(sha256: str, rel: str) -> dict[str, Any] | None:
     profile: dict[str, Any] = {}
     size = next((f.size for f in current().files(sha256) if f.path == rel), None)
     if size is not None and size <= PROFILE_MAX_BYTES:
-        with open_file(sha256, rel) as fh:
+        # the profiler reads the file twice: a stream from a remote store (S3) is spooled to a
+        # local temporary file first (at most PROFILE_MAX_BYTES, checked above)
+        with open_file(sha256, rel) as fh, contextlib.ExitStack() as stack:
+            seekable: BinaryIO = fh
+            if not fh.seekable():
+                seekable = stack.enter_context(tempfile.TemporaryFile())
+                shutil.copyfileobj(fh, seekable, store.CHUNK)
+                seekable.seek(0)
             try:
-                profile = scan_csv(fh, PurePosixPath(rel).name)
+                profile = scan_csv(seekable, PurePosixPath(rel).name)
             except CsvProblem:
                 profile = {}
     cache.set(key, profile, timeout=24 * 3600)
