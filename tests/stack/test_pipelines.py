@@ -233,7 +233,9 @@ def check_artifact(api: Api, out: dict[str, Any], where: str) -> None:
     assert preview.status_code == 200, (where, preview.status_code, preview.text[:300])
     body = preview.json()
     assert body["sha256"] == sha and body["files"], (where, body)
-    assert body["kind"] in {"table", "metrics", "image", "html", "svg", "markdown", "files"}, (where, body)
+    assert body["kind"] in {"table", "metrics", "image", "html", "svg", "markdown", "curves", "files"}, (where, body)
+    if body["kind"] == "curves":  # Evaluate Model's ROC / precision-recall / confusion matrix
+        assert isinstance(body["curves"], dict) and body["curves"], (where, body)
     if out["media_type"] == "text/csv":
         assert body["kind"] == "table" and body["columns"], (where, body)
     if body["kind"] == "image":
