@@ -238,7 +238,8 @@ def test_try_it_runs_the_draft_in_a_container_on_a_dataset(
     broken = {**made["files"], "main.py": FUNCTION.replace("out = data.head(k)", "out = data.nope(k)")}
     r = _trial(as_alice, made["spec"], broken, inputs={"data": {"csv": "a\n1\n"}})
     failed = as_alice.get(f"/api/trials/{r.json()['id']}/").json()
-    assert failed["status"] == "failed" and "AttributeError" in failed["error"], failed
+    # (stdout and stderr reach the log as they come: a print may land inside the traceback)
+    assert failed["status"] == "failed" and "AttributeError" in failed["error"] + failed["log"], failed
 
 
 def test_a_trials_bad_input_is_a_400_naming_the_field(as_alice: Any, as_bob: Any, acme: Any) -> None:

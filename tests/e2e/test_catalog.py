@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 
@@ -180,9 +181,9 @@ def test_it_shows_lifecycle_buttons_only_to_maintainers(
         owner.get_by_test_id("publish-form").wait_for()  # shown once the role is known
 
         # the builtin library is read-only for everybody, even an owner of a team
-        owner.goto(live_url + "/catalog")
+        owner.goto(live_url + "/catalog?team=builtin")  # the team facet, as its checkbox writes it
         owner.get_by_test_id("category-group").first.wait_for()
-        owner.get_by_label("team builtin").check()
+        expect(owner.get_by_label("team builtin")).to_be_checked()
         builtin_card = owner.get_by_test_id("module-card").filter(has_text="builtin/split-data")
         builtin_card.click()
         owner.wait_for_url("**/catalog/builtin/split-data")

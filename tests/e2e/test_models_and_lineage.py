@@ -74,7 +74,7 @@ def test_it_registers_a_model_from_the_run_page_and_walks_its_lineage(
     page.get_by_test_id("register-model-name").fill("churn")
     page.get_by_test_id("register-model-submit").click()
     registered = page.get_by_test_id("registered-model")
-    registered.wait_for()
+    registered.wait_for(timeout=60000)  # a busy machine: the registration is a snapshot of the run
     assert registered.inner_text() == "registered acme/churn@1"
 
     # a second version, through the API, from the other run
