@@ -23,6 +23,7 @@ from django.db.models.expressions import RawSQL
 
 from artifacts import store
 from artifacts.backend import current
+from artifacts.stores import File
 from designer.datasets import CsvProblem, scan_csv
 from designer.models import DatasetVersion
 from pipewright.errors import Conflict, NotFound
@@ -38,7 +39,7 @@ CURVES_MAX_BYTES = 2 * 1024 * 1024
 CURVES_FILE = "curves.json"
 
 
-def table_profile(sha256: str, rel: str) -> dict[str, Any] | None:
+def table_profile(sha256: str, rel: str, size: int) -> dict[str, Any] | None:
     """The column profile of a step's table output (the dataset profiler: statistics of the first
     200,000 rows), cached by content hash (artifacts never change); None when the file is too big
     or does not parse."""
@@ -47,8 +48,7 @@ def table_profile(sha256: str, rel: str) -> dict[str, Any] | None:
     if found is not None:
         return found or None
     profile: dict[str, Any] = {}
-    size = next((f.size for f in current().files(sha256) if f.path == rel), None)
-    if size is not None and size <= PROFILE_MAX_BYTES:
+    if size <= PROFILE_MAX_BYTES:
         # the profiler reads the file twice: a stream from a remote store (S3) is spooled to a
         # local temporary file first (at most PROFILE_MAX_BYTES, checked above)
         with open_file(sha256, rel) as fh, contextlib.ExitStack() as stack:
@@ -111,8 +111,13 @@ def visible_artifact(user: Any, sha: str) -> str:
 
 def files(sha: str) -> list[str]:
     """The artifact's files (relative paths); one holding anything else (a link, say) is not served."""
+    return [f.path for f in listing(sha)]
+
+
+def listing(sha: str) -> list[File]:
+    """The artifact's files with their sizes (as `files`)."""
     try:
-        return [f.path for f in current().files(sha)]
+        return current().files(sha)
     except store.UnsafeEntry as exc:
         raise Conflict(f"The artifact is not served: {exc}") from exc
 
@@ -178,7 +183,9 @@ def zip_bytes(sha: str, members: list[str]) -> bytes:
 
 
 def preview(sha256: str) -> dict[str, Any]:
-    found = files(sha256)
+    listed = listing(sha256)  # one listing serves the preview and the profile's size check
+    sizes = {f.path: f.size for f in listed}
+    found = [f.path for f in listed]
     info = Artifact.objects.filter(pk=sha256).values("size", "media_type").first() or {}
     base = {"sha256": sha256, "size": info.get("size"), "files": found[:LISTED_FILES]}
     for rel in found:
@@ -199,7 +206,7 @@ def preview(sha256: str) -> dict[str, Any]:
                 reader = csv.reader(fh, delimiter="\t" if f.suffix.lower() == ".tsv" else ",")
                 columns = next(reader, [])
                 rows = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
-            profile = table_profile(sha256, rel)
+            profile = table_profile(sha256, rel, sizes[rel])
             return {**base, "kind": "table", "file": rel, "columns": columns, "rows": rows, "profile": profile}
         if f.suffix.lower() in IMAGE_SUFFIXES:
             return {**base, "kind": "image", "file": rel, "url": f"/api/artifacts/{sha256}/?file={quote(rel)}"}
