@@ -200,10 +200,6 @@ def read_log(trial: Trial, offset: int) -> tuple[str, int]:
     return data.decode("utf-8", errors="replace"), offset + len(data)
 
 
-def running_names() -> set[str]:
-    return set(Trial.objects.filter(status="running").values_list("container_name", flat=True))
-
-
 def expire_trials() -> int:
     """Delete trials older than the keep time (and their logs); fail running ones whose worker died
     (running past their timeout plus the heartbeat timeout). Returns how many changed."""
