@@ -20,6 +20,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,3 +150,40 @@ def scratch_dir() -> Path:
 
 def make_staging(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(dir=scratch_dir(), prefix=prefix))
+
+
+STAGING_MAX_AGE = 6 * 3600  # seconds since anything in it was last written
+
+
+def _newest_write(path: Path) -> float:
+    newest = path.lstat().st_mtime
+    for dirpath, dirs, names in os.walk(path):
+        for name in dirs + names:
+            with contextlib.suppress(OSError):
+                newest = max(newest, os.lstat(os.path.join(dirpath, name)).st_mtime)
+    return newest
+
+
+def sweep_staging(max_age: float = STAGING_MAX_AGE, now: float | None = None) -> int:
+    """Remove staging folders a crashed process left on this machine: the scratch folder's
+    entries and the local store's `.incoming-*` copies in which nothing was written for
+    `max_age` seconds (a live upload or copy writes all the time). Returns how many went."""
+    now = time.time() if now is None else now
+    candidates: list[Path] = []
+    with contextlib.suppress(FileNotFoundError):
+        candidates += list((Path(settings.WORK_ROOT) / ".staging").iterdir())
+    with contextlib.suppress(FileNotFoundError):
+        candidates += list(Path(settings.ARTIFACT_ROOT).glob(".incoming-*"))
+    removed = 0
+    for path in candidates:
+        try:
+            if now - _newest_write(path) <= max_age:
+                continue
+        except OSError:
+            continue  # gone meanwhile
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed

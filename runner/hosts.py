@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models.functions import Now
 
+from artifacts import stores
 from runner import compute, installation, queue, states
 from runner.models import StepRun, Trial, WorkerHost
 
@@ -103,9 +104,16 @@ def janitor() -> dict[str, int]:
         if folder.name not in owned:
             shutil.rmtree(folder, ignore_errors=True)
             gone += 1
-    if removed or gone:
-        log.info("janitor on %s: removed %d container(s), %d work folder(s)", host_id(), removed, gone)
-    return {"containers": removed, "folders": gone}
+    staged = stores.sweep_staging()
+    if removed or gone or staged:
+        log.info(
+            "janitor on %s: removed %d container(s), %d work folder(s), %d abandoned staging folder(s)",
+            host_id(),
+            removed,
+            gone,
+            staged,
+        )
+    return {"containers": removed, "folders": gone, "staging": staged}
 
 
 def _work_folders() -> list[Path]:

@@ -98,11 +98,21 @@ def test_the_janitor_removes_only_its_hosts_orphans(
     for name in (live.container_name, dead, other_install):
         (root / name / "out").mkdir(parents=True)
     assert inst in dead
-    assert hosts.janitor() == {"containers": 1, "folders": 1}
+    # staging a crashed worker left (nothing written for a day) and one being written now
+    staging = root / ".staging"
+    (staging / ".upload-crashed").mkdir(parents=True)
+    (staging / ".upload-crashed" / "part").write_bytes(b"x")
+    day_ago = time.time() - 86400
+    for path in (staging / ".upload-crashed" / "part", staging / ".upload-crashed"):
+        os.utime(path, (day_ago, day_ago))
+    (staging / ".upload-live").mkdir()
+    (staging / ".upload-live" / "part").write_bytes(b"x")
+    assert hosts.janitor() == {"containers": 1, "folders": 1, "staging": 1}
     assert not _exists(dead) and _exists(live.container_name) and _exists(other_install)
-    assert sorted(p.name for p in root.iterdir()) == sorted([live.container_name, other_install])
+    assert sorted(p.name for p in root.iterdir()) == sorted([".staging", live.container_name, other_install])
+    assert [p.name for p in staging.iterdir()] == [".upload-live"]
     assert WorkerHost.objects.filter(host_id=me).exists()  # seen
-    assert hosts.janitor() == {"containers": 0, "folders": 0}
+    assert hosts.janitor() == {"containers": 0, "folders": 0, "staging": 0}
 
 
 @pytest.mark.docker
