@@ -55,7 +55,8 @@ def test_the_sub_pipeline_sample_opens_its_inner_pipeline_once(as_alice: Any, as
 
     # opening it again (another member) reuses the inner pipeline, even after it was edited
     etag = as_alice.get(f"/api/pipelines/{inner.pk}/")["ETag"]
-    graph = dict(inner.graph, parameters=[*inner.graph["parameters"], {"name": "extra", "type": "number", "default": 1}])
+    extra = {"name": "extra", "type": "number", "default": 1}
+    graph = dict(inner.graph, parameters=[*inner.graph["parameters"], extra])
     edited = as_alice.put(f"/api/pipelines/{inner.pk}/", {"graph": graph}, format="json", HTTP_IF_MATCH=etag)
     assert edited.status_code == 200 and edited.json()["version"] == 2, edited.content
     again = _open(as_bob, "two-models")

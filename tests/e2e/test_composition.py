@@ -135,7 +135,8 @@ def test_it_opens_the_sub_pipeline_sample_and_drills_into_it(live_url: str, page
     assert page.locator(f'[data-subpipeline="{inner.pk}"]').count() == 2
     forest = node(page, "forest")
     page.wait_for_function(
-        "() => document.querySelector('.react-flow__node[data-id=forest]')?.textContent.includes('Sample: train and evaluate')"
+        "() => document.querySelector('.react-flow__node[data-id=forest]')"
+        "?.textContent.includes('Sample: train and evaluate')"
     )
     assert forest.locator(".react-flow__handle.source").count() == 2  # model and metrics
     page.get_by_test_id("tab-problems").click()
