@@ -179,15 +179,20 @@ def _new_version(
 
 
 def do_create_pipeline(
-    user: Any, team: Team, name: str, description: str = "", graph: dict[str, Any] | None = None
+    user: Any,
+    team: Team,
+    name: str,
+    description: str = "",
+    graph: dict[str, Any] | None = None,
+    message: str = "",
 ) -> tuple[Pipeline, CompileResult, PipelineVersion | None]:
-    """A new pipeline; when a graph is given it is compiled and becomes version 1."""
+    """A new pipeline; when a graph is given it is compiled and becomes version 1 (carrying `message`)."""
     source = graph if graph is not None else empty_graph()
     result = check_graph(user, source, team)
     stored = _stored_graph(result, source)
     with transaction.atomic():
         pipeline = Pipeline.objects.create(team=team, name=name, description=description, graph=stored, created_by=user)
-        version = _new_version(pipeline, user, stored, result) if graph is not None else None
+        version = _new_version(pipeline, user, stored, result, message) if graph is not None else None
     return pipeline, result, version
 
 
@@ -406,10 +411,11 @@ def parse_import(raw: Any, field: str) -> dict[str, Any]:
 
 
 def do_import_pipeline(
-    user: Any, team: Team, doc: dict[str, Any], name: str | None
+    user: Any, team: Team, doc: dict[str, Any], name: str | None, message: str = ""
 ) -> tuple[Pipeline, CompileResult, PipelineVersion | None]:
     """A new pipeline in `team` from a checked file (`parse_import`): its graph is compiled against
     what `user` can see in `team`'s place, so a module that is missing there is a compile error
     naming its node, and the pipeline is saved as a draft with those errors."""
     title = (name or doc.get("name") or "imported pipeline")[:200]
-    return do_create_pipeline(user, team, title, str(doc.get("description", ""))[:10000], graph=doc["graph"])
+    description = str(doc.get("description", ""))[:10000]
+    return do_create_pipeline(user, team, title, description, graph=doc["graph"], message=message)

@@ -33,6 +33,10 @@ class SampleSerializer(serializers.Serializer):
     )
     modules = serializers.ListField(child=serializers.CharField(), help_text="the modules its nodes use")
     nodes = serializers.IntegerField()
+    subpipelines = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the names of the sub-pipelines opening it also opens in the team (once; later openings reuse them)",
+    )
 
 
 class OpenSampleSerializer(serializers.Serializer):
@@ -100,7 +104,8 @@ class SampleListView(generics.ListAPIView):
 
     @extend_schema(
         description="The sample pipelines shipped with the built-in library (classification, regression, "
-        "clustering, text classification), in slug order. Open one with POST /api/samples/{slug}/open."
+        "clustering, text classification, conditions and an exit step, sub-pipelines), in slug order. "
+        "Open one with POST /api/samples/{slug}/open."
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -114,7 +119,9 @@ class SampleOpenView(generics.GenericAPIView):
         responses={201: PipelineSaveSerializer},
         description="A new pipeline of the team from the sample (members and above), compiled like an "
         "import; the sample's data files become the team's datasets `sample-<name>` (the latest version is "
-        "reused when its bytes are the same). An unknown team is 404, a viewer 403; an unknown sample 404.",
+        "reused when its bytes are the same), and the sub-pipelines it places are opened into the team first "
+        "(once: a later opening reuses the version the first one made). An unknown team is 404, a viewer 403; "
+        "an unknown sample 404.",
     )
     def post(self, request: Request, slug: str) -> Response:
         body = OpenSampleSerializer(data=request.data)

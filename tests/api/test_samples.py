@@ -11,7 +11,14 @@ from designer.models import Dataset, DatasetVersion, Pipeline
 from teams.models import Membership, Role
 from tests.conftest import client_for, make_user
 
-SLUGS = ["diabetes-regression", "iris-classification", "text-classification", "wine-clustering"]
+SLUGS = [
+    "conditions-and-exit",
+    "diabetes-regression",
+    "iris-classification",
+    "text-classification",
+    "two-models",
+    "wine-clustering",
+]
 
 
 @pytest.fixture
@@ -24,16 +31,25 @@ def test_it_lists_the_samples_paged_in_slug_order(as_alice: Any) -> None:
     assert r.status_code == 200, r.content
     body = r.json()
     assert [s["slug"] for s in body["results"]] == SLUGS and body["next"] is None
-    iris = body["results"][1]
+    iris = body["results"][2]
     assert iris["task"] == "classification" and iris["datasets"] == ["sample-iris"]
     assert "builtin/logistic-regression" in iris["modules"] and iris["nodes"] == 7
-    assert {s["task"] for s in body["results"]} == {"classification", "regression", "clustering"}
-    first = as_alice.get("/api/samples/?page_size=3").json()
-    assert [s["slug"] for s in first["results"]] == SLUGS[:3]
+    assert {s["task"] for s in body["results"]} == {
+        "classification",
+        "regression",
+        "clustering",
+        "conditions",
+        "sub-pipelines",
+    }
+    two = body["results"][4]
+    assert two["subpipelines"] == ["Sample: train and evaluate (a sub-pipeline)"] and iris["subpipelines"] == []
+    assert "builtin/evaluate-model" in two["modules"]  # the sub-pipeline's modules count
+    first = as_alice.get("/api/samples/?page_size=4").json()
+    assert [s["slug"] for s in first["results"]] == SLUGS[:4]
     second = as_alice.get(first["next"]).json()
-    assert [s["slug"] for s in second["results"]] == SLUGS[3:] and second["next"] is None
+    assert [s["slug"] for s in second["results"]] == SLUGS[4:] and second["next"] is None
     back = as_alice.get(second["previous"]).json()
-    assert [s["slug"] for s in back["results"]] == SLUGS[:3] and back["previous"] is None
+    assert [s["slug"] for s in back["results"]] == SLUGS[:4] and back["previous"] is None
     bad = as_alice.get("/api/samples/?cursor=nope")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "cursor"
 

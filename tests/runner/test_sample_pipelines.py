@@ -23,3 +23,20 @@ def test_the_iris_sample_runs_and_classifies_well(eager: Any, docker_compute: An
     assert run.status == "succeeded", {n: (s.status, s.error) for n, s in steps.items()}
     assert steps["evaluate"].metrics["accuracy"] > 0.85
     assert steps["importance"].metrics["top_feature"].startswith("petal")
+
+
+def test_the_conditions_sample_runs_its_condition_and_its_exit_step(
+    eager: Any, docker_compute: Any, as_alice: Any
+) -> None:
+    call_command("load_library", verbosity=0)
+    opened = as_alice.post("/api/samples/conditions-and-exit/open", {"team": "acme"}, format="json")
+    assert opened.status_code == 201 and opened.json()["runnable"], opened.content
+    started = as_alice.post(f"/api/pipelines/{opened.json()['id']}/runs/", {}, format="json")
+    assert started.status_code == 201, started.content
+    run = Run.objects.get(pk=started.json()["id"])
+    steps = {s.node: s for s in StepRun.objects.filter(run=run)}
+    assert run.status == "succeeded", {n: (s.status, s.error) for n, s in steps.items()}
+    assert steps["profile"].status == "skipped" and "params.profile" in steps["profile"].error
+    accuracy = steps["evaluate"].metrics["accuracy"]
+    assert steps["report"].status == ("succeeded" if accuracy >= 0.9 else "skipped"), accuracy
+    assert steps["notify"].status == "succeeded"

@@ -1213,7 +1213,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The sample pipelines shipped with the built-in library (classification, regression, clustering, text classification), in slug order. Open one with POST /api/samples/{slug}/open. */
+        /** @description The sample pipelines shipped with the built-in library (classification, regression, clustering, text classification, conditions and an exit step, sub-pipelines), in slug order. Open one with POST /api/samples/{slug}/open. */
         get: operations["samples_list"];
         put?: never;
         post?: never;
@@ -1232,7 +1232,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description A new pipeline of the team from the sample (members and above), compiled like an import; the sample's data files become the team's datasets `sample-<name>` (the latest version is reused when its bytes are the same). An unknown team is 404, a viewer 403; an unknown sample 404. */
+        /** @description A new pipeline of the team from the sample (members and above), compiled like an import; the sample's data files become the team's datasets `sample-<name>` (the latest version is reused when its bytes are the same), and the sub-pipelines it places are opened into the team first (once: a later opening reuses the version the first one made). An unknown team is 404, a viewer 403; an unknown sample 404. */
         post: operations["samples_open_create"];
         delete?: never;
         options?: never;
@@ -3077,6 +3077,8 @@ export interface components {
             name: string;
             nodes: number;
             slug: string;
+            /** @description the names of the sub-pipelines opening it also opens in the team (once; later openings reuse them) */
+            subpipelines: string[];
             /** @description classification, regression, clustering, ... */
             task: string;
         };

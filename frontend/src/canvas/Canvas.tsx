@@ -18,13 +18,12 @@ import "@xyflow/react/dist/style.css";
 import { useCallback, useMemo, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { composeCanvas, GROUP_PREFIX, NOTE_PREFIX, PROXY_PREFIX, type CanvasNode } from "../graph/groups";
-import { uniqueLabel } from "../graph/labels";
 import { checkConnection } from "../graph/connect";
 import { edgeToDoc, type FlowEdge, type FlowNode } from "../graph/convert";
 import { portColor } from "../graph/ports";
 import { usePipelineStore } from "../store/pipeline";
 import { nodeTypes } from "./nodes";
-import { DRAG_MIME, type PaletteDrag } from "./Palette";
+import { DRAG_MIME, placeFromPalette, type PaletteDrag } from "./place";
 import { ApiError } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { listDatasets } from "../api/pipelines";
@@ -92,13 +91,7 @@ function routeEdgeChanges(changes: EdgeChange[]) {
   if (own.length) usePipelineStore.getState().onEdgesChange(own);
 }
 
-/** A new module node's label: its display name, unique on the canvas ("Split Data (2)"). */
-export function defaultLabel(ref: string): string {
-  const item = useCatalogStore.getState().modules[ref];
-  const base = item?.display_name || ref.split("/").pop() || ref;
-  const taken = usePipelineStore.getState().nodes.map((n) => (n.type === "module" ? (n.data.label ?? "") : ""));
-  return uniqueLabel(base, taken);
-}
+export { defaultLabel } from "./place";
 const proOptions = { hideAttribution: true };
 const minimapStyle = { width: 168, height: 112 };
 const defaultEdgeOptions = { type: "smoothstep", animated: false };
@@ -168,10 +161,7 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       }
       if (!raw) return;
       e.preventDefault();
-      const payload = JSON.parse(raw) as PaletteDrag;
-      const s = usePipelineStore.getState();
-      if (payload.kind === "dataset") s.addNode({ dataset: payload.ref, version: payload.version, position });
-      else s.addNode({ module: payload.ref, version: payload.version, params: {}, position, label: defaultLabel(payload.ref) });
+      placeFromPalette(JSON.parse(raw) as PaletteDrag, position);
     },
     [screenToFlowPosition],
   );

@@ -1,6 +1,6 @@
 // Custom canvas nodes. Memoized and reading only what they need through stable selectors,
 // so a 1,000-node pipeline re-renders just the nodes that changed.
-import { Handle, NodeResizer, Position, useStore, type Node, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
+import { Handle, NodeResizer, Position, useStore, useUpdateNodeInternals, type Node, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
 import { memo, useEffect, useState } from "react";
 import type { Port, PortType } from "../api/modules";
 import type { BoundaryFlowNode, DatasetFlowNode, ModuleFlowNode, SubPipelineFlowNode } from "../graph/convert";
@@ -168,6 +168,10 @@ export const SubPipelineNode = memo(function SubPipelineNode({ id, data, selecte
   const key = interfaceKey(data.pipeline, data.version);
   const found = useSubPipelines((s) => s.interfaces[key]);
   useEffect(() => loadInterface(data.pipeline, data.version), [data.pipeline, data.version]);
+  // its handles arrive with the interface (after the node was drawn): React Flow must measure them again
+  const updateInternals = useUpdateNodeInternals();
+  const shape = found ? `${found.inputs.map((p) => p.name).join(",")}|${found.outputs.map((p) => p.name).join(",")}` : "";
+  useEffect(() => updateInternals(id), [id, shape, updateInternals]);
   const status = useRunStore((s) => (s.run ? rollUp(id, s.run.steps) : undefined));
   const problems = usePipelineStore((s) => s.problemsByNode[id]);
   return (
@@ -223,6 +227,9 @@ export const NoteNode = memo(function NoteNode({ data, selected }: NodeProps<Nod
 export const BoundaryNode = memo(function BoundaryNode({ id, data, selected }: NodeProps<BoundaryFlowNode>) {
   const problems = usePipelineStore((s) => s.problemsByNode[id]);
   const port = [{ name: data.name, type: data.portType as PortType }];
+  // a renamed port is another handle: React Flow must measure it again
+  const updateInternals = useUpdateNodeInternals();
+  useEffect(() => updateInternals(id), [id, data.name, updateInternals]);
   return (
     <div className={nodeClass("pw-node boundary", selected, undefined, problems?.level)} data-testid="canvas-node" data-boundary={data.kind}>
       {data.kind === "output" ? <Ports ports={port} kind="in" labels /> : null}

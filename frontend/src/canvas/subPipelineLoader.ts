@@ -1,5 +1,7 @@
-// Loads the interface of a sub-pipeline placed on the canvas, once per (pipeline, version).
-import { getPipelineVersion, listPipelineVersions, loadPipeline } from "../api/pipelines";
+// Loads the interface of a sub-pipeline placed on the canvas, once per (pipeline, version), and the
+// team's saved pipelines for the palette.
+import { errorMessage } from "../api/errors";
+import { getPipelineVersion, listPipelines, listPipelineVersions, loadPipeline } from "../api/pipelines";
 import { interfaceOf } from "../graph/subpipelines";
 import type { PipelineDoc } from "../graph/types";
 import { interfaceKey, useSubPipelines } from "../store/subPipelines";
@@ -17,3 +19,22 @@ export function loadInterface(id: number, version: number | null): void {
     .then((found) => useSubPipelines.setState((s) => ({ interfaces: { ...s.interfaces, [key]: found } })))
     .finally(() => loading.delete(key));
 }
+
+const listing = new Set<string>();
+
+/** The team's saved pipelines into the store (once; `again` reloads them, keeping the old list
+ * on show meanwhile). */
+export function loadTeamPipelines(team: string, again = false): void {
+  if (!team || listing.has(team)) return;
+  const had = useSubPipelines.getState().teamPipelines[team];
+  if (had !== undefined && !again) return;
+  const put = (value: SubPipelinesValue) => useSubPipelines.setState((s) => ({ teamPipelines: { ...s.teamPipelines, [team]: value } }));
+  listing.add(team);
+  if (!Array.isArray(had)) put("loading");
+  listPipelines({ team })
+    .then((rows) => put([...rows].sort((a, b) => a.name.localeCompare(b.name))))
+    .catch((e: unknown) => put({ error: errorMessage(e) }))
+    .finally(() => listing.delete(team));
+}
+
+type SubPipelinesValue = ReturnType<typeof useSubPipelines.getState>["teamPipelines"][string];

@@ -150,7 +150,7 @@ export function PipelinesPage() {
         <section className="samples" data-testid="samples">
           <h3>Samples</h3>
           <p className="muted small">
-            Opening a sample makes a new pipeline in team <b>{team || "—"}</b> and adds the data it reads as that team's <code>sample-…</code> datasets.
+            Opening a sample makes a new pipeline in team <b>{team || "—"}</b> and adds the data it reads as that team's <code>sample-…</code> datasets (and the sub-pipelines it places, once).
           </p>
           <table className="table">
             <tbody>
@@ -163,7 +163,10 @@ export function PipelinesPage() {
                   <td>
                     <span className="team-pill">{s.task}</span>
                   </td>
-                  <td className="muted small">{s.nodes} nodes</td>
+                  <td className="muted small">
+                    {s.nodes} nodes
+                    {s.subpipelines.length ? <div data-testid="sample-subpipelines">also opens {s.subpipelines.join(", ")}</div> : null}
+                  </td>
                   <td className="row-actions">
                     <button
                       className="btn small primary"

@@ -6,7 +6,20 @@ import type { Problem } from "../api/pipelines";
 import { docToFlow, edgeId, edgeToDoc, edgeToFlow, flowToDoc, nextId, nodeToDoc, nodeToFlow } from "../graph/convert";
 import type { FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
 import { computeOf } from "../graph/types";
-import type { ComputeSettings, DatasetNodeDoc, EdgeDoc, GroupDoc, ModuleNodeDoc, NodeDoc, NoteDoc, PipelineDoc, PipelineParam, Position } from "../graph/types";
+import type {
+  BoundaryNodeDoc,
+  ComputeSettings,
+  DatasetNodeDoc,
+  EdgeDoc,
+  GroupDoc,
+  ModuleNodeDoc,
+  NodeDoc,
+  NoteDoc,
+  PipelineDoc,
+  PipelineParam,
+  Position,
+  SubPipelineNodeDoc,
+} from "../graph/types";
 import { LABEL_MAX, uniqueLabel } from "../graph/labels";
 import { NOTE_TEXT_MAX } from "../graph/types";
 
@@ -77,7 +90,7 @@ export interface PipelineState extends Snapshot {
 
   onNodesChange: (changes: NodeChange<FlowNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<FlowEdge>[]) => void;
-  addNode: (node: Omit<ModuleNodeDoc, "id"> | Omit<DatasetNodeDoc, "id">, id?: string) => string;
+  addNode: (node: Omit<ModuleNodeDoc, "id"> | Omit<DatasetNodeDoc, "id"> | Omit<SubPipelineNodeDoc, "id"> | Omit<BoundaryNodeDoc, "id">, id?: string) => string;
   connect: (edge: EdgeDoc, color?: string) => void;
   setParam: (nodeId: string, name: string, value: unknown) => void;
   setVersion: (nodeId: string, version: string | null) => void;
@@ -90,6 +103,8 @@ export interface PipelineState extends Snapshot {
   setNodeRunWhen: (nodeId: string, when: { condition?: string; exit?: boolean }) => void;
   /** a sub-pipeline node's pinned version (null: the newest at save) or one of its parameter values (undefined: the inner default) */
   setSubPipeline: (nodeId: string, change: { version?: number | null; param?: [string, unknown] }) => void;
+  /** a pipeline input or output node's port name (edges on it follow) or type */
+  setBoundary: (nodeId: string, change: { name?: string; portType?: string }, color?: EdgeColor) => void;
   addParameter: (param: PipelineParam) => void;
   updateParameter: (index: number, param: PipelineParam) => void;
   removeParameter: (index: number) => void;
@@ -291,7 +306,8 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
 
   addNode: (node, id) => {
     const s = get();
-    const newId = id ?? nextId(s.nodes.map((n) => n.id), "dataset" in node ? "d" : "n");
+    const prefix = "dataset" in node ? "d" : "pipeline" in node ? "sub" : "input" in node ? "in" : "output" in node ? "out" : "n";
+    const newId = id ?? nextId(s.nodes.map((n) => n.id), prefix);
     const flow = { ...nodeToFlow({ ...node, id: newId } as NodeDoc), selected: true };
     set({
       ...remember(s),
@@ -369,15 +385,42 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
       nodes: s.nodes.map((n) => {
         if (n.id !== nodeId || n.type !== "subpipeline") return n;
         const data = { ...n.data, params: { ...n.data.params } };
+        const other = change.version !== undefined && change.version !== data.version;
         if (change.version !== undefined) data.version = change.version;
         if (change.param) {
           const [name, value] = change.param;
           if (value === undefined) delete data.params[name];
           else data.params[name] = value;
         }
-        return { ...n, data } as FlowNode;
+        // another version may have other ports: drop the size/handle hints so React Flow re-measures
+        return (other ? { ...n, handles: undefined, measured: undefined, data } : { ...n, data }) as FlowNode;
       }),
     })),
+  setBoundary: (nodeId, change, color) => {
+    set((s) => {
+      const node = s.nodes.find((n) => n.id === nodeId);
+      if (!node || node.type !== "boundary") return {};
+      const old = node.data.name;
+      const name = change.name ?? old;
+      const portType = change.portType ?? node.data.portType;
+      if (name === old && portType === node.data.portType) return {};
+      const key = change.name !== undefined ? `${nodeId}/boundary-name` : `${nodeId}/boundary-type`;
+      const nodes = s.nodes.map((n) =>
+        n.id === nodeId ? ({ ...n, handles: undefined, measured: undefined, data: { ...n.data, name, portType } } as FlowNode) : n,
+      );
+      // the node's one port is named after it: its edges follow a rename (and take the new type's colour)
+      const edges = s.edges.map((e) => {
+        if (e.source !== nodeId && e.target !== nodeId) return e;
+        const doc = edgeToDoc(e);
+        if (doc.source === nodeId && doc.source_port === old) doc.source_port = name;
+        if (doc.target === nodeId && doc.target_port === old) doc.target_port = name;
+        return edgeToFlow(doc);
+      });
+      return { ...(s.lastEdit === key ? { dirty: true } : remember(s)), lastEdit: key, nodes, edges };
+    });
+    // colours look up the port types on the node just changed
+    if (color) set((s) => ({ edges: s.edges.map((e) => (e.source === nodeId || e.target === nodeId ? edgeToFlow(edgeToDoc(e), color) : e)) }));
+  },
   setPipelineCompute: (compute) =>
     set((s) => ({
       ...(s.lastEdit === "pipeline/compute" ? { dirty: true } : remember(s)),
