@@ -24,6 +24,9 @@ process), on a free port.
     the load generator's threads; the rest of this process; the machine as a whole) and printed
     as CPU ms per request and utilisation (cores busy on average; the machine has 2): the process
     near its ceiling (Daphne's event loop at 1 core, a replica at its 1-CPU limit) is the bottleneck.
+    Where Docker keeps every container under one cgroup v1 parent (the cgroupfs driver), that
+    parent's CPU is printed too: it competes with the weight of one process against each process
+    outside containers, so on a busy host all replicas together get about one process's share.
 """
 
 # ruff: noqa: E501  (lines of the printed report)
@@ -244,6 +247,19 @@ def _machine_busy() -> float:
     return sum(t) - t.idle - getattr(t, "iowait", 0.0) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
 
 
+DOCKER_CPUACCT = Path("/sys/fs/cgroup/cpuacct/docker/cpuacct.usage")  # cgroup v1, the cgroupfs driver
+
+
+def _containers_cpu() -> float | None:
+    """CPU seconds of every container of the engine (all their processes, anyone's), where Docker
+    puts them all under one cgroup v1 parent: that parent competes for the cores with the weight of
+    one process against each process outside containers (Daphne, the load generator, other work)."""
+    try:
+        return int(DOCKER_CPUACCT.read_text()) / 1e9
+    except (OSError, ValueError):
+        return None
+
+
 def replica_pids(version: Any) -> dict[str, list[int]]:
     """The processes of each ready replica's container: its main process (the container's pid 1,
     seen from the host) and any children."""
@@ -296,7 +312,7 @@ def throughput(port: int, d: Deployed, daphne: int, replicas: int) -> Phase:
     for t in threads:
         t.start()
     before = {name: _cpu(pids) for name, pids in groups.items()}
-    self_before, machine_before = sum(me.cpu_times()[:2]), _machine_busy()
+    self_before, machine_before, containers_before = sum(me.cpu_times()[:2]), _machine_busy(), _containers_cpu()
     started = time.monotonic()
     stop = started + SECONDS
     ready.wait()
@@ -307,6 +323,9 @@ def throughput(port: int, d: Deployed, daphne: int, replicas: int) -> Phase:
     cpu["load generator (client threads)"] = sum(client_cpu)
     cpu["rest of the bench process (supervisor)"] = sum(me.cpu_times()[:2]) - self_before - sum(client_cpu)
     cpu["machine, all processes"] = _machine_busy() - machine_before
+    containers_after = _containers_cpu()
+    if containers_before is not None and containers_after is not None:
+        cpu["machine, all containers (one cgroup)"] = containers_after - containers_before
     return Phase(replicas, sum(counts), sum(errors), seconds, cpu)
 
 
@@ -320,7 +339,9 @@ def report(name: str, one: Phase, two: Phase) -> None:
         f"    CPU during each phase: ms of CPU per request, and utilisation (cores busy on average, of {psutil.cpu_count()}):"
     )
     names = list(dict.fromkeys([*one.cpu, *two.cpu]))
-    names.sort(key=lambda n: (n.startswith("machine"), n.startswith("rest"), n.startswith("load"), n))
+    names.sort(
+        key=lambda n: (n.startswith("machine"), n.startswith("rest"), n.startswith("load"), n.startswith("web"), n)
+    )
     print(f"      {'process':<42}{'1 replica':>22}{'2 replicas':>22}")
     for n in names:
         cells = []
@@ -334,10 +355,12 @@ def report(name: str, one: Phase, two: Phase) -> None:
     print(
         "      "
         + f"{'everything else (other work, dockerd, db)':<42}"
-        + "".join(
-            f"{'':>9}{(p.cpu['machine, all processes'] - ours[p.replicas]) / p.seconds:4.2f} cores" for p in (one, two)
-        )
+        + "".join(f"{(p.cpu['machine, all processes'] - ours[p.replicas]) / p.seconds:16.2f} cores" for p in (one, two))
     )
+    if any("machine, all containers (one cgroup)" in p.cpu for p in (one, two)):
+        print(
+            "      (Docker's containers share one cgroup v1 parent here: together they weigh one process against the host's)"
+        )
 
 
 def scale(d: Deployed, n: int) -> None:
