@@ -9,11 +9,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from pipewright import daphne_requests  # noqa: E402
 from pipewright.middleware import BodyLimitASGI  # noqa: E402
 from pipewright.ws_auth import WebSocketGate  # noqa: E402
 from runner.routing import websocket_urlpatterns  # noqa: E402
 from serving.asgi import ScoreFastPath  # noqa: E402
 from teams.tokens import user_for_key  # noqa: E402
+
+daphne_requests.install()  # Twisted parses no POST body Daphne would throw away (daphne_requests.py)
 
 application = ProtocolTypeRouter(
     {

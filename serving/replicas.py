@@ -81,6 +81,12 @@ def model_folder(sha: str) -> Path:
     return target
 
 
+def _bind(source: Path, target: str, *, read_only: bool) -> docker.types.Mount:
+    """A bind mount that fails loudly when its source is missing (a `volumes` bind would create an
+    empty folder in its place: a replica would start without its model and only fail to load it)."""
+    return docker.types.Mount(target=target, source=str(source), type="bind", read_only=read_only)
+
+
 def run_kwargs(replica: Replica, version: DeploymentVersion, name: str, sock: Path) -> dict[str, Any]:
     model = model_folder(version.spec["model"]["sha256"])
     return {
@@ -96,12 +102,12 @@ def run_kwargs(replica: Replica, version: DeploymentVersion, name: str, sock: Pa
         "mem_limit": int(version.memory_mb) * 1024 * 1024,
         "nano_cpus": int(version.cpu * 1e9),
         "pids_limit": 64,
-        "volumes": {
-            str(RUNTIME_DIR): {"bind": "/serving", "mode": "ro"},
-            str(spec_file(version)): {"bind": "/spec/spec.json", "mode": "ro"},
-            str(model): {"bind": "/model", "mode": "ro"},
-            str(sock): {"bind": "/sock", "mode": "rw"},
-        },
+        "mounts": [
+            _bind(RUNTIME_DIR, "/serving", read_only=True),
+            _bind(spec_file(version), "/spec/spec.json", read_only=True),
+            _bind(model, "/model", read_only=True),
+            _bind(sock, "/sock", read_only=False),
+        ],
         "environment": {
             "HOME": "/tmp",
             "OMP_NUM_THREADS": "1",

@@ -110,6 +110,7 @@ async def table(slug: str, recycle: bool = False) -> Table | None:
         _tables.pop(slug, None)
     else:
         _tables[slug] = fresh
+    _prune({s for t in _tables.values() for r in (t.default, t.canary) if r is not None for s in r.sockets})
     return fresh
 
 
@@ -204,42 +205,104 @@ class ReplicaDown(Exception):
 
 
 Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-# open connections per event loop (weakly: a loop that is gone takes its connections) and replica socket
-_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, list[Conn]]] = weakref.WeakKeyDictionary()
 
 
-async def _call(path: str, payload: bytes, pooled: bool) -> dict[str, Any]:
-    """One request to a replica; `pooled`: reuse an open connection of this event loop (the web
-    process's loop lives as long as the process; a short-lived loop, e.g. async_to_sync's, must not pool)."""
-    pools = _pools.setdefault(asyncio.get_running_loop(), {})
-    pool = pools.setdefault(path, []) if pooled else []
-    conn = pool.pop() if pool else None
+class ReplicaPool:
+    """One event loop's connections to one replica: at most `limit` open at once (a request beyond
+    waits here for a free one, so a burst neither overruns the replica's accept backlog nor starts
+    more threads there than its pids limit allows), idle ones kept for the next request. `inflight`
+    counts the requests given to this replica and not yet answered, waiting ones included: the
+    least-busy pick reads it."""
+
+    def __init__(self, limit: int) -> None:
+        self.idle: list[Conn] = []
+        self.inflight = 0
+        self.slots = asyncio.Semaphore(limit)
+
+    def drop_idle(self) -> None:
+        for _, w in self.idle:
+            w.close()
+        self.idle.clear()
+
+
+# per event loop (weakly: a loop that is gone takes its connections), per replica socket
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, ReplicaPool]] = weakref.WeakKeyDictionary()
+
+
+def _loop_pools() -> dict[str, ReplicaPool]:
+    return _pools.setdefault(asyncio.get_running_loop(), {})
+
+
+async def _exchange(conn: Conn | None, path: str, payload: bytes) -> tuple[Conn, bytes]:
+    """Send `payload` on `conn` (a new connection when None) and read the answer line."""
     try:
         if conn is None:
-            conn = await asyncio.wait_for(asyncio.open_unix_connection(path, limit=2**24), timeout=1.0)
+            async with asyncio.timeout(1.0):
+                conn = await asyncio.open_unix_connection(path, limit=2**24)
         reader, writer = conn
         writer.write(payload)
         await writer.drain()
-        line = await asyncio.wait_for(reader.readline(), timeout=settings.SERVING_REQUEST_TIMEOUT)
-        if not line:
-            raise ReplicaDown(f"{path} closed the connection")
+        async with asyncio.timeout(settings.SERVING_REQUEST_TIMEOUT):  # no task per request, unlike wait_for
+            line = await reader.readline()
     except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
         if conn is not None:
             conn[1].close()
-        # every pooled connection of this replica is suspect too
-        for _, w in pools.pop(path, []):
-            w.close()
         raise ReplicaDown(str(exc) or type(exc).__name__) from exc
-    except ReplicaDown:
+    if not line:
         conn[1].close()
-        for _, w in pools.pop(path, []):
-            w.close()
-        raise
-    if pooled:
-        pool.append(conn)
-    else:
+        raise ReplicaDown(f"{path} closed the connection")
+    return conn, line
+
+
+async def _call(path: str, payload: bytes, pooled: bool) -> dict[str, Any]:
+    """One request to a replica; `pooled`: on a connection of this event loop's pool (the web
+    process's loop lives as long as the process; a short-lived loop, e.g. async_to_sync's, must not
+    pool: it opens a connection for the request and closes it)."""
+    if not pooled:
+        conn, line = await _exchange(None, path, payload)
         conn[1].close()
+        return dict(json.loads(line))
+    pools = _loop_pools()
+    pool = pools.get(path)
+    if pool is None:
+        pool = pools[path] = ReplicaPool(settings.SERVING_REPLICA_CONNECTIONS)
+    pool.inflight += 1
+    try:
+        try:
+            async with asyncio.timeout(settings.SERVING_REQUEST_TIMEOUT):
+                await pool.slots.acquire()
+        except TimeoutError:
+            raise ReplicaDown(f"{path}: no free connection within {settings.SERVING_REQUEST_TIMEOUT} s") from None
+        try:
+            conn, line = await _exchange(pool.idle.pop() if pool.idle else None, path, payload)
+        except ReplicaDown:
+            pool.drop_idle()  # every idle connection of this replica is suspect too
+            raise
+        finally:
+            pool.slots.release()
+        pool.idle.append(conn)
+    finally:
+        pool.inflight -= 1
     return dict(json.loads(line))
+
+
+def _prune(live: set[str]) -> None:
+    """Close this loop's pools of replicas no routing table lists any more (stopped, restarted as
+    a new generation, or of a version no longer routed to), unless a request is still on one."""
+    pools = _loop_pools()
+    for path in [p for p, pool in pools.items() if p not in live and not pool.inflight]:
+        pools.pop(path).drop_idle()
+
+
+def order(t: Table, sockets: list[str], pooled: bool) -> list[str]:
+    """The replicas to try, best first: the least busy (fewest requests of this process in flight
+    on it), round-robin among equally busy ones."""
+    start = next(t.rr) % len(sockets)
+    rotated = sockets[start:] + sockets[:start]
+    if not pooled or len(sockets) == 1:
+        return rotated
+    pools = _loop_pools()
+    return sorted(rotated, key=lambda s: pools[s].inflight if s in pools else 0)  # stable: ties keep the rotation
 
 
 def pick(t: Table) -> Route:
@@ -285,16 +348,15 @@ async def _score_on(t: Table, route: Route, body: Any, pooled: bool) -> tuple[in
     if not route.sockets:
         return 503, {"detail": f"Version {route.number} has no ready replica yet; try again in a moment."}
     payload = json.dumps({"op": "predict", "rows": rows}).encode() + b"\n"
-    first = next(t.rr) % len(route.sockets)
-    order = [route.sockets[first]] + [s for s in route.sockets if s != route.sockets[first]]
-    attempts = order[:2] if len(order) > 1 else order * 2  # one retry: on another replica when there is one
+    ranked = order(t, route.sockets, pooled)
+    attempts = ranked[:2] if len(ranked) > 1 else ranked * 2  # one retry: on another replica when there is one
     retried = False
     for i, path in enumerate(attempts):
         try:
             reply = await _call(path, payload, pooled)
         except ReplicaDown:
             retried = True
-            if i == 0 and len(order) == 1:
+            if i == 0 and len(ranked) == 1:
                 await asyncio.sleep(0.2)
             continue
         if reply.get("ok"):

@@ -140,7 +140,15 @@ def answer(scorer: Scorer, request: dict) -> dict:
     return {"ok": False, "status": 400, "detail": f"unknown op {op!r}", "errors": []}
 
 
-def serve(scorer: Scorer, path: str) -> None:
+BACKLOG = 128  # connections waiting to be accepted; past it a connect fails (socketserver's default is 5)
+
+
+def make_server(scorer: Scorer, path: str) -> socketserver.BaseServer:
+    """The replica's server on the unix socket `path`: a thread per connection (each web process
+    keeps at most SERVING_REPLICA_CONNECTIONS open to a replica and sends one request at a time on
+    each), so a request never waits for another connection's; the replica's CPU limit (one core by
+    default) bounds them all together."""
+
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             for line in self.rfile:
@@ -153,11 +161,17 @@ def serve(scorer: Scorer, path: str) -> None:
 
     class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         daemon_threads = True
+        request_queue_size = BACKLOG
 
     if os.path.exists(path):
         os.unlink(path)
     server = Server(path, Handler)
     os.chmod(path, 0o666)  # the web process may run as another user than the replica's nobody
+    return server
+
+
+def serve(scorer: Scorer, path: str) -> None:
+    server = make_server(scorer, path)
     print(f"replica ready on {path} (pid {os.getpid()})", flush=True)
     server.serve_forever()
 
