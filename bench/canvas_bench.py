@@ -7,6 +7,8 @@ Figures, each beside a floor measured in the same run on the same server:
 - pan frame rate: requestAnimationFrame callbacks per second during a scripted 2-second drag of
   the pane (one full sine sweep, about 750 px/s at its fastest, new nodes entering the view all
   the time), against the empty canvas.
+CANVAS_RUNS=N sets the rounds (3); CANVAS_ONLY=big,huge (a comma list of small, big, huge) measures
+only those beside the empty canvas, for iterating: it prints the rounds and no verdict.
 Targets: the 5,000-node pipeline's first paint <= 2,000 ms and pan >= 30 fps; the 1,000-node
 pipeline pans at >= 0.8x the empty canvas's frame rate in the same run.
 """
@@ -229,12 +231,26 @@ def main() -> int:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             measure(browser, base, ids["small"], ".react-flow__node", pan=False)  # warm caches
             rows: dict[str, list[dict[str, float]]] = {"empty": [], "small": [], "big": [], "huge": []}
+            only = set(filter(None, os.environ.get("CANVAS_ONLY", "").split(","))) or set(rows)
             for _ in range(int(os.environ.get("CANVAS_RUNS", RUNS))):
                 rows["empty"].append(measure(browser, base, ids["empty"], ".react-flow__pane", pan=True))
-                rows["small"].append(measure(browser, base, ids["small"], ".react-flow__node", pan=False))
-                rows["big"].append(measure(browser, base, ids["big"], ".react-flow__node", pan=True))
-                rows["huge"].append(measure(browser, base, ids["huge"], ".react-flow__node", pan=True))
+                if "small" in only:
+                    rows["small"].append(measure(browser, base, ids["small"], ".react-flow__node", pan=False))
+                if "big" in only:
+                    rows["big"].append(measure(browser, base, ids["big"], ".react-flow__node", pan=True))
+                if "huge" in only:
+                    rows["huge"].append(measure(browser, base, ids["huge"], ".react-flow__node", pan=True))
             browser.close()
+    for name, taken in rows.items():
+        for i, r in enumerate(taken):
+            print(f"  round {i + 1} {name:5}: " + ", ".join(f"{k} {v:.1f}" for k, v in r.items()))
+    if only != set(rows):
+        # a partial run (CANVAS_ONLY=big,huge ...) for iterating: the rounds above, no verdict
+        for name in ("big", "huge"):
+            if rows[name]:
+                ratios = [r["fps"] / e["fps"] for r, e in zip(rows[name], rows["empty"], strict=False)]
+                print(f"  {name}: fps/empty per round " + ", ".join(f"{x:.2f}" for x in ratios))
+        return 0
 
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in rows[name])

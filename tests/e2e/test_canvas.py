@@ -260,3 +260,50 @@ def test_it_edits_compute_settings_with_errors_under_the_field_and_a_badge(
     plan = Pipeline.objects.get(pk=pipeline.pk).versions.order_by("-number").first().plan
     runtime = next(s for s in plan["steps"] if s["node"] == "n3")["runtime"]
     assert (runtime["memory_bytes"], runtime["cache"], runtime["cpu"]) == (2 * 1024**3, False, 2.0)
+
+
+def test_a_big_canvas_pans_as_one_drawing_then_selects_and_connects(
+    live_url: str, page: Any, library: None, acme: Any, alice: Any
+) -> None:
+    # 96 nodes in 8 chains of 12, all in view: past LOD_MIN_RENDERED (frontend/src/canvas/lod.ts)
+    nodes = [
+        {"id": f"n{i + 1}", "module": "builtin/split-data", "version": None, "params": {},
+         "position": {"x": (i // 12) * 280, "y": (i % 12) * 140}}
+        for i in range(96)
+    ]  # fmt: skip
+    edges = [
+        {"source": f"n{i}", "source_port": "train", "target": f"n{i + 1}", "target_port": "data"}
+        for i in range(1, 96)
+        if i % 12
+    ]
+    pipeline = make_pipeline(acme, alice, {"schema": 1, "nodes": nodes, "edges": edges, "parameters": []})
+    login(page, live_url, "alice", "pw-alice")
+    page.goto(f"{live_url}/pipelines/{pipeline.pk}")
+    # every edge drawn: every node measured, and the view fitted to them (it is fitted once they are)
+    page.wait_for_function(f"() => document.querySelectorAll('.react-flow__edge').length === {len(edges)}")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 96")
+    lod = "document.querySelector('.react-flow').classList.contains('pw-lod')"
+    assert page.evaluate(lod) is False
+
+    # grab the pane in the gap between the first two chains
+    a, b = node(page, "n1").bounding_box(), node(page, "n13").bounding_box()
+    x, y = (a["x"] + a["width"] + b["x"]) / 2, a["y"] + a["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y + 20, steps=6)
+    # while the view moves, one drawing of boxes and lines stands in for the nodes and edges
+    assert page.evaluate(lod) is True
+    assert page.locator(".react-flow__nodes").is_hidden()
+    drawn = page.evaluate("document.querySelector('.pw-overview-nodes').getAttribute('d')")
+    assert drawn.count("z") >= 80
+    assert page.evaluate("document.querySelector('.pw-overview-edges').getAttribute('d')").count("L") > 0
+    page.mouse.up()
+    page.wait_for_function(f"() => !{lod}")
+    assert page.locator(".react-flow__nodes").is_visible()
+
+    # at rest the nodes are themselves again: selection and connecting work
+    node(page, "n2").click()
+    page.locator('.react-flow__node.selected[data-id="n2"]').wait_for()
+    before = page.locator(".react-flow__edge").count()
+    drag_handle(page, handle(page, "n12", "test", "source"), handle(page, "n13", "data", "target"))
+    page.wait_for_function(f"() => document.querySelectorAll('.react-flow__edge').length === {before + 1}")

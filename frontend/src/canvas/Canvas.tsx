@@ -6,6 +6,8 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStoreApi,
+  ViewportPortal,
   type Connection,
   type Edge,
   type FinalConnectionState,
@@ -13,9 +15,10 @@ import {
   type Node,
   type NodeChange,
   type EdgeChange,
+  type Viewport,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useMemo, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
+import { useCallback, useMemo, useRef, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { composeCanvas, GROUP_PREFIX, NOTE_PREFIX, PROXY_PREFIX, type CanvasNode } from "../graph/groups";
 import { checkConnection } from "../graph/connect";
@@ -31,6 +34,7 @@ import { csvFileOf } from "../datasets/upload";
 import { useCatalogStore } from "../store/pipelineCatalog";
 import { uploadDroppedCsv } from "./dropCsv";
 import { edgeColor, livePorts } from "./ports";
+import { boxesOf, moveLod, type OverviewPaths } from "./lod";
 
 const NODE_WIDTH = 230;
 
@@ -98,7 +102,6 @@ const defaultEdgeOptions = { type: "smoothstep", animated: false };
 
 const setMoving = (on: boolean) => document.querySelector(".canvas-wrap")?.classList.toggle("moving", on);
 const onMoveStart = () => setMoving(true);
-const onMoveEnd = () => setMoving(false);
 
 // The minimap draws every node again on each frame of a pan: past this many it costs more than the
 // canvas itself (bench/canvas_bench.py), so a big graph goes without it.
@@ -112,6 +115,26 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
   const groups = usePipelineStore((s) => s.groups);
   const shown = useMemo(() => composeCanvas(nodes, edges, notes, selectedNotes, groups), [nodes, edges, notes, selectedNotes, groups]);
   const { screenToFlowPosition } = useReactFlow();
+
+  // level of detail while the view moves (./lod.ts): the stand-in drawing's paths, filled in and
+  // shown by a CSS class when a pan of many nodes starts, without re-rendering anything
+  const store = useStoreApi<CanvasNode>();
+  const lodPaths = useRef<Record<keyof OverviewPaths, SVGPathElement | null>>({ nodes: null, frames: null, edges: null });
+  const lod = useMemo(
+    () =>
+      moveLod({
+        root: () => store.getState().domNode,
+        boxes: () => boxesOf(store.getState().nodeLookup),
+        links: () => store.getState().edges.filter((e) => !e.hidden),
+        paths: () => lodPaths.current,
+      }),
+    [store],
+  );
+  const onMove = useCallback((e: MouseEvent | TouchEvent | null, viewport: Viewport) => lod.move(e, viewport), [lod]);
+  const onMoveEnd = useCallback(() => {
+    setMoving(false);
+    lod.end();
+  }, [lod]);
 
   const onConnect = useCallback((c: Connection) => {
     const s = usePipelineStore.getState();
@@ -194,6 +217,7 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       deleteKeyCode={null}
       onlyRenderVisibleElements
       onMoveStart={onMoveStart}
+      onMove={onMove}
       onMoveEnd={onMoveEnd}
       fitView={fitOnLoad}
       fitViewOptions={{ padding: 0.2, maxZoom: 1.1, minZoom: 0.3 }}
@@ -209,6 +233,13 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
         <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} nodeBorderRadius={6} maskColor="rgba(241,245,249,0.7)" style={minimapStyle} />
       ) : null}
       <Controls showInteractive={false} />
+      <ViewportPortal>
+        <svg className="pw-overview" aria-hidden="true">
+          <path className="pw-overview-frames" ref={(el) => void (lodPaths.current.frames = el)} />
+          <path className="pw-overview-edges" ref={(el) => void (lodPaths.current.edges = el)} />
+          <path className="pw-overview-nodes" ref={(el) => void (lodPaths.current.nodes = el)} />
+        </svg>
+      </ViewportPortal>
     </ReactFlow>
   );
 }
