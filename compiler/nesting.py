@@ -167,6 +167,17 @@ def _expand(
                 _err(codes.MALFORMED, f"A sub-pipeline node needs an id without '{SEP}'.", loc, f"{where}.id")
             )
             continue
+        if "foreach" in node:
+            flat.errors.append(
+                _err(
+                    codes.INVALID_FOREACH,
+                    f"Node {PATH_SEP.join(here)}: a for-each body must be a module; wrap the sub-pipeline's work"
+                    " in a module, or run the for-each inside the sub-pipeline.",
+                    loc,
+                    f"{where}.foreach",
+                )
+            )
+            continue
         if not (isinstance(ref, int) and not isinstance(ref, bool)) or (
             requested is not None and (not isinstance(requested, int) or isinstance(requested, bool) or requested < 1)
         ):

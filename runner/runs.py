@@ -134,6 +134,7 @@ def create_run(
             module=step.module,
             version=step.version,
             force=step.node in force_nodes,
+            foreach=step.node if step.foreach is not None else "",
         )
         origin = reuse.get(step.node)
         if origin is not None:

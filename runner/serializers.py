@@ -222,6 +222,12 @@ def _step_json(v: dict[str, Any], infos: dict[str, dict[str, Any]]) -> dict[str,
     }
 
 
+def steps_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Steps' JSON from `.values(*STEP_VALUES)` rows, their artifacts' info read in one query."""
+    infos = artifact_info([sha for r in rows for sha in r["outputs"].values()])
+    return [_step_json(r, infos) for r in rows]
+
+
 class RunSummarySerializer(serializers.Serializer):
     """A run of a pipeline version without its steps, as the run list shows it. Read runs with
     `runs_for_json()`."""
@@ -259,7 +265,12 @@ class RunSummarySerializer(serializers.Serializer):
 class RunSerializer(RunSummarySerializer):
     """A run of a pipeline version with every step."""
 
-    steps = StepSerializer(many=True, source="steps.all", help_text="every step, in creation order")
+    steps = StepSerializer(
+        many=True,
+        source="steps.all",
+        help_text="every step, in creation order; a for-each node's items are not among them "
+        "(GET /api/runs/{id}/foreach/{node}/)",
+    )
 
     def to_representation(self, run: Run) -> dict[str, Any]:
         return run_data(run, steps=True)
@@ -305,7 +316,8 @@ def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
     }
     if steps:
         # plain rows of the columns the JSON shows (no model per step, no unused JSON decoded)
-        rows = list(StepRun.objects.filter(run_id=run.pk).order_by("id").values(*STEP_VALUES))
+        # a for-each's items are not inlined (there may be thousands): GET /api/runs/{id}/foreach/{node}/
+        rows = list(StepRun.objects.filter(run_id=run.pk, item__isnull=True).order_by("id").values(*STEP_VALUES))
         infos = artifact_info([sha for r in rows for sha in r["outputs"].values()])
         data["steps"] = [_step_json(r, infos) for r in rows]
     return data
