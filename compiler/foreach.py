@@ -83,7 +83,7 @@ def read(raw: Any) -> Read:
         param, values = raw.get("param"), raw.get("values")
         if not isinstance(param, str) or not param:
             out.problems.append(("foreach.param", "must name the body parameter each item sets"))
-        if is_binding(values):
+        if isinstance(values, dict) and is_binding(values):
             if not isinstance(values["$param"], str):
                 out.problems.append(("foreach.values", "must bind a pipeline parameter by name"))
         elif not isinstance(values, list) or not values:

@@ -306,6 +306,10 @@ def _inner_node(
         new["params"] = {
             k: (values.get(v["$param"], v) if is_binding(v) and v["$param"] in values else v) for k, v in params.items()
         }
+    loop = n.get("foreach")
+    if isinstance(loop, dict) and is_binding(loop.get("values")) and loop["values"]["$param"] in values:
+        # a for-each over an inner list parameter: over what the sub node sets it to
+        new["foreach"] = {**loop, "values": values[loop["values"]["$param"]]}
     cond_text = n.get("condition")
     if isinstance(cond_text, str):
         cond, _ = parse(cond_text)

@@ -50,7 +50,7 @@ class ForEachItemSerializer(StepSerializer):
 class _ForEachMixin(RunObjectMixin):
     def foreach_row(self) -> tuple[Run, StepRun]:
         run = self.get_object()
-        node = self.kwargs["node"]
+        node = self.kwargs["foreach"]
         row = run.steps.filter(node=node, foreach=node, item__isnull=True).first()
         if row is None:
             raise NotFound(f"Run {run.pk} has no for-each node '{node}'.")
@@ -64,8 +64,9 @@ class ForEachView(_ForEachMixin, APIView):
         description="A for-each node's items: counts by status and each item's status, in item order "
         "(cheap for thousands of items: three queries, no step JSON).",
     )
-    def get(self, request: Request, run_id: int, node: str) -> Response:
+    def get(self, request: Request, run_id: int, foreach: str) -> Response:
         run, row = self.foreach_row()
+        node = row.node
         spec = plan_of(run).step(node).foreach
         assert spec is not None
         items = list(

@@ -11,9 +11,9 @@ urlpatterns: list = [
     re_path(r"^runs/(?P<run_id>\d+)/rerun/?$", views.RunRerunView.as_view(), name="run-rerun"),
     re_path(r"^runs/(?P<run_id>\d+)/steps/(?P<node>[^/]+)/logs/?$", views.StepLogsView.as_view(), name="step-logs"),
     re_path(r"^runs/(?P<run_id>\d+)/steps/(?P<node>[^/]+)/cache/?$", views.StepCacheView.as_view(), name="step-cache"),
-    re_path(r"^runs/(?P<run_id>\d+)/foreach/(?P<node>[^/]+)/?$", foreach.ForEachView.as_view(), name="run-foreach"),
+    re_path(r"^runs/(?P<run_id>\d+)/foreach/(?P<foreach>[^/]+)/?$", foreach.ForEachView.as_view(), name="run-foreach"),
     re_path(
-        r"^runs/(?P<run_id>\d+)/foreach/(?P<node>[^/]+)/items/?$",
+        r"^runs/(?P<run_id>\d+)/foreach/(?P<foreach>[^/]+)/items/?$",
         foreach.ForEachItemsView.as_view(),
         name="run-foreach-items",
     ),

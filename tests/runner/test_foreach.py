@@ -20,7 +20,7 @@ from runner.advance import advance_run
 from runner.compute.base import StepJob
 from runner.models import Run, StepRun
 from tests.runner.fake_compute import Act, FakeBackend
-from tests.runner.fixtures import EMIT, make_version, publish_module, step
+from tests.runner.fixtures import make_version, publish_module, step
 from tests.runner.test_services import add, emit
 
 
