@@ -151,7 +151,7 @@ def test_a_sub_pipeline_cannot_be_a_foreach_body_yet() -> None:
     doc = pipeline()
     doc["nodes"].append({"id": "tune", "pipeline": 7, "foreach": {"over": "rows", "port": "data"}})
     doc["edges"].append(edge("split", "train", "tune", "data"))
-    assert [(c, n, f) for c, n, f, _m in errors(run(doc, subs))][0] == ("invalid_foreach", "tune", "nodes[4].foreach")
+    assert next((c, n, f) for c, n, f, _m in errors(run(doc, subs))) == ("invalid_foreach", "tune", "nodes[4].foreach")
 
 
 # -- properties ----------------------------------------------------------------------------------
