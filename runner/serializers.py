@@ -134,6 +134,9 @@ class StepSerializer(serializers.Serializer):
     peak_memory_bytes = serializers.IntegerField(
         allow_null=True, help_text="the container's peak memory, from its cgroup; null when unknown"
     )
+    foreach = serializers.BooleanField(
+        help_text="a for-each node: its items are at GET /api/runs/{id}/foreach/{node}/ (not among the run's steps)"
+    )
 
     @extend_schema_field(serializers.DictField(child=ArtifactRefSerializer()))
     def get_outputs(self, step: StepRun) -> dict[str, dict[str, Any]]:
@@ -186,6 +189,8 @@ _STEP_OWN = (
     "timings",
     "cpu_seconds",
     "peak_memory_bytes",
+    "foreach",
+    "item",
 )
 STEP_VALUES = ("id", *_STEP_OWN, "reused_from__run_id", "reused_from__node")
 
@@ -219,6 +224,7 @@ def _step_json(v: dict[str, Any], infos: dict[str, dict[str, Any]]) -> dict[str,
         "timings": v["timings"],
         "cpu_seconds": v["cpu_seconds"],
         "peak_memory_bytes": v["peak_memory_bytes"],
+        "foreach": bool(v["foreach"]) and v["item"] is None,
     }
 
 

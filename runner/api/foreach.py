@@ -109,7 +109,7 @@ class ForEachItemsView(_ForEachMixin, generics.ListAPIView):
         rows = list(
             StepRun.objects.filter(pk__in=[s.pk for s in page])
             .order_by("item", "id")
-            .values(*STEP_VALUES, "item", "item_value")
+            .values(*STEP_VALUES, "item_value")
         )
         results = [
             {**step, "item": r["item"], "value": describe(r["item_value"])}
