@@ -6,7 +6,11 @@ import { useCatalogStore } from "../store/pipelineCatalog";
 
 export const DRAG_MIME = "application/x-pipewright-node";
 
-export type PaletteDrag = { kind: "module"; ref: string; version: string | null } | { kind: "dataset"; ref: string; version: number | null };
+export type PaletteDrag =
+  | { kind: "module"; ref: string; version: string | null }
+  | { kind: "dataset"; ref: string; version: number | null }
+  /** dropped onto a module node: that node runs once per item (graph/foreach.ts) */
+  | { kind: "foreach"; ref: string };
 
 function startDrag(event: DragEvent, payload: PaletteDrag) {
   event.dataTransfer.setData(DRAG_MIME, JSON.stringify(payload));
@@ -48,6 +52,22 @@ export const Palette = memo(function Palette() {
       <div className="panel-title">Modules</div>
       <input className="search" placeholder="Search modules…" value={q} onChange={(e) => setQ(e.target.value)} data-testid="palette-search" />
       <div className="palette-scroll">
+        {!q || "for each loop sweep".includes(q.toLowerCase()) ? (
+          <section>
+            <div className="group-title">Constructs</div>
+            <div
+              className="palette-item"
+              draggable
+              title="Drop onto a module node: it runs once per item (rows, files, a list or a grid of parameter values), a few at a time, and gathers the results"
+              data-testid="palette-foreach"
+              onDragStart={(e) => startDrag(e, { kind: "foreach", ref: "for-each" })}
+            >
+              <span className="dot cat-foreach">⟳</span>
+              <span className="palette-name">For each</span>
+              <span className="palette-meta">drop on a module</span>
+            </div>
+          </section>
+        ) : null}
         {shownDatasets.length ? (
           <section>
             <button className="group-title" onClick={() => setCollapsed((c) => ({ ...c, __datasets: !c.__datasets }))}>
