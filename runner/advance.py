@@ -213,7 +213,7 @@ def _expand(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hit
             row.status, row.error, row.finished_at = states.FAILED, error, now
             events.publish_row(row)
         return
-    rows = StepRun.objects.bulk_create(foreach.item_rows(run, step, values))
+    rows = StepRun.objects.bulk_create(foreach.item_rows(run, step, values, force=row.force))
     timings = {"queued_at": stamp(now), "claimed_at": stamp(now)}
     move_step(row.pk, states.QUEUED, input_hashes=hashes, params=params)
     if not move_step(row.pk, states.RUNNING, started_at=now, timings=timings):

@@ -181,8 +181,8 @@ def _split_files(sha: str) -> list[dict[str, Any]]:
     return [{"artifact": s, "file": rel} for s, rel in zip(shas, files, strict=True)]
 
 
-def item_rows(run: Run, step: Step, values: list[dict[str, Any]]) -> list[StepRun]:
-    """The pending rows of the items (not saved)."""
+def item_rows(run: Run, step: Step, values: list[dict[str, Any]], *, force: bool = False) -> list[StepRun]:
+    """The pending rows of the items (not saved); `force` (a rerun from the node) reaches each."""
     label = step.label[:190]
     return [
         StepRun(
@@ -194,6 +194,7 @@ def item_rows(run: Run, step: Step, values: list[dict[str, Any]]) -> list[StepRu
             foreach=step.node,
             item=i,
             item_value=value,
+            force=force,
         )
         for i, value in enumerate(values)
     ]

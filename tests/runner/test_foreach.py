@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -229,3 +231,38 @@ def test_on_real_containers_items_run_two_at_a_time_gather_in_order_and_cache_ea
         "25",
         "4",
     ]
+
+
+def test_a_rerun_from_the_node_runs_every_item_again(
+    eager: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    spec = ForEach(over="list", param="n", values=[1, 2], concurrency=2)
+    version = make_version(acme, [as_foreach(step("fe", modules_acme["emit"]), spec)])
+    first = runs.create_run(version, {}, True, alice)
+    fake_compute.calls.clear()
+    again = runs.rerun(first, "from", node="fe", parameters=None, use_cache=None, user=alice)
+    again.refresh_from_db()
+    assert again.status == "succeeded", again.error
+    assert sorted(fake_compute.nodes()) == ["fe[0]", "fe[1]"]  # forced: not taken from the cache
+
+
+def test_the_sweep_advances_a_run_whose_items_are_done_though_the_node_is_running(
+    db: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    from artifacts.backend import current
+    from runner import sweeps
+
+    spec = ForEach(over="list", param="n", values=[1, 2, 3], concurrency=3)
+    version = make_version(acme, [as_foreach(step("fe", modules_acme["emit"]), spec)])
+    run = runs.create_run(version, {}, True, alice)  # no commit here: nothing is enqueued
+    advance_run(run.pk)
+    folder = Path(tempfile.mkdtemp()) / "t"
+    folder.mkdir()
+    (folder / "data.csv").write_text("x,y\n1,1\n")
+    sha, _ = current().put_folder(folder)
+    # the items finished, but the advance that should have followed was lost with its worker
+    StepRun.objects.filter(run=run, item__isnull=False).update(status="succeeded", outputs={"data": sha})
+    assert StepRun.objects.get(run=run, node="fe").status == "running"
+    assert sweeps.reap()["advanced"] == 1
+    run.refresh_from_db()
+    assert run.status == "succeeded" and StepRun.objects.get(run=run, node="fe").status == "succeeded"
