@@ -122,7 +122,8 @@ def main() -> None:
     listed = runs_made[-1]
     assert StepRun.objects.filter(run=listed, item__isnull=False).count() == N
     print(
-        f"(a) expand {N} list items: {ms(expand)} (a plain 1-step run's first advance: {ms(floor)}; x{expand / floor:.1f})"
+        f"(a) expand {N} list items: {ms(expand)} "
+        f"(a plain 1-step run's first advance: {ms(floor)}; x{expand / floor:.1f})"
     )
 
     # (b) a 1,000-row table
