@@ -5,6 +5,7 @@ roll-up, and a cell that opens the item's step (status, value, log). The run is 
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from tests.runner.fake_compute import Act, FakeBackend
 from tests.runner.fixtures import make_version, step
 
 pytestmark = [pytest.mark.e2e]
+
+SHOTS = os.environ.get("PIPEWRIGHT_SCREENSHOTS")
 
 
 def test_the_run_page_shows_a_foreach_as_a_grid_and_opens_an_item(
@@ -65,6 +68,9 @@ def test_the_run_page_shows_a_foreach_as_a_grid_and_opens_an_item(
     page.wait_for_function(
         "() => (document.querySelector('[data-testid=foreach-item]')?.innerText || '').includes('item three says no')"
     )
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SHOTS, "foreach-grid.png"), full_page=True)
     # another by its number
     page.get_by_test_id("foreach-item-input").fill("0")
     page.get_by_test_id("foreach-item-input").press("Enter")

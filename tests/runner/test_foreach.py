@@ -266,3 +266,17 @@ def test_the_sweep_advances_a_run_whose_items_are_done_though_the_node_is_runnin
     assert sweeps.reap()["advanced"] == 1
     run.refresh_from_db()
     assert run.status == "succeeded" and StepRun.objects.get(run=run, node="fe").status == "succeeded"
+
+
+def test_canceling_a_run_cancels_a_thousand_waiting_items_in_a_bounded_number_of_queries(
+    db: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    spec = ForEach(over="list", param="n", values=list(range(1000)), concurrency=4)
+    version = make_version(acme, [as_foreach(step("fe", modules_acme["emit"]), spec)])
+    run = runs.create_run(version, {}, True, alice)
+    advance_run(run.pk)
+    with CaptureQueriesContext(connection) as queries:
+        runs.cancel_run(Run.objects.get(pk=run.pk))
+    statuses = set(StepRun.objects.filter(run=run).values_list("status", flat=True))
+    assert statuses == {"canceled"}
+    assert len(queries) <= 60, len(queries)

@@ -42,12 +42,13 @@ export interface WireItem extends Numbered {
   item: number;
   status: StepRun["status"];
 }
-/** A for-each node expanded into `items` items, or skipped its `skipped` pending ones. */
+/** A for-each node expanded into `items` items, or skipped (canceled) its pending ones. */
 export interface WireForEach extends Numbered {
   type: "foreach";
   node: string;
   items?: number;
   skipped?: number;
+  canceled?: number;
 }
 export type WireEvent = WireSnapshot | WireStep | WireRun | WireLog | WireItem | WireForEach;
 
@@ -91,6 +92,7 @@ export interface ForEachEvent {
   node: string;
   items?: number;
   skipped?: number;
+  canceled?: number;
 }
 export type RunEvent = SnapshotEvent | StepEvent | RunUpdateEvent | LogEvent | ItemEvent | ForEachEvent;
 
@@ -130,7 +132,7 @@ export function parseEvent(raw: unknown): RunEvent | null {
       const frame = msg as unknown as WireForEach;
       if (typeof frame.node !== "string") return null;
       const count = (v: unknown) => (typeof v === "number" && v >= 0 ? v : undefined);
-      return { type: "foreach", seq, node: frame.node, items: count(frame.items), skipped: count(frame.skipped) };
+      return { type: "foreach", seq, node: frame.node, items: count(frame.items), skipped: count(frame.skipped), canceled: count(frame.canceled) };
     }
     case "log": {
       const frame = msg as unknown as WireLog;

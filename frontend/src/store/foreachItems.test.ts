@@ -22,6 +22,8 @@ describe("for-each items in the run store", () => {
     expect(s.items.fe).toEqual(["succeeded", "running", "pending", "pending"]);
     const skipped = apply([frame({ type: "foreach", seq: 8, node: "fe", skipped: 2 }) as RunEvent], s);
     expect(skipped.items.fe).toEqual(["succeeded", "running", "skipped", "skipped"]);
+    const canceled = apply([frame({ type: "foreach", seq: 8, node: "fe", canceled: 2 }) as RunEvent], s);
+    expect(canceled.items.fe).toEqual(["succeeded", "running", "canceled", "canceled"]);
   });
 
   it("rejects malformed item frames", () => {

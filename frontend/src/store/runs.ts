@@ -93,6 +93,7 @@ function applyOne(state: RunData, event: RunEvent): RunData {
       let list = state.items[event.node] ?? [];
       if (event.items !== undefined && list.length < event.items) list = [...list, ...Array<ItemStatus>(event.items - list.length).fill("pending")];
       if (event.skipped) list = list.map((s) => (s === "pending" ? "skipped" : s));
+      if (event.canceled) list = list.map((s) => (s === "pending" ? "canceled" : s));
       return { ...state, seq: event.seq, items: { ...state.items, [event.node]: list } };
     }
     case "log": {
