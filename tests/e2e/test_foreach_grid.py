@@ -76,3 +76,60 @@ def test_the_run_page_shows_a_foreach_as_a_grid_and_opens_an_item(
     page.get_by_test_id("foreach-item-input").press("Enter")
     page.wait_for_function("() => document.querySelector('[data-testid=foreach-item]')?.dataset.item === '0'")
     assert item.get_by_test_id("step-details").get_attribute("data-status") == "succeeded"
+
+
+def test_for_each_is_dropped_on_a_module_node_and_edited_in_its_properties(
+    live_url: str, page: Any, acme: Any, alice: Any
+) -> None:
+    from django.core.management import call_command
+
+    from designer import services
+    from designer.models import Pipeline
+    from tests.e2e.test_canvas import expect_state, node
+
+    call_command("load_library", verbosity=0)
+    graph = {
+        "schema": 1,
+        "nodes": [{"id": "cv", "module": "builtin/cross-validate-model", "version": None, "params": {},
+                   "position": {"x": 300, "y": 150}}],
+        "edges": [],
+        "parameters": [],
+    }  # fmt: skip
+    pipeline, _result, _version = services.do_create_pipeline(alice, acme, "Sweep", graph=graph)
+    login(page, live_url, "alice", "pw-alice")
+    page.goto(f"{live_url}/pipelines/{pipeline.pk}")
+    node(page, "cv").wait_for()
+    assert node(page, "cv").get_by_test_id("foreach-badge").count() == 0
+
+    page.get_by_test_id("palette-foreach").drag_to(node(page, "cv"))
+    badge = node(page, "cv").get_by_test_id("foreach-badge")
+    badge.wait_for()
+    assert "each row of data" in badge.inner_text()  # its first table input
+    assert node(page, "cv").locator('.react-flow__handle.source[data-handleid="items"]').count() == 1
+
+    node(page, "cv").click()
+    page.get_by_test_id("foreach-over").select_option("grid")
+    grid = page.get_by_test_id("foreach-grid")
+    grid.fill('{"folds": [3, 5], "seed": [1, 2]}')
+    grid.press("Tab")
+    concurrency = page.get_by_test_id("foreach-concurrency")
+    concurrency.fill("99")
+    concurrency.press("Tab")
+    page.wait_for_function(
+        "() => (document.querySelector('.react-flow__node[data-id=cv] [data-testid=foreach-badge]')?.innerText || '')"
+        ".includes('folds × seed (4)')"
+    )
+    page.get_by_test_id("save").click()
+    page.get_by_test_id("problem").filter(has_text="foreach.concurrency").first.wait_for()
+    page.get_by_test_id("tab-properties").click()
+    page.get_by_test_id("foreach-error").filter(has_text="must be an integer 1..64").wait_for()
+    saved = Pipeline.objects.get(pk=pipeline.pk).graph["nodes"][0]["foreach"]
+    assert saved == {"over": "grid", "grid": {"folds": [3, 5], "seed": [1, 2]}, "concurrency": 99}
+
+    concurrency = page.get_by_test_id("foreach-concurrency")
+    concurrency.fill("2")
+    concurrency.press("Tab")
+    page.get_by_test_id("save").click()
+    expect_state(page, "Saved")
+    assert page.get_by_test_id("foreach-error").count() == 0
+    assert Pipeline.objects.get(pk=pipeline.pk).graph["nodes"][0]["foreach"]["concurrency"] == 2
