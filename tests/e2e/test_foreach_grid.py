@@ -117,7 +117,7 @@ def test_for_each_is_dropped_on_a_module_node_and_edited_in_its_properties(
     concurrency.press("Tab")
     page.wait_for_function(
         "() => (document.querySelector('.react-flow__node[data-id=cv] [data-testid=foreach-badge]')?.innerText || '')"
-        ".includes('folds × seed (4)')"
+        ".includes('folds \u00d7 seed (4)')"
     )
     page.get_by_test_id("save").click()
     page.get_by_test_id("problem").filter(has_text="foreach.concurrency").first.wait_for()
