@@ -115,3 +115,7 @@ def test_the_foreach_status_answer_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         body = as_alice.get(f"/api/runs/{run['id']}/foreach/fe/").json()
     assert body["total"] == 40 and body["counts"]["succeeded"] == 40
+    # a page of items' steps: a fixed number of queries, not one per item
+    with django_assert_max_num_queries(10):
+        page = as_alice.get(f"/api/runs/{run['id']}/foreach/fe/items/?page_size=30").json()
+    assert [s["item"] for s in page["results"]] == list(range(30)) and page["next"]
