@@ -19,6 +19,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from compiler import foreach as fe
 from compiler import issues as codes
 from compiler.catalog import (
     Catalog,
@@ -38,7 +39,7 @@ from compiler.issues import Issue
 from compiler.labels import labels_of, name_issues
 from compiler.nesting import Pipelines, flatten, locate
 from compiler.parameters import PARAMETER_TYPES
-from compiler.plan import InputBinding, PipelineParameter, Plan, Step, is_binding
+from compiler.plan import ForEach, InputBinding, PipelineParameter, Plan, Step, is_binding
 from compiler.versions import version_key
 
 DATASET_PORT = "data"
@@ -88,6 +89,14 @@ class _ModuleNode:
     compute: dict[str, Any] = field(default_factory=dict)
     condition: Condition | None = None
     exit: bool = False
+    foreach: ForEach | None = None  # a for-each node: the module is the body (compiler.foreach)
+    foreach_given: bool = False  # it has a `foreach` field (maybe a wrong one, then `foreach` is None)
+
+    def outputs(self) -> tuple[tuple[str, str], ...]:
+        """The node's output ports (name, type): the module's, or a for-each's gathered ones."""
+        assert self.info is not None
+        body = tuple((p.name, p.type) for p in self.info.outputs)
+        return fe.outputs(body) if self.foreach is not None else body
 
 
 @dataclass
@@ -333,10 +342,39 @@ class _Compiler:
             if not isinstance(is_exit, bool):
                 self.error(codes.MALFORMED, "'exit' must be true or false.", node=node_id, field=f"{where}.exit")
                 is_exit = False
+            spec: ForEach | None = None
+            if "foreach" in node:
+                parsed = fe.read(node["foreach"])
+                for place, message in parsed.problems:
+                    self.error(
+                        codes.INVALID_FOREACH,
+                        f"Node '{node_id}': {place} {message}.",
+                        node=node_id,
+                        field=f"{where}.{place}",
+                    )
+                spec = parsed.spec  # None when wrong (reported): then the node is checked as a plain module
+                if is_exit:
+                    self.error(
+                        codes.INVALID_FOREACH,
+                        f"Node '{node_id}': a for-each node cannot be an exit step.",
+                        node=node_id,
+                        field=f"{where}.exit",
+                    )
+                    ok = False
             if ok:
                 nodes.append(
                     _ModuleNode(
-                        node_id, i, ref, version, params, label, compute=compute, condition=condition, exit=is_exit
+                        node_id,
+                        i,
+                        ref,
+                        version,
+                        params,
+                        label,
+                        compute=compute,
+                        condition=condition,
+                        exit=is_exit,
+                        foreach=spec,
+                        foreach_given="foreach" in node,
                     )
                 )
         return nodes
@@ -485,8 +523,11 @@ class _Compiler:
                 node=node.id,
                 field=f"{where}.{name}",
             )
+        itemized = fe.bound_params(node.foreach) if node.foreach is not None else ()
         for name, schema in declared.items():
             place = f"{where}.{name}"
+            if (name in itemized or (node.foreach_given and node.foreach is None)) and name not in node.params:
+                continue  # each item sets it (a wrong `foreach` is reported; a missing value would be noise)
             if name in node.params:
                 value = node.params[name]
                 if is_binding(value):
@@ -535,6 +576,18 @@ class _Compiler:
                     field=place,
                 )
         return values
+
+    def check_foreach(self, node: _ModuleNode, pipeline_params: dict[str, dict[str, Any]]) -> None:
+        info, spec = node.info, node.foreach
+        assert info is not None and spec is not None
+        for place, message in fe.check(spec, info, pipeline_params, lambda n, v: self.schema_problem(info, n, v)):
+            self.error(
+                codes.INVALID_FOREACH,
+                f"Node '{node.id}': {place} {message}.",
+                node=node.id,
+                port=spec.port or None if place == "foreach.port" else None,
+                field=f"nodes[{node.index}].{place}",
+            )
 
     # -- edges ---------------------------------------------------------------------------------
     def check_edges(
@@ -591,8 +644,8 @@ class _Compiler:
                 else:
                     source_type = DATASET_TYPE
             elif source.info is not None:
-                out = self.ports(source.info)[1].get(edge.source_port)
-                if out is None:
+                out_type = dict(source.outputs()).get(edge.source_port)
+                if out_type is None:
                     self.error(
                         codes.UNKNOWN_PORT,
                         f"Node '{source.id}' ({source.info.ref}@{source.info.version}) has no output "
@@ -602,7 +655,7 @@ class _Compiler:
                         field=f"{where}.source_port",
                     )
                 else:
-                    source_type = out.type
+                    source_type = out_type
             # target port
             target_type: str | None = None
             if target.info is not None:
@@ -707,6 +760,8 @@ class _Compiler:
         for node in nodes:
             if isinstance(node, _ModuleNode) and node.info is not None:
                 params_of[node.id] = self.check_params(node, pipeline_params)
+                if node.foreach is not None:
+                    self.check_foreach(node, pipeline_params)
         feeding, successors = self.check_edges(edges, by_id)
         self.check_conditions(nodes, by_id, pipeline_params, successors)
         self.check_exits(nodes, by_id, successors)
@@ -755,7 +810,7 @@ class _Compiler:
                     deterministic=info.deterministic,
                     params=params_of[node.id],
                     inputs=tuple(bindings),
-                    outputs=tuple((p.name, p.type) for p in info.outputs),
+                    outputs=node.outputs(),
                     runtime=apply(info.runtime, self.compute, node.compute),
                     label=node.label or info.display_name,  # what people read: the module's name by default
                     param_schemas={
@@ -764,6 +819,8 @@ class _Compiler:
                     condition=node.condition,
                     exit=node.exit,
                     after=(node.condition.node,) if node.condition is not None and node.condition.node else (),
+                    foreach=node.foreach,
+                    item_outputs=tuple((p.name, p.type) for p in info.outputs) if node.foreach is not None else (),
                 )
             )
         parameters = tuple(PipelineParameter(p["name"], p["type"], p["default"]) for p in raw_params)

@@ -60,6 +60,7 @@ EXIT_FEEDS_STEP = "exit_feeds_step"
 UNKNOWN_PIPELINE = "unknown_pipeline"
 NESTING_LOOP = "nesting_loop"
 PIPELINE_INPUT = "pipeline_input"
+INVALID_FOREACH = "invalid_foreach"
 
 # Warning codes
 DEPRECATED_VERSION = "deprecated_version"

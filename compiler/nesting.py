@@ -167,6 +167,17 @@ def _expand(
                 _err(codes.MALFORMED, f"A sub-pipeline node needs an id without '{SEP}'.", loc, f"{where}.id")
             )
             continue
+        if "foreach" in node:
+            flat.errors.append(
+                _err(
+                    codes.INVALID_FOREACH,
+                    f"Node {PATH_SEP.join(here)}: a for-each body must be a module; wrap the sub-pipeline's work"
+                    " in a module, or run the for-each inside the sub-pipeline.",
+                    loc,
+                    f"{where}.foreach",
+                )
+            )
+            continue
         if not (isinstance(ref, int) and not isinstance(ref, bool)) or (
             requested is not None and (not isinstance(requested, int) or isinstance(requested, bool) or requested < 1)
         ):
@@ -295,6 +306,10 @@ def _inner_node(
         new["params"] = {
             k: (values.get(v["$param"], v) if is_binding(v) and v["$param"] in values else v) for k, v in params.items()
         }
+    loop = n.get("foreach")
+    if isinstance(loop, dict) and is_binding(loop.get("values")) and loop["values"]["$param"] in values:
+        # a for-each over an inner list parameter: over what the sub node sets it to
+        new["foreach"] = {**loop, "values": values[loop["values"]["$param"]]}
     cond_text = n.get("condition")
     if isinstance(cond_text, str):
         cond, _ = parse(cond_text)

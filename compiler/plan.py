@@ -48,6 +48,41 @@ class Runtime:
 
 
 @dataclass(frozen=True)
+class ForEach:
+    """A for-each node's item source (compiler.foreach): the step is the body, run once per item."""
+
+    over: str  # rows | files | list | grid
+    port: str = ""  # rows, files: the body input whose table or folder is split into items
+    param: str = ""  # list: the body parameter each item sets
+    values: Any = None  # list: the values, or {"$param": name} (an array pipeline parameter)
+    grid: dict[str, list[Any]] | None = None  # grid: parameter -> values (cartesian product)
+    concurrency: int = 4  # at most this many items queued or running at once
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "over": self.over,
+            "port": self.port,
+            "param": self.param,
+            "values": self.values,
+            "grid": self.grid,
+            "concurrency": self.concurrency,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> ForEach | None:
+        if data is None:
+            return None
+        return cls(
+            over=data["over"],
+            port=data.get("port", ""),
+            param=data.get("param", ""),
+            values=data.get("values"),
+            grid=data.get("grid"),
+            concurrency=data.get("concurrency", 4),
+        )
+
+
+@dataclass(frozen=True)
 class Step:
     node: str
     module: str  # "team/name"
@@ -69,6 +104,10 @@ class Step:
     exit: bool = False
     # nodes that must finish first besides those feeding an input (the node a condition reads)
     after: tuple[str, ...] = ()
+    # a for-each node: this step is the body, run once per item, and `outputs` are the gathered ones
+    foreach: ForEach | None = None
+    # a for-each node's body outputs (what each item writes); empty for other steps
+    item_outputs: tuple[tuple[str, str], ...] = ()
 
     def resolve_params(self, run_parameters: dict[str, Any]) -> dict[str, Any]:
         resolved: dict[str, Any] = {}
@@ -143,6 +182,8 @@ class Plan:
                 condition=Condition.from_json(s.get("condition")),
                 exit=bool(s.get("exit", False)),
                 after=tuple(s.get("after", ())),
+                foreach=ForEach.from_json(s.get("foreach")),
+                item_outputs=tuple((p[0], p[1]) for p in s.get("item_outputs", ())),
             )
             for s in data["steps"]
         )

@@ -49,6 +49,8 @@ def _step(s: Step) -> dict[str, Any]:
         "condition": s.condition.to_json() if s.condition is not None else None,
         "exit": s.exit,
         "after": list(s.after),
+        "foreach": s.foreach.to_json() if s.foreach is not None else None,
+        "item_outputs": [[name, ptype] for name, ptype in s.item_outputs],
     }
 
 

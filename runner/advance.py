@@ -4,6 +4,7 @@ the rest; finish the run when every step is done. Called under the run's row loc
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from django.utils import timezone
 from artifacts.backend import current
 from compiler.conditions import evaluate
 from compiler.plan import Plan, Step
-from runner import compute, events, images, queue, signals, states
+from runner import compute, events, foreach, images, queue, signals, states
 from runner.cachekeys import cache_key, input_hashes
 from runner.models import CacheEntry, Run, StepRun
 from runner.transitions import move_run, move_step, move_steps_cached, stamp
@@ -168,6 +169,9 @@ def _pass(run: Run, plan: Plan, by_node: dict[str, StepRun], hits: _Hits) -> boo
     settled = _ordinary_settled(plan, by_node)
     for step in plan.steps:
         row = by_node[step.node]
+        if step.foreach is not None and row.status == states.RUNNING:
+            _feed(run, step, row, by_node, hits)
+            continue
         if row.status != states.PENDING or (step.exit and not settled):
             continue
         if step.exit:
@@ -186,9 +190,91 @@ def _pass(run: Run, plan: Plan, by_node: dict[str, StepRun], hits: _Hits) -> boo
             reason = _condition_fails(run, step, by_node)
             if reason:
                 _skip(row, reason)
+            elif step.foreach is not None:
+                _expand(run, step, row, by_node, hits)
             else:
                 _ready(run, step, row, by_node, hits)
     return settled
+
+
+# -- for each (runner.foreach) --------------------------------------------------------------------
+def _expand(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits: _Hits) -> None:
+    """A ready for-each node: its items' rows made in one INSERT, the node `running`, the first
+    items queued. Items it cannot work out fail the node, saying why."""
+    hashes = input_hashes(step, by_node)
+    params = step.resolve_params(run.parameters)
+    now = timezone.now()
+    try:
+        values = foreach.items_of(run, step, hashes)
+    except (foreach.ExpandError, OSError, UnicodeDecodeError, csv.Error) as exc:
+        error = f"for each: the items could not be worked out: {exc}"
+        move_step(row.pk, states.QUEUED, input_hashes=hashes, params=params)
+        if move_step(row.pk, states.FAILED, finished_at=now, error=error):
+            row.status, row.error, row.finished_at = states.FAILED, error, now
+            events.publish_row(row)
+        return
+    rows = StepRun.objects.bulk_create(foreach.item_rows(run, step, values, force=row.force))
+    timings = {"queued_at": stamp(now), "claimed_at": stamp(now)}
+    move_step(row.pk, states.QUEUED, input_hashes=hashes, params=params)
+    if not move_step(row.pk, states.RUNNING, started_at=now, timings=timings):
+        return
+    row.status, row.started_at, row.timings, row.input_hashes, row.params = (
+        states.RUNNING,
+        now,
+        timings,
+        hashes,
+        params,
+    )
+    events.publish_row(row)
+    events.publish(run.pk, {"type": "foreach", "node": step.node, "items": len(rows)})
+    for r in rows:
+        by_node[r.node] = r
+    _feed(run, step, row, by_node, hits)
+
+
+def _feed(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits: _Hits) -> None:
+    """A running for-each node: queue pending items while fewer than `concurrency` are queued or
+    running (a cache hit does not count); gather when all have succeeded; fail on a bad one."""
+    assert step.foreach is not None
+    items = sorted(
+        (r for r in by_node.values() if r.foreach == step.node and r.item is not None), key=lambda r: r.item or 0
+    )
+    now = timezone.now()
+    bad = next((r for r in items if r.status in states.STEP_DONE_BAD), None)
+    if bad is not None:
+        shown = foreach.describe(bad.item_value)
+        error = f"item {bad.item}{f' ({shown})' if shown else ''} {bad.status}" + (
+            f": {bad.error}" if bad.error else ""
+        )
+        reason = f"for-each '{step.node}' stopped: item {bad.item} {bad.status}"
+        pending = [r for r in items if r.status == states.PENDING]
+        if pending:
+            # one UPDATE for the items not started, however many
+            StepRun.objects.filter(pk__in=[r.pk for r in pending], status=states.PENDING).update(
+                status=states.SKIPPED, finished_at=now, error=reason
+            )
+            for r in pending:
+                r.status, r.finished_at, r.error = states.SKIPPED, now, reason
+            events.publish(run.pk, {"type": "foreach", "node": step.node, "skipped": len(pending)})
+        if move_step(row.pk, states.FAILED, finished_at=now, error=error):
+            row.status, row.error, row.finished_at = states.FAILED, error, now
+            events.publish_row(row)
+        return
+    free = step.foreach.concurrency - sum(r.status in (states.QUEUED, states.RUNNING) for r in items)
+    for r in items:
+        if free <= 0:
+            break
+        if r.status != states.PENDING:
+            continue
+        _ready(run, foreach.item_step(step, r.node, r.item_value or {}), r, by_node, hits)
+        if r.status != states.CACHED:
+            free -= 1
+    if all(r.status in states.STEP_DONE_OK for r in items):
+        outputs, metrics = foreach.gather(step, items)
+        done = {"finished_at": now, "outputs": outputs, "metrics": metrics}
+        if move_step(row.pk, states.SUCCEEDED, timings={**row.timings, "finished_at": stamp(now)}, **done):
+            row.status, row.finished_at, row.outputs, row.metrics = states.SUCCEEDED, now, outputs, metrics
+            events.publish_row(row)
 
 
 def _skip(row: StepRun, reason: str) -> None:

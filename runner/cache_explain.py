@@ -10,12 +10,13 @@ from typing import Any
 
 from runner import states
 from runner.advance import plan_of
+from runner.foreach import step_of
 from runner.models import CacheEntry, Run, StepRun
 
 
 def explain(run: Run, step: StepRun) -> dict[str, Any]:
     """What `runner.api.serializers.CacheExplainSerializer` renders."""
-    plan_step = plan_of(run).step(step.node)
+    plan_step = step_of(plan_of(run), step)
     ingredients = {
         "module_digest": plan_step.digest,
         "image": plan_step.runtime.image,

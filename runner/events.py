@@ -62,7 +62,9 @@ def _flush(run_id: int, items: list[_Item]) -> list[dict[str, Any]]:
         infos.update(i or {})
     docs = []
     for step, event in items:
-        if step is not None:
+        if step is not None and step.item is not None:
+            event = item_event(step)
+        elif step is not None:
             event = {"type": "step", "node": step.node, "status": step.status}
             event["step"] = StepSerializer.render(step, infos)
         docs.append(event or {})
@@ -172,10 +174,19 @@ def publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -
     if getattr(_batches, "run_id", None) == step.run_id:
         _batches.items.append((copy.copy(step), infos))
         return
+    if step.item is not None:
+        publish(step.run_id, item_event(step))
+        return
     publish(
         step.run_id,
         {"type": "step", "node": step.node, "status": step.status, "step": StepSerializer.render(step, infos)},
     )
+
+
+def item_event(step: StepRun) -> dict[str, Any]:
+    """A for-each item's change, compact (a run may have thousands): the page fetches the item's
+    step when someone opens it (GET /api/runs/{id}/foreach/{node}/items/{item}/)."""
+    return {"type": "item", "node": step.foreach, "item": step.item, "status": step.status}
 
 
 def publish_run(run_id: int) -> None:

@@ -27,6 +27,7 @@ from compiler.plan import Step
 from runner import compute, events, hosts, inflight, installation, queue, states
 from runner.advance import advance_run, keeping_one, plan_of, run_outcome
 from runner.failures import failure_message
+from runner.foreach import step_of
 from runner.models import Run, StepRun
 from runner.steplogs import LogWriter, attempt_tail
 from runner.transitions import move_step, stamp
@@ -79,7 +80,7 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
         if row is None:
             return False, None
         # a step with the same key in flight: wait for it, or reuse what it has just stored
-        decision = inflight.decide(row.run, plan_of(row.run).step(row.node), row)
+        decision = inflight.decide(row.run, step_of(plan_of(row.run), row), row)
         if decision != inflight.LEAD:
             return True, None  # cached now, or queued behind the step it follows
         attempt = row.attempt + 1
@@ -109,7 +110,7 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
         row.timings, row.cpu_seconds, row.peak_memory_bytes = timings, None, None
         events.publish_row(row)
     run = row.run
-    step = plan_of(run).step(row.node)
+    step = step_of(plan_of(run), row)
     mine = Q(worker_id=me, attempt=attempt)
     work = work_folder(row.pk, attempt)
     try:

@@ -82,10 +82,18 @@ class StepRun(models.Model):
     # from the container's cgroup while it ran (null when unknown: see docs/operations.md)
     cpu_seconds = models.FloatField(null=True, blank=True)
     peak_memory_bytes = models.BigIntegerField(null=True, blank=True)
+    # for each (runner.foreach): an item's step names its for-each node here and carries its index
+    # and value (node `<foreach>[<item>]`); the for-each node's own row has `foreach` = its node and
+    # no item: it is running while its items are, then holds the gathered outputs
+    foreach = models.CharField(max_length=100, blank=True, default="")
+    item = models.IntegerField(null=True, blank=True)
+    item_value = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["run_id", "id"]
         constraints = [models.UniqueConstraint(fields=["run", "node"], name="one_step_run_per_node")]
+        # a for-each's items in order, and their counts by status (runner.foreach)
+        indexes = [models.Index(fields=["run", "foreach", "item"], name="step_foreach_items")]
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.node} ({self.status})"

@@ -134,6 +134,7 @@ def create_run(
             module=step.module,
             version=step.version,
             force=step.node in force_nodes,
+            foreach=step.node if step.foreach is not None else "",
         )
         origin = reuse.get(step.node)
         if origin is not None:
@@ -245,6 +246,11 @@ def cancel_run(run: Run) -> Run:
     to_kill: list[tuple[str, str, str]] = []
     with transaction.atomic():
         Run.objects.select_for_update().get(pk=run.pk)
+        # a for-each's items not started yet (there may be thousands): one UPDATE, one event per node
+        waiting = run.steps.filter(item__isnull=False, status=states.PENDING)
+        for node in sorted(set(waiting.values_list("foreach", flat=True))):
+            n = waiting.filter(foreach=node).update(status=states.CANCELED, finished_at=now, error="canceled")
+            events.publish(run.pk, {"type": "foreach", "node": node, "canceled": n})
         for row in run.steps.exclude(status__in=states.STEP_TERMINAL):
             was_running = row.status == states.RUNNING
             if move_step(row.pk, states.CANCELED, finished_at=now, error="canceled"):

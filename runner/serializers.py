@@ -134,6 +134,9 @@ class StepSerializer(serializers.Serializer):
     peak_memory_bytes = serializers.IntegerField(
         allow_null=True, help_text="the container's peak memory, from its cgroup; null when unknown"
     )
+    foreach = serializers.BooleanField(
+        help_text="a for-each node: its items are at GET /api/runs/{id}/foreach/{node}/ (not among the run's steps)"
+    )
 
     @extend_schema_field(serializers.DictField(child=ArtifactRefSerializer()))
     def get_outputs(self, step: StepRun) -> dict[str, dict[str, Any]]:
@@ -186,6 +189,8 @@ _STEP_OWN = (
     "timings",
     "cpu_seconds",
     "peak_memory_bytes",
+    "foreach",
+    "item",
 )
 STEP_VALUES = ("id", *_STEP_OWN, "reused_from__run_id", "reused_from__node")
 
@@ -219,7 +224,14 @@ def _step_json(v: dict[str, Any], infos: dict[str, dict[str, Any]]) -> dict[str,
         "timings": v["timings"],
         "cpu_seconds": v["cpu_seconds"],
         "peak_memory_bytes": v["peak_memory_bytes"],
+        "foreach": bool(v["foreach"]) and v["item"] is None,
     }
+
+
+def steps_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Steps' JSON from `.values(*STEP_VALUES)` rows, their artifacts' info read in one query."""
+    infos = artifact_info([sha for r in rows for sha in r["outputs"].values()])
+    return [_step_json(r, infos) for r in rows]
 
 
 class RunSummarySerializer(serializers.Serializer):
@@ -259,7 +271,12 @@ class RunSummarySerializer(serializers.Serializer):
 class RunSerializer(RunSummarySerializer):
     """A run of a pipeline version with every step."""
 
-    steps = StepSerializer(many=True, source="steps.all", help_text="every step, in creation order")
+    steps = StepSerializer(
+        many=True,
+        source="steps.all",
+        help_text="every step, in creation order; a for-each node's items are not among them "
+        "(GET /api/runs/{id}/foreach/{node}/)",
+    )
 
     def to_representation(self, run: Run) -> dict[str, Any]:
         return run_data(run, steps=True)
@@ -305,7 +322,8 @@ def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
     }
     if steps:
         # plain rows of the columns the JSON shows (no model per step, no unused JSON decoded)
-        rows = list(StepRun.objects.filter(run_id=run.pk).order_by("id").values(*STEP_VALUES))
+        # a for-each's items are not inlined (there may be thousands): GET /api/runs/{id}/foreach/{node}/
+        rows = list(StepRun.objects.filter(run_id=run.pk, item__isnull=True).order_by("id").values(*STEP_VALUES))
         infos = artifact_info([sha for r in rows for sha in r["outputs"].values()])
         data["steps"] = [_step_json(r, infos) for r in rows]
     return data

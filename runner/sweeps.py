@@ -29,6 +29,7 @@ from django.db.models.functions import Now
 from runner import compute, hosts, queue, states, trials
 from runner.advance import advance_run, plan_of
 from runner.execute import fail_attempt, heartbeat_timeout
+from runner.foreach import step_of
 from runner.models import Run, StepRun
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _reap_stale(now: datetime) -> dict[str, int]:
     stale = StepRun.objects.filter(status=states.RUNNING, heartbeat_at__lt=cutoff)
     retried = failed = removed = 0
     for row in stale.select_related("run").defer("run__plan")[:BATCH]:
-        step = plan_of(row.run).step(row.node)
+        step = step_of(plan_of(row.run), row)
         extra = Q(attempt=row.attempt, worker_id=row.worker_id, heartbeat_at__lt=cutoff)
         message = f"the worker stopped sending heartbeats (attempt {row.attempt})"
         # a lost worker is not the step's fault: it gets one attempt more than its own retries
@@ -103,7 +104,8 @@ def _requeue_waiting(now: datetime) -> int:
 def _advance_idle_runs() -> int:
     """Advance every run that is not terminal and has no step queued or running: nothing else
     will (advance_run is idempotent under the run's row lock)."""
-    active = StepRun.objects.filter(status__in=ACTIVE_STEP).values("run_id")
+    # a running for-each node is no work in progress itself (runner.foreach): its items are
+    active = StepRun.objects.filter(status__in=ACTIVE_STEP).exclude(foreach__gt="", item__isnull=True).values("run_id")
     idle = Run.objects.exclude(status__in=states.RUN_TERMINAL).exclude(pk__in=active)
     advanced = 0
     for run_id in idle.order_by("pk").values_list("pk", flat=True)[:BATCH]:

@@ -14,6 +14,7 @@ from tests.conftest import client_for, make_user
 SLUGS = [
     "conditions-and-exit",
     "diabetes-regression",
+    "for-each-sweep",
     "iris-classification",
     "text-classification",
     "two-models",
@@ -31,7 +32,7 @@ def test_it_lists_the_samples_paged_in_slug_order(as_alice: Any) -> None:
     assert r.status_code == 200, r.content
     body = r.json()
     assert [s["slug"] for s in body["results"]] == SLUGS and body["next"] is None
-    iris = body["results"][2]
+    iris = next(s for s in body["results"] if s["slug"] == "iris-classification")
     assert iris["task"] == "classification" and iris["datasets"] == ["sample-iris"]
     assert "builtin/logistic-regression" in iris["modules"] and iris["nodes"] == 7
     assert {s["task"] for s in body["results"]} == {
@@ -40,8 +41,9 @@ def test_it_lists_the_samples_paged_in_slug_order(as_alice: Any) -> None:
         "clustering",
         "conditions",
         "sub-pipelines",
+        "for-each",
     }
-    two = body["results"][4]
+    two = next(s for s in body["results"] if s["slug"] == "two-models")
     assert two["subpipelines"] == ["Sample: train and evaluate (a sub-pipeline)"] and iris["subpipelines"] == []
     assert "builtin/evaluate-model" in two["modules"]  # the sub-pipeline's modules count
     first = as_alice.get("/api/samples/?page_size=4").json()
@@ -67,6 +69,20 @@ def test_every_sample_opens_into_the_team_and_compiles(as_bob: Any, library: Non
     assert Pipeline.objects.get(pk=body["id"]).team.name == "acme"
     check = as_bob.post(f"/api/pipelines/{body['id']}/validate", {"graph": body["graph"]}, format="json")
     assert check.status_code == 200 and check.json()["errors"] == []
+
+
+def test_the_for_each_sample_compiles_to_a_grid_of_nine_items(as_bob: Any, library: None) -> None:
+    from compiler.foreach import param_items
+    from compiler.plan import Plan
+    from designer.models import PipelineVersion
+
+    r = as_bob.post("/api/samples/for-each-sweep/open", {"team": "acme"}, format="json")
+    assert r.status_code == 201 and r.json()["errors"] == [], r.content
+    version = PipelineVersion.objects.filter(pipeline_id=r.json()["id"]).latest("number")
+    step = Plan.from_json(version.plan).step("sweep")
+    assert step.foreach is not None and step.foreach.over == "grid" and step.foreach.concurrency == 3
+    assert len(param_items(step.foreach, {})) == 9
+    assert ("items", "DataFrame") in step.outputs
 
 
 def test_opening_again_reuses_the_dataset_and_takes_a_name(as_alice: Any, library: None) -> None:

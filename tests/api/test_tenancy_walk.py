@@ -60,8 +60,16 @@ class Op:
     outsider: int = 404  # a token-only operation answers 401 to every signed-in user without its token
 
 
+def _world_graph(test_size: float = 0.3) -> dict[str, Any]:
+    """The world's pipeline: split, train and a for-each node `sweep` (split once per seed)."""
+    doc = with_source(graph(test_size=test_size))
+    sweep = {"id": "sweep", "module": f"{TEAM}/split", "version": None, "params": {}}
+    doc["nodes"].append({**sweep, "foreach": {"over": "grid", "grid": {"seed": [1, 2]}, "concurrency": 1}})
+    return doc
+
+
 def _graph(test_size: float = 0.3) -> Callable[[World], Any]:
-    return lambda w: {"graph": with_source(graph(test_size=test_size))}
+    return lambda w: {"graph": _world_graph(test_size)}
 
 
 def _const(body: Any) -> Callable[[World], Any]:
@@ -85,6 +93,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "runs/{run_id}": ("run",),
     "samples/{slug}": ("sample",),  # a sample is everyone's; the body's team is team A
     "runs/{node}": ("node",),
+    "runs/{foreach}": ("foreach_node",),
     "schedules/{id}": ("schedule",),
     "teams/{team}": ("team",),
     # for paths other helpers add (membership, tokens, dataset pages): the world has these objects
@@ -151,6 +160,8 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("/api/runs/{run_id}/rerun/", "post"): Op(403, 201, _const({"mode": "all"})),
     ("/api/runs/{run_id}/steps/{node}/cache/", "get"): R,
     ("/api/runs/{run_id}/steps/{node}/logs/", "get"): R,
+    ("/api/runs/{run_id}/foreach/{foreach}/", "get"): R,
+    ("/api/runs/{run_id}/foreach/{foreach}/items/", "get"): R,
     ("/api/schedules/{id}/", "get"): R,
     ("/api/schedules/{id}/", "patch"): Op(403, 200, _const({"cron": "5 6 * * *"})),
     ("/api/schedules/{id}/", "delete"): Op(403, 204),
@@ -298,9 +309,7 @@ def make_world(fake: FakeBackend) -> World:
     _ok(owner.post(f"/api/modules/{TEAM}/split/grants/", {"team": "partners"}, format="json"))
     dataset = _ok(upload_csv(owner, "iris", TEAM))
     # a pipeline with two versions, a finished run with logs and outputs, an endpoint, a schedule
-    created = _ok(
-        owner.post("/api/pipelines/", {"team": TEAM, "name": "p1", "graph": with_source(graph())}, format="json")
-    )
+    created = _ok(owner.post("/api/pipelines/", {"team": TEAM, "name": "p1", "graph": _world_graph()}, format="json"))
     pid = created["id"]
     etag = owner.get(f"/api/pipelines/{pid}/")["ETag"]
     _ok(owner.put(f"/api/pipelines/{pid}/", _graph(0.35)(None), format="json", HTTP_IF_MATCH=etag), 200)
@@ -344,6 +353,7 @@ def make_world(fake: FakeBackend) -> World:
         "pipeline_version_2": 2,
         "run": run["id"],
         "node": "split",
+        "foreach_node": "sweep",
         "step_output": split["outputs"]["train"]["sha256"],
         "endpoint": endpoint["slug"],
         "schedule": schedule["id"],

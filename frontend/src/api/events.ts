@@ -35,7 +35,22 @@ export interface WireLog extends Numbered {
   lines: string[];
   offset: number;
 }
-export type WireEvent = WireSnapshot | WireStep | WireRun | WireLog;
+/** An item of a for-each node changed (compact: there may be thousands; runner/events.py). */
+export interface WireItem extends Numbered {
+  type: "item";
+  node: string;
+  item: number;
+  status: StepRun["status"];
+}
+/** A for-each node expanded into `items` items, or skipped (canceled) its pending ones. */
+export interface WireForEach extends Numbered {
+  type: "foreach";
+  node: string;
+  items?: number;
+  skipped?: number;
+  canceled?: number;
+}
+export type WireEvent = WireSnapshot | WireStep | WireRun | WireLog | WireItem | WireForEach;
 
 // --- what the store applies -------------------------------------------------------------------
 
@@ -64,7 +79,22 @@ export interface LogEvent {
    *  fetch the tail over HTTP (exact, no duplicates) */
   offset?: number;
 }
-export type RunEvent = SnapshotEvent | StepEvent | RunUpdateEvent | LogEvent;
+export interface ItemEvent {
+  type: "item";
+  seq: number;
+  node: string;
+  item: number;
+  status: StepRun["status"];
+}
+export interface ForEachEvent {
+  type: "foreach";
+  seq: number;
+  node: string;
+  items?: number;
+  skipped?: number;
+  canceled?: number;
+}
+export type RunEvent = SnapshotEvent | StepEvent | RunUpdateEvent | LogEvent | ItemEvent | ForEachEvent;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -92,6 +122,17 @@ export function parseEvent(raw: unknown): RunEvent | null {
     case "run": {
       const { type: _t, seq: _s, run_id: _id, ...fields } = msg as unknown as WireRun;
       return { type: "run", seq, run: fields };
+    }
+    case "item": {
+      const frame = msg as unknown as WireItem;
+      if (typeof frame.node !== "string" || typeof frame.item !== "number" || frame.item < 0 || typeof frame.status !== "string") return null;
+      return { type: "item", seq, node: frame.node, item: frame.item, status: frame.status };
+    }
+    case "foreach": {
+      const frame = msg as unknown as WireForEach;
+      if (typeof frame.node !== "string") return null;
+      const count = (v: unknown) => (typeof v === "number" && v >= 0 ? v : undefined);
+      return { type: "foreach", seq, node: frame.node, items: count(frame.items), skipped: count(frame.skipped), canceled: count(frame.canceled) };
     }
     case "log": {
       const frame = msg as unknown as WireLog;

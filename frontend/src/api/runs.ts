@@ -46,6 +46,14 @@ export const listRuns = (query: RunQuery = {}) => listPage<RunListItem>(withQuer
 export const moreRuns = (next: string) => listPage<RunListItem>(next);
 
 export const getRun = (id: number) => get<Run>(`/api/runs/${id}/`);
+
+/** A for-each node's items: counts and each item's status (runner/api/foreach.py). */
+export type ForEachState = Schemas["ForEach"];
+/** One item's step, with its index and value. */
+export type ForEachItem = Schemas["ForEachItem"];
+export const getForEach = (runId: number, node: string) => get<ForEachState>(`/api/runs/${runId}/foreach/${encodeURIComponent(node)}/`);
+export const getForEachItem = (runId: number, node: string, item: number) =>
+  listPage<ForEachItem>(`/api/runs/${runId}/foreach/${encodeURIComponent(node)}/items/?item=${item}`).then((page) => page.results[0] ?? null);
 export const cancelRun = (id: number) => post<Run>(`/api/runs/${id}/cancel`);
 export const rerun = (id: number, options: RerunOptions) => post<Run>(`/api/runs/${id}/rerun`, options);
 

@@ -1141,6 +1141,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/foreach/{foreach}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A for-each node's items: counts by status and each item's status, in item order (cheap for thousands of items: three queries, no step JSON). */
+        get: operations["runs_foreach_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/foreach/{foreach}/items/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A for-each node's items' steps, in item order, a page at a time. */
+        get: operations["runs_foreach_items_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{run_id}/rerun/": {
         parameters: {
             query?: never;
@@ -1835,6 +1869,90 @@ export interface components {
          * @enum {string}
          */
         FilesPreviewKindEnum: "files";
+        /** @description A for-each node's roll-up and each item's status, in item order. */
+        ForEach: {
+            /** @description at most this many items queued or running at once */
+            concurrency: number;
+            /** @description status -> items in it */
+            counts: {
+                [key: string]: number;
+            };
+            error: string | null;
+            node: string;
+            over: components["schemas"]["OverEnum"];
+            /**
+             * @description the for-each node's own status
+             *
+             *     * `pending` - pending
+             *     * `queued` - queued
+             *     * `running` - running
+             *     * `succeeded` - succeeded
+             *     * `failed` - failed
+             *     * `cached` - cached
+             *     * `skipped` - skipped
+             *     * `canceled` - canceled
+             */
+            status: components["schemas"]["StepStatusEnum"];
+            /** @description item i's status at index i */
+            statuses: components["schemas"]["StepStatusEnum"][];
+            /** @description items; 0 until the node's inputs are ready and it expands */
+            total: number;
+            /** @description item i's value as people read it (`alpha=0.1, seed=2`, `row 3`, `file a.png`) */
+            values: string[];
+        };
+        /** @description One item's step, with its index and value. */
+        ForEachItem: {
+            attempt: number;
+            /** @description null until the step's inputs are known */
+            cache_key: string | null;
+            /**
+             * @description where the step runs: docker (a container) or local (a host process without a container, enabled by the operator); null until it is queued, and for a step reused from the cache
+             *
+             *     * `docker` - docker
+             *     * `local` - local
+             */
+            compute: (components["schemas"]["ComputeEnum"] | components["schemas"]["NullEnum"]) | null;
+            /**
+             * Format: double
+             * @description CPU time the step's container used, from its cgroup; null when unknown
+             */
+            cpu_seconds: number | null;
+            error: string | null;
+            exit_code: number | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** @description runs even if the cache holds its result (rerun from a node) */
+            force: boolean;
+            /** @description a for-each node: its items are at GET /api/runs/{id}/foreach/{node}/ (not among the run's steps) */
+            foreach: boolean;
+            id: number;
+            item: number;
+            /** @description the node's label on the canvas when the run started; blank when it had none */
+            label: string;
+            metrics: {
+                [key: string]: unknown;
+            };
+            /** @description team/name */
+            module: string;
+            node: string;
+            /** @description port -> artifact */
+            readonly outputs: {
+                [key: string]: components["schemas"]["ArtifactRef"];
+            };
+            /** @description the container's peak memory, from its cgroup; null when unknown */
+            peak_memory_bytes: number | null;
+            /** @description the step whose outputs a cached step reused */
+            reused_from: components["schemas"]["ReusedFrom"] | null;
+            /** Format: date-time */
+            started_at: string | null;
+            status: components["schemas"]["StepStatusEnum"];
+            /** @description ISO timestamps of the latest attempt's points, for the timeline */
+            timings: components["schemas"]["StepTimings"];
+            /** @description the item's value as people read it */
+            value: string;
+            /** @description the pinned module version */
+            version: string;
+        };
         Grant: {
             /** Format: date-time */
             created_at: string;
@@ -2338,6 +2456,14 @@ export interface components {
             /** @description the team that gets the pipeline and its datasets */
             team: string;
         };
+        /**
+         * @description * `rows` - rows
+         *     * `files` - files
+         *     * `list` - list
+         *     * `grid` - grid
+         * @enum {string}
+         */
+        OverEnum: "rows" | "files" | "list" | "grid";
         PaginatedApiTokenList: {
             /**
              * Format: uri
@@ -2402,6 +2528,19 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["Endpoint"][];
+        };
+        PaginatedForEachItemList: {
+            /**
+             * Format: uri
+             * @description the next page, null on the last
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description the previous page, null on the first
+             */
+            previous: string | null;
+            results: components["schemas"]["ForEachItem"][];
         };
         PaginatedGrantList: {
             /**
@@ -2931,7 +3070,7 @@ export interface components {
             /** Format: date-time */
             started_at: string | null;
             status: components["schemas"]["RunStatusEnum"];
-            /** @description every step, in creation order */
+            /** @description every step, in creation order; a for-each node's items are not among them (GET /api/runs/{id}/foreach/{node}/) */
             steps: components["schemas"]["Step"][];
             team: string;
             /** @description endpoint:<slug> or schedule:<id>, else null */
@@ -3175,6 +3314,8 @@ export interface components {
             finished_at: string | null;
             /** @description runs even if the cache holds its result (rerun from a node) */
             force: boolean;
+            /** @description a for-each node: its items are at GET /api/runs/{id}/foreach/{node}/ (not among the run's steps) */
+            foreach: boolean;
             id: number;
             /** @description the node's label on the canvas when the run started; blank when it had none */
             label: string;
@@ -5774,6 +5915,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+        };
+    };
+    runs_foreach_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                foreach: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForEach"];
+                };
+            };
+        };
+    };
+    runs_foreach_items_list: {
+        parameters: {
+            query?: {
+                /** @description a position from a next/previous link (opaque) */
+                cursor?: string;
+                /** @description only this item (its index) */
+                item?: number;
+                /** @description rows per page, 1..200 (default 50; more than 200 is clamped) */
+                page_size?: number;
+                /** @description only items in this status, or any of several: `failed,canceled` */
+                status?: string;
+            };
+            header?: never;
+            path: {
+                foreach: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedForEachItemList"];
                 };
             };
         };

@@ -33,8 +33,10 @@ import { listDatasets } from "../api/pipelines";
 import { csvFileOf } from "../datasets/upload";
 import { useCatalogStore } from "../store/pipelineCatalog";
 import { uploadDroppedCsv } from "./dropCsv";
-import { edgeColor, livePorts } from "./ports";
+import { edgeColor, livePorts, NODE_H } from "./ports";
 import { boxesOf, moveLod, type OverviewPaths } from "./lod";
+import { defaultForEach } from "../graph/foreach";
+import { specFor } from "../store/pipelineCatalog";
 
 const NODE_WIDTH = 230;
 
@@ -184,7 +186,22 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       }
       if (!raw) return;
       e.preventDefault();
-      placeFromPalette(JSON.parse(raw) as PaletteDrag, position);
+      const payload = JSON.parse(raw) as PaletteDrag;
+      if (payload.kind === "foreach") {
+        const s = usePipelineStore.getState();
+        const target = s.nodes.find(
+          (n) => n.type === "module" && p.x >= n.position.x && p.x <= n.position.x + NODE_WIDTH && p.y >= n.position.y && p.y <= n.position.y + NODE_H,
+        );
+        if (!target) {
+          s.showToast("Drop “For each” onto a module node: that module then runs once per item.");
+          return;
+        }
+        const spec = specFor(useCatalogStore.getState(), target.data.module as string, target.data.version as string | null);
+        s.setNodeForEach(target.id, defaultForEach(spec?.inputs ?? [], spec?.parameters ?? {}));
+        s.showToast(`Node ${target.id} now runs once per item: set the items in its properties.`, "info");
+        return;
+      }
+      placeFromPalette(payload, position);
     },
     [screenToFlowPosition],
   );

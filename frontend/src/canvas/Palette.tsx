@@ -36,7 +36,7 @@ function notPlaceable(p: PipelineRow, current: number | null): string | null {
 }
 
 /** The team's saved pipelines (placed as sub-pipeline nodes) and the pipeline's own input/output nodes. */
-function PipelinesSection({ q, place }: { q: string; place: (p: PaletteDrag) => void }) {
+function PipelinesSection({ q, place }: { q: string; place: (p: Exclude<PaletteDrag, { kind: "foreach" }>) => void }) {
   const team = usePipelineStore((s) => s.team);
   const current = usePipelineStore((s) => s.id);
   const rows = useSubPipelines((s) => s.teamPipelines[team]);
@@ -114,7 +114,7 @@ export const Palette = memo(function Palette() {
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const flow = useReactFlow();
   /** a click places the item in the middle of the view */
-  const place = (payload: PaletteDrag) => {
+  const place = (payload: Exclude<PaletteDrag, { kind: "foreach" }>) => {
     const el = document.querySelector(".canvas-wrap")?.getBoundingClientRect();
     const at = el ? flow.screenToFlowPosition({ x: el.left + el.width / 2 - 115, y: el.top + el.height / 2 - 35 }) : { x: 0, y: 0 };
     placeFromPalette(payload, freeSpot({ x: Math.round(at.x), y: Math.round(at.y) }, usePipelineStore.getState().nodes));
@@ -139,6 +139,22 @@ export const Palette = memo(function Palette() {
       <div className="panel-title">Modules</div>
       <input className="search" placeholder="Search modules…" value={q} onChange={(e) => setQ(e.target.value)} data-testid="palette-search" />
       <div className="palette-scroll">
+        {!q || "for each loop sweep".includes(q.toLowerCase()) ? (
+          <section>
+            <div className="group-title">Constructs</div>
+            <div
+              className="palette-item"
+              draggable
+              title="Drop onto a module node: it runs once per item (rows, files, a list or a grid of parameter values), a few at a time, and gathers the results"
+              data-testid="palette-foreach"
+              onDragStart={(e) => startDrag(e, { kind: "foreach", ref: "for-each" })}
+            >
+              <span className="dot cat-foreach">⟳</span>
+              <span className="palette-name">For each</span>
+              <span className="palette-meta">drop on a module</span>
+            </div>
+          </section>
+        ) : null}
         <PipelinesSection q={q} place={place} />
         {shownDatasets.length ? (
           <section>

@@ -9,6 +9,7 @@ import { columnKind, columnPort, datasetColumns, upstreamDataset, type ColumnSch
 import { NodeCompute } from "./ComputeFields";
 import { ParamField } from "./ParamField";
 import { RunWhen } from "./RunWhen";
+import { ForEachFields } from "./ForEachFields";
 import { NestingProperties } from "./SubPipelineProperties";
 import { LABEL_MAX } from "../graph/labels";
 
@@ -211,6 +212,8 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
           columns={columnsFor(f.name)}
         />
       ))}
+      <div className="section-title">For each</div>
+      <ForEachFields nodeId={node.id} foreach={node.data.foreach} spec={spec ?? undefined} />
       <div className="section-title">Runs when</div>
       <RunWhen nodeId={node.id} condition={node.data.condition} exit={node.data.exit} />
       <div className="section-title">Compute</div>

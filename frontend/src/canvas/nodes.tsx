@@ -15,6 +15,8 @@ import { overrides } from "./ComputeFields";
 import { usePipelineStore, type NodeProblems } from "../store/pipeline";
 import { DATASET_OUTPUT, specFor, useCatalogStore } from "../store/pipelineCatalog";
 import { useRunStore } from "../store/runs";
+import { describeForEach, forEachOutputs } from "../graph/foreach";
+import { ForEachRollUp } from "../runs/ForEachGrid";
 
 /** Below this zoom the text is unreadable anyway: draw lighter nodes (no port labels, no subtitle). */
 const zoomedOut = (s: ReactFlowState) => s.transform[2] < 0.5;
@@ -81,6 +83,7 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
   const spec = useCatalogStore((s) => specFor(s, data.module, data.version));
   const item = useCatalogStore((s) => s.modules[data.module]);
   const status = useRunStore((s) => s.stepStatus[id]);
+  const runId = useRunStore((s) => (data.foreach ? s.runId : null));
   const stepError = useStepError(id);
   const problems = usePipelineStore((s) => s.problemsByNode[id]);
   const level = problems?.level;
@@ -91,7 +94,7 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
   const name = spec?.display_name ?? item?.display_name ?? data.module.split("/").pop();
   const title = data.label || name;
   return (
-    <div className={nodeClass("pw-node", selected, status, level)} data-testid="canvas-node" data-module={data.module}>
+    <div className={nodeClass(data.foreach ? "pw-node is-foreach" : "pw-node", selected, status, level)} data-testid="canvas-node" data-module={data.module}>
       <Ports ports={spec?.inputs ?? []} kind="in" labels={!far} />
       <div className="pw-node-body">
         <div className={`pw-node-icon cat-${(item?.category ?? spec?.category ?? "other").replace(/\W+/g, "-").toLowerCase()}`}>
@@ -129,6 +132,12 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
           {data.condition ? `if ${data.condition}` : ""}
         </span>
       ) : null}
+      {data.foreach ? (
+        <span className="foreach-badge" data-testid="foreach-badge" title={`For each: runs ${name} once per item, ${data.foreach.concurrency ?? 4} at a time`}>
+          ⟳ {describeForEach(data.foreach)}
+          {status ? <ForEachRollUp runId={runId} node={id} status={status} /> : null}
+        </span>
+      ) : null}
       {stepError && !far ? (
         <div className="pw-node-failure" title={stepError} data-testid="step-failure">
           {stepError}
@@ -136,7 +145,7 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
       ) : null}
       <StatusChip status={status} error={stepError} />
       <ProblemBadge problems={problems} />
-      <Ports ports={spec?.outputs ?? []} kind="out" labels={!far} />
+      <Ports ports={data.foreach && spec ? forEachOutputs(spec.outputs) : (spec?.outputs ?? [])} kind="out" labels={!far} />
     </div>
   );
 });

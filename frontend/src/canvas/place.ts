@@ -13,7 +13,9 @@ export type PaletteDrag =
   | { kind: "module"; ref: string; version: string | null }
   | { kind: "dataset"; ref: string; version: number | null }
   | { kind: "pipeline"; ref: string; id: number; version: number | null }
-  | { kind: "boundary"; ref: string; boundary: "input" | "output" };
+  | { kind: "boundary"; ref: string; boundary: "input" | "output" }
+  /** dropped onto a module node: that node runs once per item (graph/foreach.ts) */
+  | { kind: "foreach"; ref: string };
 
 /** What a new pipeline input or output node is called and carries; the properties panel changes both. */
 export const BOUNDARY_DEFAULTS: Record<"input" | "output", { name: string; type: PortType }> = {
@@ -38,7 +40,7 @@ export function freeBoundaryName(kind: "input" | "output", base: string): string
   return `${base}_${i}`;
 }
 
-export function placeFromPalette(payload: PaletteDrag, position: { x: number; y: number }): string {
+export function placeFromPalette(payload: Exclude<PaletteDrag, { kind: "foreach" }>, position: { x: number; y: number }): string {
   const s = usePipelineStore.getState();
   switch (payload.kind) {
     case "dataset":

@@ -5,6 +5,7 @@ import type { PortType } from "../api/modules";
 import type { BoundaryNodeData, FlowNode, SubPipelineNodeData } from "../graph/convert";
 import { interfaceKey, useSubPipelines } from "../store/subPipelines";
 import { portColor } from "../graph/ports";
+import { forEachOutputs } from "../graph/foreach";
 import type { EdgeDoc } from "../graph/types";
 import { usePipelineStore } from "../store/pipeline";
 import { DATASET_OUTPUT, specFor, useCatalogStore } from "../store/pipelineCatalog";
@@ -23,6 +24,7 @@ function portsOf(nodeOrId: string | FlowNode, kind: "inputs" | "outputs") {
     return useSubPipelines.getState().interfaces[interfaceKey(d.pipeline, d.version)]?.[kind];
   }
   const spec = specFor(useCatalogStore.getState(), node.data.module as string, node.data.version as string | null);
+  if (spec && kind === "outputs" && node.data.foreach) return forEachOutputs(spec.outputs);
   return spec?.[kind];
 }
 

@@ -2,6 +2,7 @@
 import type { Edge, Node } from "@xyflow/react";
 import type { BoundaryNodeDoc, ComputeSettings, DatasetNodeDoc, EdgeDoc, GroupDoc, ModuleNodeDoc, NodeDoc, NoteDoc, PipelineDoc, PipelineParam, SubPipelineNodeDoc } from "./types";
 import { computeOf, isBoundaryNode, isDatasetNode, isSubPipelineNode } from "./types";
+import type { ForEachSpec } from "./foreach";
 
 export interface ModuleNodeData extends Record<string, unknown> {
   module: string;
@@ -11,6 +12,7 @@ export interface ModuleNodeData extends Record<string, unknown> {
   compute?: ComputeSettings;
   condition?: string;
   exit?: boolean;
+  foreach?: ForEachSpec;
 }
 
 export interface DatasetNodeData extends Record<string, unknown> {
@@ -68,6 +70,7 @@ export function nodeToFlow(n: NodeDoc): FlowNode {
       ...(compute ? { compute } : {}),
       ...(n.condition ? { condition: n.condition } : {}),
       ...(n.exit ? { exit: true } : {}),
+      ...(n.foreach ? { foreach: n.foreach } : {}),
     },
   };
 }
@@ -114,6 +117,7 @@ export function nodeToDoc(n: FlowNode): NodeDoc {
   if (compute) out.compute = compute;
   if (d.condition?.trim()) out.condition = d.condition.trim();
   if (d.exit) out.exit = true;
+  if (d.foreach) out.foreach = d.foreach;
   return out;
 }
 

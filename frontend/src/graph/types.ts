@@ -1,4 +1,5 @@
 import type { components } from "../api/schema";
+import type { ForEachSpec } from "./foreach";
 // The pipeline document exactly as API.md "Pipelines" describes it (schema 1).
 
 export type ParamValue = unknown;
@@ -35,6 +36,8 @@ export interface ModuleNodeDoc {
   condition?: string;
   /** an "always run" exit step: runs once every other step has finished, whatever the outcome */
   exit?: boolean;
+  /** run once per item (compiler/foreach.py): the module is the body */
+  foreach?: ForEachSpec;
 }
 
 export interface DatasetNodeDoc {

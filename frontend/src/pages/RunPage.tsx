@@ -9,6 +9,7 @@ import { duration, runProgress, when } from "../runs/format";
 import { ProgressBar, StatusBadge } from "../runs/StatusBadge";
 import { RunTimeline } from "../runs/RunTimeline";
 import { StepDetails } from "../runs/StepDetails";
+import { ForEachPanel, ForEachRollUp } from "../runs/ForEachGrid";
 import { useNow, useRunFeed } from "../runs/useRunFeed";
 import { useRunStore } from "../store/runs";
 import { useAsync } from "../hooks/useAsync";
@@ -155,6 +156,11 @@ export function RunPage() {
                   </td>
                   <td>
                     <StatusBadge status={s.status} />
+                    {s.foreach ? (
+                      <div>
+                        <ForEachRollUp runId={run.id} node={s.node} status={s.status} />
+                      </div>
+                    ) : null}
                   </td>
                   <td className="muted">{when(s.started_at)}</td>
                   <td className="muted">{s.status === "cached" ? "—" : duration(s.started_at, s.finished_at, now)}</td>
@@ -200,6 +206,7 @@ export function RunPage() {
         </table>
         </div>
         <div className="panel">
+          {step?.foreach ? <ForEachPanel key={`${run.id}:fe:${step.node}`} runId={run.id} step={step} /> : null}
           {step ? <StepDetails key={`${run.id}:${step.node}`} runId={run.id} step={step} /> : <div className="muted small">Select a step to see its log, outputs and cache.</div>}
         </div>
       </div>

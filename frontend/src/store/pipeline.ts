@@ -6,6 +6,7 @@ import type { Problem } from "../api/pipelines";
 import { docToFlow, edgeId, edgeToDoc, edgeToFlow, flowToDoc, nextId, nodeToDoc, nodeToFlow } from "../graph/convert";
 import type { FlowEdge, FlowNode, ModuleFlowNode } from "../graph/convert";
 import { computeOf } from "../graph/types";
+import type { ForEachSpec } from "../graph/foreach";
 import type {
   BoundaryNodeDoc,
   ComputeSettings,
@@ -101,6 +102,8 @@ export interface PipelineState extends Snapshot {
   setPipelineCompute: (compute: ComputeSettings) => void;
   /** when a node runs: its condition ("" for none) and whether it is an always-run exit step */
   setNodeRunWhen: (nodeId: string, when: { condition?: string; exit?: boolean }) => void;
+  /** make a module node a for-each (runs once per item), change it, or (undefined) make it plain again */
+  setNodeForEach: (nodeId: string, foreach: ForEachSpec | undefined) => void;
   /** a sub-pipeline node's pinned version (null: the newest at save) or one of its parameter values (undefined: the inner default) */
   setSubPipeline: (nodeId: string, change: { version?: number | null; param?: [string, unknown] }) => void;
   /** a pipeline input or output node's port name (edges on it follow) or type */
@@ -358,6 +361,18 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
         const kept = computeOf(compute);
         if (kept) data.compute = kept;
         else delete data.compute;
+        return { ...n, data } as ModuleFlowNode;
+      }),
+    })),
+  setNodeForEach: (nodeId, foreach) =>
+    set((s) => ({
+      ...(s.lastEdit === `${nodeId}/foreach` ? { dirty: true } : remember(s)),
+      lastEdit: `${nodeId}/foreach`,
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId || n.type !== "module") return n;
+        const data = { ...n.data };
+        if (foreach) data.foreach = foreach;
+        else delete data.foreach;
         return { ...n, data } as ModuleFlowNode;
       }),
     })),

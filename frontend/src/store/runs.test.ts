@@ -27,6 +27,7 @@ const step = (node: string, status: StepRun["status"] = "pending"): StepRun => (
   timings: {},
   cpu_seconds: null,
   peak_memory_bytes: null,
+  foreach: false,
 });
 
 const run = (id = 7, steps = [step("a"), step("b")]): Run => ({

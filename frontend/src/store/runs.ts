@@ -4,6 +4,7 @@ import { create } from "zustand";
 import type { RunEvent } from "../api/events";
 import type { Run, StepRun, StepStatus } from "../api/runs";
 import { appendLog, caughtUp, emptyLog, logFrom, type LogBuffer } from "./logBuffer";
+import type { ItemStatus } from "../graph/foreach";
 
 export type { StepStatus } from "../api/runs";
 
@@ -18,6 +19,9 @@ export interface RunData {
   stepStatus: Record<string, StepStatus>;
   /** node id -> tail of that step's log */
   logs: Record<string, LogBuffer>;
+  /** for-each node -> its items' statuses (index = item): fetched (loadItems), then kept live by
+   *  the feed's compact item events; one array per node, so one grid redraw per batch */
+  items: Record<string, ItemStatus[]>;
 }
 
 export interface RunState extends RunData {
@@ -31,6 +35,8 @@ export interface RunState extends RunData {
   appendLogChunk: (node: string, text: string, offset?: number) => void;
   /** the first read of a log, from its tail: what comes before `offset` is never fetched */
   startLogAt: (node: string, text: string, offset: number) => void;
+  /** a for-each node's items as GET /api/runs/{id}/foreach/{node}/ answered (merged with live events) */
+  loadItems: (runId: number, node: string, statuses: ItemStatus[]) => void;
   /** pipeline id -> parameter values of the last run started from the Run dialog (this session) */
   lastParameters: Record<number, Record<string, unknown>>;
   rememberParameters: (pipelineId: number, values: Record<string, unknown>) => void;
@@ -43,7 +49,19 @@ export const initialRunData = (runId: number | null = null): RunData => ({
   pending: {},
   stepStatus: {},
   logs: {},
+  items: {},
 });
+
+/** How far along a status is: a fetched answer never takes an item back past a live event. */
+const RANK: Record<ItemStatus, number> = { pending: 0, queued: 1, running: 2, succeeded: 3, failed: 3, cached: 3, skipped: 3, canceled: 3 };
+
+export function mergeItems(known: readonly ItemStatus[] | undefined, fetched: readonly ItemStatus[]): ItemStatus[] {
+  const out = [...fetched];
+  (known ?? []).forEach((s, i) => {
+    if (i >= out.length || RANK[s] > RANK[out[i]]) out[i] = s;
+  });
+  return out;
+}
 
 const statusMap = (steps: StepRun[]): Record<string, StepStatus> =>
   Object.fromEntries(steps.map((s) => [s.node, s.status]));
@@ -64,6 +82,19 @@ function applyOne(state: RunData, event: RunEvent): RunData {
     }
     case "run": {
       return { ...state, seq: event.seq, run: state.run ? { ...state.run, ...event.run } : state.run };
+    }
+    case "item": {
+      const list = [...(state.items[event.node] ?? [])];
+      for (let i = list.length; i < event.item; i++) list[i] = "pending";
+      list[event.item] = event.status;
+      return { ...state, seq: event.seq, items: { ...state.items, [event.node]: list } };
+    }
+    case "foreach": {
+      let list = state.items[event.node] ?? [];
+      if (event.items !== undefined && list.length < event.items) list = [...list, ...Array<ItemStatus>(event.items - list.length).fill("pending")];
+      if (event.skipped) list = list.map((s) => (s === "pending" ? "skipped" : s));
+      if (event.canceled) list = list.map((s) => (s === "pending" ? "canceled" : s));
+      return { ...state, seq: event.seq, items: { ...state.items, [event.node]: list } };
     }
     case "log": {
       const buf = state.logs[event.node] ?? emptyLog();
@@ -98,6 +129,7 @@ function blankStep(node: string): StepRun {
     timings: {},
     cpu_seconds: null,
     peak_memory_bytes: null,
+    foreach: false,
   };
 }
 
@@ -145,6 +177,8 @@ export const useRunStore = create<RunState>((set) => ({
     }),
   applyEvent: (event) => set((s) => reduceEvent(s, event)),
   applyEvents: (events) => set((s) => events.reduce(reduceEvent, s)),
+  loadItems: (runId, node, statuses) =>
+    set((s) => (s.runId !== runId ? s : { items: { ...s.items, [node]: mergeItems(s.items[node], statuses) } })),
   startLogAt: (node, text, offset) =>
     set((s) => {
       const buf = s.logs[node];
