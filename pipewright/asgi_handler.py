@@ -9,8 +9,9 @@ chain to sync and back (`async_to_sync`) in the middle: about 30 hops per reques
 web process more CPU than a simple view itself (docs/operations.md, "Reading runs"). Here the
 whole chain, view included, runs in one `sync_to_async` call on the request's thread, exactly
 as the test client (and WSGI) runs it. The request still gets its own thread-sensitive context,
-so its database connection is taken, used and given back on one thread; reading the body,
-sending the answer and streaming stay on the event loop, as before.
+so its database connection is taken, used and given back on one thread (a streamed answer gives
+it back before its body streams); reading the body, sending the answer and streaming stay on the
+event loop, as before.
 
 That thread is new for each request, so Django's persistent connections (CONN_MAX_AGE, kept per
 thread) cannot help here: the web process uses Django's psycopg pool instead (`pool_connections`).
@@ -25,6 +26,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponseBase
 
 
@@ -34,9 +36,17 @@ class SyncChainHandler(ASGIHandler):
         self.load_middleware(is_async=False)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        # BaseHandler.get_response: the urlconf, the chain, the request's closers, log_response
-        response: Any = await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        response: Any = await sync_to_async(self._respond, thread_sensitive=True)(request)
         return response  # type: ignore[no-any-return]
+
+    def _respond(self, request: HttpRequest) -> HttpResponseBase:
+        # BaseHandler.get_response: the urlconf, the chain, the request's closers, log_response
+        response = self.get_response(request)
+        if response.streaming:
+            # a download may stream for minutes: give its connection back to the pool now, not
+            # at the end of the request (a query while streaming borrows one again)
+            close_old_connections()
+        return response
 
 
 def pool_connections(databases: dict[str, dict[str, Any]] | None = None) -> None:

@@ -8,11 +8,26 @@ from typing import Any
 
 import pytest
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.testing import HttpCommunicator
+from asgiref.testing import ApplicationCommunicator
 from django.core.handlers.asgi import ASGIHandler
 
 from pipewright.asgi_handler import SyncChainHandler, pool_connections
 from teams.tokens import create_token
+
+
+async def fetch(app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """(status, body) of a GET through the ASGI application `app`."""
+    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "scheme": "http", "headers": [(b"host", b"127.0.0.1"), *headers],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}  # fmt: skip
+    communicator = ApplicationCommunicator(app, scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    start, body = await communicator.receive_output(60), b""
+    while True:
+        message = await communicator.receive_output(60)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return start["status"], body
 
 
 def hops_of(handler: Any, token: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, bytes]:
@@ -25,11 +40,9 @@ def hops_of(handler: Any, token: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
         return await original(self, *args, **kwargs)
 
     monkeypatch.setattr(SyncToAsync, "__call__", counted)
-    headers = [(b"host", b"127.0.0.1"), (b"authorization", f"Token {token}".encode())]
-    communicator = HttpCommunicator(handler, "GET", "/api/me/", headers=headers)
-    response = async_to_sync(communicator.get_response)(timeout=60)
+    status, body = async_to_sync(fetch)(handler, "/api/me/", [(b"authorization", f"Token {token}".encode())])
     monkeypatch.setattr(SyncToAsync, "__call__", original)
-    return len(calls), response["status"], response["body"]
+    return len(calls), status, body
 
 
 def test_the_chain_and_the_view_run_in_one_hop(
@@ -62,3 +75,10 @@ def test_no_pool_when_its_size_is_zero(settings: Any) -> None:
     settings.DB_POOL_MAX_SIZE = 0
     pool_connections(databases)
     assert databases == settings.DATABASES
+
+
+def test_a_streamed_answer_gives_its_connection_back_before_streaming(transactional_db: Any, settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.api.streaming_urls"
+    status, body = async_to_sync(fetch)(SyncChainHandler(), "/streamed/", [])
+    assert status == 200
+    assert body == b"given back"
