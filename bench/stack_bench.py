@@ -268,8 +268,9 @@ def breakdown(runs: list[dict[str, Any]]) -> None:
     )
 
 
-def web_cpu_per_get(stack: Stack, path: str, n: int = 30) -> float:
-    """CPU seconds the Daphne process spends per GET of `path`, from /proc."""
+def web_cpu_per_get(stack: Stack, path: str, n: int = 200) -> float:
+    """CPU seconds the Daphne process spends per GET of `path`, from /proc (whose clock ticks are
+    10 ms: enough requests that a tick is noise, not a figure)."""
     root = psutil.Process(stack.proc.pid)  # type: ignore[union-attr]
     web = next(p for p in root.children(recursive=True) if "daphne" in " ".join(p.cmdline()))
     stack.api.ok("GET", path)

@@ -2,10 +2,17 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewright.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from pipewright.asgi_handler import SyncChainHandler, pool_connections  # noqa: E402
+
+# the web process's connections from a pool; Django's handler with its middleware chain run
+# synchronously, in one thread hop per request (asgi_handler.py)
+pool_connections()
+django_asgi_app = SyncChainHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

@@ -44,7 +44,8 @@ def _keep_database_connections(**_: object) -> None:
     """A worker keeps its database connections between tasks: a new PostgreSQL connection per task
     costs more than the task's own queries. Celery's Django fixup closes them only every
     CELERY_DB_REUSE_MAX tasks; before each task, Django's own check replaces one that broke or
-    outlived WORKER_DB_CONN_MAX_AGE. Daphne keeps Django's default of one connection per request."""
+    outlived WORKER_DB_CONN_MAX_AGE. Daphne borrows its connections from a pool instead
+    (pipewright/asgi_handler.py)."""
     from django.conf import settings
 
     for db in settings.DATABASES.values():

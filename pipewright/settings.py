@@ -105,6 +105,12 @@ if not _database_url:
         " (`make run` starts an embedded one and writes its URL to var/dev.env for manage.py)"
     )
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# The web process (Daphne) borrows its connections from a psycopg pool of at most this many
+# (pipewright/asgi_handler.py): under ASGI each request runs on a thread of its own, so without a
+# pool every request would open (and pay for) a new connection. 0: no pool, a connection per request.
+# Celery workers keep theirs instead (pipewright/celery.py); size PostgreSQL's max_connections for both.
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
+DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", 2)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError(f"DATABASE_URL must name a PostgreSQL database, not {DATABASES['default']['ENGINE']}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

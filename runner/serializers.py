@@ -297,33 +297,77 @@ class RunEventSerializer(serializers.Serializer):
     finished_at = IsoDateTimeField(allow_null=True)
 
 
+# what `run_values_json` reads: the run's own columns and, through joins, four names
+RUN_VALUES = (
+    "id",
+    "pipeline_id",
+    "pipeline__name",
+    "pipeline_version__number",
+    "pipeline_version_id",
+    "team__name",
+    "parent_id",
+    "rerun_mode",
+    "cloned_from_id",
+    "parameters",
+    "use_cache",
+    "status",
+    "error",
+    "created_by__username",
+    "trigger",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "event_seq",
+)
+
+
+def run_values_json(v: dict[str, Any]) -> dict[str, Any]:
+    """A run's JSON without its steps from `RUN_VALUES` (read off a model by `run_data`, or a row
+    of `runner.reads`)."""
+    return {
+        "id": v["id"],
+        "pipeline": v["pipeline_id"],
+        "pipeline_name": v["pipeline__name"],
+        "version": v["pipeline_version__number"] if v["pipeline_version_id"] else None,
+        "pipeline_version": v["pipeline_version_id"],
+        "team": v["team__name"],
+        "parent": v["parent_id"],
+        "rerun_mode": v["rerun_mode"] or None,
+        "cloned_from": v["cloned_from_id"],
+        "parameters": v["parameters"],
+        "cache": v["use_cache"],
+        "status": v["status"],
+        "error": v["error"] or None,
+        "created_by": v["created_by__username"],
+        "trigger": v["trigger"] or None,
+        "created_at": v["created_at"].isoformat() if v["created_at"] else None,
+        "started_at": v["started_at"].isoformat() if v["started_at"] else None,
+        "finished_at": v["finished_at"].isoformat() if v["finished_at"] else None,
+        "seq": v["event_seq"],
+    }
+
+
+def steps_json(run_id: int) -> list[dict[str, Any]]:
+    """Every step of a run as JSON, in creation order: plain rows of the columns the JSON shows
+    (no model per step, no unused JSON decoded) and their artifacts, in two queries."""
+    # a for-each's items are not inlined (there may be thousands): GET /api/runs/{id}/foreach/{node}/
+    rows = list(StepRun.objects.filter(run_id=run_id, item__isnull=True).order_by("id").values(*STEP_VALUES))
+    infos = artifact_info([sha for r in rows for sha in r["outputs"].values()])
+    return [_step_json(r, infos) for r in rows]
+
+
 def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
     """`RunSerializer`'s fast path: the same fields, built directly."""
-    data: dict[str, Any] = {
-        "id": run.pk,
-        "pipeline": run.pipeline_id,
-        "pipeline_name": run.pipeline.name,
-        "version": run.pipeline_version.number if run.pipeline_version_id else None,
-        "pipeline_version": run.pipeline_version_id,
-        "team": run.team.name,
-        "parent": run.parent_id,
-        "rerun_mode": run.rerun_mode or None,
-        "cloned_from": run.cloned_from_id,
-        "parameters": run.parameters,
-        "cache": run.use_cache,
-        "status": run.status,
-        "error": run.error or None,
-        "created_by": run.created_by.username if run.created_by_id else None,
-        "trigger": run.trigger or None,
-        "created_at": run.created_at.isoformat() if run.created_at else None,
-        "started_at": run.started_at.isoformat() if run.started_at else None,
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "seq": run.event_seq,
-    }
+    data = run_values_json(
+        {
+            **{f: getattr(run, f) for f in RUN_VALUES if "__" not in f and f != "id"},
+            "id": run.pk,
+            "pipeline__name": run.pipeline.name,
+            "pipeline_version__number": run.pipeline_version.number if run.pipeline_version_id else None,
+            "team__name": run.team.name,
+            "created_by__username": run.created_by.username if run.created_by_id else None,
+        }
+    )
     if steps:
-        # plain rows of the columns the JSON shows (no model per step, no unused JSON decoded)
-        # a for-each's items are not inlined (there may be thousands): GET /api/runs/{id}/foreach/{node}/
-        rows = list(StepRun.objects.filter(run_id=run.pk, item__isnull=True).order_by("id").values(*STEP_VALUES))
-        infos = artifact_info([sha for r in rows for sha in r["outputs"].values()])
-        data["steps"] = [_step_json(r, infos) for r in rows]
+        data["steps"] = steps_json(run.pk)
     return data

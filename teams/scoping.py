@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from pipewright.errors import Forbidden, NotFound
@@ -23,9 +24,16 @@ def roles_of(user: Any) -> dict[int, str]:
         return {}
     cached = getattr(user, "_pipewright_roles", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
+        # hand-written: every API request asks, and compiling the ORM's query cost five times
+        # running it (docs/operations.md, "Reading runs")
+        with connection.cursor() as cursor:
+            cursor.execute(_ROLES_SQL, [user.pk])
+            cached = dict(cursor.fetchall())
         user._pipewright_roles = cached
     return cached
+
+
+_ROLES_SQL = f'SELECT "team_id", "role" FROM "{Membership._meta.db_table}" WHERE "user_id" = %s'
 
 
 def forget_roles(user: Any) -> None:

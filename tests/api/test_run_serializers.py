@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from rest_framework import serializers
 
+from runner import reads
 from runner.models import Run, StepRun
 from runner.serializers import RunSerializer, RunSummarySerializer, StepSerializer, runs_for_json
 from tests.runner.fixtures import make_version, publish_module, step
@@ -35,7 +36,7 @@ def by_fields(serializer: serializers.Serializer, instance: Any) -> dict[str, An
     return dict(serializers.Serializer.to_representation(serializer, instance))
 
 
-def test_the_fast_path_agrees_with_the_declared_fields(eager: Any, as_alice: Any, version: Any) -> None:
+def test_the_fast_path_agrees_with_the_declared_fields(eager: Any, as_alice: Any, alice: Any, version: Any) -> None:
     first = as_alice.post(f"/api/pipelines/{version.pipeline_id}/runs/", {}, format="json").json()
     as_alice.post(f"/api/runs/{first['id']}/rerun", {"mode": "all"}, format="json")
     as_alice.post(f"/api/runs/{first['id']}/rerun", {"mode": "from", "node": "b"}, format="json")
@@ -54,4 +55,5 @@ def test_the_fast_path_agrees_with_the_declared_fields(eager: Any, as_alice: Any
         listed = RunSummarySerializer(run).data
         assert list(listed) == [f for f in RunSerializer().fields if f != "steps"]
         assert RunSerializer.render(run) == fast_run
+        assert reads.visible_run_json(alice, run.pk) == fast_run  # GET /api/runs/{id}/'s lean read
     assert {"succeeded", "cached"} <= seen

@@ -1,0 +1,84 @@
+"""The web process's Django (pipewright/asgi_handler.py): the middleware chain and the view run
+in one thread hop per request, and the process borrows its database connections from a pool."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.core.handlers.asgi import ASGIHandler
+
+from pipewright.asgi_handler import SyncChainHandler, pool_connections
+from teams.tokens import create_token
+
+
+async def fetch(app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """(status, body) of a GET through the ASGI application `app`."""
+    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "scheme": "http", "headers": [(b"host", b"127.0.0.1"), *headers],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}  # fmt: skip
+    communicator = ApplicationCommunicator(app, scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    start, body = await communicator.receive_output(60), b""
+    while True:
+        message = await communicator.receive_output(60)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return start["status"], body
+
+
+def hops_of(handler: Any, token: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, bytes]:
+    """(sync_to_async calls, status, body) of one GET /api/me/ through `handler`."""
+    calls = []
+    original = SyncToAsync.__call__
+
+    async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(self.func)
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counted)
+    status, body = async_to_sync(fetch)(handler, "/api/me/", [(b"authorization", f"Token {token}".encode())])
+    monkeypatch.setattr(SyncToAsync, "__call__", original)
+    return len(calls), status, body
+
+
+def test_the_chain_and_the_view_run_in_one_hop(
+    transactional_db: Any, alice: Any, acme: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, token = create_token(alice, "web")
+    ours, status, body = hops_of(SyncChainHandler(), token, monkeypatch)
+    assert status == 200 and b'"alice"' in body
+    djangos, status, _ = hops_of(ASGIHandler(), token, monkeypatch)
+    assert status == 200
+    # request_started, the chain with the view, response.close: against Django's hop per
+    # middleware method and per view middleware
+    assert ours <= 3, ours
+    assert djangos > 10, djangos
+
+
+def test_the_web_process_borrows_connections_from_a_pool(settings: Any) -> None:
+    databases = copy.deepcopy(settings.DATABASES)
+    databases["default"]["CONN_MAX_AGE"] = 60
+    settings.DB_POOL_MAX_SIZE, settings.DB_POOL_MIN_SIZE = 7, 2
+    pool_connections(databases)
+    db = databases["default"]
+    assert db["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 7}
+    assert db["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
+    assert db["CONN_HEALTH_CHECKS"] is True
+
+
+def test_no_pool_when_its_size_is_zero(settings: Any) -> None:
+    databases = copy.deepcopy(settings.DATABASES)
+    settings.DB_POOL_MAX_SIZE = 0
+    pool_connections(databases)
+    assert databases == settings.DATABASES
+
+
+def test_a_streamed_answer_gives_its_connection_back_before_streaming(transactional_db: Any, settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.api.streaming_urls"
+    status, body = async_to_sync(fetch)(SyncChainHandler(), "/streamed/", [])
+    assert status == 200
+    assert body == b"given back"
