@@ -26,7 +26,7 @@ from django.db import connection
 
 from designer.models import Pipeline, PipelineVersion
 from runner.models import Run
-from runner.serializers import RUN_VALUES, run_values_json, steps_json
+from runner.serializers import RUN_VALUES, run_steps_json, run_values_json
 from teams.models import Team
 from teams.scoping import visible_team_ids
 
@@ -64,7 +64,7 @@ def _run_steps(run_id: int, seq: int) -> list[dict[str, Any]]:
         if kept is not None:
             _steps.move_to_end(key)
             return kept
-    steps = steps_json(run_id)
+    steps = run_steps_json(run_id)
     with _lock:
         _steps[key] = steps
         while len(_steps) > KEEP:

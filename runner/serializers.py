@@ -347,13 +347,12 @@ def run_values_json(v: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def steps_json(run_id: int) -> list[dict[str, Any]]:
+def run_steps_json(run_id: int) -> list[dict[str, Any]]:
     """Every step of a run as JSON, in creation order: plain rows of the columns the JSON shows
-    (no model per step, no unused JSON decoded) and their artifacts, in two queries."""
-    # a for-each's items are not inlined (there may be thousands): GET /api/runs/{id}/foreach/{node}/
-    rows = list(StepRun.objects.filter(run_id=run_id, item__isnull=True).order_by("id").values(*STEP_VALUES))
-    infos = artifact_info([sha for r in rows for sha in r["outputs"].values()])
-    return [_step_json(r, infos) for r in rows]
+    (no model per step, no unused JSON decoded) and their artifacts, in two queries. A for-each's
+    items are not inlined (there may be thousands): GET /api/runs/{id}/foreach/{node}/."""
+    rows = StepRun.objects.filter(run_id=run_id, item__isnull=True).order_by("id").values(*STEP_VALUES)
+    return steps_json(list(rows))
 
 
 def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
@@ -369,5 +368,5 @@ def run_data(run: Run, *, steps: bool = True) -> dict[str, Any]:
         }
     )
     if steps:
-        data["steps"] = steps_json(run.pk)
+        data["steps"] = run_steps_json(run.pk)
     return data
