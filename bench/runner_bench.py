@@ -194,7 +194,10 @@ def cli_args(kwargs: dict[str, Any]) -> list[str]:
     args += [f"--tmpfs={path}:{opts}" for path, opts in kwargs["tmpfs"].items()]
     args += [f"--memory={kwargs['mem_limit']}b", f"--cpus={kwargs['nano_cpus'] / 1e9}"]
     args += [f"--pids-limit={kwargs['pids_limit']}"]
-    args += [f"--volume={host}:{m['bind']}:{m['mode']}" for host, m in kwargs["volumes"].items()]
+    args += [
+        f"--mount=type=bind,source={m['Source']},target={m['Target']}" + (",readonly" if m.get("ReadOnly") else "")
+        for m in kwargs["mounts"]
+    ]
     args += [f"--env={k}={v}" for k, v in kwargs["environment"].items()]
     args += [f"--label={k}={v}" for k, v in kwargs["labels"].items()]
     return [*args, kwargs["image"], *kwargs["command"]]
