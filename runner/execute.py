@@ -30,7 +30,7 @@ from runner.failures import failure_message
 from runner.models import Run, StepRun
 from runner.steplogs import LogWriter, attempt_tail
 from runner.transitions import move_step, stamp
-from runner.workspace import collect, prepare
+from runner.workspace import collect, prepare, record_artifacts
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q, extra_env: dict[str,
             result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
         _check_connection()
         if result.exit_code == 0 and not result.error:
-            result.outputs, result.metrics, result.infos = collect(step, job)
+            result.outputs, result.metrics, result.infos = collect(step, job, record=False)
             result.outputs_stored_at = time.time()
     except Exception as exc:  # a step's own failure (or the engine's absence), never the worker's
         result = _Attempt(None, str(exc) or exc.__class__.__name__)
@@ -254,7 +254,9 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
             **outcome.usage(),
         ):
             return
-        # the team's cache entry, and the outputs of every step that waited for this one
+        # the outputs' rows (in this transaction: no commit of their own), the team's cache entry,
+        # and the outputs of every step that waited for this one
+        record_artifacts(outcome.infos)
         inflight.settle(row, step, outcome.outputs, outcome.metrics)
         row.status, row.outputs, row.metrics = states.SUCCEEDED, outcome.outputs, outcome.metrics
         row.exit_code, row.finished_at, row.timings = 0, finished, timings

@@ -169,6 +169,11 @@ class LogWriter:
         self.limit = int(settings.PIPEWRIGHT_LOG_MAX_BYTES)
         self.pos = end_of(step_id)  # a retry goes on after the earlier attempts' bytes
         self.kept = self.pos
+        # chunks stored before this attempt (an earlier attempt's, compacted unless its worker
+        # died), and how many this writer stored: close() compacts only when there is anything
+        # to merge, so a step with one flush or none skips that transaction
+        self.inherited = self.pos > 0
+        self.flushes = 0
         self.pending: list[str] = []
         self.pending_bytes = 0
         self.cut = False
@@ -231,6 +236,7 @@ class LogWriter:
             connection.close()
             return False
         self.pos = offset + len(data)
+        self.flushes += 1
         try:
             events.publish(self.run_id, {"type": "log", "node": self.node, "lines": lines, "offset": offset})
         except Exception as exc:
@@ -240,11 +246,14 @@ class LogWriter:
         return True
 
     def close(self) -> None:
-        """Flush what is left, then compact the step's chunks."""
+        """Flush what is left, then compact the step's chunks when there are several (one flush
+        or none, the common case of a short step, leaves nothing to merge)."""
         with self.cond:
             self.closing = True
             self.cond.notify_all()
         self.thread.join(timeout=60)
+        if self.flushes < 2 and not self.inherited:
+            return
         try:
             compact(self.step_id)
         except Exception as exc:

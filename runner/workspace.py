@@ -143,11 +143,25 @@ def check_outputs(step: Step, out_dir: Path) -> None:
         raise RuntimeError(f"output folder /out: {exc}") from exc
 
 
-def collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str, Any], dict[str, dict[str, Any]]]:
+def record_artifacts(infos: dict[str, dict[str, Any]]) -> None:
+    """The artifacts' rows (size, media type) for `collect`'s infos, in one INSERT ... ON CONFLICT
+    DO NOTHING: an artifact stored before keeps its row."""
+    if infos:
+        Artifact.objects.bulk_create(
+            [Artifact(sha256=sha, size=i["size"], media_type=i["media_type"]) for sha, i in infos.items()],
+            ignore_conflicts=True,
+        )
+
+
+def collect(
+    step: Step, job: compute.StepJob, *, record: bool = True
+) -> tuple[dict[str, str], dict[str, Any], dict[str, dict[str, Any]]]:
     """Store the step's output folders (copied with the hardened walk and hashed on this worker,
     uploaded and committed when the store is remote, then removed: the work folder is thrown away)
     and read its metrics; returns outputs by port, metrics and the artifacts' info by sha256. The
-    step is marked succeeded only after this returns: its outputs are committed by then."""
+    step is marked succeeded only after this returns: its outputs are committed by then. With
+    `record=False` the caller writes the artifacts' rows (`record_artifacts`) itself, in the
+    transaction that records the step (one commit less per step)."""
     check_outputs(step, job.out_dir)
     outputs: dict[str, str] = {}
     infos: dict[str, dict[str, Any]] = {}
@@ -162,11 +176,8 @@ def collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str,
             raise RuntimeError(f"output port '{port}': {exc}") from exc
         outputs[port] = sha
         infos[sha] = {"sha256": sha, "size": size, "media_type": _media_type(files)}  # same bytes, same answers
-    # one INSERT ... ON CONFLICT DO NOTHING: an artifact stored before keeps its row
-    Artifact.objects.bulk_create(
-        [Artifact(sha256=sha, size=i["size"], media_type=i["media_type"]) for sha, i in infos.items()],
-        ignore_conflicts=True,
-    )
+    if record:
+        record_artifacts(infos)
     metrics: dict[str, Any] = {}
     if os.path.isfile(job.out_dir / "metrics.json"):  # checked above: a regular file, not a link
         try:
