@@ -30,7 +30,7 @@ from runner.failures import failure_message
 from runner.models import Run, StepRun
 from runner.steplogs import LogWriter, attempt_tail
 from runner.transitions import move_step, stamp
-from runner.workspace import collect, prepare, record_artifacts
+from runner.workspace import collect, prepare
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +122,15 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
         with keeping_one(row.queue) as kept:
             advance_run(run.pk)
     finally:
-        shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock
+        _discard(work)
     return True, ((kept[0], row.queue) if kept else None)
+
+
+def _discard(work: Path) -> None:
+    """Remove an attempt's work folder behind the worker's back: a chain's next step, claimed
+    right after, does not wait for it (tens of ms of unlinks on a busy disk). A folder a dying
+    worker leaves behind is removed by the sweep, as any attempt's that no longer runs."""
+    threading.Thread(target=shutil.rmtree, args=(work,), kwargs={"ignore_errors": True}, daemon=True).start()
 
 
 def _check_connection() -> None:
@@ -210,7 +217,7 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q, extra_env: dict[str,
             result = _Attempt(**dataclasses.asdict(target.run(job, sink.line, should_stop)))
         _check_connection()
         if result.exit_code == 0 and not result.error:
-            result.outputs, result.metrics, result.infos = collect(step, job, record=False)
+            result.outputs, result.metrics, result.infos = collect(step, job)
             result.outputs_stored_at = time.time()
     except Exception as exc:  # a step's own failure (or the engine's absence), never the worker's
         result = _Attempt(None, str(exc) or exc.__class__.__name__)
@@ -254,9 +261,7 @@ def _record(step: Step, row: StepRun, outcome: _Attempt, mine: Q) -> None:
             **outcome.usage(),
         ):
             return
-        # the outputs' rows (in this transaction: no commit of their own), the team's cache entry,
-        # and the outputs of every step that waited for this one
-        record_artifacts(outcome.infos)
+        # the team's cache entry, and the outputs of every step that waited for this one
         inflight.settle(row, step, outcome.outputs, outcome.metrics)
         row.status, row.outputs, row.metrics = states.SUCCEEDED, outcome.outputs, outcome.metrics
         row.exit_code, row.finished_at, row.timings = 0, finished, timings
