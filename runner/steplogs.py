@@ -160,9 +160,9 @@ def attempt_tail(step: StepRun, attempt: int, limit: int = failures.TAIL_BYTES) 
 
 class LogWriter:
     """A step attempt's log as it runs: lines appended to the database in batches (every
-    FLUSH_SECONDS, or at FLUSH_BYTES) by its own thread, each batch then published as one "log"
-    event with the offset its first line has in the stored log. Past PIPEWRIGHT_LOG_MAX_BYTES one
-    line says the log was cut and later lines are dropped."""
+    FLUSH_SECONDS, or at FLUSH_BYTES) by its own thread (started by the first line), each batch
+    then published as one "log" event with the offset its first line has in the stored log. Past
+    PIPEWRIGHT_LOG_MAX_BYTES one line says the log was cut and later lines are dropped."""
 
     def __init__(self, run_id: int, step_id: int, node: str, attempt: int):
         self.run_id, self.step_id, self.node, self.attempt = run_id, step_id, node, attempt
@@ -179,8 +179,8 @@ class LogWriter:
         self.cut = False
         self.cond = threading.Condition()
         self.closing = False
+        # started by the first line: a step that prints nothing costs no thread and no join
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"log-{step_id}")
-        self.thread.start()
 
     def line(self, text: str) -> None:
         data_len = len(text.encode("utf-8", errors="replace")) + 1
@@ -196,6 +196,8 @@ class LogWriter:
             self.pending.append(text)
             self.pending_bytes += data_len
             self.kept += data_len
+            if self.thread.ident is None and not self.closing:
+                self.thread.start()
             if self.pending_bytes >= FLUSH_BYTES:
                 self.cond.notify_all()
 
@@ -251,7 +253,8 @@ class LogWriter:
         with self.cond:
             self.closing = True
             self.cond.notify_all()
-        self.thread.join(timeout=60)
+        if self.thread.ident is not None:
+            self.thread.join(timeout=60)
         if self.flushes < 2 and not self.inherited:
             return
         try:
