@@ -167,7 +167,9 @@ class LogWriter:
     def __init__(self, run_id: int, step_id: int, node: str, attempt: int):
         self.run_id, self.step_id, self.node, self.attempt = run_id, step_id, node, attempt
         self.limit = int(settings.PIPEWRIGHT_LOG_MAX_BYTES)
-        self.pos = end_of(step_id)  # a retry goes on after the earlier attempts' bytes
+        # a retry goes on after the earlier attempts' bytes; a first attempt's log is empty (and
+        # were it not, the first append would clash and go on at the real end)
+        self.pos = end_of(step_id) if attempt > 1 else 0
         self.kept = self.pos
         # chunks stored before this attempt (an earlier attempt's, compacted unless its worker
         # died), and how many this writer stored: close() compacts only when there is anything
