@@ -9,7 +9,9 @@ same run.
 (b) container exit (Docker's `die` event) -> the step's event on the WebSocket, p50/p95;
 (c) the same chain while a client polls the run every 10 ms;
 (d) a fully cached rerun of a 50-step chain, from the server's own timestamps;
-(e) the web process's CPU per `GET /api/runs/{id}/` of that 50-step run (from /proc).
+(e) the web process's CPU per `GET /api/runs/{id}/` of that 50-step run (from /proc);
+(f) a 50-wide fan-out of the tiny container vs the same containers by a pool of as many threads
+    as the stack has step slots (each a `docker run`).
 The image is built locally (no registry): gcc -static, then `docker build` of FROM scratch.
 """
 
@@ -127,6 +129,36 @@ def chain(stack: Stack, name: str, n: int) -> int:
     return int(body["id"])
 
 
+def fanout(stack: Stack, name: str, n: int) -> int:
+    """n independent nodes of the tiny module: a fan-out as wide as the workers let it be."""
+    nodes = [
+        {"id": f"f{i}", "module": f"{TEAM}/tiny", "version": None, "params": {}, "position": {"x": i * 40, "y": 0}}
+        for i in range(n)
+    ]
+    body = stack.api.ok(
+        "POST",
+        "/api/pipelines/",
+        {"team": TEAM, "name": name, "graph": {"schema": 1, "nodes": nodes, "edges": [], "parameters": []}},
+        status=201,
+    )
+    assert not body["errors"], body["errors"]
+    return int(body["id"])
+
+
+def pool_floor(n: int, workers: int) -> float:
+    """The floor of a fan-out: the same n containers by a plain pool of `workers` threads, each a
+    `docker run --rm --network none`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_: int) -> None:
+        subprocess.run(["docker", "run", "--rm", "--network", "none", IMAGE], check=True, capture_output=True)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, range(n)))
+    return time.perf_counter() - start
+
+
 class Dies:
     """Docker `die` events of step containers: steprun id -> when (seconds since the epoch)."""
 
@@ -191,6 +223,46 @@ def floor_loop(n: int) -> float:
     for _ in range(n):
         subprocess.run(["docker", "run", "--rm", "--network", "none", IMAGE], check=True, capture_output=True)
     return time.perf_counter() - start
+
+
+def sdk_start_floor(n: int) -> tuple[list[float], list[float]]:
+    """The floor of "claimed -> container started": the engine's own create (with the step's
+    locked-down settings and a bind-mounted output folder) and attach, as the worker's Docker
+    backend calls them, timed directly through the SDK; returns (create, attach) seconds each, for
+    n containers (each then started, waited for and removed off the clock)."""
+    api = docker.from_env().api
+    api.trust_env = False  # as the runner's client on a unix socket
+    created, attached = [], []
+    for _ in range(n):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "out"
+            (out / "data").mkdir(parents=True)
+            os.chmod(out, 0o777)
+            os.chmod(out / "data", 0o777)
+            host = api.create_host_config(
+                network_mode="none",
+                security_opt=["no-new-privileges"],
+                cap_drop=["ALL"],
+                read_only=True,
+                tmpfs={"/tmp": "rw,size=64m,mode=1777"},
+                mem_limit=256 * 1024**2,
+                nano_cpus=10**9,
+                pids_limit=256,
+                mounts=[docker.types.Mount(target="/out", source=str(out), type="bind", read_only=False)],
+            )
+            t0 = time.perf_counter()
+            cid = api.create_container(IMAGE, ["/tiny"], user="65534:65534", working_dir="/out", host_config=host)["Id"]
+            t1 = time.perf_counter()
+            stream = api.attach(cid, stdout=True, stderr=True, stream=True, logs=True)
+            t2 = time.perf_counter()
+            api.start(cid)
+            for _chunk in stream:
+                pass
+            api.wait(cid)
+            api.remove_container(cid, force=True)
+            created.append(t1 - t0)
+            attached.append(t2 - t1)
+    return created, attached
 
 
 def chain_round(
@@ -281,6 +353,7 @@ def web_cpu_per_get(stack: Stack, path: str, n: int = 200) -> float:
 
 
 def main() -> int:
+    print(f"    load average at the start: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     build_image()
     var = Path(tempfile.mkdtemp(prefix="pw-stack-bench-"))
     # the stack flushes its Redis database at start: the one REDIS_URL names (make bench: the test
@@ -315,6 +388,11 @@ def main() -> int:
         )
         print(f"    floor: {f / N * 1000:.0f} ms per `docker run` of the tiny image")
         breakdown(runs)
+        created, attached = sdk_start_floor(2 * N)
+        print(
+            f"    floor of claimed -> container started: the SDK's create {statistics.median(created) * 1000:.1f} ms"
+            f" + attach {statistics.median(attached) * 1000:.1f} ms of the same locked-down container (medians of {len(created)})"
+        )
         if lat:
             print(
                 f"(b) container exit (Docker die event) -> step event on the WebSocket: p50 {statistics.median(lat) * 1000:.0f} ms,"
@@ -341,6 +419,19 @@ def main() -> int:
         print(
             f"(e) web process CPU per GET /api/runs/{{id}}/ of the 50-step run: {cpu * 1000:.1f} ms (target <= 5 ms);"
             f" floor: GET /api/me/ (authentication and the framework alone) {me * 1000:.1f} ms"
+        )
+        slots = sum(stack.step_pools)
+        spread = fanout(stack, "bench fan-out 50", WIDE)
+        fan, floor = [], []
+        for _ in range(2):
+            floor.append(pool_floor(WIDE, slots))
+            run_id, began = start_run(stack, spread, cache=False)
+            fan.append(ts(finished(stack, run_id, 300)["finished_at"]) - began)
+        fo, ff = statistics.median(fan), statistics.median(floor)
+        print(
+            f"(f) {WIDE}-wide fan-out of the tiny container on the stack's {slots} step slots: {fo:.2f} s vs the same"
+            f" containers by a pool of {slots} threads running `docker run` {ff:.2f} s -> {fo / ff:.2f}x (target <= 1.15x);"
+            f" rounds: ours {', '.join(f'{x:.2f}' for x in fan)}, pool {', '.join(f'{x:.2f}' for x in floor)}"
         )
         print(
             f"    load average during the bench: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"

@@ -84,7 +84,8 @@ def advance_run(run_id: int) -> str | None:
         by_node = {s.node: s for s in run.steps.all()}
         # the run's first pass may reuse many steps at once (a rerun, an unchanged pipeline): the
         # entries its predecessor's keys name are read in one query, and the hits move together
-        hits = _Hits(_likely_entries(run) if starting and len(by_node) > 1 else {})
+        # (a run that does not use the cache reads none)
+        hits = _Hits(_likely_entries(run) if starting and run.use_cache and len(by_node) > 1 else {})
         settled = _pass(run, plan, by_node, hits)
         if not settled and any(s.exit for s in plan.steps) and _ordinary_settled(plan, by_node):
             _pass(run, plan, by_node, hits)  # the last ordinary step finished in this pass: the exit steps go now

@@ -123,8 +123,15 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
         with keeping_one(row.queue) as kept:
             advance_run(run.pk)
     finally:
-        shutil.rmtree(work, ignore_errors=True)  # after the result is out: it is not on the clock
+        _discard(work)
     return True, ((kept[0], row.queue) if kept else None)
+
+
+def _discard(work: Path) -> None:
+    """Remove an attempt's work folder behind the worker's back: a chain's next step, claimed
+    right after, does not wait for it (tens of ms of unlinks on a busy disk). A folder a dying
+    worker leaves behind is removed by the sweep, as any attempt's that no longer runs."""
+    threading.Thread(target=shutil.rmtree, args=(work,), kwargs={"ignore_errors": True}, daemon=True).start()
 
 
 def _check_connection() -> None:

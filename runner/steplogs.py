@@ -160,22 +160,29 @@ def attempt_tail(step: StepRun, attempt: int, limit: int = failures.TAIL_BYTES) 
 
 class LogWriter:
     """A step attempt's log as it runs: lines appended to the database in batches (every
-    FLUSH_SECONDS, or at FLUSH_BYTES) by its own thread, each batch then published as one "log"
-    event with the offset its first line has in the stored log. Past PIPEWRIGHT_LOG_MAX_BYTES one
-    line says the log was cut and later lines are dropped."""
+    FLUSH_SECONDS, or at FLUSH_BYTES) by its own thread (started by the first line), each batch
+    then published as one "log" event with the offset its first line has in the stored log. Past
+    PIPEWRIGHT_LOG_MAX_BYTES one line says the log was cut and later lines are dropped."""
 
     def __init__(self, run_id: int, step_id: int, node: str, attempt: int):
         self.run_id, self.step_id, self.node, self.attempt = run_id, step_id, node, attempt
         self.limit = int(settings.PIPEWRIGHT_LOG_MAX_BYTES)
-        self.pos = end_of(step_id)  # a retry goes on after the earlier attempts' bytes
+        # a retry goes on after the earlier attempts' bytes; a first attempt's log is empty (and
+        # were it not, the first append would clash and go on at the real end)
+        self.pos = end_of(step_id) if attempt > 1 else 0
         self.kept = self.pos
+        # chunks stored before this attempt (an earlier attempt's, compacted unless its worker
+        # died), and how many this writer stored: close() compacts only when there is anything
+        # to merge, so a step with one flush or none skips that transaction
+        self.inherited = self.pos > 0
+        self.flushes = 0
         self.pending: list[str] = []
         self.pending_bytes = 0
         self.cut = False
         self.cond = threading.Condition()
         self.closing = False
+        # started by the first line: a step that prints nothing costs no thread and no join
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"log-{step_id}")
-        self.thread.start()
 
     def line(self, text: str) -> None:
         data_len = len(text.encode("utf-8", errors="replace")) + 1
@@ -191,6 +198,8 @@ class LogWriter:
             self.pending.append(text)
             self.pending_bytes += data_len
             self.kept += data_len
+            if self.thread.ident is None and not self.closing:
+                self.thread.start()
             if self.pending_bytes >= FLUSH_BYTES:
                 self.cond.notify_all()
 
@@ -231,6 +240,7 @@ class LogWriter:
             connection.close()
             return False
         self.pos = offset + len(data)
+        self.flushes += 1
         try:
             events.publish(self.run_id, {"type": "log", "node": self.node, "lines": lines, "offset": offset})
         except Exception as exc:
@@ -240,11 +250,15 @@ class LogWriter:
         return True
 
     def close(self) -> None:
-        """Flush what is left, then compact the step's chunks."""
+        """Flush what is left, then compact the step's chunks when there are several (one flush
+        or none, the common case of a short step, leaves nothing to merge)."""
         with self.cond:
             self.closing = True
             self.cond.notify_all()
-        self.thread.join(timeout=60)
+        if self.thread.ident is not None:
+            self.thread.join(timeout=60)
+        if self.flushes < 2 and not self.inherited:
+            return
         try:
             compact(self.step_id)
         except Exception as exc:

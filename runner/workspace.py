@@ -21,6 +21,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from django.db import connection, transaction
+
 from artifacts import store
 from artifacts.backend import current
 from compiler.plan import Step
@@ -143,6 +145,25 @@ def check_outputs(step: Step, out_dir: Path) -> None:
         raise RuntimeError(f"output folder /out: {exc}") from exc
 
 
+def record_artifacts(infos: dict[str, dict[str, Any]]) -> None:
+    """The artifacts' rows (size, media type) for `collect`'s infos, in one INSERT ... ON CONFLICT
+    DO NOTHING (an artifact stored before keeps its row), committed on their own without waiting
+    for the disk: the rows are information about bytes already in the store, and the step's
+    record, committed after them and flushed, makes them durable with it (the log is written in
+    order). Not in the record's transaction: two steps making the same bytes would then take the
+    row's lock and their runs' locks in opposite orders."""
+    if not infos:
+        return
+    rows = [Artifact(sha256=sha, size=i["size"], media_type=i["media_type"]) for sha, i in sorted(infos.items())]
+    if connection.in_atomic_block:  # a caller's transaction: its own commit decides
+        Artifact.objects.bulk_create(rows, ignore_conflicts=True)
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        Artifact.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 def collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str, Any], dict[str, dict[str, Any]]]:
     """Store the step's output folders (copied with the hardened walk and hashed on this worker,
     uploaded and committed when the store is remote, then removed: the work folder is thrown away)
@@ -162,11 +183,7 @@ def collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str,
             raise RuntimeError(f"output port '{port}': {exc}") from exc
         outputs[port] = sha
         infos[sha] = {"sha256": sha, "size": size, "media_type": _media_type(files)}  # same bytes, same answers
-    # one INSERT ... ON CONFLICT DO NOTHING: an artifact stored before keeps its row
-    Artifact.objects.bulk_create(
-        [Artifact(sha256=sha, size=i["size"], media_type=i["media_type"]) for sha, i in infos.items()],
-        ignore_conflicts=True,
-    )
+    record_artifacts(infos)
     metrics: dict[str, Any] = {}
     if os.path.isfile(job.out_dir / "metrics.json"):  # checked above: a regular file, not a link
         try:

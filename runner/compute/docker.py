@@ -32,6 +32,10 @@ def client() -> docker.DockerClient:
         return cached
     try:
         c = docker.DockerClient(base_url=base_url, timeout=10) if base_url else docker.from_env(timeout=10)
+        if c.api.base_url.startswith("http+docker://"):
+            # a unix socket: no proxy or .netrc applies, and requests would look both up in the
+            # environment and the home folder on every call (about 0.5 ms each, 4 calls a step)
+            c.api.trust_env = False
         c.ping()
     except Exception as exc:
         where = base_url or "the default socket"

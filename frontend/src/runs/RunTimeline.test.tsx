@@ -67,4 +67,26 @@ describe("RunTimeline", () => {
     expect(screen.getByTestId("timeline-memory-warnings").textContent).toContain("s0");
     expect(screen.getByTestId("timeline-row-s1").dataset.critical).toBe("true"); // the whole chain
   });
+
+  it("breaks each step into the runner's points: a bar segment and a tooltip line for each", () => {
+    vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify({ plan: { steps: [] } }), { status: 200 })));
+    const run = bigRun(1);
+    const ms = (x: number) => new Date(T0 + x).toISOString();
+    // queued 6 ms, claim and container start 27 ms, run 225 ms, outputs 5 ms, record 6 ms
+    Object.assign(run.steps[0], {
+      timings: { queued_at: ms(0), claimed_at: ms(6), container_started_at: ms(33), container_exited_at: ms(258), outputs_stored_at: ms(263), finished_at: ms(269) },
+    });
+    render(<RunTimeline run={run} />);
+    const row = screen.getByTestId("timeline-row-s0");
+    expect([...row.querySelectorAll(".seg")].map((e) => e.className)).toEqual([
+      "seg seg-queue",
+      "seg seg-start",
+      "seg seg-run critical",
+      "seg seg-store",
+      "seg seg-record",
+    ]);
+    expect(row.title).toBe(
+      "s0 · succeeded · queue wait 6ms · container start 27ms · execution 225ms · storing outputs 5ms · recording the outcome 6ms",
+    );
+  });
 });

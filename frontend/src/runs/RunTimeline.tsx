@@ -22,6 +22,7 @@ const LABELS: Record<SegmentKind, string> = {
   start: "container start",
   run: "execution",
   store: "storing outputs",
+  record: "recording the outcome",
   cached: "reused from cache",
 };
 

@@ -5,19 +5,34 @@ const T0 = Date.parse("2026-01-01T00:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 describe("stepSegments", () => {
-  it("splits a step with timings into queue, start, run and store", () => {
+  it("splits a step with timings into queue, start, run, store and record", () => {
     const step: TimedStep = {
       node: "a",
       status: "succeeded",
       started_at: at(1),
-      finished_at: at(10),
-      timings: { queued_at: at(0), claimed_at: at(1), container_started_at: at(3), container_exited_at: at(9), outputs_stored_at: at(10), finished_at: at(10) },
+      finished_at: at(12),
+      timings: { queued_at: at(0), claimed_at: at(1), container_started_at: at(3), container_exited_at: at(9), outputs_stored_at: at(10), finished_at: at(12) },
     };
     expect(stepSegments(step, T0).map((s) => [s.kind, (s.start - T0) / 1000, (s.end - T0) / 1000])).toEqual([
       ["queue", 0, 1],
       ["start", 1, 3],
       ["run", 3, 9],
       ["store", 9, 10],
+      ["record", 10, 12],
+    ]);
+  });
+
+  it("ends a failed attempt's store segment at its end (no outputs stored, nothing to record)", () => {
+    const step: TimedStep = {
+      node: "a",
+      status: "failed",
+      timings: { queued_at: at(0), claimed_at: at(1), container_started_at: at(2), container_exited_at: at(5), finished_at: at(6) },
+    };
+    expect(stepSegments(step, T0).map((s) => [s.kind, (s.start - T0) / 1000, (s.end - T0) / 1000])).toEqual([
+      ["queue", 0, 1],
+      ["start", 1, 2],
+      ["run", 2, 5],
+      ["store", 5, 6],
     ]);
   });
 

@@ -1,5 +1,5 @@
 // The run timeline's pure layout: per step its segments (queue wait, container start, execution,
-// storing outputs), the critical path over the plan's edges, the time scale, and the compute the
+// storing outputs, recording the outcome: the same points the runner's bench breaks a step into), the critical path over the plan's edges, the time scale, and the compute the
 // run used and the cache saved. No React here (vitest: timeline.test.ts).
 //
 // The step fields beyond `started_at`/`finished_at` (`timings`, `cpu_seconds`,
@@ -27,7 +27,7 @@ export interface TimedStep {
   peak_memory_bytes?: number | null;
 }
 
-export type SegmentKind = "queue" | "start" | "run" | "store" | "cached";
+export type SegmentKind = "queue" | "start" | "run" | "store" | "record" | "cached";
 
 export interface Segment {
   kind: SegmentKind;
@@ -107,6 +107,8 @@ export function stepSegments(step: TimedStep, now: number): { kind: SegmentKind;
     { kind: "start", at: ms(t.claimed_at) },
     { kind: "run", at: first(ms(t.container_started_at), ms(step.started_at)) },
     { kind: "store", at: ms(t.container_exited_at) },
+    // outputs stored -> its final state committed (the outcome recorded, the cache entry written)
+    { kind: "record", at: ms(t.outputs_stored_at) },
   ];
   const known = marks.filter((m): m is { kind: SegmentKind; at: number } => m.at !== null);
   const stop = first(end, ms(t.outputs_stored_at));

@@ -1,0 +1,56 @@
+"""A chain step's bookkeeping (claim, log, outputs, record, advance) costs a fixed number of
+queries and transactions, whatever the chain's length: what a step costs above its container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from runner import execute, runs
+from runner.models import Artifact, Run, StepRun
+from tests.runner.fake_compute import FakeBackend
+from tests.runner.fixtures import make_version, step
+
+
+def _per_step(monkeypatch: Any, acme: Any, alice: Any, m: dict[str, Any], n: int) -> list[list[str]]:
+    """The statements each step of an n-step chain sent on the worker's connection."""
+    seen: list[list[str]] = []
+    original = execute._execute_one
+
+    def counted(step_id: int) -> Any:
+        with CaptureQueriesContext(connection) as queries:
+            result = original(step_id)
+        seen.append([q["sql"] for q in queries.captured_queries])
+        return result
+
+    monkeypatch.setattr(execute, "_execute_one", counted)
+    chain = [step("s0", m["emit"])] + [step(f"s{i}", m["add1"], upstream=(f"s{i - 1}",)) for i in range(1, n)]
+    run = runs.create_run(make_version(acme, chain, name=f"chain{n}"), {}, False, alice)
+    assert Run.objects.get(pk=run.pk).status == "succeeded"
+    steps = StepRun.objects.filter(run=run)
+    assert steps.count() == n and {s.status for s in steps} == {"succeeded"}
+    # every output has its row
+    assert Artifact.objects.filter(sha256__in=[s.outputs["data"] for s in steps]).count() == n
+    monkeypatch.setattr(execute, "_execute_one", original)
+    return seen
+
+
+def test_a_chain_steps_queries_do_not_grow_with_the_chain(
+    eager: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any, monkeypatch: Any
+) -> None:
+    short = _per_step(monkeypatch, acme, alice, modules_acme, 3)
+    long = _per_step(monkeypatch, acme, alice, modules_acme, 12)
+    assert len(short) == 3 and len(long) == 12
+    # a middle step (claimed, run, recorded, the next one queued): the same count in both chains
+    middle = {len(sqls) for sqls in short[1:-1] + long[1:-1]}
+    assert len(middle) == 1, [len(s) for s in short + long]
+    [count] = middle
+    commits = [[q for q in sqls if q == "COMMIT" or "synchronous_commit" in q] for sqls in long[1:-1]]
+    # claim, outputs' rows, record and advance are a transaction each, and only the outputs' rows
+    # skip waiting for the disk (the record's flush covers them); the log of a step with one flush
+    # or none is not compacted, and a first attempt does not look for an earlier log (29 statements
+    # and 5 flushed commits before; one of the 25 is the fake backend's own look-up of the node)
+    assert count <= 25, (count, long[1])
+    assert all(c == ["COMMIT", "SET LOCAL synchronous_commit TO OFF", "COMMIT", "COMMIT", "COMMIT"] for c in commits)
