@@ -36,6 +36,14 @@ class _E2ELast:
 
 def pytest_configure(config: Any) -> None:
     config.pluginmanager.register(_E2ELast(), "pipewright-e2e-last")
+    # The connection pool is the web process's (pipewright/asgi.py sets it up when imported). This
+    # process imports that module too (tests of the ASGI application) but is no web process: its
+    # tests' threads (workers, supervisors, live servers) would share one pool of ten connections
+    # for the rest of the session. Daphne started by the tests (tests/live.py, tests/stack) pools
+    # as it does under `make run`; tests/api/test_asgi_handler.py sets the pool up explicitly.
+    from django.conf import settings
+
+    settings.DB_POOL_MAX_SIZE = 0
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:

@@ -132,6 +132,7 @@ def test_create_edit_try_publish_and_compare_a_module(
     # the catalog filters by facets, with counts
     page.goto(live_url + "/catalog")
     page.get_by_test_id("facets").wait_for()
+    page.get_by_test_id("module-card").first.wait_for()  # the list and its facet counts are in
     page.get_by_label("team acme").check()
     page.wait_for_url("**/catalog?team=acme")
     cards = page.get_by_test_id("module-card")

@@ -50,6 +50,10 @@ export function CatalogPage() {
     () => Object.fromEntries(FACET_NAMES.map((f) => [f, params.getAll(f)])) as Record<FacetName, string[]>,
     [params],
   );
+  // the boxes as clicked: the URL (and so `chosen`) changes in a router transition, and until it
+  // renders a controlled checkbox would snap back for a moment
+  const [ticked, setTicked] = useState(chosen);
+  useEffect(() => setTicked(chosen), [chosen]);
   const query = catalogQuery(q, chosen);
   const [text, setText] = useState(q);
   const me = useMe();
@@ -79,7 +83,9 @@ export function CatalogPage() {
     const next = new URLSearchParams(params);
     const values = next.getAll(facet);
     next.delete(facet);
-    for (const v of values.includes(value) ? values.filter((x) => x !== value) : [...values, value]) next.append(facet, v);
+    const now = values.includes(value) ? values.filter((x) => x !== value) : [...values, value];
+    for (const v of now) next.append(facet, v);
+    setTicked((t) => ({ ...t, [facet]: now }));
     setParams(next, { replace: true });
   };
 
@@ -152,7 +158,7 @@ export function CatalogPage() {
       </div>
       <ErrorNotice error={error} />
       <div className="cat-with-facets">
-      <FacetPanel facets={facets.data ?? null} chosen={chosen} toggle={toggle} />
+      <FacetPanel facets={facets.data ?? null} chosen={ticked} toggle={toggle} />
       <div className="cat-results">
       {items === null ? (
         <div className="cat-muted">Loading modules…</div>
