@@ -21,6 +21,7 @@ from jsonschema.exceptions import best_match
 
 from compiler import foreach as fe
 from compiler import issues as codes
+from compiler import subforeach
 from compiler.catalog import (
     Catalog,
     DatasetInfo,
@@ -91,6 +92,10 @@ class _ModuleNode:
     exit: bool = False
     foreach: ForEach | None = None  # a for-each node: the module is the body (compiler.foreach)
     foreach_given: bool = False  # it has a `foreach` field (maybe a wrong one, then `foreach` is None)
+    # a for-each over a sub-pipeline (compiler.subforeach): its interface, its body, the body compiled
+    sub: dict[str, Any] | None = None
+    body: dict[str, Any] | None = None
+    compiled: tuple[Any, ...] | None = None  # (steps, inputs, outputs) of Step.body
 
     def outputs(self) -> tuple[tuple[str, str], ...]:
         """The node's output ports (name, type): the module's, or a for-each's gathered ones."""
@@ -134,6 +139,7 @@ class _Compiler:
         self.limits = limits or ComputeLimits()
         self.compute: dict[str, Any] = {}  # the pipeline's default compute settings
         self.errors: list[Issue] = []
+        self.fed_outside: set[tuple[str, str]] = set()  # (node, input) a for-each body's own input feeds
         self.warnings: list[Issue] = []
         self._modules: dict[str, ModuleVersions | None] = {}
         self._datasets: dict[tuple[str, int | None], DatasetInfo | None] = {}
@@ -272,7 +278,7 @@ class _Compiler:
                     node=node_id,
                     field=f"{where}.position",
                 )
-            has_module, has_dataset = "module" in node, "dataset" in node
+            has_module, has_dataset = "module" in node or subforeach.SUB in node, "dataset" in node
             if has_module == has_dataset:
                 self.error(
                     codes.MALFORMED,
@@ -304,7 +310,8 @@ class _Compiler:
                 if ok:
                     nodes.append(_DatasetNode(node_id, i, ref, version))
                 continue
-            ref = node["module"]
+            sub = node.get(subforeach.SUB)
+            ref = node["module"] if sub is None else f"pipeline {sub['name']!r}"
             params = node.get("params", {})
             label = node.get("label", "")
             ok = True
@@ -375,6 +382,9 @@ class _Compiler:
                         exit=is_exit,
                         foreach=spec,
                         foreach_given="foreach" in node,
+                        sub=sub,
+                        body=node.get(subforeach.BODY),
+                        info=subforeach.module_info(sub) if sub is not None else None,
                     )
                 )
         return nodes
@@ -474,6 +484,8 @@ class _Compiler:
         return _Resolution(info, None, None, None, deprecated, newer)
 
     def resolve_module(self, node: _ModuleNode) -> None:
+        if node.sub is not None:
+            return  # its interface is the sub-pipeline's (compiler.subforeach)
         res = self.resolution(node.ref, node.requested)
         where = f"nodes[{node.index}]"
         if res.info is None:
@@ -580,7 +592,9 @@ class _Compiler:
     def check_foreach(self, node: _ModuleNode, pipeline_params: dict[str, dict[str, Any]]) -> None:
         info, spec = node.info, node.foreach
         assert info is not None and spec is not None
-        for place, message in fe.check(spec, info, pipeline_params, lambda n, v: self.schema_problem(info, n, v)):
+        sub = node.sub["name"] if node.sub is not None else None
+        problem_of = lambda n, v: self.schema_problem(info, n, v)  # noqa: E731
+        for place, message in fe.check(spec, info, pipeline_params, problem_of, sub=sub):
             self.error(
                 codes.INVALID_FOREACH,
                 f"Node '{node.id}': {place} {message}.",
@@ -588,6 +602,36 @@ class _Compiler:
                 port=spec.port or None if place == "foreach.port" else None,
                 field=f"nodes[{node.index}].{place}",
             )
+
+    def compile_body(self, node: _ModuleNode, raw_params: list[dict[str, Any]], doc: dict[str, Any]) -> None:
+        """A for-each over a sub-pipeline: its body compiled as a pipeline of its own (errors inside
+        keep their inner node, which compiler.nesting locates through the nesting)."""
+        body, sub = node.body, node.sub
+        assert body is not None and sub is not None
+        where = f"nodes[{node.index}].foreach"
+        refused = subforeach.refused(body)
+        if refused:
+            self.error(
+                codes.INVALID_FOREACH,
+                f"Node '{node.id}': a for-each runs sub-pipeline '{sub['name']}' as it is, without conditions,"
+                f" exit steps or for-each nodes inside; {'; '.join(refused)}.",
+                node=node.id,
+                field=where,
+            )
+            return
+        types = {p["name"]: p.get("type", "string") for p in sub.get("parameters", [])}
+        itemized = {n: types[n] for n in (fe.bound_params(node.foreach) if node.foreach else ()) if n in types}
+        compiler = _Compiler(self.catalog, self.datasets, self.limits)
+        compiler.fed_outside = {(str(n), str(p)) for n, p, _i in body["inputs"]}
+        inner = compiler.run(subforeach.body_document(body, raw_params, itemized, doc.get("compute")))
+        self.errors += inner.errors
+        self.warnings += inner.warnings
+        if inner.plan is None or inner.errors:
+            return
+        steps, inputs, outputs, problems = subforeach.body_steps(inner.plan, body)
+        for problem in problems:
+            self.error(codes.INVALID_FOREACH, f"Node '{node.id}': {problem}.", node=node.id, field=where)
+        node.compiled = (steps, inputs, outputs)
 
     # -- edges ---------------------------------------------------------------------------------
     def check_edges(
@@ -759,9 +803,12 @@ class _Compiler:
         params_of: dict[str, dict[str, Any]] = {}
         for node in nodes:
             if isinstance(node, _ModuleNode) and node.info is not None:
+                before = len(self.errors)
                 params_of[node.id] = self.check_params(node, pipeline_params)
                 if node.foreach is not None:
                     self.check_foreach(node, pipeline_params)
+                if node.body is not None and len(self.errors) == before:
+                    self.compile_body(node, raw_params, doc)  # else the body would echo the node's errors
         feeding, successors = self.check_edges(edges, by_id)
         self.check_conditions(nodes, by_id, pipeline_params, successors)
         self.check_exits(nodes, by_id, successors)
@@ -800,6 +847,9 @@ class _Compiler:
                             port=port.name, type=port.type, source_node=source.id, source_port=edge.source_port
                         )
                     )
+            if node.sub is not None:
+                steps.append(self.sub_step(node, params_of[node.id], tuple(bindings)))
+                continue
             steps.append(
                 Step(
                     node=node.id,
@@ -825,6 +875,33 @@ class _Compiler:
             )
         parameters = tuple(PipelineParameter(p["name"], p["type"], p["default"]) for p in raw_params)
         return CompileResult(Plan(steps=tuple(steps), parameters=parameters), (), tuple(self.warnings), pinned)
+
+    def sub_step(self, node: _ModuleNode, params: dict[str, Any], bindings: tuple[InputBinding, ...]) -> Step:
+        """The plan step of a for-each over a sub-pipeline: no module of its own; its body's steps
+        run once per item (compiler.subforeach)."""
+        assert node.info is not None and node.sub is not None and node.compiled is not None
+        body, body_inputs, body_outputs = node.compiled
+        return Step(
+            node=node.id,
+            module="",
+            version=str(node.sub["version"]),
+            module_version_id=0,
+            digest="",
+            deterministic=all(s.deterministic for s in body),
+            params=params,
+            inputs=bindings,
+            outputs=node.outputs(),
+            runtime=subforeach.NO_RUNTIME,
+            label=node.label or str(node.sub["name"]),
+            param_schemas={name: node.info.parameters[name] for name, value in params.items() if is_binding(value)},
+            condition=node.condition,
+            after=(node.condition.node,) if node.condition is not None and node.condition.node else (),
+            foreach=node.foreach,
+            item_outputs=tuple((p.name, p.type) for p in node.info.outputs),
+            body=body,
+            body_inputs=body_inputs,
+            body_outputs=body_outputs,
+        )
 
     def check_columns(
         self,
@@ -939,7 +1016,7 @@ class _Compiler:
                     )
 
     def check_required_inputs(self, nodes: list[_ModuleNode | _DatasetNode], edges: list[_Edge]) -> None:
-        fed = {(e.target, e.target_port) for e in edges}
+        fed = {(e.target, e.target_port) for e in edges} | self.fed_outside
         for node in nodes:
             if isinstance(node, _ModuleNode) and node.info is not None:
                 for port in node.info.inputs:

@@ -41,6 +41,9 @@ ITEMS_PORT = "items"  # the extra output: one row per item
 ITEM_COLUMN = "item"
 TABLE_TYPES = frozenset({"DataFrame", "Any"})
 FOLDER_TYPES = frozenset({"File", "Any"})
+# inside a for-each over a sub-pipeline, an inner parameter each item sets is bound to this
+# prefix + the sub-pipeline's parameter name (runner.foreach substitutes the item's value)
+ITEM_PARAM = "$item."
 
 
 @dataclass
@@ -128,15 +131,23 @@ def check(
     info: ModuleInfo,
     pipeline_params: Mapping[str, Mapping[str, Any]],
     problem_of: Callable[[str, Any], str | None],
+    sub: str | None = None,
 ) -> list[tuple[str, str]]:
-    """What is wrong with `spec` for body module `info`: (field, message). `problem_of(name,
-    value)` is the module parameter's JSON Schema check."""
+    """What is wrong with `spec` for body module `info` (or, with `sub` its name, the interface of
+    a sub-pipeline): (field, message). `problem_of(name, value)` is the parameter's JSON Schema check."""
     problems: list[tuple[str, str]] = []
     inputs = {p.name: p for p in info.inputs}
     if spec.over in ("rows", "files"):
         port = inputs.get(spec.port)
         if port is None:
-            problems.append(("foreach.port", f"{info.ref}@{info.version} has no input '{spec.port}'"))
+            problems.append(
+                (
+                    "foreach.port",
+                    f"'{spec.port}' is not an input of sub-pipeline '{sub}'"
+                    if sub is not None
+                    else f"{info.ref}@{info.version} has no input '{spec.port}'",
+                )
+            )
         else:
             allowed = TABLE_TYPES if spec.over == "rows" else FOLDER_TYPES
             if port.type not in allowed:
@@ -150,7 +161,14 @@ def check(
     for name in bound_params(spec):
         if name not in info.parameters:
             where = "foreach.param" if spec.over == "list" else f"foreach.grid.{name}"
-            problems.append((where, f"{info.ref}@{info.version} has no parameter '{name}'"))
+            problems.append(
+                (
+                    where,
+                    f"'{name}' is not a parameter of sub-pipeline '{sub}'"
+                    if sub is not None
+                    else f"{info.ref}@{info.version} has no parameter '{name}'",
+                )
+            )
     if spec.over == "list" and spec.param in info.parameters:
         if is_binding(spec.values):
             target = spec.values["$param"]

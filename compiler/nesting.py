@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from compiler import foreach as fe
 from compiler import issues as codes
 from compiler.conditions import parse
 from compiler.document import upgrade
@@ -30,6 +31,8 @@ from compiler.parameters import PARAMETER_TYPES
 from compiler.plan import is_binding
 
 MAX_DEPTH = 5
+SUB = "$subpipeline"  # a for-each sub node in the flat document: the sub-pipeline's interface
+BODY = "$body"  # ... and its body (compiler.subforeach)
 SEP = "."
 PATH_SEP = " \u203a "  # outer \u203a inner \u203a port
 
@@ -167,17 +170,6 @@ def _expand(
                 _err(codes.MALFORMED, f"A sub-pipeline node needs an id without '{SEP}'.", loc, f"{where}.id")
             )
             continue
-        if "foreach" in node:
-            flat.errors.append(
-                _err(
-                    codes.INVALID_FOREACH,
-                    f"Node {PATH_SEP.join(here)}: a for-each body must be a module; wrap the sub-pipeline's work"
-                    " in a module, or run the for-each inside the sub-pipeline.",
-                    loc,
-                    f"{where}.foreach",
-                )
-            )
-            continue
         if not (isinstance(ref, int) and not isinstance(ref, bool)) or (
             requested is not None and (not isinstance(requested, int) or isinstance(requested, bool) or requested < 1)
         ):
@@ -226,6 +218,12 @@ def _expand(
             continue
         inner.setdefault("edges", [])
         inner = _expand(inner, pipelines, flat, here, (*stack, ref))
+        if "foreach" in node:
+            # a for-each over the sub-pipeline: one node whose body is the inner pipeline, run once
+            # per item (compiler.subforeach); its edges stay as they are
+            nodes.append(_foreach_node(node, info, inner, flat, here, where))
+            broken.discard(nid)
+            continue
         values = _bind_parameters(node, inner, flat, here, where)
         if values is None:
             continue
@@ -292,6 +290,92 @@ def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
+def _substitute(params: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Module parameters with their bindings to this pipeline's parameters replaced by `values`."""
+    return {k: (values.get(v["$param"], v) if is_binding(v) and v["$param"] in values else v) for k, v in params.items()}
+
+
+def _foreach_node(
+    node: dict[str, Any], info: PipelineInfo, inner: dict[str, Any], flat: Flat, here: tuple[str, ...], where: str
+) -> dict[str, Any]:
+    """A for-each sub node kept as one node: the sub-pipeline's interface and parameters (its ports
+    and parameters as the compiler types them), and its body: the inner nodes named
+    `<node>.<inner>` with the node's parameter values applied (a parameter each item sets stays
+    bound to `$item.<name>`), the edges among them, and where its inputs and outputs lead."""
+    nid = node["id"]
+    given = node.get("params", {})
+    given = given if isinstance(given, dict) else {}
+    declared = [
+        p for p in inner.get("parameters", []) if isinstance(p, dict) and isinstance(p.get("name"), str)
+    ]
+    parsed = fe.read(node.get("foreach"))
+    itemized = set(fe.bound_params(parsed.spec)) if parsed.spec is not None else set()
+    values: dict[str, Any] = {}
+    for p in declared:
+        name = p["name"]
+        values[name] = (
+            {"$param": f"{fe.ITEM_PARAM}{name}"} if name in itemized else given.get(name, p.get("default"))
+        )
+    ins, outs = interface(inner)
+    boundary = {n["id"]: n for n in inner["nodes"] if is_boundary(n) and isinstance(n.get("id"), str)}
+    body_nodes = [
+        _inner_node(nid, n, values, flat, here)
+        for n in inner["nodes"]
+        if isinstance(n, dict) and not is_boundary(n) and isinstance(n.get("id"), str)
+    ]
+    body_edges: list[Any] = []
+    body_inputs: list[list[str]] = []
+    body_outputs: list[list[str]] = []
+    for e in inner["edges"]:
+        if not isinstance(e, dict):
+            continue
+        s, t = boundary.get(e.get("source")), boundary.get(e.get("target"))
+        if s is not None and "input" in s:
+            if t is not None:
+                flat.errors.append(
+                    _err(
+                        codes.INVALID_FOREACH,
+                        f"Node {PATH_SEP.join(here)}: pipeline '{info.name}' passes input '{s['input']}' straight"
+                        " to an output; a for-each body must compute each output.",
+                        here[0],
+                        f"{where}.foreach",
+                    )
+                )
+                continue
+            body_inputs.append([_prefixed(nid, str(e.get("target"))), str(e.get("target_port", "")), s["input"]])
+        elif t is not None and "output" in t:
+            body_outputs.append([t["output"], _prefixed(nid, str(e.get("source"))), str(e.get("source_port", ""))])
+        elif s is None and t is None:
+            body_edges.append({**e, "source": _prefixed(nid, str(e.get("source"))), "target": _prefixed(nid, str(e.get("target")))})
+    fed = {o[0] for o in body_outputs}
+    for name, _ptype in outs:
+        if name not in fed:
+            flat.errors.append(
+                _err(
+                    codes.INVALID_FOREACH,
+                    f"Node {PATH_SEP.join(here)}: nothing inside pipeline '{info.name}' feeds its output '{name}'.",
+                    here[0],
+                    f"{where}.foreach",
+                )
+            )
+    kept = {k: v for k, v in node.items() if k not in ("pipeline", "version")}
+    return {
+        **kept,
+        SUB: {
+            "pipeline": info.id,
+            "version": info.version,
+            "name": info.name,
+            "inputs": [list(p) for p in ins],
+            "outputs": [list(p) for p in outs],
+            "parameters": [
+                {"name": p["name"], "type": p.get("type", "string"), **({"default": p["default"]} if "default" in p else {})}
+                for p in declared
+            ],
+        },
+        BODY: {"prefix": nid, "nodes": body_nodes, "edges": body_edges, "inputs": body_inputs, "outputs": body_outputs},
+    }
+
+
 def _inner_node(
     prefix: str, n: dict[str, Any], values: dict[str, Any], flat: Flat, here: tuple[str, ...]
 ) -> dict[str, Any]:
@@ -303,8 +387,16 @@ def _inner_node(
     flat.origins[new_id] = origin if origin is not None else (*here, n["id"])
     params = n.get("params")
     if isinstance(params, dict):
-        new["params"] = {
-            k: (values.get(v["$param"], v) if is_binding(v) and v["$param"] in values else v) for k, v in params.items()
+        new["params"] = _substitute(params, values)
+    body = n.get(BODY)
+    if isinstance(body, dict):
+        # a for-each over a sub-pipeline placed inside this one: its inner steps read these values too
+        new[BODY] = {
+            **body,
+            "nodes": [
+                {**b, "params": _substitute(b["params"], values)} if isinstance(b.get("params"), dict) else b
+                for b in body["nodes"]
+            ],
         }
     loop = n.get("foreach")
     if isinstance(loop, dict) and is_binding(loop.get("values")) and loop["values"]["$param"] in values:

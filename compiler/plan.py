@@ -7,7 +7,7 @@ Parameter values inside `Step.params` are either literals or `{"$param": "<pipel
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from compiler.conditions import Condition
@@ -108,6 +108,20 @@ class Step:
     foreach: ForEach | None = None
     # a for-each node's body outputs (what each item writes); empty for other steps
     item_outputs: tuple[tuple[str, str], ...] = ()
+    # a for-each over a sub-pipeline (compiler.subforeach): the inner steps each item runs (node
+    # names relative to the item, in a topological order; parameters each item sets bound as
+    # {"$param": "$item.<name>"}); which inner input reads which of this node's inputs; and which
+    # inner output each of the sub-pipeline's outputs is. Empty for a module body.
+    body: tuple[Step, ...] = ()
+    body_inputs: tuple[tuple[str, str, str], ...] = ()  # (inner node, inner port, this node's input)
+    body_outputs: tuple[tuple[str, str, str], ...] = ()  # (output, inner node, inner port)
+
+    def inner(self, node: str) -> Step:
+        """The body step named `node` (relative to the item)."""
+        for s in self.body:
+            if s.node == node:
+                return s
+        raise KeyError(node)
 
     def resolve_params(self, run_parameters: dict[str, Any]) -> dict[str, Any]:
         resolved: dict[str, Any] = {}
@@ -143,6 +157,15 @@ class Plan:
                 return s
         raise KeyError(node)
 
+    def every_step(self) -> tuple[Step, ...]:
+        """The steps and, for a for-each over a sub-pipeline, its inner steps named
+        `<node>.<inner>` (what may run: pinned module versions, images, GPUs)."""
+        out: list[Step] = []
+        for s in self.steps:
+            out.append(s)
+            out += [replace(b, node=f"{s.node}.{b.node}") for b in s.body]
+        return tuple(out)
+
     def parameter_values(self, given: dict[str, Any] | None) -> dict[str, Any]:
         """Pipeline parameter values for a run: the given ones over the defaults."""
         values = {p.name: p.default for p in self.parameters}
@@ -154,38 +177,42 @@ class Plan:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
-        steps = tuple(
-            Step(
-                node=s["node"],
-                module=s["module"],
-                version=s["version"],
-                module_version_id=s["module_version_id"],
-                digest=s["digest"],
-                deterministic=s["deterministic"],
-                params=dict(s["params"]),
-                inputs=tuple(InputBinding(**b) for b in s["inputs"]),
-                outputs=tuple((p[0], p[1]) for p in s["outputs"]),
-                runtime=Runtime(
-                    image=s["runtime"]["image"],
-                    command=tuple(s["runtime"]["command"]),
-                    env=tuple((e[0], e[1]) for e in s["runtime"]["env"]),
-                    cpu=s["runtime"]["cpu"],
-                    memory_bytes=s["runtime"]["memory_bytes"],
-                    timeout=s["runtime"]["timeout"],
-                    retries=s["runtime"]["retries"],
-                    gpus=s["runtime"].get("gpus", 0),
-                    cache=s["runtime"].get("cache", True),
-                    cache_max_age=s["runtime"].get("cache_max_age"),
-                ),
-                label=s.get("label", ""),
-                param_schemas=dict(s.get("param_schemas", {})),
-                condition=Condition.from_json(s.get("condition")),
-                exit=bool(s.get("exit", False)),
-                after=tuple(s.get("after", ())),
-                foreach=ForEach.from_json(s.get("foreach")),
-                item_outputs=tuple((p[0], p[1]) for p in s.get("item_outputs", ())),
-            )
-            for s in data["steps"]
-        )
+        steps = tuple(_step_from_json(s) for s in data["steps"])
         params = tuple(PipelineParameter(**p) for p in data.get("parameters", []))
         return cls(steps=steps, parameters=params, format=data.get("format", PLAN_FORMAT))
+
+
+def _step_from_json(s: dict[str, Any]) -> Step:
+    return Step(
+        node=s["node"],
+        module=s["module"],
+        version=s["version"],
+        module_version_id=s["module_version_id"],
+        digest=s["digest"],
+        deterministic=s["deterministic"],
+        params=dict(s["params"]),
+        inputs=tuple(InputBinding(**b) for b in s["inputs"]),
+        outputs=tuple((p[0], p[1]) for p in s["outputs"]),
+        runtime=Runtime(
+            image=s["runtime"]["image"],
+            command=tuple(s["runtime"]["command"]),
+            env=tuple((e[0], e[1]) for e in s["runtime"]["env"]),
+            cpu=s["runtime"]["cpu"],
+            memory_bytes=s["runtime"]["memory_bytes"],
+            timeout=s["runtime"]["timeout"],
+            retries=s["runtime"]["retries"],
+            gpus=s["runtime"].get("gpus", 0),
+            cache=s["runtime"].get("cache", True),
+            cache_max_age=s["runtime"].get("cache_max_age"),
+        ),
+        label=s.get("label", ""),
+        param_schemas=dict(s.get("param_schemas", {})),
+        condition=Condition.from_json(s.get("condition")),
+        exit=bool(s.get("exit", False)),
+        after=tuple(s.get("after", ())),
+        foreach=ForEach.from_json(s.get("foreach")),
+        item_outputs=tuple((p[0], p[1]) for p in s.get("item_outputs", ())),
+        body=tuple(_step_from_json(b) for b in s.get("body", ())),
+        body_inputs=tuple((b[0], b[1], b[2]) for b in s.get("body_inputs", ())),
+        body_outputs=tuple((b[0], b[1], b[2]) for b in s.get("body_outputs", ())),
+    )

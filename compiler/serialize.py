@@ -51,6 +51,9 @@ def _step(s: Step) -> dict[str, Any]:
         "after": list(s.after),
         "foreach": s.foreach.to_json() if s.foreach is not None else None,
         "item_outputs": [[name, ptype] for name, ptype in s.item_outputs],
+        "body": [_step(b) for b in s.body],
+        "body_inputs": [list(b) for b in s.body_inputs],
+        "body_outputs": [list(b) for b in s.body_outputs],
     }
 
 

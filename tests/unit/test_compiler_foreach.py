@@ -145,13 +145,17 @@ def test_a_foreach_inside_a_sub_pipeline_runs_over_what_the_outer_node_sets() ->
     assert spec is not None and spec.values == [4, 5, 6]
 
 
-def test_a_sub_pipeline_cannot_be_a_foreach_body_yet() -> None:
+def test_a_sub_pipeline_body_cannot_hold_a_foreach_of_its_own() -> None:
     subs = MemoryPipelines()
-    subs.add(7, "sweeper", _inner_sweep([1]))
+    inner = _inner_sweep([1])
+    inner["nodes"][-1]["output"] = "results"  # `items` is the name a for-each adds itself
+    subs.add(7, "sweeper", inner)
     doc = pipeline()
     doc["nodes"].append({"id": "tune", "pipeline": 7, "foreach": {"over": "rows", "port": "data"}})
     doc["edges"].append(edge("split", "train", "tune", "data"))
-    assert next((c, n, f) for c, n, f, _m in errors(run(doc, subs))) == ("invalid_foreach", "tune", "nodes[4].foreach")
+    [(code, where, place, message)] = errors(run(doc, subs))
+    assert (code, where, place) == ("invalid_foreach", "tune", "nodes[4].foreach")
+    assert "inner node 'fit' is a for-each" in message
 
 
 # -- properties ----------------------------------------------------------------------------------
