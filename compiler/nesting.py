@@ -292,7 +292,9 @@ def _article(word: str) -> str:
 
 def _substitute(params: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """Module parameters with their bindings to this pipeline's parameters replaced by `values`."""
-    return {k: (values.get(v["$param"], v) if is_binding(v) and v["$param"] in values else v) for k, v in params.items()}
+    return {
+        k: (values.get(v["$param"], v) if is_binding(v) and v["$param"] in values else v) for k, v in params.items()
+    }
 
 
 def _foreach_node(
@@ -305,17 +307,13 @@ def _foreach_node(
     nid = node["id"]
     given = node.get("params", {})
     given = given if isinstance(given, dict) else {}
-    declared = [
-        p for p in inner.get("parameters", []) if isinstance(p, dict) and isinstance(p.get("name"), str)
-    ]
+    declared = [p for p in inner.get("parameters", []) if isinstance(p, dict) and isinstance(p.get("name"), str)]
     parsed = fe.read(node.get("foreach"))
     itemized = set(fe.bound_params(parsed.spec)) if parsed.spec is not None else set()
     values: dict[str, Any] = {}
     for p in declared:
         name = p["name"]
-        values[name] = (
-            {"$param": f"{fe.ITEM_PARAM}{name}"} if name in itemized else given.get(name, p.get("default"))
-        )
+        values[name] = {"$param": f"{fe.ITEM_PARAM}{name}"} if name in itemized else given.get(name, p.get("default"))
     ins, outs = interface(inner)
     boundary = {n["id"]: n for n in inner["nodes"] if is_boundary(n) and isinstance(n.get("id"), str)}
     body_nodes = [
@@ -346,7 +344,9 @@ def _foreach_node(
         elif t is not None and "output" in t:
             body_outputs.append([t["output"], _prefixed(nid, str(e.get("source"))), str(e.get("source_port", ""))])
         elif s is None and t is None:
-            body_edges.append({**e, "source": _prefixed(nid, str(e.get("source"))), "target": _prefixed(nid, str(e.get("target")))})
+            body_edges.append(
+                {**e, "source": _prefixed(nid, str(e.get("source"))), "target": _prefixed(nid, str(e.get("target")))}
+            )
     fed = {o[0] for o in body_outputs}
     for name, _ptype in outs:
         if name not in fed:
@@ -368,7 +368,11 @@ def _foreach_node(
             "inputs": [list(p) for p in ins],
             "outputs": [list(p) for p in outs],
             "parameters": [
-                {"name": p["name"], "type": p.get("type", "string"), **({"default": p["default"]} if "default" in p else {})}
+                {
+                    "name": p["name"],
+                    "type": p.get("type", "string"),
+                    **({"default": p["default"]} if "default" in p else {}),
+                }
                 for p in declared
             ],
         },

@@ -237,6 +237,9 @@ def _feed(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits:
     """A running for-each node: queue pending items while fewer than `concurrency` are queued or
     running (a cache hit does not count); gather when all have succeeded; fail on a bad one."""
     assert step.foreach is not None
+    if step.body:
+        _feed_body(run, step, row, by_node, hits)
+        return
     items = sorted(
         (r for r in by_node.values() if r.foreach == step.node and r.item is not None), key=lambda r: r.item or 0
     )
@@ -276,6 +279,88 @@ def _feed(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits:
         if move_step(row.pk, states.SUCCEEDED, timings={**row.timings, "finished_at": stamp(now)}, **done):
             row.status, row.finished_at, row.outputs, row.metrics = states.SUCCEEDED, now, outputs, metrics
             events.publish_row(row)
+
+
+def _feed_body(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits: _Hits) -> None:
+    """`_feed` for a for-each over a sub-pipeline: an item is its inner steps' rows, each made
+    ready once its inner upstream steps are done well; at most `concurrency` items in progress
+    (started, not finished); gathered when every item's rows are done well; a bad row fails the
+    node, naming item and step, and every row not started is skipped."""
+    assert step.foreach is not None
+    items = foreach.by_item(r for r in by_node.values() if r.foreach == step.node and r.item is not None)
+    now = timezone.now()
+    bad = next(
+        (r for rows in items.values() for r in rows.values() if r.status in (states.FAILED, states.CANCELED)), None
+    ) or next((r for rows in items.values() for r in rows.values() if r.status == states.SKIPPED), None)
+    if bad is not None:
+        assert bad.item is not None
+        shown = foreach.describe(bad.item_value)
+        error = f"item {bad.item}{f' ({shown})' if shown else ''} {bad.status}: step '{bad.node}' {bad.status}" + (
+            f": {bad.error}" if bad.error else ""
+        )
+        _stop_body(run, step, items, bad, now)
+        if move_step(row.pk, states.FAILED, finished_at=now, error=error):
+            row.status, row.error, row.finished_at = states.FAILED, error, now
+            events.publish_row(row)
+        return
+
+    def started(rows: dict[str, StepRun]) -> bool:
+        return any(r.status != states.PENDING for r in rows.values())
+
+    def finished(rows: dict[str, StepRun]) -> bool:
+        return all(r.status in states.STEP_TERMINAL for r in rows.values())
+
+    free = step.foreach.concurrency - sum(started(rows) and not finished(rows) for rows in items.values())
+    for item, rows in items.items():
+        if finished(rows):
+            continue
+        fresh = not started(rows)
+        if fresh and free <= 0:
+            break
+        value = next(iter(rows.values())).item_value or {}
+        for inner in step.body:  # topological order: a step cached here is seen by those after it
+            r = rows[inner.node]
+            if r.status == states.PENDING and all(rows[u].status in states.STEP_DONE_OK for u in inner.upstream):
+                _ready(run, foreach.body_step(step, item, inner.node, value), r, by_node, hits)
+        if fresh and not finished(rows):
+            free -= 1
+    if all(r.status in states.STEP_DONE_OK for rows in items.values() for r in rows.values()):
+        outputs, metrics = foreach.gather(step, foreach.item_summaries(step, items))
+        done = {"finished_at": now, "outputs": outputs, "metrics": metrics}
+        if move_step(row.pk, states.SUCCEEDED, timings={**row.timings, "finished_at": stamp(now)}, **done):
+            row.status, row.finished_at, row.outputs, row.metrics = states.SUCCEEDED, now, outputs, metrics
+            events.publish_row(row)
+
+
+def _stop_body(run: Run, step: Step, items: dict[int, dict[str, StepRun]], bad: StepRun, now: Any) -> None:
+    """After `bad`: every row not started is skipped, one UPDATE per reason: an inner step of
+    the bad one's item after a bad (or now skipped) inner step naming that step, the rest the item."""
+    assert bad.item is not None
+    stopped = f"for-each '{step.node}' stopped: item {bad.item} {bad.status}"
+    reasons: dict[str, list[StepRun]] = {}
+    for item, rows in items.items():
+        skipping: set[str] = set()
+        for inner in step.body:
+            r = rows[inner.node]
+            if r.status != states.PENDING:
+                continue
+            reason = stopped
+            for u in inner.upstream if item == bad.item else ():
+                if rows[u].status in states.STEP_DONE_BAD or u in skipping:
+                    status = rows[u].status if u not in skipping else states.SKIPPED
+                    reason = _upstream_reason(rows[u].node, status)
+                    break
+            skipping.add(inner.node)
+            reasons.setdefault(reason, []).append(r)
+    for reason, pending in reasons.items():
+        StepRun.objects.filter(pk__in=[r.pk for r in pending], status=states.PENDING).update(
+            status=states.SKIPPED, finished_at=now, error=reason
+        )
+        for r in pending:
+            r.status, r.finished_at, r.error = states.SKIPPED, now, reason
+    skipped = sum(len(p) for p in reasons.values())
+    if skipped:
+        events.publish(run.pk, {"type": "foreach", "node": step.node, "skipped": skipped})
 
 
 def _skip(row: StepRun, reason: str) -> None:

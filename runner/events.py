@@ -186,7 +186,11 @@ def publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -
 def item_event(step: StepRun) -> dict[str, Any]:
     """A for-each item's change, compact (a run may have thousands): the page fetches the item's
     step when someone opens it (GET /api/runs/{id}/foreach/{node}/items/{item}/)."""
-    return {"type": "item", "node": step.foreach, "item": step.item, "status": step.status}
+    event = {"type": "item", "node": step.foreach, "item": step.item, "status": step.status}
+    _, inside, inner = step.node.partition("].")
+    if inside:  # an inner step of an item of a for-each over a sub-pipeline (runner.foreach)
+        event["step"] = inner
+    return event
 
 
 def publish_run(run_id: int) -> None:

@@ -12,6 +12,12 @@ naming the item; the items not started yet are skipped.
 
 Each item is an ordinary step of the run (its own cache key, log, attempt, retries), built from
 the node's plan step by `item_step`; `step_of(plan, row)` is the plan step of any row.
+
+A for-each over a sub-pipeline (compiler.subforeach) has one row per item and inner step,
+`<foreach>[<i>].<inner>` (same `foreach`, `item`, `item_value`), each built by `body_step`: the
+inner step with the item's parameters set, reading the rows of its own item or the node's inputs.
+An item's status is the roll-up of its rows (`rollup`); `item_summaries` makes one row-like
+summary per item (its outputs the sub-pipeline's) for `gather`.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ from typing import Any
 
 from artifacts.backend import current
 from artifacts.stores import make_staging
-from compiler.foreach import ITEM_COLUMN, ITEMS_MAX, ITEMS_PORT, param_items
-from compiler.plan import Plan, Step
+from compiler.foreach import ITEM_COLUMN, ITEM_PARAM, ITEMS_MAX, ITEMS_PORT, param_items
+from compiler.plan import InputBinding, Plan, Step, is_binding
 from runner import states
 from runner.models import Artifact, Run, StepRun
 
@@ -41,6 +47,17 @@ class ExpandError(Exception):
 
 def item_node(node: str, item: int) -> str:
     return f"{node}[{item}]"
+
+
+def inner_node(node: str, item: int, inner: str) -> str:
+    """The row of inner step `inner` of item `item` of a for-each over a sub-pipeline."""
+    return f"{node}[{item}].{inner}"
+
+
+def inner_of(row_node: str) -> str:
+    """`train` of `fe[3].train` ("" for a module item's row)."""
+    _, sep, inner = row_node.partition("].")
+    return inner if sep else ""
 
 
 def is_foreach_row(row: StepRun) -> bool:
@@ -75,11 +92,110 @@ def item_step(step: Step, node: str, value: dict[str, Any]) -> Step:
     )
 
 
+def body_step(step: Step, item: int, inner: str, value: dict[str, Any]) -> Step:
+    """The plan step of inner step `inner` of item `item` of for-each `step` over a sub-pipeline:
+    the parameters each item sets filled in, inner inputs reading the rows of the same item, and
+    the inputs the node's own inputs feed reading those (the item's port its own artifact)."""
+    assert step.foreach is not None
+    body = step.inner(inner)
+    given = value.get("params", {})
+    params = {
+        k: given[v["$param"][len(ITEM_PARAM) :]]
+        if is_binding(v) and str(v["$param"]).startswith(ITEM_PARAM) and v["$param"][len(ITEM_PARAM) :] in given
+        else v
+        for k, v in body.params.items()
+    }
+    inputs = [
+        replace(b, source_node=inner_node(step.node, item, b.source_node)) if b.source_node is not None else b
+        for b in body.inputs
+    ]
+    outer = {b.port: b for b in step.inputs}
+    artifact = value.get("artifact")
+    for name, port, source in step.body_inputs:
+        if name != inner:
+            continue
+        if artifact and source == step.foreach.port:
+            inputs.append(
+                InputBinding(port=port, type=outer[source].type if source in outer else "", artifact=artifact)
+            )
+        elif source in outer:
+            inputs.append(replace(outer[source], port=port))
+    return replace(
+        body,
+        node=inner_node(step.node, item, inner),
+        params=params,
+        inputs=tuple(inputs),
+        after=tuple(inner_node(step.node, item, a) for a in body.after),
+        param_schemas={},
+    )
+
+
 def step_of(plan: Plan, row: StepRun) -> Step:
-    """The plan step a row executes: its node's, or for an item the body with the item's value."""
+    """The plan step a row executes: its node's, or for an item the body with the item's value
+    (for an item's inner step of a for-each over a sub-pipeline, that inner step)."""
     if row.item is None:
         return plan.step(row.node)
-    return item_step(plan.step(row.foreach), row.node, row.item_value or {})
+    step = plan.step(row.foreach)
+    if step.body:
+        return body_step(step, row.item, inner_of(row.node), row.item_value or {})
+    return item_step(step, row.node, row.item_value or {})
+
+
+def rollup(statuses: Iterable[str]) -> str:
+    """An item's status from its inner steps': failed, canceled or skipped when one is (in that
+    order); succeeded (or cached) when all are done well; running once one has started; pending."""
+    found = set(statuses)
+    for bad in (states.FAILED, states.CANCELED, states.SKIPPED):
+        if bad in found:
+            return bad
+    if found and found <= states.STEP_DONE_OK:
+        return states.CACHED if found == {states.CACHED} else states.SUCCEEDED
+    if found == {states.PENDING}:
+        return states.PENDING
+    if found <= {states.PENDING, states.QUEUED}:
+        return states.QUEUED
+    return states.RUNNING
+
+
+def by_item(rows: Iterable[StepRun]) -> dict[int, dict[str, StepRun]]:
+    """The rows of a for-each over a sub-pipeline: item -> inner step -> row."""
+    out: dict[int, dict[str, StepRun]] = {}
+    for r in rows:
+        if r.item is not None:
+            out.setdefault(r.item, {})[inner_of(r.node)] = r
+    return dict(sorted(out.items()))
+
+
+def item_summaries(step: Step, items: dict[int, dict[str, StepRun]]) -> list[StepRun]:
+    """One unsaved row per item, as `gather` reads a module item's: its value, rolled-up status,
+    the sub-pipeline's outputs, and its inner steps' metrics (a name two inner steps share is
+    prefixed with the step's: `evaluate.accuracy`)."""
+    out: list[StepRun] = []
+    for item, rows in items.items():
+        owners: dict[str, list[str]] = {}
+        for inner in step.body:
+            for name in (rows[inner.node].metrics or {}) if inner.node in rows else ():
+                owners.setdefault(name, []).append(inner.node)
+        metrics: dict[str, Any] = {}
+        for name, inners in owners.items():
+            for inner_name in inners:
+                metrics[name if len(inners) == 1 else f"{inner_name}.{name}"] = rows[inner_name].metrics[name]
+        first = next(iter(rows.values()))
+        out.append(
+            StepRun(
+                node=item_node(step.node, item),
+                foreach=step.node,
+                item=item,
+                item_value=first.item_value,
+                status=rollup(r.status for r in rows.values()),
+                outputs={
+                    name: (rows[inner].outputs or {}).get(port, "") if inner in rows else ""
+                    for name, inner, port in step.body_outputs
+                },
+                metrics=metrics,
+            )
+        )
+    return out
 
 
 def describe(value: dict[str, Any] | None) -> str:
@@ -182,8 +298,25 @@ def _split_files(sha: str) -> list[dict[str, Any]]:
 
 
 def item_rows(run: Run, step: Step, values: list[dict[str, Any]], *, force: bool = False) -> list[StepRun]:
-    """The pending rows of the items (not saved); `force` (a rerun from the node) reaches each."""
+    """The pending rows of the items (not saved); `force` (a rerun from the node) reaches each.
+    Over a sub-pipeline: one row per item and inner step, in item order, then body order."""
     label = step.label[:190]
+    if step.body:
+        return [
+            StepRun(
+                run=run,
+                node=inner_node(step.node, i, inner.node),
+                label=f"{label[:120]} [{i}] \u203a {inner.label or inner.node}"[:200],
+                module=inner.module,
+                version=inner.version,
+                foreach=step.node,
+                item=i,
+                item_value=value,
+                force=force,
+            )
+            for i, value in enumerate(values)
+            for inner in step.body
+        ]
     return [
         StepRun(
             run=run,

@@ -38,7 +38,7 @@ def refuse_disabled_modules(plan: Plan) -> None:
     was saved: a disabled version never runs again (past runs keep their history)."""
     disabled = set(
         ModuleVersion.objects.filter(
-            pk__in={s.module_version_id for s in plan.steps}, status=VersionStatus.DISABLED
+            pk__in={s.module_version_id for s in plan.every_step()}, status=VersionStatus.DISABLED
         ).values_list("pk", flat=True)
     )
     if not disabled:
@@ -49,7 +49,7 @@ def refuse_disabled_modules(plan: Plan) -> None:
             "field": "version",
             "message": f"{s.module}@{s.version} is disabled; pin another version and save the pipeline",
         }
-        for s in plan.steps
+        for s in plan.every_step()
         if s.module_version_id in disabled
     ]
     first = errors[0]
@@ -70,7 +70,7 @@ def refuse_missing_gpus(plan: Plan) -> None:
                 + " (the operator declares them with PIPEWRIGHT_GPUS)"
             ),
         }
-        for s in plan.steps
+        for s in plan.every_step()
         if s.runtime.gpus > available
     ]
     if errors:

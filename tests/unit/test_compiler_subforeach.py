@@ -116,7 +116,10 @@ def test_a_bound_parameter_passes_through_to_the_inner_steps() -> None:
     doc = outer(
         {"over": "list", "param": "ts", "values": {"$param": "sizes"}},
         params={"depth": {"$param": "d"}},
-        parameters=[{"name": "sizes", "type": "array", "default": [0.1]}, {"name": "d", "type": "integer", "default": 2}],
+        parameters=[
+            {"name": "sizes", "type": "array", "default": [0.1]},
+            {"name": "d", "type": "integer", "default": 2},
+        ],
     )
     result = run(doc)
     assert result.errors == (), errors(result)
