@@ -1,5 +1,9 @@
 """A for-each node of a run (runner.foreach): its items' states in one compact answer, and its
-items' steps page by page. A run's own JSON does not inline items (there may be thousands)."""
+items' steps page by page. A run's own JSON does not inline items (there may be thousands).
+
+Over a sub-pipeline an item is several steps (`fe[i].<inner>`): the answer rolls them up into the
+item's status and names the inner steps (`steps`); /items/ pages through the inner steps' rows,
+each with its `step` (`?item=i` gives one item's, in body order)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from pipewright.errors import NotFound
 from runner import states
 from runner.advance import plan_of
 from runner.api.views import RunObjectMixin
-from runner.foreach import describe
+from runner.foreach import by_item, describe, inner_of, rollup
 from runner.models import Run, StepRun
 from runner.serializers import STEP_VALUES, StepSerializer, steps_json
 
@@ -38,6 +42,11 @@ class ForEachSerializer(serializers.Serializer):
         help_text="item i's value as people read it (`alpha=0.1, seed=2`, `row 3`, `file a.png`)",
     )
     error = serializers.CharField(allow_null=True)
+    steps = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="over a sub-pipeline: the inner steps each item runs, in order (its rows are"
+        " `<node>[<i>].<step>`; `statuses` rolls them up per item); empty when the body is a module",
+    )
 
 
 class ForEachItemSerializer(StepSerializer):
@@ -45,6 +54,9 @@ class ForEachItemSerializer(StepSerializer):
 
     item = serializers.IntegerField()
     value = serializers.CharField(allow_blank=True, help_text="the item's value as people read it")
+    step = serializers.CharField(
+        allow_blank=True, help_text="over a sub-pipeline: the inner step this row runs (`train`); else empty"
+    )
 
 
 class _ForEachMixin(RunObjectMixin):
@@ -67,13 +79,18 @@ class ForEachView(_ForEachMixin, APIView):
     def get(self, request: Request, run_id: int, foreach: str) -> Response:
         run, row = self.foreach_row()
         node = row.node
-        spec = plan_of(run).step(node).foreach
+        step = plan_of(run).step(node)
+        spec = step.foreach
         assert spec is not None
-        items = list(
-            StepRun.objects.filter(run_id=run.pk, foreach=node, item__isnull=False)
-            .order_by("item")
-            .values_list("status", "item_value")
-        )
+        rows = StepRun.objects.filter(run_id=run.pk, foreach=node, item__isnull=False).order_by("item")
+        if step.body:
+            # one status per item, rolled up from its inner steps'; its value read once
+            first = step.body[0].node
+            grouped = by_item(rows.only("node", "item", "status"))
+            values = dict(rows.filter(node__endswith=f"].{first}").values_list("item", "item_value"))
+            items = [(rollup(r.status for r in inner.values()), values.get(i)) for i, inner in grouped.items()]
+        else:
+            items = list(rows.values_list("status", "item_value"))
         counts = dict.fromkeys(states.STEP_STATUSES, 0)
         for status, _ in items:
             counts[status] += 1
@@ -87,6 +104,7 @@ class ForEachView(_ForEachMixin, APIView):
             "statuses": [s for s, _ in items],
             "values": [describe(v) for _, v in items],
             "error": row.error or None,
+            "steps": [s.node for s in step.body],
         }
         return Response(ForEachSerializer(data).data)
 
@@ -112,7 +130,7 @@ class ForEachItemsView(_ForEachMixin, generics.ListAPIView):
             .values(*STEP_VALUES, "item_value")
         )
         results = [
-            {**step, "item": r["item"], "value": describe(r["item_value"])}
+            {**step, "item": r["item"], "value": describe(r["item_value"]), "step": inner_of(r["node"])}
             for step, r in zip(steps_json(rows), rows, strict=True)
         ]
         return self.get_paginated_response(results)

@@ -119,3 +119,87 @@ def test_the_foreach_status_answer_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         page = as_alice.get(f"/api/runs/{run['id']}/foreach/fe/items/?page_size=30").json()
     assert [s["item"] for s in page["results"]] == list(range(30)) and page["next"]
+
+
+def _sub_graph() -> dict[str, Any]:
+    """A sub-pipeline: emitn (its `n` the parameter `n`) -> add1; output `data`."""
+    return {
+        "schema": 1,
+        "nodes": [
+            {"id": "emit", "module": "acme/emitn", "version": None, "params": {"n": {"$param": "n"}}},
+            {"id": "add", "module": "acme/add1", "version": None, "params": {}},
+            {"id": "out", "output": "data", "type": "DataFrame"},
+        ],
+        "edges": [
+            {"source": "emit", "source_port": "data", "target": "add", "target_port": "in0"},
+            {"source": "add", "source_port": "data", "target": "out", "target_port": "data"},
+        ],
+        "parameters": [{"name": "n", "type": "integer", "default": 1}],
+    }
+
+
+def test_a_foreach_over_a_sub_pipeline_rolls_each_item_up_and_opens_its_inner_steps(
+    eager: Any, fake_compute: FakeBackend, as_alice: Any, as_charlie: Any, emitk: None, acme: Any
+) -> None:
+    from tests.runner.fixtures import ADD
+
+    publish_module(acme, "add1", ADD, inputs=1)
+    sub = as_alice.post(
+        "/api/pipelines/", {"team": "acme", "name": "emit and add", "graph": _sub_graph()}, format="json"
+    ).json()
+    wrong = _save(
+        as_alice,
+        {
+            "schema": 1,
+            "nodes": [
+                {
+                    "id": "fe",
+                    "label": "Sweep",
+                    "pipeline": sub["id"],
+                    "version": None,
+                    "foreach": {"over": "list", "param": "m", "values": [1]},
+                }
+            ],
+            "edges": [],
+        },
+    )
+    [error] = wrong["errors"]
+    assert (error["code"], error["field"]) == ("invalid_foreach", "nodes[0].foreach.param")
+    assert error["message"] == "Node 'Sweep' (fe): foreach.param 'm' is not a parameter of sub-pipeline 'emit and add'."
+    doc = {
+        "schema": 1,
+        "nodes": [
+            {
+                "id": "fe",
+                "label": "Sweep",
+                "pipeline": sub["id"],
+                "version": None,
+                "foreach": {"over": "list", "param": "n", "values": [1, 2, 3], "concurrency": 1},
+            }
+        ],
+        "edges": [],
+    }
+    saved = _save(as_alice, doc)
+    assert saved["errors"] == [], saved["errors"]
+    fake_compute.script("fe[1].add", Act(exit_code=2))
+    r = as_alice.post(f"/api/pipelines/{saved['id']}/runs/", {}, format="json")
+    assert r.status_code == 201, r.content
+    run = Run.objects.get(pk=r.json()["id"])
+    assert [s["node"] for s in as_alice.get(f"/api/runs/{run.pk}/").json()["steps"]] == ["fe"]
+
+    body = as_alice.get(f"/api/runs/{run.pk}/foreach/fe/").json()
+    assert body["total"] == 3 and body["steps"] == ["emit", "add"]
+    assert body["statuses"] == ["succeeded", "failed", "skipped"]
+    assert body["values"] == ["n=1", "n=2", "n=3"]
+    assert body["error"].startswith("item 1 (n=2) failed: step 'fe[1].add' failed")
+
+    one = as_alice.get(f"/api/runs/{run.pk}/foreach/fe/items/?item=1").json()["results"]
+    assert [(s["item"], s["step"], s["node"], s["status"]) for s in one] == [
+        (1, "emit", "fe[1].emit", "succeeded"),
+        (1, "add", "fe[1].add", "failed"),
+    ]
+    assert one[0]["value"] == "n=2" and one[0]["outputs"]["data"]
+    assert as_alice.get(f"/api/runs/{run.pk}/steps/fe%5B1%5D.add/logs").status_code == 200
+    assert as_charlie.get(f"/api/runs/{run.pk}/foreach/fe/").status_code == 404
+    module = as_alice.get(f"/api/runs/{run.pk}/foreach/fe/items/?item=0").json()["results"]
+    assert [s["step"] for s in module] == ["emit", "add"]

@@ -1895,6 +1895,8 @@ export interface components {
             status: components["schemas"]["StepStatusEnum"];
             /** @description item i's status at index i */
             statuses: components["schemas"]["StepStatusEnum"][];
+            /** @description over a sub-pipeline: the inner steps each item runs, in order (its rows are `<node>[<i>].<step>`; `statuses` rolls them up per item); empty when the body is a module */
+            steps: string[];
             /** @description items; 0 until the node's inputs are ready and it expands */
             total: number;
             /** @description item i's value as people read it (`alpha=0.1, seed=2`, `row 3`, `file a.png`) */
@@ -1946,6 +1948,8 @@ export interface components {
             /** Format: date-time */
             started_at: string | null;
             status: components["schemas"]["StepStatusEnum"];
+            /** @description over a sub-pipeline: the inner step this row runs (`train`); else empty */
+            step: string;
             /** @description ISO timestamps of the latest attempt's points, for the timeline */
             timings: components["schemas"]["StepTimings"];
             /** @description the item's value as people read it */
