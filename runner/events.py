@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
+from runner.foreach import inner_of, rollup
 from runner.models import Run, RunEvent, StepRun
 from runner.serializers import RunEventSerializer, StepSerializer, artifact_info
 
@@ -187,9 +188,13 @@ def item_event(step: StepRun) -> dict[str, Any]:
     """A for-each item's change, compact (a run may have thousands): the page fetches the item's
     step when someone opens it (GET /api/runs/{id}/foreach/{node}/items/{item}/)."""
     event = {"type": "item", "node": step.foreach, "item": step.item, "status": step.status}
-    _, inside, inner = step.node.partition("].")
-    if inside:  # an inner step of an item of a for-each over a sub-pipeline (runner.foreach)
-        event["step"] = inner
+    inner = inner_of(step.node)
+    if inner:
+        # an inner step of an item of a for-each over a sub-pipeline (runner.foreach): `status` is
+        # the item's, rolled up from its inner steps' (one indexed read), `step_status` the step's own
+        others = StepRun.objects.filter(run_id=step.run_id, foreach=step.foreach, item=step.item).exclude(pk=step.pk)
+        event["status"] = rollup([step.status, *others.values_list("status", flat=True)])
+        event["step"], event["step_status"] = inner, step.status
     return event
 
 

@@ -18,7 +18,7 @@ from runner import runs, states
 from runner.advance import advance_run
 from runner.compute.base import StepJob
 from runner.foreach import step_of
-from runner.models import Run, StepRun
+from runner.models import Run, RunEvent, StepRun
 from tests.runner.fake_compute import Act, FakeBackend
 from tests.runner.fixtures import make_version, publish_module, step
 from tests.runner.test_services import add, emit
@@ -125,6 +125,11 @@ def test_each_item_runs_the_inner_steps_in_order_at_most_concurrency_items_at_on
         (str(i), str(i + 1), "succeeded", str(i + 1)) for i in range(4)
     ]
     assert StepRun.objects.get(run=run, node="after").status == "succeeded"
+    # live item events carry the item's rolled-up status and the inner step's own
+    events = [e for e in RunEvent.objects.filter(run=run).order_by("seq").values_list("data", flat=True)]
+    item0 = [(e["step"], e["step_status"], e["status"]) for e in events if e["type"] == "item" and e["item"] == 0]
+    assert ("emit", "succeeded", "running") in item0, item0
+    assert item0[-1] == ("add", "succeeded", "succeeded"), item0
 
 
 def test_every_row_has_its_plan_step(
