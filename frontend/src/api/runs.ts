@@ -54,6 +54,9 @@ export type ForEachItem = Schemas["ForEachItem"];
 export const getForEach = (runId: number, node: string) => get<ForEachState>(`/api/runs/${runId}/foreach/${encodeURIComponent(node)}/`);
 export const getForEachItem = (runId: number, node: string, item: number) =>
   listPage<ForEachItem>(`/api/runs/${runId}/foreach/${encodeURIComponent(node)}/items/?item=${item}`).then((page) => page.results[0] ?? null);
+/** Every step of one item of a for-each over a sub-pipeline (its inner steps, in order). */
+export const getForEachItemSteps = (runId: number, node: string, item: number) =>
+  listPage<ForEachItem>(`/api/runs/${runId}/foreach/${encodeURIComponent(node)}/items/?item=${item}&page_size=200`).then((page) => page.results);
 export const cancelRun = (id: number) => post<Run>(`/api/runs/${id}/cancel`);
 export const rerun = (id: number, options: RerunOptions) => post<Run>(`/api/runs/${id}/rerun`, options);
 

@@ -1,9 +1,10 @@
-// For each in the properties panel (compiler/foreach.py): make a module node run once per item,
-// choose where the items come from (rows of an input table, files of an input folder, a list of
-// values of one parameter, a grid of several) and how many run at once. The compiler types it
-// all; its errors for this node show here.
+// For each in the properties panel (compiler/foreach.py): make a module node (or a sub-pipeline
+// node: the whole inner pipeline, compiler/subforeach.py) run once per item, choose where the items
+// come from (rows of an input table, files of an input folder, a list of values of one parameter,
+// a grid of several) and how many run at once. The compiler types it all; its errors for this
+// node show here.
 import { useMemo } from "react";
-import type { ModuleSpec } from "../api/modules";
+import type { Port } from "../api/modules";
 import { CONCURRENCY_DEFAULT, CONCURRENCY_MAX, defaultForEach, FOREACH_KINDS, itemCount, type ForEachKind, type ForEachSpec } from "../graph/foreach";
 import { usePipelineStore } from "../store/pipeline";
 
@@ -26,12 +27,24 @@ function parse(raw: string): { value?: unknown; problem?: string } {
   }
 }
 
-export function ForEachFields({ nodeId, foreach, spec }: { nodeId: string; foreach: ForEachSpec | undefined; spec: ModuleSpec | undefined }) {
+/** `inputs` and `params`: the body's (a module's, or a sub-pipeline's declared inputs and parameters). */
+export function ForEachFields({
+  nodeId,
+  foreach,
+  inputs,
+  params,
+  what = "item",
+}: {
+  nodeId: string;
+  foreach: ForEachSpec | undefined;
+  inputs: readonly Port[];
+  params: Record<string, { default?: unknown }>;
+  /** what the toggle runs once per item ("item": the module; a sub-pipeline says so) */
+  what?: string;
+}) {
   const setForEach = usePipelineStore((s) => s.setNodeForEach);
   const errors = usePipelineStore((s) => s.errors);
   const mine = useMemo(() => errors.filter((p) => p.node === nodeId && p.code === "invalid_foreach"), [errors, nodeId]);
-  const inputs = spec?.inputs ?? [];
-  const params = spec?.parameters ?? {};
   const change = (patch: Partial<ForEachSpec>) => foreach && setForEach(nodeId, { ...foreach, ...patch });
   const count = foreach ? itemCount(foreach) : null;
   return (
@@ -42,9 +55,9 @@ export function ForEachFields({ nodeId, foreach, spec }: { nodeId: string; forea
             type="checkbox"
             checked={!!foreach}
             data-testid="foreach-toggle"
-            onChange={(e) => setForEach(nodeId, e.target.checked ? defaultForEach(inputs, params) : undefined)}
+            onChange={(e) => setForEach(nodeId, e.target.checked ? defaultForEach([...inputs], params) : undefined)}
           />{" "}
-          Run once for each item
+          {what === "item" ? "Run once for each item" : `Run ${what} once for each item`}
         </label>
       </div>
       {foreach ? (

@@ -1,5 +1,6 @@
 // Properties of the selected node: version picker and a form generated from the parameter schema.
 import { memo } from "react";
+import type { Port } from "../api/modules";
 import { fieldsFor } from "../graph/schemaForm";
 import { sortVersions, upgradeFor } from "../graph/versions";
 import { selectedNodeId, usePipelineStore } from "../store/pipeline";
@@ -12,6 +13,9 @@ import { RunWhen } from "./RunWhen";
 import { ForEachFields } from "./ForEachFields";
 import { NestingProperties } from "./SubPipelineProperties";
 import { LABEL_MAX } from "../graph/labels";
+
+const NO_PORTS: Port[] = [];
+const NO_PARAMS: Record<string, { default?: unknown }> = {};
 
 /** The group a node is in: its name (editable) and a way out. */
 function GroupSection({ nodeId }: { nodeId: string }) {
@@ -213,7 +217,7 @@ function ModuleProperties({ node }: { node: ModuleFlowNode }) {
         />
       ))}
       <div className="section-title">For each</div>
-      <ForEachFields nodeId={node.id} foreach={node.data.foreach} spec={spec ?? undefined} />
+      <ForEachFields nodeId={node.id} foreach={node.data.foreach} inputs={spec?.inputs ?? NO_PORTS} params={spec?.parameters ?? NO_PARAMS} />
       <div className="section-title">Runs when</div>
       <RunWhen nodeId={node.id} condition={node.data.condition} exit={node.data.exit} />
       <div className="section-title">Compute</div>

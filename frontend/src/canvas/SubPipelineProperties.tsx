@@ -2,10 +2,11 @@
 // pipeline input or output node (what a sub-pipeline node of this pipeline shows as a port).
 import { useEffect } from "react";
 import { Link } from "react-router-dom";
-import type { PortType } from "../api/modules";
+import type { Port, PortType } from "../api/modules";
 import type { BoundaryFlowNode, FlowNode } from "../graph/convert";
 import { usePipelineStore } from "../store/pipeline";
 import { interfaceKey, newestVersion, useSubPipelines } from "../store/subPipelines";
+import { ForEachFields } from "./ForEachFields";
 import { edgeColor } from "./ports";
 import { loadTeamPipelines } from "./subPipelineLoader";
 
@@ -147,6 +148,16 @@ export function NestingProperties({ node }: { node: FlowNode }) {
           />
         </div>
       ))}
+      <div className="section-title">For each</div>
+      <ForEachFields
+        nodeId={node.id}
+        foreach={node.data.foreach}
+        inputs={found?.inputs ?? NO_PORTS}
+        params={Object.fromEntries((found?.parameters ?? []).map((p) => [p.name, { default: p.default ?? undefined }]))}
+        what="the whole sub-pipeline"
+      />
     </div>
   );
 }
+
+const NO_PORTS: Port[] = [];

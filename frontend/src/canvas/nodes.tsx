@@ -172,7 +172,9 @@ export const DatasetNode = memo(function DatasetNode({ id, data, selected }: Nod
 });
 
 /** A saved pipeline placed as one node: its ports are the inner pipeline's inputs and outputs; in a
- * run its status rolls up its inner steps (`<id>.<inner>`). Double-click opens it (Canvas). */
+ * run its status rolls up its inner steps (`<id>.<inner>`). Double-click opens it (Canvas).
+ * A for-each over it (compiler/subforeach.py) runs the whole pipeline once per item: the run has
+ * one step for the node, its outputs are gathered, and its items roll up as a module for-each's. */
 export const SubPipelineNode = memo(function SubPipelineNode({ id, data, selected }: NodeProps<SubPipelineFlowNode>) {
   const key = interfaceKey(data.pipeline, data.version);
   const found = useSubPipelines((s) => s.interfaces[key]);
@@ -181,23 +183,36 @@ export const SubPipelineNode = memo(function SubPipelineNode({ id, data, selecte
   const updateInternals = useUpdateNodeInternals();
   const shape = found ? `${found.inputs.map((p) => p.name).join(",")}|${found.outputs.map((p) => p.name).join(",")}` : "";
   useEffect(() => updateInternals(id), [id, shape, updateInternals]);
-  const status = useRunStore((s) => (s.run ? rollUp(id, s.run.steps) : undefined));
+  const loop = data.foreach;
+  const status = useRunStore((s) => (loop ? s.stepStatus[id] : s.run ? rollUp(id, s.run.steps) : undefined));
+  const runId = useRunStore((s) => (loop ? s.runId : null));
   const problems = usePipelineStore((s) => s.problemsByNode[id]);
+  const name = found?.name ?? `pipeline ${data.pipeline}`;
   return (
-    <div className={nodeClass("pw-node subpipeline", selected, status, problems?.level)} data-testid="canvas-node" data-subpipeline={data.pipeline}>
+    <div
+      className={nodeClass(loop ? "pw-node subpipeline is-foreach" : "pw-node subpipeline", selected, status, problems?.level)}
+      data-testid="canvas-node"
+      data-subpipeline={data.pipeline}
+    >
       <Ports ports={found?.inputs ?? []} kind="in" labels />
       <div className="pw-node-body">
         <div className="pw-node-icon cat-subpipeline">▣</div>
         <div className="pw-node-text">
-          <div className="pw-node-title">{found?.name ?? `pipeline ${data.pipeline}`}</div>
-          <div className="pw-node-sub">Sub-pipeline · double-click to open</div>
+          <div className="pw-node-title">{name}</div>
+          <div className="pw-node-sub">{loop ? "Sub-pipeline, once per item" : "Sub-pipeline"} · double-click to open</div>
         </div>
         <span className="version-badge">{data.version === null ? "latest" : `v${data.version}`}</span>
       </div>
       {found === null ? <div className="pw-node-missing">Pipeline not found</div> : null}
+      {loop ? (
+        <span className="foreach-badge" data-testid="foreach-badge" title={`For each: runs the whole of ${name} once per item, ${loop.concurrency ?? 4} at a time`}>
+          ⟳ {describeForEach(loop)}
+          {status ? <ForEachRollUp runId={runId} node={id} status={status} /> : null}
+        </span>
+      ) : null}
       <StatusChip status={status} />
       <ProblemBadge problems={problems} />
-      <Ports ports={found?.outputs ?? []} kind="out" labels />
+      <Ports ports={loop && found ? forEachOutputs(found.outputs) : (found?.outputs ?? [])} kind="out" labels />
     </div>
   );
 });

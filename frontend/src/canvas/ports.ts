@@ -21,7 +21,8 @@ function portsOf(nodeOrId: string | FlowNode, kind: "inputs" | "outputs") {
   }
   if (node.type === "subpipeline") {
     const d = node.data as SubPipelineNodeData;
-    return useSubPipelines.getState().interfaces[interfaceKey(d.pipeline, d.version)]?.[kind];
+    const ports = useSubPipelines.getState().interfaces[interfaceKey(d.pipeline, d.version)]?.[kind];
+    return ports && kind === "outputs" && d.foreach ? forEachOutputs(ports) : ports;
   }
   const spec = specFor(useCatalogStore.getState(), node.data.module as string, node.data.version as string | null);
   if (spec && kind === "outputs" && node.data.foreach) return forEachOutputs(spec.outputs);

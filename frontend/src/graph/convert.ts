@@ -24,6 +24,7 @@ export interface SubPipelineNodeData extends Record<string, unknown> {
   pipeline: number;
   version: number | null;
   params: Record<string, unknown>;
+  foreach?: ForEachSpec;
 }
 
 export interface BoundaryNodeData extends Record<string, unknown> {
@@ -51,7 +52,8 @@ export function nodeToFlow(n: NodeDoc): FlowNode {
     return { id: n.id, type: "dataset", position, data: { dataset: n.dataset, version: n.version ?? null } };
   }
   if (isSubPipelineNode(n)) {
-    return { id: n.id, type: "subpipeline", position, data: { pipeline: n.pipeline, version: n.version ?? null, params: { ...(n.params ?? {}) } } };
+    const data: SubPipelineNodeData = { pipeline: n.pipeline, version: n.version ?? null, params: { ...(n.params ?? {}) }, ...(n.foreach ? { foreach: n.foreach } : {}) };
+    return { id: n.id, type: "subpipeline", position, data };
   }
   if (isBoundaryNode(n)) {
     const kind = n.input !== undefined ? "input" : "output";
@@ -103,6 +105,7 @@ export function nodeToDoc(n: FlowNode): NodeDoc {
   if (n.type === "subpipeline") {
     const d = n.data as SubPipelineNodeData;
     const sub: SubPipelineNodeDoc = { id: n.id, pipeline: d.pipeline, version: d.version, params: { ...d.params }, position };
+    if (d.foreach) sub.foreach = d.foreach;
     return sub;
   }
   if (n.type === "boundary") {

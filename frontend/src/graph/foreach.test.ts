@@ -40,4 +40,13 @@ describe("for each", () => {
       { name: "items", type: "DataFrame" },
     ]);
   });
+
+  it("round-trips a for-each over a sub-pipeline, and a sub-pipeline node without one stays without", () => {
+    const doc = { id: "fe", pipeline: 7, version: 2, params: { algorithm: "tree" }, position: { x: 0, y: 0 }, foreach: { over: "list" as const, param: "test_size", values: [0.2, 0.3], concurrency: 2 } };
+    const flow = nodeToFlow(doc);
+    expect(flow.type).toBe("subpipeline");
+    expect(nodeToDoc(flow)).toEqual(doc);
+    const { foreach: _, ...plain } = doc;
+    expect(nodeToDoc(nodeToFlow(plain))).toEqual(plain);
+  });
 });

@@ -55,6 +55,9 @@ export interface SubPipelineNodeDoc {
   version: number | null;
   params: Record<string, ParamValue>;
   position: Position;
+  /** run the whole inner pipeline once per item (compiler/subforeach.py): list and grid set its
+   *  parameters, rows and files split one of its inputs */
+  foreach?: ForEachSpec;
 }
 
 /** A pipeline's declared input (an output port inside) or output (an input port inside). */

@@ -1,10 +1,12 @@
 // A for-each node of a run: a roll-up ("812/1000 ✓, 3 ✗, 4 running") and one small cell per item,
 // coloured by status and drawn on a <canvas> (one element however many items), so thousands of
 // items and a burst of live events cost one redraw per frame, not a React component per item.
-// Clicking a cell (or asking for an item by number) opens that item's step: log, outputs, cache.
+// Clicking a cell (or asking for an item by number) opens that item's step: log, outputs, cache;
+// over a sub-pipeline (compiler/subforeach.py) an item is several steps: the cell is their roll-up
+// and opening it lists them, each opening like a module item's step.
 import { memo, useCallback, useEffect, useRef, useState, type MouseEvent } from "react";
 import { errorMessage } from "../api/errors";
-import { getForEach, getForEachItem, type ForEachItem, type StepRun } from "../api/runs";
+import { getForEach, getForEachItem, getForEachItemSteps, type ForEachItem, type StepRun } from "../api/runs";
 import { rollUp, type ItemStatus } from "../graph/foreach";
 import { useRunStore } from "../store/runs";
 import { StepDetails } from "./StepDetails";
@@ -145,6 +147,10 @@ export function ForEachPanel({ runId, step }: { runId: number; step: StepRun }) 
   const [selected, setSelected] = useState<number | null>(null);
   const [item, setItem] = useState<ForEachItem | null>(null);
   const [asked, setAsked] = useState("");
+  // over a sub-pipeline: the inner steps each item runs, the open item's rows and the one shown
+  const [inner, setInner] = useState<string[]>([]);
+  const [rows, setRows] = useState<ForEachItem[] | null>(null);
+  const [shown, setShown] = useState<string | null>(null);
 
   // the items as the server has them: on opening, and each time the node's own status moves
   useEffect(() => {
@@ -155,6 +161,7 @@ export function ForEachPanel({ runId, step }: { runId: number; step: StepRun }) 
         useRunStore.getState().loadItems(runId, node, state.statuses);
         setValues(state.values);
         setOver(state.over);
+        setInner(state.steps ?? []);
       },
       (e: unknown) => live && setError(errorMessage(e)),
     );
@@ -163,25 +170,43 @@ export function ForEachPanel({ runId, step }: { runId: number; step: StepRun }) 
     };
   }, [runId, node, step.status]);
 
+  const nested = inner.length > 0;
+  const [rowsFor, setRowsFor] = useState<string>("");
   const open = useCallback(
     (i: number) => {
       setSelected(i);
-      getForEachItem(runId, node, i).then(setItem, (e: unknown) => setError(errorMessage(e)));
+      if (nested) {
+        getForEachItemSteps(runId, node, i).then(
+          (found) => {
+            setRows(found);
+            setRowsFor(`${i}:${useRunStore.getState().items[node]?.[i] ?? ""}`);
+            setShown((was) => (was && found.some((r) => r.node === was) ? was : (found.find((r) => r.status === "failed")?.node ?? null)));
+          },
+          (e: unknown) => setError(errorMessage(e)),
+        );
+      } else getForEachItem(runId, node, i).then(setItem, (e: unknown) => setError(errorMessage(e)));
     },
-    [runId, node],
+    [runId, node, nested],
   );
   // the open item's row follows its live status (fetched again when it changes)
   const openStatus = selected !== null ? statuses[selected] : undefined;
   useEffect(() => {
     if (selected !== null && item && openStatus && openStatus !== item.status) open(selected);
   }, [openStatus, selected, item, open]);
+  useEffect(() => {
+    if (selected !== null && rows && openStatus && rowsFor !== `${selected}:${openStatus}`) open(selected);
+  }, [openStatus, selected, rows, rowsFor, open]);
+  const shownRow = rows?.find((r) => r.node === shown) ?? null;
 
   const up = rollUp(statuses);
   return (
     <div className="foreach-panel" data-testid="foreach-panel" data-node={node} data-total={up.total} data-done={up.done} data-failed={up.failed}>
       <div className="run-step-head">
         <b>For each</b> <code className="node-id">{node}</code>
-        <span className="muted small">{over ? `over ${over}` : ""}</span>
+        <span className="muted small">
+          {over ? `over ${over}` : ""}
+          {nested ? ` · a sub-pipeline of ${inner.length} step${inner.length === 1 ? "" : "s"} per item` : ""}
+        </span>
         <span data-testid="foreach-rollup">{statuses.length ? up.text : step.status === "pending" ? "not expanded yet" : "no items"}</span>
       </div>
       {error ? <div className="run-error">{error}</div> : null}
@@ -215,6 +240,31 @@ export function ForEachPanel({ runId, step }: { runId: number; step: StepRun }) 
             {item.value ? ` · ${item.value}` : ""}
           </div>
           <StepDetails key={`${runId}:${item.node}`} runId={runId} step={item} />
+        </div>
+      ) : null}
+      {nested && rows && selected !== null && rows.every((r) => r.item === selected) ? (
+        <div data-testid="foreach-item" data-item={selected}>
+          <div className="muted small">
+            item {selected}
+            {values[selected] ? ` · ${values[selected]}` : ""} · {statuses[selected] ?? ""}
+          </div>
+          <ul className="foreach-inner" data-testid="foreach-inner-steps">
+            {rows.map((r) => (
+              <li key={r.node}>
+                <button
+                  type="button"
+                  className={`btn ghost${r.node === shown ? " active" : ""}`}
+                  data-testid="foreach-inner-step"
+                  data-step={r.step}
+                  data-status={r.status}
+                  onClick={() => setShown(r.node)}
+                >
+                  <span className={`pill ${r.status}`}>{r.status}</span> {r.step}
+                </button>
+              </li>
+            ))}
+          </ul>
+          {shownRow ? <StepDetails key={`${runId}:${shownRow.node}`} runId={runId} step={shownRow} /> : null}
         </div>
       ) : null}
     </div>

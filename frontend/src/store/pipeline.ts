@@ -369,11 +369,11 @@ export const usePipelineStore = create<PipelineState>((set, get) => ({
       ...(s.lastEdit === `${nodeId}/foreach` ? { dirty: true } : remember(s)),
       lastEdit: `${nodeId}/foreach`,
       nodes: s.nodes.map((n) => {
-        if (n.id !== nodeId || n.type !== "module") return n;
+        if (n.id !== nodeId || (n.type !== "module" && n.type !== "subpipeline")) return n;
         const data = { ...n.data };
         if (foreach) data.foreach = foreach;
         else delete data.foreach;
-        return { ...n, data } as ModuleFlowNode;
+        return { ...n, data } as typeof n;
       }),
     })),
   setNodeRunWhen: (nodeId, when) =>
