@@ -14,6 +14,7 @@ from tests.conftest import client_for, make_user
 SLUGS = [
     "conditions-and-exit",
     "diabetes-regression",
+    "for-each-sub-pipeline",
     "for-each-sweep",
     "iris-classification",
     "text-classification",

@@ -23,7 +23,7 @@ def test_it_opens_the_text_classification_sample_onto_the_canvas(live_url: str, 
     toggle = page.get_by_test_id("samples-toggle")
     page.wait_for_function("() => !document.querySelector('[data-testid=samples-toggle]')?.disabled")
     toggle.click()
-    assert page.get_by_test_id("sample-row").count() == 7
+    assert page.get_by_test_id("sample-row").count() == 8
     assert "Sample: wine clustering" in page.get_by_test_id("samples").inner_text()
     page.get_by_test_id("open-sample-text-classification").click()
     page.wait_for_url(re.compile(r"/pipelines/\d+$"))

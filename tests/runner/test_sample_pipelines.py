@@ -39,3 +39,29 @@ def test_the_conditions_sample_runs_its_condition_and_its_exit_step(
     accuracy = steps["evaluate"].metrics["accuracy"]
     assert steps["report"].status == ("succeeded" if accuracy >= 0.9 else "skipped"), accuracy
     assert steps["notify"].status == "succeeded"
+
+
+def test_the_for_each_over_a_sub_pipeline_sample_runs_the_whole_sub_pipeline_once_per_test_size(
+    eager: Any, docker_compute: Any, as_alice: Any
+) -> None:
+    import csv
+    import io
+
+    from artifacts.backend import current
+
+    steps = _run_sample(as_alice, "for-each-sub-pipeline")
+    node = steps["sizes"]
+    inner = sorted(n for n in steps if n.startswith("sizes["))
+    assert inner == [f"sizes[{i}].{s}" for i in range(3) for s in ("evaluate", "score", "split", "train")]
+    assert [steps[f"sizes[{i}].split"].params["test_size"] for i in range(3)] == [0.2, 0.3, 0.4]
+    assert node.metrics["items"] == 3 and node.metrics["items_succeeded"] == 3
+    with current().open(node.outputs["items"], "data.csv") as fh:
+        items = list(csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8")))
+    assert [(r["item"], r["test_size"], r["status"]) for r in items] == [
+        ("0", "0.2", "succeeded"),
+        ("1", "0.3", "succeeded"),
+        ("2", "0.4", "succeeded"),
+    ]
+    assert all(float(r["accuracy"]) > 0.7 for r in items), items
+    models = sorted(f.path.split("/")[0] for f in current().files(node.outputs["model"]))
+    assert sorted(set(models)) == ["00000", "00001", "00002"]
