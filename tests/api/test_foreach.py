@@ -10,7 +10,7 @@ import pytest
 
 from runner.models import Run
 from tests.runner.fake_compute import Act, FakeBackend
-from tests.runner.fixtures import EMIT, publish_module
+from tests.runner.fixtures import ADD, EMIT, publish_module
 
 
 @pytest.fixture
@@ -141,8 +141,6 @@ def _sub_graph() -> dict[str, Any]:
 def test_a_foreach_over_a_sub_pipeline_rolls_each_item_up_and_opens_its_inner_steps(
     eager: Any, fake_compute: FakeBackend, as_alice: Any, as_charlie: Any, emitk: None, acme: Any
 ) -> None:
-    from tests.runner.fixtures import ADD
-
     publish_module(acme, "add1", ADD, inputs=1)
     sub = as_alice.post(
         "/api/pipelines/", {"team": "acme", "name": "emit and add", "graph": _sub_graph()}, format="json"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 
+from artifacts.backend import current
 from runner.models import Run, StepRun
 
 pytestmark = pytest.mark.docker
@@ -44,11 +47,6 @@ def test_the_conditions_sample_runs_its_condition_and_its_exit_step(
 def test_the_for_each_over_a_sub_pipeline_sample_runs_the_whole_sub_pipeline_once_per_test_size(
     eager: Any, docker_compute: Any, as_alice: Any
 ) -> None:
-    import csv
-    import io
-
-    from artifacts.backend import current
-
     steps = _run_sample(as_alice, "for-each-sub-pipeline")
     node = steps["sizes"]
     inner = sorted(n for n in steps if n.startswith("sizes["))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from artifacts.backend import current
 from compiler.plan import ForEach, InputBinding, PipelineParameter, Plan, Runtime, Step
 from runner import runs, states
 from runner.advance import advance_run
@@ -20,7 +21,7 @@ from runner.compute.base import StepJob
 from runner.foreach import step_of
 from runner.models import Run, RunEvent, StepRun
 from tests.runner.fake_compute import Act, FakeBackend
-from tests.runner.fixtures import make_version, publish_module, step
+from tests.runner.fixtures import ADD, EMIT, make_version, publish_module, step
 from tests.runner.test_services import add, emit
 
 FAIL_ON_2 = """
@@ -66,8 +67,6 @@ def sub_foreach(first: Any, second: Any, spec: ForEach, *, k: Any = 100, inputs:
 
 
 def table(sha: str) -> list[dict[str, str]]:
-    from artifacts.backend import current
-
     with current().open(sha, "data.csv") as fh:
         return list(csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8")))
 
@@ -196,8 +195,6 @@ def test_canceling_a_run_cancels_every_inner_row(
 def test_on_real_containers_items_gather_in_order_cache_each_inner_step_and_a_failure_names_item_and_step(
     eager: Any, docker_compute: Any, alice: Any, acme: Any
 ) -> None:
-    from tests.runner.fixtures import ADD, EMIT
-
     emit_mv, add_mv = publish_module(acme, "emit", EMIT), publish_module(acme, "add1", ADD, inputs=1)
     spec = ForEach(over="list", param="n", values={"$param": "ns"}, concurrency=2)
     version = make_version(
