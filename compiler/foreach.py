@@ -1,5 +1,7 @@
 """For each: one module node run once per item, at most `concurrency` items at once, and a collect.
 
+(A sub-pipeline node may be a for-each too: compiler.subforeach; the field and its checks are these.)
+
 A module node with a `foreach` field is a for-each node; its module is the body, its `params` the
 body's other parameters, and the item source one of:
 

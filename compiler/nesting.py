@@ -9,7 +9,9 @@ ports are those declared names and types, and whose `params` set the inner pipel
 
 `flatten(doc, pipelines)` replaces every sub-pipeline node, recursively, by its inner nodes named
 `<outer>.<inner>` (so a run has one step per inner module, each cached on its own: an unchanged
-sub-pipeline is reused whole) and rewires the edges through the boundary nodes. `locate(issue)`
+sub-pipeline is reused whole) and rewires the edges through the boundary nodes; a sub-pipeline
+node with a `foreach` field stays one node whose body is the inner pipeline (`_foreach_node`,
+compiled by compiler.subforeach). `locate(issue)`
 turns an issue of the flat document back into one located through the nesting
 (`prep \u203a split \u203a data`). Pure: no Django.
 """
