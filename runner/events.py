@@ -61,10 +61,19 @@ def _flush(run_id: int, items: list[_Item]) -> list[dict[str, Any]]:
     infos = artifact_info([sha for step, i in steps if i is None for sha in step.outputs.values()])
     for _, i in steps:
         infos.update(i or {})
+    # inner steps of for-each items over a sub-pipeline: their items' statuses read in one query
+    inner = [step for step, _ in items if step is not None and step.item is not None and inner_of(step.node)]
+    rolled: dict[tuple[str, int], list[str]] = {}
+    if inner:
+        found = StepRun.objects.filter(
+            run_id=run_id, foreach__in={s.foreach for s in inner}, item__in={s.item for s in inner}
+        ).values_list("foreach", "item", "status")
+        for node, item, status in found:
+            rolled.setdefault((node, item), []).append(status)
     docs = []
     for step, event in items:
         if step is not None and step.item is not None:
-            event = item_event(step)
+            event = item_event(step, rolled.get((step.foreach, step.item or 0)))
         elif step is not None:
             event = {"type": "step", "node": step.node, "status": step.status}
             event["step"] = StepSerializer.render(step, infos)
@@ -184,16 +193,19 @@ def publish_row(step: StepRun, infos: dict[str, dict[str, Any]] | None = None) -
     )
 
 
-def item_event(step: StepRun) -> dict[str, Any]:
+def item_event(step: StepRun, statuses: list[str] | None = None) -> dict[str, Any]:
     """A for-each item's change, compact (a run may have thousands): the page fetches the item's
     step when someone opens it (GET /api/runs/{id}/foreach/{node}/items/{item}/)."""
     event = {"type": "item", "node": step.foreach, "item": step.item, "status": step.status}
     inner = inner_of(step.node)
     if inner:
         # an inner step of an item of a for-each over a sub-pipeline (runner.foreach): `status` is
-        # the item's, rolled up from its inner steps' (one indexed read), `step_status` the step's own
-        others = StepRun.objects.filter(run_id=step.run_id, foreach=step.foreach, item=step.item).exclude(pk=step.pk)
-        event["status"] = rollup([step.status, *others.values_list("status", flat=True)])
+        # the item's, rolled up from its inner steps' (`statuses`, read for a whole batch, else one
+        # indexed read), `step_status` the step's own
+        if statuses is None:
+            others = StepRun.objects.filter(run_id=step.run_id, foreach=step.foreach, item=step.item)
+            statuses = [step.status, *others.exclude(pk=step.pk).values_list("status", flat=True)]
+        event["status"] = rollup(statuses)
         event["step"], event["step_status"] = inner, step.status
     return event
 

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from artifacts.backend import current
 from compiler.plan import ForEach, InputBinding, PipelineParameter, Plan, Runtime, Step
@@ -189,6 +191,20 @@ def test_canceling_a_run_cancels_every_inner_row(
     assert run.status == "canceled"
     assert set(StepRun.objects.filter(run=run).values_list("status", flat=True)) == {"canceled"}
     assert StepRun.objects.filter(run=run, item__isnull=False).count() == 100
+
+
+def test_expanding_a_thousand_items_takes_a_bounded_number_of_queries(
+    db: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    spec = ForEach(over="list", param="n", values=list(range(1000)), concurrency=4)
+    version = make_version(acme, [sub_foreach(modules_acme["emit"], modules_acme["add1"], spec)])
+    run = runs.create_run(version, {}, True, alice)  # its advance is enqueued on commit: never, here
+    with CaptureQueriesContext(connection) as queries:
+        advance_run(run.pk)
+    assert StepRun.objects.filter(run=run, item__isnull=False).count() == 2000
+    queued = StepRun.objects.filter(run=run, item__isnull=False, status="queued")
+    assert sorted(queued.values_list("node", flat=True)) == [f"fe[{i}].emit" for i in range(4)]
+    assert len(queries) <= 50, [q["sql"][:120] for q in queries.captured_queries]
 
 
 @pytest.mark.docker
