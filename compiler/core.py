@@ -807,7 +807,7 @@ class _Compiler:
                 params_of[node.id] = self.check_params(node, pipeline_params)
                 if node.foreach is not None:
                     self.check_foreach(node, pipeline_params)
-                if node.body is not None and len(self.errors) == before:
+                if node.body is not None and node.foreach is not None and len(self.errors) == before:
                     self.compile_body(node, raw_params, doc)  # else the body would echo the node's errors
         feeding, successors = self.check_edges(edges, by_id)
         self.check_conditions(nodes, by_id, pipeline_params, successors)

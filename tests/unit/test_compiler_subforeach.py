@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from compiler import CompileResult, compile
 from compiler.memory import MemoryPipelines, sample_catalog, sample_datasets
 from compiler.plan import ForEach, InputBinding, Plan
 from compiler.serialize import plan_json
 from tests.unit.test_compiler import edge, node
+from tests.unit.test_compiler_foreach import _json
 
 CATALOG = sample_catalog()
 DATASETS = sample_datasets()
@@ -217,3 +221,59 @@ def test_a_foreach_sub_node_inside_another_sub_pipeline_takes_the_outer_values()
     fe = result.plan.step("wrap.fe")
     assert fe.inner("train").params["max_depth"] == 6
     assert [b.dataset for b in fe.inputs] == ["acme/iris"]
+
+
+def test_a_sub_pipeline_inside_the_body_is_flattened_into_it() -> None:
+    pipelines = subs()
+    pipelines.add(
+        9,
+        "outer body",
+        {
+            "schema": 1,
+            "nodes": [
+                {"id": "in_data", "input": "data", "type": "DataFrame"},
+                {"id": "te", "pipeline": 7, "version": 1, "params": {"ts": {"$param": "size"}, "depth": 2}},
+                {"id": "out", "output": "metrics", "type": "Metrics"},
+            ],
+            "edges": [edge("in_data", "data", "te", "data"), edge("te", "metrics", "out", "metrics")],
+            "parameters": [{"name": "size", "type": "number", "default": 0.5}],
+        },
+    )
+    doc = outer({"over": "list", "param": "size", "values": [0.1, 0.2]}, params={})
+    doc["nodes"][1]["pipeline"] = 9
+    result = run(doc, pipelines)
+    assert result.errors == (), errors(result)
+    assert result.plan is not None
+    fe = result.plan.step("fe")
+    assert [s.node for s in fe.body] == ["te.split", "te.train", "te.eval"]
+    assert fe.inner("te.split").params["test_size"] == {"$param": "$item.size"}
+    assert fe.body_inputs == (("te.split", "data", "data"),)
+    assert fe.body_outputs == (("metrics", "te.eval", "metrics"),)
+
+
+_subforeach = st.fixed_dictionaries(
+    {"over": st.sampled_from(["rows", "files", "list", "grid", "x"])},
+    optional={
+        "port": st.sampled_from(["data", "nope", 3]),
+        "param": st.sampled_from(["ts", "depth", "x", None]),
+        "values": _json | st.lists(st.integers(0, 9), min_size=1, max_size=5),
+        "grid": _json | st.dictionaries(st.sampled_from(["ts", "depth", "y"]), st.lists(_json, max_size=3)),
+        "concurrency": _json,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(foreach=_subforeach | _json, params=st.sampled_from([{}, {"depth": 4}, {"ts": "x"}, {"nope": 1}]))
+def test_any_foreach_on_a_sub_pipeline_node_compiles_or_fails_naming_the_node(foreach: Any, params: Any) -> None:
+    result = run(outer(foreach, params=params))
+    for e in result.errors:
+        if e.code == "invalid_foreach" or e.code.endswith("parameter"):
+            assert e.node == "fe" and e.field is not None and e.field.startswith("nodes[1]."), e
+        else:  # a wrong `foreach` leaves a plain node without `items`: the edge from it is reported
+            assert (e.code, e.node, e.port) == ("unknown_port", "fe", "items"), e
+    if result.ok:
+        assert result.plan is not None
+        fe = result.plan.step("fe")
+        assert fe.foreach is not None and [s.node for s in fe.body] == ["split", "train", "eval"]
+        assert Plan.from_json(json.loads(json.dumps(plan_json(result.plan)))) == result.plan
