@@ -41,6 +41,9 @@ export interface WireItem extends Numbered {
   node: string;
   item: number;
   status: StepRun["status"];
+  /** over a sub-pipeline: the inner step that moved (`status` is then the item's roll-up) and its own status */
+  step?: string;
+  step_status?: StepRun["status"];
 }
 /** A for-each node expanded into `items` items, or skipped (canceled) its pending ones. */
 export interface WireForEach extends Numbered {
@@ -85,6 +88,9 @@ export interface ItemEvent {
   node: string;
   item: number;
   status: StepRun["status"];
+  /** over a sub-pipeline: the inner step that moved and its own status */
+  step?: string;
+  stepStatus?: StepRun["status"];
 }
 export interface ForEachEvent {
   type: "foreach";
@@ -126,7 +132,8 @@ export function parseEvent(raw: unknown): RunEvent | null {
     case "item": {
       const frame = msg as unknown as WireItem;
       if (typeof frame.node !== "string" || typeof frame.item !== "number" || frame.item < 0 || typeof frame.status !== "string") return null;
-      return { type: "item", seq, node: frame.node, item: frame.item, status: frame.status };
+      const inner = typeof frame.step === "string" && typeof frame.step_status === "string" ? { step: frame.step, stepStatus: frame.step_status } : {};
+      return { type: "item", seq, node: frame.node, item: frame.item, status: frame.status, ...inner };
     }
     case "foreach": {
       const frame = msg as unknown as WireForEach;

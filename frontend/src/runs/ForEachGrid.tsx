@@ -8,7 +8,7 @@ import { memo, useCallback, useEffect, useRef, useState, type MouseEvent } from 
 import { errorMessage } from "../api/errors";
 import { getForEach, getForEachItem, getForEachItemSteps, type ForEachItem, type StepRun } from "../api/runs";
 import { rollUp, type ItemStatus } from "../graph/foreach";
-import { useRunStore } from "../store/runs";
+import { RANK, useRunStore } from "../store/runs";
 import { StepDetails } from "./StepDetails";
 
 export const CELL = 12;
@@ -196,6 +196,12 @@ export function ForEachPanel({ runId, step }: { runId: number; step: StepRun }) 
   useEffect(() => {
     if (selected !== null && rows && openStatus && rowsFor !== `${selected}:${openStatus}`) open(selected);
   }, [openStatus, selected, rows, rowsFor, open]);
+  // ... and its inner steps follow theirs: fetched again when a live event takes one further
+  const live = useRunStore((s) => (selected !== null && nested ? s.innerItems[`${node}[${selected}]`] : undefined));
+  useEffect(() => {
+    if (selected === null || !rows || !live) return;
+    if (rows.some((r) => r.item === selected && live[r.step] !== undefined && RANK[live[r.step]] > RANK[r.status])) open(selected);
+  }, [live, rows, selected, open]);
   const shownRow = rows?.find((r) => r.node === shown) ?? null;
 
   const up = rollUp(statuses);

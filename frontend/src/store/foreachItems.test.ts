@@ -26,6 +26,19 @@ describe("for-each items in the run store", () => {
     expect(canceled.items.fe).toEqual(["succeeded", "running", "canceled", "canceled"]);
   });
 
+  it("keeps the inner steps of a for-each over a sub-pipeline live beside the item's roll-up", () => {
+    const events = [
+      { type: "snapshot", seq: 1, run } as RunEvent,
+      frame({ type: "foreach", seq: 2, node: "fe", items: 2 }),
+      frame({ type: "item", seq: 3, node: "fe", item: 1, status: "running", step: "split", step_status: "succeeded" }),
+      frame({ type: "item", seq: 4, node: "fe", item: 1, status: "running", step: "train", step_status: "queued" }),
+    ];
+    const s = apply(events as RunEvent[]);
+    expect(s.items.fe).toEqual(["pending", "running"]);
+    expect(s.innerItems["fe[1]"]).toEqual({ split: "succeeded", train: "queued" });
+    expect(s.innerItems["fe[0]"]).toBeUndefined();
+  });
+
   it("rejects malformed item frames", () => {
     expect(frame({ type: "item", seq: 1, node: "fe", item: -1, status: "running" })).toBeNull();
     expect(frame({ type: "item", seq: 1, node: 3, item: 0, status: "running" })).toBeNull();

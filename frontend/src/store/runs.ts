@@ -22,6 +22,9 @@ export interface RunData {
   /** for-each node -> its items' statuses (index = item): fetched (loadItems), then kept live by
    *  the feed's compact item events; one array per node, so one grid redraw per batch */
   items: Record<string, ItemStatus[]>;
+  /** over a sub-pipeline: `<node>[<item>]` -> inner step -> its live status, from item events
+   *  (only items whose inner steps moved since the page opened) */
+  innerItems: Record<string, Record<string, ItemStatus>>;
 }
 
 export interface RunState extends RunData {
@@ -50,10 +53,11 @@ export const initialRunData = (runId: number | null = null): RunData => ({
   stepStatus: {},
   logs: {},
   items: {},
+  innerItems: {},
 });
 
 /** How far along a status is: a fetched answer never takes an item back past a live event. */
-const RANK: Record<ItemStatus, number> = { pending: 0, queued: 1, running: 2, succeeded: 3, failed: 3, cached: 3, skipped: 3, canceled: 3 };
+export const RANK: Record<ItemStatus, number> = { pending: 0, queued: 1, running: 2, succeeded: 3, failed: 3, cached: 3, skipped: 3, canceled: 3 };
 
 export function mergeItems(known: readonly ItemStatus[] | undefined, fetched: readonly ItemStatus[]): ItemStatus[] {
   const out = [...fetched];
@@ -87,7 +91,10 @@ function applyOne(state: RunData, event: RunEvent): RunData {
       const list = [...(state.items[event.node] ?? [])];
       for (let i = list.length; i < event.item; i++) list[i] = "pending";
       list[event.item] = event.status;
-      return { ...state, seq: event.seq, items: { ...state.items, [event.node]: list } };
+      const next = { ...state, seq: event.seq, items: { ...state.items, [event.node]: list } };
+      if (event.step === undefined || event.stepStatus === undefined) return next;
+      const key = `${event.node}[${event.item}]`;
+      return { ...next, innerItems: { ...state.innerItems, [key]: { ...state.innerItems[key], [event.step]: event.stepStatus } } };
     }
     case "foreach": {
       let list = state.items[event.node] ?? [];
