@@ -1,6 +1,7 @@
 """For each over a sub-pipeline in a real browser: the run page's grid rolls each item's inner
 steps up into one cell and opening an item lists its inner steps, each opening its step details;
-in the editor a sub-pipeline node is made a for-each over one of its parameters and saved."""
+in the editor the palette's For each dropped on a sub-pipeline node makes it a for-each, set over
+one of its parameters in its properties and saved."""
 
 from __future__ import annotations
 
@@ -102,11 +103,13 @@ def test_a_sub_pipeline_node_is_made_a_foreach_over_its_parameter_and_saved(
     page.goto(f"{live_url}/pipelines/{outer.pk}")
     node(page, "te").wait_for()
     assert node(page, "te").get_by_test_id("foreach-badge").count() == 0
-    node(page, "te").click()
-    page.get_by_test_id("foreach-toggle").check()
+    node(page, "te").locator('.react-flow__handle.target[data-handleid="data"]').wait_for()  # its interface came
+    page.get_by_test_id("palette-foreach").drag_to(node(page, "te"))
     badge = node(page, "te").get_by_test_id("foreach-badge")
     badge.wait_for()
     assert "each row of data" in badge.inner_text()  # its first table input
+    node(page, "te").click()
+    assert page.get_by_test_id("foreach-toggle").is_checked()
     page.get_by_test_id("foreach-over").select_option("list")
     assert page.get_by_test_id("foreach-param").locator("option").all_inner_texts() == ["test_size", "algorithm"]
     page.get_by_test_id("foreach-param").select_option("test_size")

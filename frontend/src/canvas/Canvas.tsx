@@ -36,6 +36,7 @@ import { uploadDroppedCsv } from "./dropCsv";
 import { edgeColor, livePorts, NODE_H } from "./ports";
 import { boxesOf, moveLod, type OverviewPaths } from "./lod";
 import { defaultForEach } from "../graph/foreach";
+import { interfaceKey, useSubPipelines } from "../store/subPipelines";
 import { specFor } from "../store/pipelineCatalog";
 
 const NODE_WIDTH = 230;
@@ -190,14 +191,26 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       if (payload.kind === "foreach") {
         const s = usePipelineStore.getState();
         const target = s.nodes.find(
-          (n) => n.type === "module" && p.x >= n.position.x && p.x <= n.position.x + NODE_WIDTH && p.y >= n.position.y && p.y <= n.position.y + NODE_H,
+          (n) =>
+            (n.type === "module" || n.type === "subpipeline") &&
+            p.x >= n.position.x &&
+            p.x <= n.position.x + NODE_WIDTH &&
+            p.y >= n.position.y &&
+            p.y <= n.position.y + NODE_H,
         );
         if (!target) {
-          s.showToast("Drop “For each” onto a module node: that module then runs once per item.");
+          s.showToast("Drop “For each” onto a module or sub-pipeline node: it then runs once per item.");
           return;
         }
-        const spec = specFor(useCatalogStore.getState(), target.data.module as string, target.data.version as string | null);
-        s.setNodeForEach(target.id, defaultForEach(spec?.inputs ?? [], spec?.parameters ?? {}));
+        if (target.type === "subpipeline") {
+          // the whole sub-pipeline runs once per item (compiler/subforeach.py): its inputs and parameters
+          const found = useSubPipelines.getState().interfaces[interfaceKey(target.data.pipeline, target.data.version)];
+          const params = Object.fromEntries((found?.parameters ?? []).map((q) => [q.name, { default: q.default ?? undefined }]));
+          s.setNodeForEach(target.id, defaultForEach(found?.inputs ?? [], params));
+        } else {
+          const spec = specFor(useCatalogStore.getState(), target.data.module as string, target.data.version as string | null);
+          s.setNodeForEach(target.id, defaultForEach(spec?.inputs ?? [], spec?.parameters ?? {}));
+        }
         s.showToast(`Node ${target.id} now runs once per item: set the items in its properties.`, "info");
         return;
       }

@@ -145,13 +145,13 @@ export const Palette = memo(function Palette() {
             <div
               className="palette-item"
               draggable
-              title="Drop onto a module node: it runs once per item (rows, files, a list or a grid of parameter values), a few at a time, and gathers the results"
+              title="Drop onto a module or sub-pipeline node: it runs once per item (rows, files, a list or a grid of parameter values), a few at a time, and gathers the results"
               data-testid="palette-foreach"
               onDragStart={(e) => startDrag(e, { kind: "foreach", ref: "for-each" })}
             >
               <span className="dot cat-foreach">⟳</span>
               <span className="palette-name">For each</span>
-              <span className="palette-meta">drop on a module</span>
+              <span className="palette-meta">drop on a node</span>
             </div>
           </section>
         ) : null}
