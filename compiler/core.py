@@ -629,6 +629,13 @@ class _Compiler:
         if inner.plan is None or inner.errors:
             return
         steps, inputs, outputs, problems = subforeach.body_steps(inner.plan, body)
+        longest = max((s.node for s in steps), key=len, default="")
+        if len(node.id) + len(f"[{fe.ITEMS_MAX - 1}].") + len(longest) > NODE_ID_MAX:
+            # each item's inner step is a step of the run named `<node>[<i>].<inner>`
+            problems.append(
+                f"its inner step '{longest}' would be named '{node.id}[{fe.ITEMS_MAX - 1}].{longest}', longer than"
+                f" {NODE_ID_MAX} characters; shorten the node id or the inner node ids"
+            )
         for problem in problems:
             self.error(codes.INVALID_FOREACH, f"Node '{node.id}': {problem}.", node=node.id, field=where)
         node.compiled = (steps, inputs, outputs)

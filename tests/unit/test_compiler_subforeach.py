@@ -277,3 +277,12 @@ def test_any_foreach_on_a_sub_pipeline_node_compiles_or_fails_naming_the_node(fo
         fe = result.plan.step("fe")
         assert fe.foreach is not None and [s.node for s in fe.body] == ["split", "train", "eval"]
         assert Plan.from_json(json.loads(json.dumps(plan_json(result.plan)))) == result.plan
+
+
+def test_row_names_that_would_be_too_long_are_refused() -> None:
+    doc = outer({"over": "list", "param": "ts", "values": [0.2]})
+    doc["nodes"][1]["id"] = "f" * 90
+    doc["edges"] = [edge("iris", "data", "f" * 90, "data"), edge("f" * 90, "items", "after", "in")]
+    [(code, where, place, message)] = errors(run(doc))
+    assert (code, where, place) == ("invalid_foreach", "f" * 90, "nodes[1].foreach")
+    assert "its inner step 'split' would be named" in message and "longer than 100 characters" in message
