@@ -8,10 +8,11 @@ import csv
 import functools
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -199,23 +200,35 @@ def _pass(run: Run, plan: Plan, by_node: dict[str, StepRun], hits: _Hits) -> boo
 
 
 # -- for each (runner.foreach) --------------------------------------------------------------------
+# The rows of a table or the files of a folder are split, and any for-each's outputs gathered, by a
+# task of their own (FOREACH_TASK, on the control queue) outside the run's lock: a thousand rows
+# take seconds, and the run's other steps record their outcomes meanwhile. A list or a grid is
+# expanded in the pass. A message lost on the way is sent again by a later pass (the sweep
+# advances a run whose only open row is such a node) once FOREACH_RESEND seconds have passed.
+FOREACH_RESEND = 120.0
+SPLIT_KINDS = ("rows", "files")
+
+
 def _expand(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits: _Hits) -> None:
-    """A ready for-each node: its items' rows made in one INSERT, the node `running`, the first
-    items queued. Items it cannot work out fail the node, saying why."""
+    """A ready for-each node: `running`, and its items' rows made in one INSERT (a list or grid
+    now, rows and files by FOREACH_TASK), the first items queued. Items it cannot work out fail
+    the node, saying why."""
+    assert step.foreach is not None
     hashes = input_hashes(step, by_node)
     params = step.resolve_params(run.parameters)
     now = timezone.now()
-    try:
-        values = foreach.items_of(run, step, hashes)
-    except (foreach.ExpandError, OSError, UnicodeDecodeError, csv.Error) as exc:
-        error = f"for each: the items could not be worked out: {exc}"
-        move_step(row.pk, states.QUEUED, input_hashes=hashes, params=params)
-        if move_step(row.pk, states.FAILED, finished_at=now, error=error):
-            row.status, row.error, row.finished_at = states.FAILED, error, now
-            events.publish_row(row)
-        return
-    rows = StepRun.objects.bulk_create(foreach.item_rows(run, step, values, force=row.force))
+    split = step.foreach.over in SPLIT_KINDS
+    values: list[dict[str, Any]] = []
+    if not split:
+        try:
+            values = foreach.items_of(run, step, hashes)
+        except foreach.ExpandError as exc:
+            move_step(row.pk, states.QUEUED, input_hashes=hashes, params=params)
+            _fail_node(row, f"for each: the items could not be worked out: {exc}")
+            return
     timings = {"queued_at": stamp(now), "claimed_at": stamp(now)}
+    if split:
+        timings["split_sent_at"] = stamp(now)
     move_step(row.pk, states.QUEUED, input_hashes=hashes, params=params)
     if not move_step(row.pk, states.RUNNING, started_at=now, timings=timings):
         return
@@ -227,16 +240,47 @@ def _expand(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hit
         params,
     )
     events.publish_row(row)
+    if split:
+        queue.enqueue_foreach(run.pk, step.node, "split")
+        return
+    _add_items(run, step, row, values, by_node)
+    _feed(run, step, row, by_node, hits)
+
+
+def _add_items(run: Run, step: Step, row: StepRun, values: list[dict[str, Any]], by_node: dict[str, StepRun]) -> None:
+    rows = StepRun.objects.bulk_create(foreach.item_rows(run, step, values, force=row.force))
     events.publish(run.pk, {"type": "foreach", "node": step.node, "items": len(rows)})
     for r in rows:
         by_node[r.node] = r
-    _feed(run, step, row, by_node, hits)
+
+
+def _fail_node(row: StepRun, error: str) -> None:
+    now = timezone.now()
+    if move_step(row.pk, states.FAILED, finished_at=now, error=error):
+        row.status, row.error, row.finished_at = states.FAILED, error, now
+        events.publish_row(row)
+
+
+def _sent_long_ago(row: StepRun, point: str) -> bool:
+    """Whether FOREACH_TASK's message for `point` (split_sent_at, gather_sent_at) was never sent,
+    or long enough ago that it may have been lost; if so, the caller sends it (again), stamped."""
+    sent = row.timings.get(point)
+    if sent and (timezone.now() - datetime.fromisoformat(sent)).total_seconds() < FOREACH_RESEND:
+        return False
+    row.timings = {**row.timings, point: stamp()}
+    StepRun.objects.filter(pk=row.pk).update(timings=row.timings)
+    return True
 
 
 def _feed(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits: _Hits) -> None:
     """A running for-each node: queue pending items while fewer than `concurrency` are queued or
-    running (a cache hit does not count); gather when all have succeeded; fail on a bad one."""
+    running (a cache hit does not count); have them gathered when all have succeeded; fail on a
+    bad one."""
     assert step.foreach is not None
+    if "expanded_at" not in row.timings and step.foreach.over in SPLIT_KINDS:
+        if _sent_long_ago(row, "split_sent_at"):  # its split's message may have been lost
+            queue.enqueue_foreach(run.pk, step.node, "split")
+        return
     if step.body:
         _feed_body(run, step, row, by_node, hits)
         return
@@ -260,9 +304,7 @@ def _feed(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits:
             for r in pending:
                 r.status, r.finished_at, r.error = states.SKIPPED, now, reason
             events.publish(run.pk, {"type": "foreach", "node": step.node, "skipped": len(pending)})
-        if move_step(row.pk, states.FAILED, finished_at=now, error=error):
-            row.status, row.error, row.finished_at = states.FAILED, error, now
-            events.publish_row(row)
+        _fail_node(row, error)
         return
     free = step.foreach.concurrency - sum(r.status in (states.QUEUED, states.RUNNING) for r in items)
     for r in items:
@@ -273,12 +315,57 @@ def _feed(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits:
         _ready(run, foreach.item_step(step, r.node, r.item_value or {}), r, by_node, hits)
         if r.status != states.CACHED:
             free -= 1
-    if all(r.status in states.STEP_DONE_OK for r in items):
-        outputs, metrics = foreach.gather(step, items)
-        done = {"finished_at": now, "outputs": outputs, "metrics": metrics}
-        if move_step(row.pk, states.SUCCEEDED, timings={**row.timings, "finished_at": stamp(now)}, **done):
-            row.status, row.finished_at, row.outputs, row.metrics = states.SUCCEEDED, now, outputs, metrics
-            events.publish_row(row)
+    if all(r.status in states.STEP_DONE_OK for r in items) and _sent_long_ago(row, "gather_sent_at"):
+        queue.enqueue_foreach(run.pk, step.node, "gather")
+
+
+def foreach_work(run_id: int, node: str, what: str) -> str | None:
+    """FOREACH_TASK: split a for-each node's input into its items (`split`) or gather its items'
+    outputs (`gather`), outside the run's lock; then, under it, add the items or finish the node
+    if it still waits for that, and advance the run. Idempotent: a second message finds it done."""
+    run = Run.objects.defer("plan").filter(pk=run_id).first()
+    if run is None or run.status in states.RUN_TERMINAL:
+        return None
+    step = plan_of(run).step(node)
+    row = StepRun.objects.filter(run_id=run_id, node=node).first()
+    if row is None or row.status != states.RUNNING or step.foreach is None:
+        return None
+    items = StepRun.objects.filter(run_id=run_id, foreach=node, item__isnull=False)
+    if what == "split":
+        if "expanded_at" in row.timings:
+            return None
+        try:
+            values, error = foreach.items_of(run, step, row.input_hashes), ""
+        except (foreach.ExpandError, OSError, UnicodeDecodeError, csv.Error) as exc:
+            values, error = [], f"for each: the items could not be worked out: {exc}"
+        with transaction.atomic(), events.batch(run_id):
+            Run.objects.select_for_update().filter(pk=run_id).values_list("pk", flat=True).first()
+            row = StepRun.objects.get(pk=row.pk)
+            if row.status != states.RUNNING or "expanded_at" in row.timings:
+                return None
+            if error:
+                _fail_node(row, error)
+            else:
+                _add_items(run, step, row, values, {})
+                row.timings = {**row.timings, "expanded_at": stamp()}
+                StepRun.objects.filter(pk=row.pk).update(timings=row.timings)
+    else:
+        done = list(items.order_by("item", "id"))
+        if not all(r.status in states.STEP_DONE_OK for r in done):
+            return None
+        if step.body:  # over a sub-pipeline: one summary per item of its inner steps' rows
+            done = foreach.item_summaries(step, foreach.by_item(done))
+        outputs, metrics = foreach.gather(step, done)
+        with transaction.atomic(), events.batch(run_id):
+            Run.objects.select_for_update().filter(pk=run_id).values_list("pk", flat=True).first()
+            now = timezone.now()
+            finished = {"finished_at": now, "outputs": outputs, "metrics": metrics}
+            timings = {**row.timings, "finished_at": stamp(now)}
+            if move_step(row.pk, states.SUCCEEDED, extra=Q(status=states.RUNNING), timings=timings, **finished):
+                row.status, row.finished_at, row.outputs, row.metrics = states.SUCCEEDED, now, outputs, metrics
+                row.timings = timings
+                events.publish_row(row)
+    return advance_run(run_id)
 
 
 def _feed_body(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], hits: _Hits) -> None:
@@ -299,9 +386,7 @@ def _feed_body(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], 
             f": {bad.error}" if bad.error else ""
         )
         _stop_body(run, step, items, bad, now)
-        if move_step(row.pk, states.FAILED, finished_at=now, error=error):
-            row.status, row.error, row.finished_at = states.FAILED, error, now
-            events.publish_row(row)
+        _fail_node(row, error)
         return
 
     def started(rows: dict[str, StepRun]) -> bool:
@@ -324,12 +409,9 @@ def _feed_body(run: Run, step: Step, row: StepRun, by_node: dict[str, StepRun], 
                 _ready(run, foreach.body_step(step, item, inner.node, value), r, by_node, hits)
         if fresh and not finished(rows):
             free -= 1
-    if all(r.status in states.STEP_DONE_OK for rows in items.values() for r in rows.values()):
-        outputs, metrics = foreach.gather(step, foreach.item_summaries(step, items))
-        done = {"finished_at": now, "outputs": outputs, "metrics": metrics}
-        if move_step(row.pk, states.SUCCEEDED, timings={**row.timings, "finished_at": stamp(now)}, **done):
-            row.status, row.finished_at, row.outputs, row.metrics = states.SUCCEEDED, now, outputs, metrics
-            events.publish_row(row)
+    done = all(r.status in states.STEP_DONE_OK for rows in items.values() for r in rows.values())
+    if done and _sent_long_ago(row, "gather_sent_at"):
+        queue.enqueue_foreach(run.pk, step.node, "gather")
 
 
 def _stop_body(run: Run, step: Step, items: dict[int, dict[str, StepRun]], bad: StepRun, now: Any) -> None:

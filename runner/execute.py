@@ -113,13 +113,19 @@ def _execute_one(step_id: int) -> tuple[bool, tuple[int, str] | None]:
     step = step_of(plan_of(run), row)
     mine = Q(worker_id=me, attempt=attempt)
     work = work_folder(row.pk, attempt)
+    sink = LogWriter(row.run_id, row.pk, row.node, row.attempt)  # in the database, not on this host
     try:
-        outcome = _attempt(step, row, work, mine, _exit_env(run, step))
-        # the outcome first, committed and sent on its own (the step's event does not wait for the
-        # advance); the run's row locked first, in the order advance_run and cancel_run take locks
-        with transaction.atomic(), events.batch(run.pk):
-            Run.objects.select_for_update().filter(pk=run.pk).values_list("pk", flat=True).first()
-            _record(step, row, outcome, mine)
+        try:
+            outcome = _attempt(step, row, work, mine, sink, _exit_env(run, step))
+            # the outcome first, committed and sent on its own (the step's event does not wait for
+            # the advance) with the log's last lines; the run's row locked first, in the order
+            # advance_run and cancel_run take locks
+            with transaction.atomic(), events.batch(run.pk):
+                Run.objects.select_for_update().filter(pk=run.pk).values_list("pk", flat=True).first()
+                sink.flush_rest()
+                _record(step, row, outcome, mine)
+        finally:
+            sink.close()  # stores what the record did not (nothing once it committed); compacts
         with keeping_one(row.queue) as kept:
             advance_run(run.pk)
     finally:
@@ -184,9 +190,11 @@ def _exit_env(run: Run, step: Step) -> dict[str, str]:
     return {"PIPEWRIGHT_RUN_OUTCOME": run_outcome(plan_of(run), statuses), "PIPEWRIGHT_RUN_ID": str(run.pk)}
 
 
-def _attempt(step: Step, row: StepRun, work: Path, mine: Q, extra_env: dict[str, str] | None = None) -> _Attempt:
-    """Run one attempt with a heartbeat; a step's own failure is an outcome, never an exception."""
-    sink = LogWriter(row.run_id, row.pk, row.node, row.attempt)  # in the database, not on this host
+def _attempt(
+    step: Step, row: StepRun, work: Path, mine: Q, sink: LogWriter, extra_env: dict[str, str] | None = None
+) -> _Attempt:
+    """Run one attempt with a heartbeat, its output into `sink` (stopped at the end, its last lines
+    left for the record); a step's own failure is an outcome, never an exception."""
     if row.attempt > 1:
         sink.line(f"--- attempt {row.attempt} ---")
     lost = threading.Event()
@@ -224,7 +232,7 @@ def _attempt(step: Step, row: StepRun, work: Path, mine: Q, extra_env: dict[str,
         result = _Attempt(None, str(exc) or exc.__class__.__name__)
     finally:
         done.set()
-        sink.close()
+        sink.stop()
     return result
 
 

@@ -24,6 +24,7 @@ REAP_TASK = "runner.reap"
 JANITOR_TASK = "runner.janitor"  # on a host's own queue (runner.hosts)
 JANITORS_TASK = "runner.janitors"  # beat's fan-out, on the control queue
 KILL_TASK = "runner.kill"  # on the queue of the host that runs the step
+FOREACH_TASK = "runner.foreach"  # a for-each node's split or gather (runner.advance.foreach_work)
 CONTROL_QUEUE = "pipewright"
 # What a broker that is down raises from apply_async (after Celery's own publish retries).
 BROKER_ERRORS = (OperationalError, RedisError)
@@ -31,6 +32,10 @@ BROKER_ERRORS = (OperationalError, RedisError)
 
 def enqueue_advance(run_id: int) -> None:
     transaction.on_commit(lambda: send(ADVANCE_TASK, run_id, CONTROL_QUEUE))
+
+
+def enqueue_foreach(run_id: int, node: str, what: str) -> None:
+    transaction.on_commit(lambda: send_args(FOREACH_TASK, (run_id, node, what), CONTROL_QUEUE))
 
 
 def enqueue_step(step_id: int, queue: str) -> None:

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from compiler.parameters import check_run_parameters
@@ -16,7 +16,7 @@ from modules.models import ModuleVersion, VersionStatus
 from pipewright.errors import Conflict, LocatedError
 from runner import events, hosts, inflight, queue, states
 from runner.models import Run, StepRun
-from runner.transitions import move_run, move_step
+from runner.transitions import move_run
 
 log = logging.getLogger(__name__)
 
@@ -239,25 +239,46 @@ def rerun(
     return create_run(target, carried, cache, user, parent=parent, rerun_mode=mode, reuse=ok)
 
 
+def _cancel_open_steps(run_id: int, now: Any) -> list[tuple[int, str, str, str, str]]:
+    """Every step of the run that may still move to `canceled`, moved in one UPDATE; returns
+    (id, host, queue, container name, worker id) of each (a worker id: it was claimed)."""
+    table = StepRun._meta.db_table
+    sql = (
+        f'UPDATE "{table}" SET "status" = %s, "finished_at" = %s, "error" = %s'
+        ' WHERE "run_id" = %s AND "status" = ANY(%s)'
+        ' RETURNING "id", "host", "queue", "container_name", "worker_id"'
+    )
+    open_ = list(states.sources(states.STEP_TRANSITIONS, states.CANCELED))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [states.CANCELED, now, "canceled", run_id, open_])
+        return [tuple(r) for r in cursor.fetchall()]
+
+
 def cancel_run(run: Run) -> Run:
+    """Cancel a run and every step not done yet, in a fixed number of statements whatever their
+    count (a run of thousands of steps, or a for-each's items): one UPDATE for the pending items
+    (one event per node), one for the other open steps, whose events go out as one batch; the
+    containers of the steps that were running are then stopped on their hosts."""
     if run.status in states.RUN_TERMINAL:
         raise Conflict(f"Run {run.pk} already {run.status}.")
     now = timezone.now()
     to_kill: list[tuple[str, str, str]] = []
-    with transaction.atomic():
+    with transaction.atomic(), events.batch(run.pk):
         Run.objects.select_for_update().get(pk=run.pk)
         # a for-each's items not started yet (there may be thousands): one UPDATE, one event per node
         waiting = run.steps.filter(item__isnull=False, status=states.PENDING)
         for node in sorted(set(waiting.values_list("foreach", flat=True))):
             n = waiting.filter(foreach=node).update(status=states.CANCELED, finished_at=now, error="canceled")
             events.publish(run.pk, {"type": "foreach", "node": node, "canceled": n})
-        for row in run.steps.exclude(status__in=states.STEP_TERMINAL):
-            was_running = row.status == states.RUNNING
-            if move_step(row.pk, states.CANCELED, finished_at=now, error="canceled"):
-                events.publish_step(row.pk)
-                inflight.release(row.pk)  # steps of other runs waiting for this one execute themselves
-                if was_running and row.container_name:
-                    to_kill.append((row.host, row.queue, row.container_name))
+        moved = _cancel_open_steps(run.pk, now)
+        if moved:
+            ids = [pk for pk, *_ in moved]
+            inflight.release_many(ids)  # steps of other runs waiting for these execute themselves
+            rows = {r.pk: r for r in StepRun.objects.filter(pk__in=ids).select_related("reused_from")}
+            for pk, host, step_queue, name, worker in sorted(moved):
+                events.publish_row(rows[pk])
+                if worker and name:  # claimed by a worker: its container runs (or is starting)
+                    to_kill.append((host, step_queue, name))
         if move_run(run.pk, states.CANCELED, finished_at=now, error="canceled"):
             events.publish_run(run.pk)
 

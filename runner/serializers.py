@@ -91,6 +91,15 @@ class StepTimingsSerializer(serializers.Serializer):
     container_exited_at = serializers.DateTimeField(required=False, help_text="its container (or process) exited")
     outputs_stored_at = serializers.DateTimeField(required=False, help_text="its outputs were in the artifact store")
     finished_at = serializers.DateTimeField(required=False, help_text="its final state was committed")
+    split_sent_at = serializers.DateTimeField(
+        required=False, help_text="a for-each node over rows or files: the split of its input into items was asked for"
+    )
+    expanded_at = serializers.DateTimeField(
+        required=False, help_text="a for-each node over rows or files: its items were made"
+    )
+    gather_sent_at = serializers.DateTimeField(
+        required=False, help_text="a for-each node: the gathering of its items' outputs was asked for"
+    )
 
 
 def _outputs(step: StepRun, infos: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

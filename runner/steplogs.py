@@ -45,11 +45,19 @@ def end_of(step_id: int) -> int:
 
 def append(step_id: int, attempt: int, data: bytes, at: int | None = None) -> int:
     """Append `data` to the step's log; returns its offset. `at` is where the caller believes the
-    log ends (skips a query); a clash (someone else appended) is retried at the real end."""
+    log ends (skips a query); a clash (someone else appended) is retried at the real end. Outside
+    a caller's transaction the append's commit does not wait for the disk."""
+    own = not connection.in_atomic_block
     for _ in range(5):
         offset = end_of(step_id) if at is None else at
         try:
             with transaction.atomic():
+                if own:
+                    # committed without waiting for the disk: a crash loses at most the last
+                    # moment's lines (the step is run again then), and the step's record,
+                    # committed after them and flushed, makes them durable with it
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 StepLogChunk.objects.create(step_id=step_id, attempt=attempt, offset=offset, size=len(data), data=data)
             return offset
         except IntegrityError:
@@ -160,8 +168,9 @@ def attempt_tail(step: StepRun, attempt: int, limit: int = failures.TAIL_BYTES) 
 
 class LogWriter:
     """A step attempt's log as it runs: lines appended to the database in batches (every
-    FLUSH_SECONDS, or at FLUSH_BYTES) by its own thread (started by the first line), each batch
-    then published as one "log" event with the offset its first line has in the stored log. Past
+    FLUSH_SECONDS, or at FLUSH_BYTES) by its own thread (started by the first line; the last
+    batch goes out from close(), on the caller's connection), each batch then published as one
+    "log" event with the offset its first line has in the stored log. Past
     PIPEWRIGHT_LOG_MAX_BYTES one line says the log was cut and later lines are dropped."""
 
     def __init__(self, run_id: int, step_id: int, node: str, attempt: int):
@@ -181,6 +190,7 @@ class LogWriter:
         self.cut = False
         self.cond = threading.Condition()
         self.closing = False
+        self._uncommitted: tuple[int, int] | None = None  # (pos, flushes) before a flush_rest
         # started by the first line: a step that prints nothing costs no thread and no join
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"log-{step_id}")
 
@@ -212,51 +222,88 @@ class LogWriter:
                 with self.cond:
                     if not self.closing and self.pending_bytes < FLUSH_BYTES:
                         self.cond.wait(FLUSH_SECONDS)
+                    if self.closing:
+                        # what is left goes out from close(), on the step's own connection: a step
+                        # shorter than FLUSH_SECONDS never opens one for this thread
+                        break
                     lines, self.pending = self.pending, []
                     size, self.pending_bytes = self.pending_bytes, 0
-                    closing = self.closing
                     self.cond.notify_all()
                 if lines and not self._flush(lines):
                     with self.cond:  # keep them for the next try
                         self.pending[:0] = lines
                         self.pending_bytes += size
-                    if closing:
-                        break
                     time.sleep(FLUSH_SECONDS)
-                    continue
-                if closing:
-                    with self.cond:
-                        if not self.pending:
-                            break
         finally:
-            connection.close()  # this thread's own connection
+            connection.close()  # this thread's own connection, if it opened one
 
     def _flush(self, lines: list[str]) -> bool:
+        """Store a batch and its "log" event in one transaction, whose commit does not wait for
+        the disk (as `append`'s), or in the caller's; on failure nothing is stored and the caller
+        keeps the lines."""
         data = "".join(f"{line}\n" for line in lines).encode("utf-8", errors="replace")
+        own = not connection.in_atomic_block
+        event = {"type": "log", "node": self.node, "lines": lines}
         try:
-            offset = append(self.step_id, self.attempt, data, at=self.pos)
+            if own:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                    offset = append(self.step_id, self.attempt, data, at=self.pos)
+                    events.publish(self.run_id, {**event, "offset": offset})
+            else:  # the caller's transaction (flush_rest): append's savepoint keeps it usable
+                offset = append(self.step_id, self.attempt, data, at=self.pos)
+                events.publish(self.run_id, {**event, "offset": offset})
         except Exception as exc:  # e.g. the connection was cut: a new one next time
             log.warning("could not store log lines of step %s: %s", self.step_id, exc)
-            connection.close()
+            if own:
+                connection.close()
             return False
         self.pos = offset + len(data)
         self.flushes += 1
-        try:
-            events.publish(self.run_id, {"type": "log", "node": self.node, "lines": lines, "offset": offset})
-        except Exception as exc:
-            log.warning("could not publish log lines: %s", exc)
-            if not connection.in_atomic_block:
-                connection.close_if_unusable_or_obsolete()
         return True
 
-    def close(self) -> None:
-        """Flush what is left, then compact the step's chunks when there are several (one flush
-        or none, the common case of a short step, leaves nothing to merge)."""
+    def stop(self) -> None:
+        """Stop the writer thread (its batches are stored); what is left stays pending for
+        `flush_rest` or `close`."""
         with self.cond:
             self.closing = True
             self.cond.notify_all()
         if self.thread.ident is not None:
             self.thread.join(timeout=60)
+
+    def flush_rest(self) -> None:
+        """Inside the caller's transaction (the step's record): store what is left with it, one
+        commit for both. The lines stay pending until that commit, so a `close` after a rollback
+        stores them on its own."""
+        with self.cond:
+            lines = list(self.pending)
+        if not lines:
+            return
+        before = (self.pos, self.flushes)
+        if self._flush(lines):
+            self._uncommitted = before
+
+            def committed() -> None:
+                with self.cond:
+                    del self.pending[: len(lines)]
+                    self.pending_bytes = sum(len(x.encode("utf-8", errors="replace")) + 1 for x in self.pending)
+                self._uncommitted = None
+
+            transaction.on_commit(committed)
+
+    def close(self) -> None:
+        """Stop the writer thread, store what is left from the calling thread (whose connection
+        is open already), then compact the step's chunks when there are several (one flush or
+        none, the common case of a short step, leaves nothing to merge)."""
+        self.stop()
+        if self._uncommitted is not None:  # a flush_rest whose transaction rolled back
+            self.pos, self.flushes = self._uncommitted
+            self._uncommitted = None
+        with self.cond:
+            lines, self.pending, self.pending_bytes = self.pending, [], 0
+        if lines and not self._flush(lines):
+            self._flush(lines)  # once more, on a new connection
         if self.flushes < 2 and not self.inherited:
             return
         try:

@@ -12,7 +12,7 @@ from celery.worker import state as worker_state
 from django.conf import settings
 
 from runner import hosts, queue, trials
-from runner.advance import advance_run
+from runner.advance import advance_run, foreach_work
 from runner.execute import execute_step
 from runner.sweeps import reap
 
@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 @shared_task(name=queue.ADVANCE_TASK, acks_late=True, reject_on_worker_lost=True)
 def advance_run_task(run_id: int) -> str | None:
     return advance_run(run_id)
+
+
+@shared_task(name=queue.FOREACH_TASK, acks_late=True, reject_on_worker_lost=True)
+def foreach_task(run_id: int, node: str, what: str) -> str | None:
+    return foreach_work(run_id, node, what)
 
 
 @shared_task(name=queue.EXECUTE_TASK, acks_late=True, reject_on_worker_lost=True)

@@ -12,6 +12,7 @@ read and write on what the step creates in them, so it can read and later delete
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import mimetypes
@@ -58,6 +59,13 @@ def grant_worker(folder: Path, uid: int) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)
+def _module_files(module_version_id: int, digest: str) -> tuple[tuple[str, str], ...]:
+    """A module version's files, read once per process: a version never changes (its digest,
+    part of the key, covers its files, so a recreated database's reused id is a miss)."""
+    return tuple(module_files(module_version_id).items())
+
+
 def prepare(
     step: Step, row: StepRun, work: Path, pins: contextlib.ExitStack, extra_env: dict[str, str] | None = None
 ) -> compute.StepJob:
@@ -72,7 +80,7 @@ def prepare(
     module_dir, in_dir, out_dir = work / "module", work / "in", work / "out"
     for d in (module_dir, in_dir, out_dir):
         d.mkdir(parents=True)
-    for rel, text in module_files(step.module_version_id).items():
+    for rel, text in _module_files(step.module_version_id, step.digest):
         target = module_dir / rel
         if module_dir.resolve() not in target.resolve().parents:
             continue

@@ -10,6 +10,8 @@ Local compute (a host process, no container) runs only where the operator allows
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 
 from artifacts import backend as backend_store
@@ -60,11 +62,30 @@ def team_targets() -> dict[str, str]:
     return {name.strip(): target.strip() for name, _, target in pairs if target.strip() in TARGETS}
 
 
+_TEAM_NAME_SECONDS = 30.0
+_team_names: dict[int, tuple[float, str | None]] = {}
+
+
+def _team_name(team_id: int) -> str | None:
+    """A team's name, remembered by this process for _TEAM_NAME_SECONDS: each step a run makes
+    ready asks (a chain's step would pay a query for it); a renamed team's steps follow the new
+    name's override within that time."""
+    now = time.monotonic()
+    seen = _team_names.get(team_id)
+    if seen is not None and now - seen[0] < _TEAM_NAME_SECONDS:
+        return seen[1]
+    name = Team.objects.filter(pk=team_id).values_list("name", flat=True).first()
+    if len(_team_names) > 1024:
+        _team_names.clear()
+    _team_names[team_id] = (now, name)
+    return name
+
+
 def target_for_team(team_id: int) -> str:
     """Where a step of this team runs: the operator's choice for the team, else the installation's."""
     overrides = team_targets()
     if overrides:
-        name = Team.objects.filter(pk=team_id).values_list("name", flat=True).first()
+        name = _team_name(team_id)
         if name in overrides:
             return overrides[name]
     return default_target()

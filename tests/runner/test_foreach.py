@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from compiler.plan import ForEach, PipelineParameter, Step
 from runner import runs, states
-from runner.advance import advance_run
+from runner.advance import advance_run, foreach_work
 from runner.compute.base import StepJob
 from runner.models import Run, StepRun
 from tests.runner.fake_compute import Act, FakeBackend
@@ -158,6 +158,68 @@ def test_each_item_is_cached_on_its_own_a_changed_item_alone_runs_again(
     assert [r["n"] for r in table(fe.outputs["items"])] == ["1", "7", "3"]
 
 
+def test_rows_are_split_and_outputs_gathered_while_the_runs_row_is_free(
+    eager: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any, monkeypatch: Any
+) -> None:
+    """A thousand rows take seconds to split: their task holds no lock on the run meanwhile, so
+    the run's other steps record their outcomes; the same for gathering."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from runner import foreach as runtime
+
+    seen: dict[str, bool] = {}
+
+    def lock_is_free(run_id: int) -> bool:
+        free: list[bool] = []
+
+        def probe() -> None:  # another connection, as another worker recording a step would be
+            try:
+                with transaction.atomic():
+                    Run.objects.select_for_update(nowait=True).filter(pk=run_id).values_list("pk").first()
+                free.append(True)
+            except Exception:
+                free.append(False)
+            finally:
+                connection.close()
+
+        t = threading.Thread(target=probe)
+        t.start()
+        t.join()
+        return free == [True]
+
+    split, gather = runtime.items_of, runtime.gather
+
+    def items_of(run: Any, *args: Any) -> Any:
+        seen["split"] = lock_is_free(run.pk)
+        return split(run, *args)
+
+    def gathered(step: Any, items: Any) -> Any:
+        seen["gather"] = lock_is_free(items[0].run_id)
+        return gather(step, items)
+
+    monkeypatch.setattr(runtime, "items_of", items_of)
+    monkeypatch.setattr(runtime, "gather", gathered)
+    spec = ForEach(over="rows", port="in0", concurrency=3)
+    version = make_version(
+        acme,
+        [
+            step("src", modules_acme["emit"], params={"n": 3}),
+            as_foreach(step("fe", modules_acme["add1"], upstream=("src",), params={"k": 9}), spec),
+        ],
+    )
+    fake_compute.script("src", Act(write=emit))
+    for i in range(3):
+        fake_compute.script(f"fe[{i}]", Act(write=add))
+    run = runs.create_run(version, {}, True, alice)
+    run.refresh_from_db()
+    assert run.status == "succeeded", run.error
+    assert seen == {"split": True, "gather": True}
+    fe = StepRun.objects.get(run=run, node="fe")
+    assert {"split_sent_at", "expanded_at", "gather_sent_at", "finished_at"} <= set(fe.timings)
+
+
 def test_rows_of_an_input_without_a_table_fail_the_node_saying_why(
     eager: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any
 ) -> None:
@@ -264,6 +326,12 @@ def test_the_sweep_advances_a_run_whose_items_are_done_though_the_node_is_runnin
     StepRun.objects.filter(run=run, item__isnull=False).update(status="succeeded", outputs={"data": sha})
     assert StepRun.objects.get(run=run, node="fe").status == "running"
     assert sweeps.reap()["advanced"] == 1
+    # the sweep's advance asked for the gathering (a message of its own, sent at commit): the
+    # control worker that takes it gathers and finishes the node and the run
+    node = StepRun.objects.get(run=run, node="fe")
+    assert node.status == "running" and "gather_sent_at" in node.timings
+    assert foreach_work(run.pk, "fe", "gather") == "succeeded"
+    assert foreach_work(run.pk, "fe", "gather") is None  # a second message finds it done
     run.refresh_from_db()
     assert run.status == "succeeded" and StepRun.objects.get(run=run, node="fe").status == "succeeded"
 

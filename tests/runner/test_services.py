@@ -234,3 +234,33 @@ def test_it_cancels_a_running_step_and_stops_it(
     assert advance.advance_run(run.pk) == "canceled"
     assert fake_compute.killed == [a.container_name]  # cancel asked the backend to stop it
     assert fake_compute.nodes() == ["a"]  # b never ran
+
+
+def test_cancel_takes_the_same_statements_for_five_steps_as_for_forty(
+    db: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from runner.models import RunEvent
+
+    def cancel(n: int) -> tuple[Run, int]:
+        version = make_version(acme, [step(f"s{i}", modules_acme["emit"], params={"n": i}) for i in range(n)])
+        run = runs.create_run(version, {}, False, alice)
+        advance.advance_run(run.pk)  # all queued (not committed: nothing was sent)
+        assert {s.status for s in _steps(run).values()} == {"queued"}
+        with CaptureQueriesContext(connection) as queries:
+            run = runs.cancel_run(Run.objects.get(pk=run.pk))
+        return run, len(queries.captured_queries)
+
+    (small, few), (big, many) = cancel(5), cancel(40)
+    assert few == many, (few, many)
+    for run, n in ((small, 5), (big, 40)):
+        assert run.status == "canceled"
+        assert [s.status for s in _steps(run).values()] == ["canceled"] * n
+        events = [
+            e["node"]
+            for e in RunEvent.objects.filter(run=run).values_list("data", flat=True)
+            if e.get("type") == "step" and e.get("status") == "canceled"
+        ]
+        assert sorted(events) == sorted(f"s{i}" for i in range(n))  # each step's change went out

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from runner import execute, runs
+from runner import execute, runs, workspace
 from runner.models import Artifact, Run, StepRun
 from tests.runner.fake_compute import FakeBackend
 from tests.runner.fixtures import make_version, step
@@ -20,6 +20,9 @@ def _per_step(monkeypatch: Any, acme: Any, alice: Any, m: dict[str, Any], n: int
     original = execute._execute_one
 
     def counted(step_id: int) -> Any:
+        # a worker reads a module version's files once (runner.workspace): each step reads them
+        # here, so that the first step of a module counts as the others
+        workspace._module_files.cache_clear()
         with CaptureQueriesContext(connection) as queries:
             result = original(step_id)
         seen.append([q["sql"] for q in queries.captured_queries])
@@ -54,3 +57,26 @@ def test_a_chain_steps_queries_do_not_grow_with_the_chain(
     # and 5 flushed commits before; one of the 25 is the fake backend's own look-up of the node)
     assert count <= 25, (count, long[1])
     assert all(c == ["COMMIT", "SET LOCAL synchronous_commit TO OFF", "COMMIT", "COMMIT", "COMMIT"] for c in commits)
+
+
+def test_a_step_that_prints_stores_its_last_lines_with_its_record(
+    eager: Any, fake_compute: FakeBackend, alice: Any, acme: Any, modules_acme: Any, monkeypatch: Any
+) -> None:
+    """A short step's log lines go out in its record's transaction: no commit (and no connection
+    of the log writer's own) more than a step that prints nothing, and the lines are kept."""
+    from runner import steplogs
+    from tests.runner.fake_compute import Act
+
+    for i in range(1, 4):
+        fake_compute.script(f"s{i}", Act(lines=[f"line {i} a", f"line {i} b"]))
+    seen = _per_step(monkeypatch, acme, alice, modules_acme, 5)
+    commits = [[q for q in sqls if q == "COMMIT" or "synchronous_commit" in q] for sqls in seen[1:-1]]
+    assert all(c == ["COMMIT", "SET LOCAL synchronous_commit TO OFF", "COMMIT", "COMMIT", "COMMIT"] for c in commits)
+    for sqls in seen[1:-1]:
+        record = next(i for i, q in enumerate(sqls) if 'UPDATE "runner_steprun" SET "status"' in q and "outputs" in q)
+        chunk = max(i for i, q in enumerate(sqls) if "runner_steplogchunk" in q)
+        begin = max(i for i, q in enumerate(sqls[:record]) if q == "COMMIT")
+        assert begin < chunk < record, sqls  # in the record's transaction, before the record
+    run = Run.objects.order_by("-pk").first()
+    for i in range(1, 4):
+        assert steplogs.text(StepRun.objects.get(run=run, node=f"s{i}")) == f"line {i} a\nline {i} b\n"

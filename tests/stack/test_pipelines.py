@@ -110,6 +110,16 @@ def chain_c() -> dict[str, Any]:
     return graph(nodes, [edge(x, y, "dataset1") for x, y in itertools.pairwise(names)])
 
 
+def each_row() -> dict[str, Any]:
+    """A for-each over the rows of a table: split and gathered by the control worker's task."""
+    each = {
+        **node("each", "execute-python-script", add_column("f", 1)),
+        "foreach": {"over": "rows", "port": "dataset1", "concurrency": 2},
+    }
+    src = node("src", "execute-python-script", source(5, 7))
+    return graph([src, each], [edge("src", "each", "dataset1")])  # fmt: skip
+
+
 def start(api: Api, pipeline: int, body: dict[str, Any] | None = None) -> int:
     return int(api.ok("POST", f"/api/pipelines/{pipeline}/runs/", body or {}, status=201)["id"])
 
@@ -133,6 +143,7 @@ def test_ten_pipelines_at_once_then_reruns_an_endpoint_and_a_schedule(stack: Sta
     documents = {
         "chain-a": chain_a(), "ml": ml(), "chain-b": chain_b(), "sql": sql(), "join": join(),
         "fan": fan(gather), "failing": failing(), "sleeper": sleeper(), "clean": clean(), "chain-c": chain_c(),
+        "each-row": each_row(),
     }  # fmt: skip
     pipelines = {name: create_pipeline(api, name, doc) for name, doc in documents.items()}
     # a schedule first, so that its minute passes while the rest works
@@ -162,6 +173,9 @@ def test_ten_pipelines_at_once_then_reruns_an_endpoint_and_a_schedule(stack: Sta
     assert bad["after"]["status"] in {"skipped", "canceled"}, bad["after"]
     assert steps(runs["fan"])["gather"]["metrics"] == {"inputs": 6, "rows": 36}
     assert all(s["status"] == "succeeded" and s["exit_code"] == 0 for s in runs["fan"]["steps"])
+    each = api.ok("GET", f"/api/runs/{started['each-row']}/foreach/each/")
+    assert each["counts"]["succeeded"] == 5, each
+    assert steps(runs["each-row"])["each"]["metrics"] == {"items": 5, "items_succeeded": 5}
 
     # reruns, one per mode the API offers
     retried = rerun(api, started["failing"], mode="failed")  # the same parameters: it fails the same way
@@ -214,7 +228,8 @@ def check_outputs_and_logs(api: Api, runs: list[dict[str, Any]]) -> None:
             assert log.status_code == 200, (run["id"], step["node"], log.status_code, log.text[:300])
             assert log.headers["X-Step-Status"] == step["status"], (run["id"], step["node"], log.headers)
             talks = step["status"] == "failed" or (step["status"] == "succeeded" and "python-script" in step["module"])
-            if talks:  # Execute Python Script prints its result's shape; a failed step says why
+            if talks and not step.get("foreach"):  # Execute Python Script prints its result's shape; a
+                # failed step says why (a for-each node's items have the logs)
                 assert log.text.strip(), f"run {run['id']} step {step['node']} ({step['status']}) has an empty log"
             for port, out in (step["outputs"] or {}).items():
                 if out["sha256"] in seen:

@@ -3376,9 +3376,19 @@ export interface components {
             container_started_at?: string;
             /**
              * Format: date-time
+             * @description a for-each node over rows or files: its items were made
+             */
+            expanded_at?: string;
+            /**
+             * Format: date-time
              * @description its final state was committed
              */
             finished_at?: string;
+            /**
+             * Format: date-time
+             * @description a for-each node: the gathering of its items' outputs was asked for
+             */
+            gather_sent_at?: string;
             /**
              * Format: date-time
              * @description its outputs were in the artifact store
@@ -3389,6 +3399,11 @@ export interface components {
              * @description put on its compute queue
              */
             queued_at?: string;
+            /**
+             * Format: date-time
+             * @description a for-each node over rows or files: the split of its input into items was asked for
+             */
+            split_sent_at?: string;
         };
         SvgPreview: {
             /** @description a complete HTML document previewing the untrusted file, only ever to be shown in `<iframe sandbox="" srcdoc=...>` (opaque origin, no script); it opens with its own Content-Security-Policy that allows no request */

@@ -1,7 +1,8 @@
-// Toolbar actions on the canvas's layout: add a sticky note where the view is, group the selected
+// Toolbar actions on the canvas's layout: add a sticky note where the view is (clear of nodes), group the selected
 // nodes into a labelled frame (collapsible), and ungroup.
 import { useReactFlow } from "@xyflow/react";
 import { usePipelineStore } from "../store/pipeline";
+import { freeBox } from "./place";
 
 const selectedCount = (s: { nodes: { selected?: boolean }[] }) => s.nodes.reduce((k, n) => k + (n.selected ? 1 : 0), 0);
 
@@ -11,7 +12,14 @@ export function CanvasTools() {
   const addNote = () => {
     const el = document.querySelector(".canvas-wrap")?.getBoundingClientRect();
     const at = el ? flow.screenToFlowPosition({ x: el.left + el.width / 2 - 110, y: el.top + el.height / 2 - 60 }) : { x: 0, y: 0 };
-    usePipelineStore.getState().addNote({ x: Math.round(at.x), y: Math.round(at.y) });
+    // never on top of a node or another note: a new note that covers a node takes its clicks
+    const s = usePipelineStore.getState();
+    const taken = [
+      ...s.nodes.map((n) => ({ x: n.position.x, y: n.position.y, w: n.measured?.width ?? 220, h: n.measured?.height ?? 80 })),
+      ...s.notes.map((n) => ({ x: n.position.x, y: n.position.y, w: n.width ?? 220, h: n.height ?? 120 })),
+    ];
+    const spot = freeBox({ x: Math.round(at.x), y: Math.round(at.y) }, 220, 120, taken);
+    s.addNote({ x: Math.round(spot.x), y: Math.round(spot.y) });
   };
   const group = () => {
     const s = usePipelineStore.getState();

@@ -66,3 +66,26 @@ export function freeSpot(at: { x: number; y: number }, taken: readonly { positio
     spot = { x: spot.x, y: spot.y + H + 30 };
   return spot;
 }
+
+type Box = { x: number; y: number; w: number; h: number };
+
+/** Where a new `w`×`h` box (a sticky note) goes near `at` without covering any of `taken`: `at`
+ *  itself, else the nearest free spot on rings of candidates around it (right, below, left, above). */
+export function freeBox(at: { x: number; y: number }, w: number, h: number, taken: readonly Box[]): { x: number; y: number } {
+  const gap = 20;
+  const clear = (x: number, y: number) =>
+    !taken.some((b) => x < b.x + b.w + gap && b.x < x + w + gap && y < b.y + b.h + gap && b.y < y + h + gap);
+  if (clear(at.x, at.y)) return at;
+  const step = 60;
+  for (let ring = 1; ring <= 40; ring++) {
+    const d = ring * step;
+    const spots: [number, number][] = [];
+    for (let k = -ring; k <= ring; k++) {
+      spots.push([at.x + d, at.y + k * step], [at.x + k * step, at.y + d], [at.x - d, at.y + k * step], [at.x + k * step, at.y - d]);
+    }
+    spots.sort((a, b) => Math.hypot(a[0] - at.x, a[1] - at.y) - Math.hypot(b[0] - at.x, b[1] - at.y));
+    const hit = spots.find(([x, y]) => clear(x, y));
+    if (hit) return { x: hit[0], y: hit[1] };
+  }
+  return at;
+}
