@@ -134,7 +134,7 @@ export const ModuleNode = memo(function ModuleNode({ id, data, selected }: NodeP
       ) : null}
       {data.foreach ? (
         <span className="foreach-badge" data-testid="foreach-badge" title={`For each: runs ${name} once per item, ${data.foreach.concurrency ?? 4} at a time`}>
-          ⟳ {describeForEach(data.foreach)}
+          <span className="foreach-text">⟳ {describeForEach(data.foreach)}</span>
           {status ? <ForEachRollUp runId={runId} node={id} status={status} /> : null}
         </span>
       ) : null}
@@ -206,7 +206,7 @@ export const SubPipelineNode = memo(function SubPipelineNode({ id, data, selecte
       {found === null ? <div className="pw-node-missing">Pipeline not found</div> : null}
       {loop ? (
         <span className="foreach-badge" data-testid="foreach-badge" title={`For each: runs the whole of ${name} once per item, ${loop.concurrency ?? 4} at a time`}>
-          ⟳ {describeForEach(loop)}
+          <span className="foreach-text">⟳ {describeForEach(loop)}</span>
           {status ? <ForEachRollUp runId={runId} node={id} status={status} /> : null}
         </span>
       ) : null}
