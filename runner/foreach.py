@@ -301,35 +301,39 @@ def item_rows(run: Run, step: Step, values: list[dict[str, Any]], *, force: bool
     """The pending rows of the items (not saved); `force` (a rerun from the node) reaches each.
     Over a sub-pipeline: one row per item and inner step, in item order, then body order."""
     label = step.label[:190]
+    # (node, label, module, version) of each row of item i
     if step.body:
-        return [
-            StepRun(
-                run=run,
-                node=inner_node(step.node, i, inner.node),
-                label=f"{label[:120]} [{i}] \u203a {inner.label or inner.node}"[:200],
-                module=inner.module,
-                version=inner.version,
-                foreach=step.node,
-                item=i,
-                item_value=value,
-                force=force,
-            )
-            for i, value in enumerate(values)
-            for inner in step.body
-        ]
+        body = step.body
+
+        def rows_of(i: int) -> list[tuple[str, str, str, str]]:
+            return [
+                (
+                    inner_node(step.node, i, inner.node),
+                    f"{label[:120]} [{i}] \u203a {inner.label or inner.node}"[:200],
+                    inner.module,
+                    inner.version,
+                )
+                for inner in body
+            ]
+    else:
+
+        def rows_of(i: int) -> list[tuple[str, str, str, str]]:
+            return [(item_node(step.node, i), f"{label} [{i}]", step.module, step.version)]
+
     return [
         StepRun(
             run=run,
-            node=item_node(step.node, i),
-            label=f"{label} [{i}]",
-            module=step.module,
-            version=step.version,
+            node=node,
+            label=shown,
+            module=module,
+            version=version,
             foreach=step.node,
             item=i,
             item_value=value,
             force=force,
         )
         for i, value in enumerate(values)
+        for node, shown, module, version in rows_of(i)
     ]
 
 
