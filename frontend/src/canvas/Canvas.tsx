@@ -1,7 +1,5 @@
 // The React Flow surface: drop from the palette, validated connections, big-graph friendly.
 import {
-  Background,
-  BackgroundVariant,
   Controls,
   MiniMap,
   ReactFlow,
@@ -34,7 +32,8 @@ import { csvFileOf } from "../datasets/upload";
 import { useCatalogStore } from "../store/pipelineCatalog";
 import { uploadDroppedCsv } from "./dropCsv";
 import { edgeColor, livePorts, NODE_H } from "./ports";
-import { boxesOf, moveLod, type OverviewPaths } from "./lod";
+import { Dots } from "./Dots";
+import { boxesOf, moveLod, panLarge } from "./lod";
 import { defaultForEach } from "../graph/foreach";
 import { interfaceKey, useSubPipelines } from "../store/subPipelines";
 import { specFor } from "../store/pipelineCatalog";
@@ -117,23 +116,39 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
   const selectedNotes = usePipelineStore((s) => s.selectedNotes);
   const groups = usePipelineStore((s) => s.groups);
   const shown = useMemo(() => composeCanvas(nodes, edges, notes, selectedNotes, groups), [nodes, edges, notes, selectedNotes, groups]);
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, setViewport } = useReactFlow();
 
   // level of detail while the view moves (./lod.ts): the stand-in drawing's paths, filled in and
   // shown by a CSS class when a pan of many nodes starts, without re-rendering anything
   const store = useStoreApi<CanvasNode>();
-  const lodPaths = useRef<Record<keyof OverviewPaths, SVGPathElement | null>>({ nodes: null, frames: null, edges: null });
+  const lodCanvas = useRef<HTMLCanvasElement | null>(null);
   const lod = useMemo(
     () =>
       moveLod({
         root: () => store.getState().domNode,
         boxes: () => boxesOf(store.getState().nodeLookup),
         links: () => store.getState().edges.filter((e) => !e.hidden),
-        paths: () => lodPaths.current,
+        canvas: () => lodCanvas.current,
       }),
     [store],
   );
   const onMove = useCallback((e: MouseEvent | TouchEvent | null, viewport: Viewport) => lod.move(e, viewport), [lod]);
+  // a drag of a big canvas's pane is panned by ./lod.ts, not by React Flow
+  const onMouseDownCapture = useMemo(() => {
+    const pan = panLarge(
+      {
+        root: () => store.getState().domNode,
+        viewport: () => {
+          const [x, y, zoom] = store.getState().transform;
+          return { x, y, zoom };
+        },
+        setViewport: (v) => void setViewport(v),
+      },
+      lod,
+      setMoving,
+    );
+    return (e: ReactMouseEvent) => pan(e.nativeEvent);
+  }, [store, lod, setViewport]);
   const onMoveEnd = useCallback(() => {
     setMoving(false);
     lod.end();
@@ -246,6 +261,7 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       onNodeDoubleClick={onNodeDoubleClick}
       deleteKeyCode={null}
       onlyRenderVisibleElements
+      onMouseDownCapture={onMouseDownCapture}
       onMoveStart={onMoveStart}
       onMove={onMove}
       onMoveEnd={onMoveEnd}
@@ -258,17 +274,13 @@ export function Canvas({ fitOnLoad }: { fitOnLoad: boolean }) {
       connectionLineStyle={{ strokeWidth: 2, stroke: portColor("Any") }}
       multiSelectionKeyCode={["Meta", "Control", "Shift"]}
     >
-      <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+      <Dots gap={20} size={1.2} color="#cbd5e1" />
       {shown.nodes.length <= MINIMAP_MAX_NODES ? (
         <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} nodeBorderRadius={6} maskColor="rgba(241,245,249,0.7)" style={minimapStyle} />
       ) : null}
       <Controls showInteractive={false} />
       <ViewportPortal>
-        <svg className="pw-overview" aria-hidden="true">
-          <path className="pw-overview-frames" ref={(el) => void (lodPaths.current.frames = el)} />
-          <path className="pw-overview-edges" ref={(el) => void (lodPaths.current.edges = el)} />
-          <path className="pw-overview-nodes" ref={(el) => void (lodPaths.current.nodes = el)} />
-        </svg>
+        <canvas className="pw-overview" aria-hidden="true" ref={lodCanvas} />
       </ViewportPortal>
     </ReactFlow>
   );

@@ -81,20 +81,45 @@ const inside = (inner: Area, outer: Area) =>
   inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
 
 /** What the switch reads and writes: the React Flow root, the graph as boxes and links (read only
- * when the stand-in is drawn), and the stand-in's three paths. */
+ * when the stand-in is drawn), and the canvas element the stand-in is drawn on. */
 export interface LodTarget {
   root(): HTMLElement | null | undefined;
   boxes(): ReadonlyMap<string, Box>;
   links(): readonly Link[];
-  paths(): Partial<Record<keyof OverviewPaths, SVGPathElement | null>>;
+  canvas(): HTMLCanvasElement | null | undefined;
 }
 
 export const LOD_CLASS = "pw-lod";
 
-/** The stand-in covers the view and one pane's width and height around it: a software rasterizer
- * walks a whole path on every frame, so 5,000 boxes drawn as one path would cost more than they save.
- * A move that leaves the covered area draws it again around the new view. */
+/** The stand-in covers the view and one pane's width and height around it. */
 const MARGIN = 1;
+
+const COLORS = { frames: ["rgba(148,163,184,.08)", "#94a3b8"], edges: [null, "#94a3b8"], nodes: ["#fff", "#a5b4c8"] } as const;
+
+/** Draws the stand-in of `area` at `zoom` on a canvas laid over that area in flow coordinates.
+ * A bitmap: once drawn it only moves with the viewport layer, where an SVG drawing (tried first) was
+ * rasterized again, tile by tile, as each part of it came into view. */
+export function paintOverview(canvas: HTMLCanvasElement, d: OverviewPaths, area: Area, zoom: number, ratio = 1) {
+  const scale = zoom * ratio;
+  canvas.width = Math.max(1, Math.ceil(area.width * scale));
+  canvas.height = Math.max(1, Math.ceil(area.height * scale));
+  Object.assign(canvas.style, { left: `${area.x}px`, top: `${area.y}px`, width: `${area.width}px`, height: `${area.height}px` });
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return;
+  ctx.setTransform(scale, 0, 0, scale, -area.x * scale, -area.y * scale);
+  ctx.lineWidth = 1.25 / zoom; // a hairline at the zoom the drawing is made at
+  for (const key of ["frames", "edges", "nodes"] as const) {
+    if (!d[key]) continue;
+    const path = new Path2D(d[key]);
+    const [fill, stroke] = COLORS[key];
+    if (fill) {
+      ctx.fillStyle = fill;
+      ctx.fill(path);
+    }
+    ctx.strokeStyle = stroke;
+    ctx.stroke(path);
+  }
+}
 
 /** The switch: `move` on each move event (React Flow's onMove), `end` when the move ends.
  * Only a move from the user (an event; not a fitView or a node drag's auto-pan) of a canvas with
@@ -104,14 +129,13 @@ export function moveLod(target: LodTarget, minRendered = LOD_MIN_RENDERED) {
   let on = false;
   let covered: Area | null = null;
   let pane = { width: 0, height: 0 }; // read once per gesture: reading it on each frame would force a layout
+  let drawnZoom = 1;
   const draw = (viewport: Viewport | undefined) => {
     covered = viewport && pane.width && pane.height ? viewArea(viewport, pane.width, pane.height, MARGIN) : null;
-    const d = overviewPaths(target.boxes(), target.links(), covered ?? undefined);
-    const paths = target.paths();
-    for (const key of ["nodes", "frames", "edges"] as const) paths[key]?.setAttribute("d", d[key]);
-    // a hairline at the zoom the move started at
-    const width = String(viewport ? 1.25 / viewport.zoom : 1);
-    for (const key of ["nodes", "frames", "edges"] as const) paths[key]?.setAttribute("stroke-width", width);
+    const canvas = target.canvas();
+    if (!covered || !viewport || !canvas) return;
+    drawnZoom = viewport.zoom;
+    paintOverview(canvas, overviewPaths(target.boxes(), target.links(), covered), covered, viewport.zoom, globalThis.devicePixelRatio || 1);
   };
   return {
     move(event: unknown, viewport?: Viewport) {
@@ -119,7 +143,8 @@ export function moveLod(target: LodTarget, minRendered = LOD_MIN_RENDERED) {
       const root = target.root();
       if (!root) return;
       if (on) {
-        if (covered && viewport && !inside(viewArea(viewport, pane.width, pane.height), covered)) draw(viewport);
+        // drawn again around the view when it leaves the area drawn, or zooms in far enough to blur it
+        if (covered && viewport && (!inside(viewArea(viewport, pane.width, pane.height), covered) || viewport.zoom > drawnZoom * 1.5)) draw(viewport);
         return;
       }
       if (decided) return;
@@ -140,6 +165,88 @@ export function moveLod(target: LodTarget, minRendered = LOD_MIN_RENDERED) {
     get active() {
       return on;
     },
+  };
+}
+
+/** The transform of the dot grid's layer (./Dots.tsx) at a view translated by (x, y): the layer is one
+ * `gap` larger than the pane on each side, so moving it by the offset modulo the gap is enough. */
+export function dotsTransform(x: number, y: number, gap: number) {
+  const mod = (v: number) => ((v % gap) + gap) % gap;
+  return `translate(${mod(x) - gap}px,${mod(y) - gap}px)`;
+}
+
+export type Lod = ReturnType<typeof moveLod>;
+
+/** What a pan of our own reads and writes: the React Flow root, its viewport, and a way to set it. */
+export interface PanTarget {
+  root(): HTMLElement | null | undefined;
+  viewport(): Viewport;
+  setViewport(viewport: Viewport): void;
+}
+
+const transformOf = (v: Viewport) => `translate(${v.x}px,${v.y}px) scale(${v.zoom})`;
+
+/** A drag of the pane of a canvas showing at least `minRendered` nodes, panned here rather than by
+ * React Flow: each move only writes the transforms of the viewport layer and of the dot grid's layer while the stand-in is shown, and React Flow's viewport is set once when the drag ends.
+ * Through React Flow, every frame of a pan also went through its store, and its renderer mounted and
+ * measured each node entering the view (hidden as they were); on a slow software rasterizer that
+ * was most of the frame (bench/canvas_bench.py, 1,000 nodes against the empty canvas).
+ * Returns a capture-phase mousedown handler for the React Flow root: a drag it takes never reaches
+ * React Flow's d3-zoom. Drags with a modifier (selection), of another button, or starting on a node,
+ * edge or handle are left alone; so is every drag of a smaller canvas. */
+export function panLarge(target: PanTarget, lod: Lod, moving: (on: boolean) => void, minRendered = LOD_MIN_RENDERED) {
+  return (event: MouseEvent) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    const pane = event.target as Element | null;
+    if (!pane?.classList?.contains("react-flow__pane")) return;
+    const root = target.root();
+    const layer = root?.querySelector<HTMLElement>(".react-flow__viewport");
+    if (!root || !layer || (root.querySelector(".react-flow__nodes")?.childElementCount ?? 0) < minRendered) return;
+    event.stopPropagation();
+    const view = event.view ?? window;
+    const dots = root.querySelector<SVGElement>(".pw-dots-layer");
+    const gap = Number(dots?.querySelector("pattern")?.getAttribute("width")) || 0;
+    const from = target.viewport();
+    const [x0, y0] = [event.clientX, event.clientY];
+    let at = from;
+    let moved = false;
+    const hold = (e: Event) => e.preventDefault(); // no text selection or native drag meanwhile
+    const move = (e: MouseEvent) => {
+      if (!(e.buttons & 1)) return finish(); // the button went up where we could not see it
+      const [dx, dy] = [e.clientX - x0, e.clientY - y0];
+      if (!moved && !dx && !dy) return;
+      e.preventDefault();
+      at = { x: from.x + dx, y: from.y + dy, zoom: from.zoom };
+      if (!moved) {
+        moved = true;
+        moving(true);
+      }
+      lod.move(e, at);
+      layer.style.transform = transformOf(at);
+      if (dots && gap) dots.style.transform = dotsTransform(at.x, at.y, gap);
+    };
+    const finish = () => {
+      view.removeEventListener("mousemove", move);
+      view.removeEventListener("mouseup", finish);
+      view.removeEventListener("selectstart", hold);
+      view.removeEventListener("dragstart", hold);
+      if (!moved) return; // a click on the pane: React Flow's own click handling follows
+      // the click that ends a drag is not a click on the pane (that would clear the selection)
+      const swallow = (c: Event) => {
+        c.stopPropagation();
+        c.preventDefault();
+      };
+      view.addEventListener("click", swallow, { capture: true, once: true });
+      setTimeout(() => view.removeEventListener("click", swallow, { capture: true }), 0);
+      target.setViewport(at);
+      moving(false);
+      // the nodes come back once React Flow has rendered those now in view
+      requestAnimationFrame(() => lod.end());
+    };
+    view.addEventListener("mousemove", move);
+    view.addEventListener("mouseup", finish);
+    view.addEventListener("selectstart", hold);
+    view.addEventListener("dragstart", hold);
   };
 }
 
