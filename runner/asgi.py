@@ -17,31 +17,25 @@ a missing run.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from rest_framework.renderers import JSONRenderer
 
+from pipewright.asgi_json import JSON_HEADERS, Receive, Send, send_json
 from runner import reads
 from teams import tokens
 
 RUN = re.compile(r"^/api/runs/(?P<id>[0-9]{1,18})/$")
-# what the middlewares would add to a JSON answer (security, the CSP, clickjacking) and DRF's Vary
+# what else Django's answer carries: DRF's Vary and Allow, SecurityMiddleware's two policies
 HEADERS = [
-    (b"content-type", b"application/json"),
+    *JSON_HEADERS,
     (b"vary", b"Accept"),
     (b"allow", b"GET, HEAD, OPTIONS"),
-    (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
-    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
-    (b"x-frame-options", b"DENY"),
 ]
-
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 _render = JSONRenderer().render
 
 
@@ -89,6 +83,4 @@ class RunReadFastPath:
         if body is None:
             await self.app(scope, receive, send)
             return
-        headers = [*HEADERS, (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, 200, body, HEADERS)

@@ -13,24 +13,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from django.conf import settings
 
+from pipewright.asgi_json import JSON_HEADERS, Receive, Send, send_json
 from serving import scoring
 
 SCORE = re.compile(r"^/api/deployments/(?P<slug>[-a-zA-Z0-9_]{1,63})/score/?$")
-HEADERS = [
-    (b"content-type", b"application/json"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
-    (b"x-frame-options", b"DENY"),
-    (b"cache-control", b"no-store"),
-]
-
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+HEADERS = [*JSON_HEADERS, (b"cache-control", b"no-store")]
 
 
 class ScoreFastPath:
@@ -77,9 +68,5 @@ def _key(scope: dict[str, Any]) -> str | None:
 
 
 async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
-    raw = json.dumps(body).encode()
-    headers = [*HEADERS, (b"content-length", str(len(raw)).encode())]
-    if status == 401:
-        headers.append((b"www-authenticate", b"Token"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": raw})
+    headers = [*HEADERS, (b"www-authenticate", b"Token")] if status == 401 else HEADERS
+    await send_json(send, status, json.dumps(body).encode(), headers)

@@ -15,14 +15,19 @@ from pipewright.asgi_handler import SyncChainHandler, pool_connections
 from teams.tokens import create_token
 
 
-async def fetch(app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
-    """(status, body) of a GET through the ASGI application `app`."""
+async def fetch(
+    app: Any, path: str, headers: list[tuple[bytes, bytes]], query: bytes = b"", answered: list[Any] | None = None
+) -> tuple[int, bytes]:
+    """(status, body) of a GET through the ASGI application `app`; the answer's headers (names in
+    lower case) into `answered` when given."""
     scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "root_path": "", "scheme": "http", "headers": [(b"host", b"127.0.0.1"), *headers],
+             "query_string": query, "root_path": "", "scheme": "http", "headers": [(b"host", b"127.0.0.1"), *headers],
              "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}  # fmt: skip
     communicator = ApplicationCommunicator(app, scope)
     await communicator.send_input({"type": "http.request", "body": b""})
     start, body = await communicator.receive_output(60), b""
+    if answered is not None:
+        answered[:] = [(name.lower(), value) for name, value in start["headers"]]
     while True:
         message = await communicator.receive_output(60)
         body += message.get("body", b"")

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 
 from pipewright.asgi_handler import SyncChainHandler
 from runner import reads
 from runner.asgi import RunReadFastPath
 from teams.tokens import create_token
+from tests.api.test_asgi_handler import fetch
 from tests.api.test_run_read import chain_run, finish_some
 
 answered: list[tuple[bytes, bytes]] = []
@@ -41,22 +41,7 @@ def app() -> Any:
 
 def get(app: Any, path: str, *headers: tuple[bytes, bytes], query: bytes = b"") -> tuple[int, bytes]:
     """(status, body) of a GET through the ASGI application `app`; its headers in `answered`."""
-    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path, "raw_path": path.encode(),
-             "query_string": query, "root_path": "", "scheme": "http", "headers": [(b"host", b"127.0.0.1"), *headers],
-             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}  # fmt: skip
-
-    async def go() -> tuple[int, bytes]:
-        communicator = ApplicationCommunicator(app, scope)
-        await communicator.send_input({"type": "http.request", "body": b""})
-        start, body = await communicator.receive_output(60), b""
-        while True:
-            message = await communicator.receive_output(60)
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                answered[:] = [(name.lower(), value) for name, value in start["headers"]]
-                return start["status"], body
-
-    return async_to_sync(go)()
+    return async_to_sync(fetch)(app, path, list(headers), query, answered)
 
 
 def test_a_token_read_is_the_views_json_without_django(
