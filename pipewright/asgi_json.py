@@ -1,6 +1,6 @@
 """What the ASGI fast paths share (`serving/asgi.py`, `runner/asgi.py`): the types of an ASGI
-application's channels, the headers Django's middlewares would put on a JSON answer, and sending
-one."""
+application's channels, the token of a request, the headers Django's middlewares would put on a
+JSON answer, and sending one."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ JSON_HEADERS = [
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
     (b"x-frame-options", b"DENY"),
 ]
+
+
+def token_of(scope: dict[str, Any]) -> bytes | None:
+    """The key of an `Authorization: Token <key>` header, as sent; None without a well-formed one."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            parts = value.split()
+            return parts[1] if len(parts) == 2 and parts[0].lower() == b"token" else None
+    return None
 
 
 async def send_json(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

@@ -23,7 +23,7 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from rest_framework.renderers import JSONRenderer
 
-from pipewright.asgi_json import JSON_HEADERS, Receive, Send, send_json
+from pipewright.asgi_json import JSON_HEADERS, Receive, Send, send_json, token_of
 from runner import reads
 from teams import tokens
 
@@ -39,15 +39,10 @@ HEADERS = [
 _render = JSONRenderer().render
 
 
-def token_of(scope: dict[str, Any]) -> str | None:
-    """The key of a well-formed `Authorization: Token <key>` header, else None (Django decides)."""
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            parts = value.split()
-            if len(parts) == 2 and parts[0].lower() == b"token" and parts[1].isascii():
-                return parts[1].decode("ascii")
-            return None
-    return None
+def _key(scope: dict[str, Any]) -> str | None:
+    """The token's key when it could be one (ASCII), else None (Django decides)."""
+    raw = token_of(scope)
+    return raw.decode("ascii") if raw is not None and raw.isascii() else None
 
 
 def read(key: str, run_id: int) -> bytes | None:
@@ -78,7 +73,7 @@ class RunReadFastPath:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         match = RUN.match(scope.get("path", "")) if scope.get("type") == "http" else None
-        key = token_of(scope) if match is not None and scope.get("method") == "GET" and _plain(scope) else None
+        key = _key(scope) if match is not None and scope.get("method") == "GET" and _plain(scope) else None
         body = await sync_to_async(read, thread_sensitive=False)(key, int(match["id"])) if key and match else None
         if body is None:
             await self.app(scope, receive, send)

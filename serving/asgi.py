@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from pipewright.asgi_json import JSON_HEADERS, Receive, Send, send_json
+from pipewright.asgi_json import JSON_HEADERS, Receive, Send, send_json, token_of
 from serving import scoring
 
 SCORE = re.compile(r"^/api/deployments/(?P<slug>[-a-zA-Z0-9_]{1,63})/score/?$")
@@ -44,7 +44,8 @@ class ScoreFastPath:
                 return
             if not message.get("more_body"):
                 break
-        key = _key(scope)
+        raw = token_of(scope)
+        key = raw.decode("latin-1") if raw is not None else None
         if key is None:
             await _answer(send, 401, {"detail": "Authentication credentials were not provided."})
             return
@@ -57,14 +58,6 @@ class ScoreFastPath:
             return
         status, answer = await scoring.score(match["slug"], key, parsed, recycle=True)
         await _answer(send, status, answer)
-
-
-def _key(scope: dict[str, Any]) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            parts = value.decode("latin-1").split()
-            return parts[1] if len(parts) == 2 and parts[0].lower() == "token" else None
-    return None
 
 
 async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:

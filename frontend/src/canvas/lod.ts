@@ -91,6 +91,9 @@ export interface LodTarget {
 
 export const LOD_CLASS = "pw-lod";
 
+/** How many nodes React Flow has in the DOM (those in view: onlyRenderVisibleElements). */
+const renderedNodes = (root: HTMLElement) => root.querySelector(".react-flow__nodes")?.childElementCount ?? 0;
+
 /** The stand-in covers the view and one pane's width and height around it. */
 const MARGIN = 1;
 
@@ -149,8 +152,7 @@ export function moveLod(target: LodTarget, minRendered = LOD_MIN_RENDERED) {
       }
       if (decided) return;
       decided = true;
-      const rendered = root.querySelector(".react-flow__nodes")?.childElementCount ?? 0;
-      if (rendered < minRendered || root.querySelector(".react-flow__node.dragging")) return;
+      if (renderedNodes(root) < minRendered || root.querySelector(".react-flow__node.dragging")) return;
       pane = { width: root.clientWidth, height: root.clientHeight };
       draw(viewport);
       root.classList.add(LOD_CLASS);
@@ -201,7 +203,7 @@ export function panLarge(target: PanTarget, lod: Lod, moving: (on: boolean) => v
     if (!pane?.classList?.contains("react-flow__pane")) return;
     const root = target.root();
     const layer = root?.querySelector<HTMLElement>(".react-flow__viewport");
-    if (!root || !layer || (root.querySelector(".react-flow__nodes")?.childElementCount ?? 0) < minRendered) return;
+    if (!root || !layer || renderedNodes(root) < minRendered) return;
     event.stopPropagation();
     const view = event.view ?? window;
     const dots = root.querySelector<SVGElement>(".pw-dots-layer");
