@@ -279,11 +279,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)  # see pipewright/celery.py
 CELERY_TASK_ALWAYS_EAGER = False
+CELERY_WORKER_CONSUMER = "pipewright.consumer:Consumer"  # survives losing Redis with a task in flight
 # Messages only wake workers; the database holds the record of each step. A long step therefore
 # never depends on the visibility timeout, which we still keep above the longest step timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 6 * 3600),
     "global_keyprefix": env_str("CELERY_KEY_PREFIX", ""),
+    "socket_connect_timeout": 5,  # a Redis that drops packets fails a (re)connection, never hangs it
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"

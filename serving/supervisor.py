@@ -108,28 +108,44 @@ class Supervisor:
                 replicas.stop(name)
 
     def run_forever(self, should_stop: Callable[[], bool] = lambda: False) -> None:
-        """Reconcile every SERVING_RECONCILE_SECONDS under the advisory lock until `should_stop()`."""
+        """Reconcile every SERVING_RECONCILE_SECONDS under the advisory lock until `should_stop()`.
+        A database connection that breaks (PostgreSQL restarted, its backend terminated) takes the
+        lock with it: the supervisor drops the connection and takes the lock again on a new one."""
         while not should_stop():
-            close_old_connections()
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-                held = cursor.fetchone()[0]
-            if not held:
-                time.sleep(1)
-                continue
             try:
-                while not should_stop():
-                    started = time.monotonic()
-                    try:
-                        self.reconcile()
-                    except ComputeUnavailable as exc:
-                        log.error("replica supervisor: %s", exc)
-                        time.sleep(2)
-                    except Exception:
-                        log.exception("replica supervisor: a pass failed")
-                        time.sleep(1)
-                    time.sleep(max(0.0, settings.SERVING_RECONCILE_SECONDS - (time.monotonic() - started)))
-            finally:
+                self._lead(should_stop)
+            except Exception as exc:
+                if connection.is_usable():
+                    log.exception("replica supervisor: taking the lock failed")
+                else:
+                    log.warning("replica supervisor: lost its database connection (%s); connecting again", exc)
+                    connection.close()
+                time.sleep(1)
+
+    def _lead(self, should_stop: Callable[[], bool]) -> None:
+        close_old_connections()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            held = cursor.fetchone()[0]
+        if not held:
+            time.sleep(1)
+            return
+        try:
+            while not should_stop():
+                started = time.monotonic()
+                try:
+                    self.reconcile()
+                except ComputeUnavailable as exc:
+                    log.error("replica supervisor: %s", exc)
+                    time.sleep(2)
+                except Exception:
+                    if not connection.is_usable():
+                        raise  # to run_forever, which connects again
+                    log.exception("replica supervisor: a pass failed")
+                    time.sleep(1)
+                time.sleep(max(0.0, settings.SERVING_RECONCILE_SECONDS - (time.monotonic() - started)))
+        finally:
+            if connection.is_usable():
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
