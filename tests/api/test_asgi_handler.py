@@ -6,12 +6,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import psycopg_pool.pool
 import pytest
 from asgiref.sync import SyncToAsync, async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.core.handlers.asgi import ASGIHandler
+from django.db import connection
+from django.db.backends.postgresql.base import DatabaseWrapper
 
-from pipewright.asgi_handler import SyncChainHandler, pool_connections
+from pipewright.asgi_handler import SyncChainHandler, check_all_when_one_broke, pool_connections
 from teams.tokens import create_token
 
 
@@ -72,7 +75,37 @@ def test_the_web_process_borrows_connections_from_a_pool(settings: Any) -> None:
     db = databases["default"]
     assert db["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 7}
     assert db["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
-    assert db["CONN_HEALTH_CHECKS"] is True
+    assert db["CONN_HEALTH_CHECKS"] is True  # the pool checks a connection before lending it
+
+
+def test_a_broken_connection_has_the_pool_replace_every_idle_one_that_broke(
+    transactional_db: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    databases = copy.deepcopy(settings.DATABASES)
+    settings.DB_POOL_MAX_SIZE, settings.DB_POOL_MIN_SIZE = 4, 4
+    pool_connections(databases)
+    wrapper = DatabaseWrapper(databases["default"], alias="pool-drill")
+    pool = wrapper.pool
+    check_all_when_one_broke(pool)
+    waits: list[float] = []  # psycopg-pool's pauses between the broken connections it lends
+    monkeypatch.setattr(psycopg_pool.pool, "sleep", lambda seconds: waits.append(seconds))
+    try:
+        pool.open(wait=True)
+        lent = [pool.getconn() for _ in range(4)]
+        pids = [conn.info.backend_pid for conn in lent]
+        for conn in lent:
+            pool.putconn(conn)
+        with connection.cursor() as cursor:  # PostgreSQL restarted, say: every backend of the pool ends
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pids])
+        with pool.connection() as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+            assert conn.info.backend_pid not in pids
+        # the first broken one had the pool check the three others at once; alone, psycopg-pool
+        # lends them one by one, 1 s, then 2 and 4 s apart
+        assert pool.get_stats().get("connections_lost") == 4, pool.get_stats()
+        assert not [s for s in waits if s > 0], waits
+    finally:
+        wrapper.close_pool()
 
 
 def test_no_pool_when_its_size_is_zero(settings: Any) -> None:
