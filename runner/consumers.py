@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from pipewright.ws_auth import NOT_FOUND, UNAUTHENTICATED
 from runner import events
@@ -31,6 +35,9 @@ def _since(run_id: int, after: int) -> list[dict[str, Any]]:
 
 
 _NOT_JSON = object()
+log = logging.getLogger(__name__)
+JOIN_TRIES = 4
+TRY_AGAIN_LATER = 1013  # WebSocket close code: the client retries, and resumes where it was
 
 
 class RunConsumer(AsyncJsonWebsocketConsumer):
@@ -45,7 +52,12 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         if not await _visible_run(user, self.run_id):
             await self._refuse(NOT_FOUND, f"run {self.run_id} not found")
             return
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await self._join():
+            await self.accept()
+            detail = "live updates are unavailable for a moment (the channel layer's Redis is unreachable)"
+            await self.send_json({"type": "error", "code": TRY_AGAIN_LATER, "detail": detail})
+            await self.close(code=TRY_AGAIN_LATER)
+            return
         await self.accept()
         snapshot = await _snapshot(self.run_id)
         self.sent = snapshot["seq"]
@@ -53,6 +65,22 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         # events published between the snapshot query and group_add are already in the table
         for event in await _since(self.run_id, self.sent):
             await self._forward(event)
+
+    async def _join(self) -> bool:
+        """Join the run's group. After Redis restarted, each connection the channel layer's pool
+        kept from before fails its next command once (a 500 on the handshake, before this): so a
+        few tries, then False."""
+        for attempt in range(1, JOIN_TRIES + 1):
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+                return True
+            except (RedisError, OSError) as exc:
+                log.warning(
+                    "run %s feed: joining its group failed (try %d of %d): %s", self.run_id, attempt, JOIN_TRIES, exc
+                )
+                if attempt < JOIN_TRIES:
+                    await asyncio.sleep(0.1 * attempt)
+        return False
 
     async def _refuse(self, code: int, detail: str) -> None:
         # Accept, then close with an application code: a client sees the code and stops retrying
@@ -63,7 +91,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            with contextlib.suppress(RedisError, OSError):  # Redis gone: so is the group's membership
+                await self.channel_layer.group_discard(self.group, self.channel_name)
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import channels.consumer
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from runner import advance, events, runs
+from runner import advance, consumers, events, runs
 from runner.routing import websocket_urlpatterns
 from tests.runner.fixtures import make_version, step
 
@@ -77,5 +80,50 @@ def test_it_refuses_other_teams_and_anonymous_users(
             said = await comm.receive_json_from(timeout=5)
             assert said["type"] == "error" and said["code"] == code and said["detail"]
             assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": code}
+
+    asyncio.run(scenario())
+
+
+class FailingJoins:
+    """Wraps the real channel layer: its first `failures` group_add calls fail as a connection
+    left stale by a Redis restart fails (in-process fault injection)."""
+
+    def __init__(self, layer: Any, failures: int) -> None:
+        self.layer = layer
+        self.failures = failures
+
+    async def group_add(self, group: str, channel: str) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise RedisConnectionError("Connection closed by server.")
+        await self.layer.group_add(group, channel)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.layer, name)
+
+
+@pytest.mark.parametrize("failures", [1, 3, 4])
+def test_a_feed_opened_after_redis_restarted_joins_or_is_closed_to_be_retried(
+    transactional_db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any, failures: int, monkeypatch: Any
+) -> None:
+    version = make_version(acme, [step("a", modules_acme["emit"])])
+    run = runs.create_run(version, {}, True, alice)
+    real = get_channel_layer()
+    monkeypatch.setattr(channels.consumer, "get_channel_layer", lambda *_: FailingJoins(real, failures))
+
+    async def scenario() -> None:
+        comm = _connect(run.pk, alice)
+        connected, _ = await comm.connect()
+        assert connected
+        first = await comm.receive_json_from(timeout=5)
+        if failures < consumers.JOIN_TRIES:  # a stale connection or three: the feed opens as always
+            assert first["type"] == "snapshot" and first["run"]["id"] == run.pk
+            await database_sync_to_async(advance.advance_run)(run.pk)
+            assert (await comm.receive_json_from(timeout=5))["seq"] == 2  # and it is in the group
+        else:  # Redis still away: not a 500, a close the client retries (1013, try again later)
+            assert first["type"] == "error" and first["code"] == consumers.TRY_AGAIN_LATER
+            assert "Redis" in first["detail"]
+            assert (await comm.receive_output(timeout=5))["code"] == consumers.TRY_AGAIN_LATER
+        await comm.disconnect()
 
     asyncio.run(scenario())

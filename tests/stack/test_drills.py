@@ -32,6 +32,7 @@ import psycopg
 import pytest
 import redis
 
+from tests.stack.conftest import Feed
 from tests.stack.graphs import create_pipeline, edge, graph, node, py, source
 from tests.stack.stack import DRILL_REPORT, POSTGRES, ROOT, TERMINAL, Stack, free_port, steps, wait_no_containers
 
@@ -137,6 +138,9 @@ def test_redis_killed_and_restarted_with_20_runs_in_flight(
         path = f"/api/pipelines/{pipeline}/runs/"
         ids = [api.ok("POST", path, {"cache": False}, status=201)["id"] for _ in range(20)]
         wait(lambda: sum(api.run(ids[i])["status"] in TERMINAL for i in range(4)) >= 1, 90, "the first run to finish")
+        followed = ids[-1]  # queued behind the others: unfinished until well after Redis is back
+        feed = Feed(f"ws://127.0.0.1:{stack.port}/ws/runs/{followed}/?token={stack.token}", followed)
+        feed.wait_for(lambda m: m["type"] == "snapshot", 15)
         drill_redis.kill()
         killed = time.monotonic()
         # accepting a run never depends on the broker: 201, committed, pending until the sweep starts it
@@ -165,6 +169,16 @@ def test_redis_killed_and_restarted_with_20_runs_in_flight(
         assert not bad, bad
         attempts = [s["attempt"] for r in runs for s in r["steps"]]
         assert attempts == [1] * len(ids), attempts  # no step ran twice, let alone twice at once
+        # the canvas following a run over the WebSocket sees it finish: on the same socket, or on
+        # the one its client opens again when the server closed it (a snapshot says where it is)
+        if feed.ended is None:
+            feed.wait_for(lambda m: m["type"] == "run" and m["status"] == "succeeded", 15)
+        else:
+            report(f"the run feed was closed {feed.ended[0] - killed:.1f} s after the kill: {feed.ended[1:]}")
+            again = Feed(f"ws://127.0.0.1:{stack.port}/ws/runs/{followed}/?token={stack.token}", followed)
+            again.wait_for(lambda m: m["type"] == "snapshot" and m["run"]["status"] == "succeeded", 15)
+            again.close()
+        feed.close()
 
 
 def test_a_worker_with_a_task_in_flight_survives_a_redis_restart(tmp_path: Path, drill_redis: RedisServer) -> None:
