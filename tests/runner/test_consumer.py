@@ -84,6 +84,30 @@ def test_it_refuses_other_teams_and_anonymous_users(
     asyncio.run(scenario())
 
 
+class FailingSends:
+    """A channel layer whose first `failures` group_send calls fail as a stale connection does."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise RedisConnectionError("Connection closed by server.")
+        self.sent.append((group, message))
+
+
+def test_an_event_is_sent_again_when_a_connection_from_before_a_redis_restart_fails() -> None:
+    layer = FailingSends(events.SEND_TRIES - 1)
+    asyncio.run(events._group_send(layer, "run-1", {"type": "run.event"}))
+    assert layer.sent == [("run-1", {"type": "run.event"})]
+    gone = FailingSends(events.SEND_TRIES)  # Redis still away: the pump logs it, the run goes on
+    with pytest.raises(RedisConnectionError):
+        asyncio.run(events._group_send(gone, "run-1", {"type": "run.event"}))
+    assert gone.sent == []
+
+
 class FailingJoins:
     """Wraps the real channel layer: its first `failures` group_add calls fail as a connection
     left stale by a Redis restart fails (in-process fault injection)."""
