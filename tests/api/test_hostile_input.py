@@ -483,5 +483,6 @@ def test_a_nul_in_a_websocket_token_is_an_anonymous_refusal(db: Any) -> None:
             assert (await comm.receive_json_from())["code"] == 4401
             closed = await comm.receive_output()
             assert closed == {"type": "websocket.close", "code": 4401}
+            await comm.disconnect()  # the client goes, as a browser does on a close
 
     asyncio.run(scenario())

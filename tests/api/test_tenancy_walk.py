@@ -579,6 +579,7 @@ def test_an_outsider_gets_no_run_feed(world: World) -> None:
         while True:  # a refusal may be accepted, then closed with a code after an error frame
             out = await comm.receive_output(timeout=5)
             if out["type"] == "websocket.close":
+                await comm.disconnect()  # the client goes, as a browser does on a close
                 return got, out.get("code")
             got.append(json.loads(out["text"]))
             if got[-1].get("type") == "snapshot":

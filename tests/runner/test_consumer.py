@@ -80,6 +80,9 @@ def test_it_refuses_other_teams_and_anonymous_users(
             said = await comm.receive_json_from(timeout=5)
             assert said["type"] == "error" and said["code"] == code and said["detail"]
             assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": code}
+            # the client goes, as a browser does on a close: no consumer is left receiving from
+            # Redis (three left at once could hang the loop's shutdown in channels_redis)
+            await comm.disconnect()
 
     asyncio.run(scenario())
 

@@ -48,6 +48,7 @@ def connect(path: str, **headers: str) -> tuple[str, int | None]:
         assert first["type"] == "error" and first["detail"]
         closed = await comm.receive_output(timeout=10)
         assert closed["type"] == "websocket.close" and closed["code"] == first["code"]
+        await comm.disconnect()  # the client goes, as a browser does on a close
         return "refused", closed["code"]
 
     return asyncio.run(scenario())
