@@ -90,6 +90,7 @@ def test_it_registers_a_model_from_the_run_page_and_walks_its_lineage(
     assert "v2" in row.inner_text()
     row.get_by_role("link").click()
     page.get_by_test_id("model-title").wait_for()
+    page.get_by_test_id("version-row").nth(1).wait_for()  # the versions come in a request of their own
     assert page.get_by_test_id("version-row").count() == 2
     assert "0.53" in page.locator("[data-testid=version-row][data-version='1']").inner_text()
     # compare the two versions' metrics
