@@ -20,12 +20,12 @@ from typing import Any
 
 from celery.worker.consumer import Consumer as CeleryConsumer
 
-LEFT_OUT = {"celery.worker.consumer.mingle:Mingle", "celery.worker.consumer.gossip:Gossip"}
+LEFT_OUT = {"without_mingle": True, "without_gossip": True}  # as `celery worker --without-...` says
 
 
 class Consumer(CeleryConsumer):  # type: ignore[misc]
-    class Blueprint(CeleryConsumer.Blueprint):  # type: ignore[misc]
-        default_steps = [step for step in CeleryConsumer.Blueprint.default_steps if step not in LEFT_OUT]
+    def __init__(self, *args: Any, worker_options: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, worker_options={**(worker_options or {}), **LEFT_OUT}, **kwargs)
 
     def on_connection_error_after_connected(self, exc: Exception) -> None:
         connection = self.connection

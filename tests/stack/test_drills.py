@@ -225,6 +225,7 @@ def test_a_worker_with_a_task_in_flight_survives_a_redis_restart(tmp_path: Path,
         assert worker.poll() is None, text[-3000:]
         assert "Unrecoverable error" not in text, text[-3000:]
         assert "ERROR/" not in text.split("Connected to redis")[-1], text[-3000:]  # nothing failed since
+        assert "mingle:" not in text, text[-3000:]  # no second waiting for neighbours on each connection
         report(f"a worker with a task in flight reconnected {reconnected:.1f} s after Redis was back")
     finally:
         with contextlib.suppress(ProcessLookupError):
