@@ -248,7 +248,7 @@ CACHES = {
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "pipewright.channel_layer.RedisChannelLayer",  # group commands tried again
         "CONFIG": {
             # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis' 5 s
             # BZPOPMIN in receive(): an idle WebSocket then fails with "Timeout reading from ..."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from typing import Any
@@ -36,7 +35,6 @@ def _since(run_id: int, after: int) -> list[dict[str, Any]]:
 
 _NOT_JSON = object()
 log = logging.getLogger(__name__)
-JOIN_TRIES = 4
 TRY_AGAIN_LATER = 1013  # WebSocket close code: the client retries, and resumes where it was
 
 
@@ -67,20 +65,13 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             await self._forward(event)
 
     async def _join(self) -> bool:
-        """Join the run's group. After Redis restarted, each connection the channel layer's pool
-        kept from before fails its next command once (a 500 on the handshake, before this): so a
-        few tries, then False."""
-        for attempt in range(1, JOIN_TRIES + 1):
-            try:
-                await self.channel_layer.group_add(self.group, self.channel_name)
-                return True
-            except (RedisError, OSError) as exc:
-                log.warning(
-                    "run %s feed: joining its group failed (try %d of %d): %s", self.run_id, attempt, JOIN_TRIES, exc
-                )
-                if attempt < JOIN_TRIES:
-                    await asyncio.sleep(0.1 * attempt)
-        return False
+        """Join the run's group (the layer tries a stale connection again); False while Redis is away."""
+        try:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        except (RedisError, OSError) as exc:
+            log.warning("run %s feed: could not join its group: %s", self.run_id, exc)
+            return False
+        return True
 
     async def _refuse(self, code: int, detail: str) -> None:
         # Accept, then close with an application code: a client sees the code and stops retrying

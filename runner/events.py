@@ -16,7 +16,6 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from runner.foreach import inner_of, rollup
 from runner.models import Run, RunEvent, StepRun
@@ -146,7 +145,7 @@ class _Sender:
             try:
                 layer = get_channel_layer()
                 if layer is not None and group_name:
-                    await _group_send(layer, group_name, message)
+                    await layer.group_send(group_name, message)
             except Exception:  # a broadcast failure never fails the run; clients resume from the table
                 log.warning("could not send a run event to the channel layer", exc_info=True)
             finally:
@@ -157,23 +156,6 @@ class _Sender:
         done: Future[None] = Future()
         loop.call_soon_threadsafe(queue.put_nowait, (group_name, message, done))
         return done
-
-
-SEND_TRIES = 3
-
-
-async def _group_send(layer: Any, group_name: str, message: dict[str, Any]) -> None:
-    """group_send, tried again on a connection error: after Redis restarted, each connection the
-    layer's pool kept from before fails its next command once, and the event it carried (a run's
-    last, say) would reach no open feed. A repeat is harmless: feeds drop a seq they have sent."""
-    for attempt in range(1, SEND_TRIES + 1):
-        try:
-            await layer.group_send(group_name, message)
-            return
-        except (RedisError, OSError):
-            if attempt == SEND_TRIES:
-                raise
-            await asyncio.sleep(0.05 * attempt)
 
 
 _sender = _Sender()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import channels.consumer
+import channels_redis.core
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -14,6 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from pipewright import channel_layer
 from runner import advance, consumers, events, runs
 from runner.routing import websocket_urlpatterns
 from tests.runner.fixtures import make_version, step
@@ -87,63 +88,60 @@ def test_it_refuses_other_teams_and_anonymous_users(
     asyncio.run(scenario())
 
 
-class FailingSends:
-    """A channel layer whose first `failures` group_send calls fail as a stale connection does."""
+def _stale_connections(monkeypatch: Any, command: str, failures: int) -> None:
+    """channels_redis' own `command` fails its first `failures` calls as a connection left stale by
+    a Redis restart fails (in-process fault injection below the retrying layer)."""
+    real = getattr(channels_redis.core.RedisChannelLayer, command)
+    left = [failures]
 
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        if self.failures > 0:
-            self.failures -= 1
+    async def flaky(self: Any, *args: Any) -> Any:
+        if left[0] > 0:
+            left[0] -= 1
             raise RedisConnectionError("Connection closed by server.")
-        self.sent.append((group, message))
+        return await real(self, *args)
+
+    monkeypatch.setattr(channels_redis.core.RedisChannelLayer, command, flaky)
 
 
-def test_an_event_is_sent_again_when_a_connection_from_before_a_redis_restart_fails() -> None:
-    layer = FailingSends(events.SEND_TRIES - 1)
-    asyncio.run(events._group_send(layer, "run-1", {"type": "run.event"}))
-    assert layer.sent == [("run-1", {"type": "run.event"})]
-    gone = FailingSends(events.SEND_TRIES)  # Redis still away: the pump logs it, the run goes on
-    with pytest.raises(RedisConnectionError):
-        asyncio.run(events._group_send(gone, "run-1", {"type": "run.event"}))
-    assert gone.sent == []
+@pytest.mark.parametrize("failures", [channel_layer.TRIES - 1, channel_layer.TRIES])
+def test_an_event_is_sent_again_when_a_connection_from_before_a_redis_restart_fails(
+    failures: int, monkeypatch: Any
+) -> None:
+    layer = get_channel_layer()
+    assert isinstance(layer, channel_layer.RedisChannelLayer)  # the layer settings.py configures
+
+    async def scenario() -> None:
+        channel = await layer.new_channel()
+        await layer.group_add("run-test-resend", channel)
+        _stale_connections(monkeypatch, "group_send", failures)
+        try:
+            if failures < channel_layer.TRIES:
+                await layer.group_send("run-test-resend", {"type": "run.event", "n": 1})
+                assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 1
+            else:  # Redis still away: the events pump logs it, the run goes on
+                with pytest.raises(RedisConnectionError):
+                    await layer.group_send("run-test-resend", {"type": "run.event", "n": 1})
+        finally:
+            monkeypatch.undo()
+            await layer.group_discard("run-test-resend", channel)
+
+    asyncio.run(scenario())
 
 
-class FailingJoins:
-    """Wraps the real channel layer: its first `failures` group_add calls fail as a connection
-    left stale by a Redis restart fails (in-process fault injection)."""
-
-    def __init__(self, layer: Any, failures: int) -> None:
-        self.layer = layer
-        self.failures = failures
-
-    async def group_add(self, group: str, channel: str) -> None:
-        if self.failures > 0:
-            self.failures -= 1
-            raise RedisConnectionError("Connection closed by server.")
-        await self.layer.group_add(group, channel)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.layer, name)
-
-
-@pytest.mark.parametrize("failures", [1, 3, 4])
+@pytest.mark.parametrize("failures", [1, channel_layer.TRIES - 1, channel_layer.TRIES])
 def test_a_feed_opened_after_redis_restarted_joins_or_is_closed_to_be_retried(
     transactional_db: Any, local: Any, alice: Any, acme: Any, modules_acme: Any, failures: int, monkeypatch: Any
 ) -> None:
     version = make_version(acme, [step("a", modules_acme["emit"])])
     run = runs.create_run(version, {}, True, alice)
-    real = get_channel_layer()
-    monkeypatch.setattr(channels.consumer, "get_channel_layer", lambda *_: FailingJoins(real, failures))
+    _stale_connections(monkeypatch, "group_add", failures)
 
     async def scenario() -> None:
         comm = _connect(run.pk, alice)
         connected, _ = await comm.connect()
         assert connected
         first = await comm.receive_json_from(timeout=5)
-        if failures < consumers.JOIN_TRIES:  # a stale connection or three: the feed opens as always
+        if failures < channel_layer.TRIES:  # a stale connection or three: the feed opens as always
             assert first["type"] == "snapshot" and first["run"]["id"] == run.pk
             await database_sync_to_async(advance.advance_run)(run.pk)
             assert (await comm.receive_json_from(timeout=5))["seq"] == 2  # and it is in the group
