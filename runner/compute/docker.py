@@ -14,11 +14,13 @@ import requests
 from django.conf import settings
 
 from runner.compute.base import ComputeUnavailable, StepJob, StepOutcome
+from runner.compute.exits import Watcher
 
 log = logging.getLogger(__name__)
 
 LABEL = "pipewright.step"
 TMPFS = {"/tmp": "rw,size=64m,mode=1777"}
+CHECK_SECONDS = 2.0  # how often a step waiting for its die event also asks the engine directly
 
 
 _local = threading.local()
@@ -46,6 +48,18 @@ def client() -> docker.DockerClient:
 
 def _forget_client() -> None:
     _local.client = None
+
+
+def _events_api() -> Any:
+    """A client of its own for the `die` event stream (it holds its connection for good)."""
+    base_url = settings.DOCKER_HOST or None
+    c = docker.DockerClient(base_url=base_url, timeout=10) if base_url else docker.from_env(timeout=10)
+    if c.api.base_url.startswith("http+docker://"):
+        c.api.trust_env = False
+    return c.api
+
+
+exits = Watcher(_events_api, LABEL)
 
 
 def _bind(source: object, target: str, *, read_only: bool) -> docker.types.Mount:
@@ -164,6 +178,8 @@ class DockerBackend:
         except Exception as exc:  # the engine went away since the client was made
             _forget_client()
             raise ComputeUnavailable(f"The Docker engine is unreachable: {exc}") from exc
+        # the exit from the engine's `die` event when its stream is up (sooner than the wait API)
+        watched = exits.watch(container_id)
         try:
             try:
                 stream = api.attach(container_id, stdout=True, stderr=True, stream=True, logs=True)
@@ -191,12 +207,26 @@ class DockerBackend:
             exit_code: int | None = None
             # the cgroup goes with the container: sampled while it runs (the last sample is kept)
             cpu, peak = cgroup_usage(container_id)
+            checked = time.monotonic()
             while True:
+                if watched is not None and watched.event.wait(0.25):
+                    if not watched.lost:
+                        exit_code, exited = watched.code, time.time()
+                        break
+                    watched = None  # the stream broke: ask the wait API from now on
+                if watched is not None and time.monotonic() - checked > CHECK_SECONDS:
+                    # belt and braces: an exit the stream never announced is found within seconds
+                    checked = time.monotonic()
+                    with contextlib.suppress(Exception):
+                        if not api.inspect_container(container_id)["State"]["Running"]:
+                            log.warning("docker: no die event for %s; asking the wait API", job.name)
+                            watched = None
                 asked = time.monotonic()
                 try:
-                    exit_code = int(api.wait(container_id, timeout=0.25).get("StatusCode", -1))
-                    exited = time.time()
-                    break
+                    if watched is None:
+                        exit_code = int(api.wait(container_id, timeout=0.25).get("StatusCode", -1))
+                        exited = time.time()
+                        break
                 except requests.exceptions.ConnectionError:
                     # over a unix socket a wait that times out (the step still runs) is also a
                     # ConnectionError; one that fails at once means the engine is away: ask again soon
@@ -219,6 +249,7 @@ class DockerBackend:
                     break
             reader.join(timeout=5)
         finally:
+            exits.forget(container_id)
             # removal takes tens of ms; the step's result does not wait for it (the reaper removes
             # any container a crash left behind)
             threading.Thread(target=_remove_quietly, args=(api, container_id), daemon=True).start()
