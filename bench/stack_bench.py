@@ -253,7 +253,11 @@ def sdk_start_floor(n: int) -> tuple[list[float], list[float]]:
             t0 = time.perf_counter()
             cid = api.create_container(IMAGE, ["/tiny"], user="65534:65534", working_dir="/out", host_config=host)["Id"]
             t1 = time.perf_counter()
-            stream = api.attach(cid, stdout=True, stderr=True, stream=True, logs=True)
+            # attached as the Docker backend attaches (the SDK's attach without its TTY inspect)
+            params = {"logs": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            upgrade = {"Connection": "Upgrade", "Upgrade": "tcp"}
+            response = api._post(api._url("/containers/{0}/attach", cid), headers=upgrade, params=params, stream=True)
+            stream = api._read_from_socket(response, True, False, demux=False)
             t2 = time.perf_counter()
             api.start(cid)
             for _chunk in stream:

@@ -22,7 +22,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
+from django.utils import timezone
 
 from artifacts import store
 from artifacts.backend import current
@@ -166,10 +167,19 @@ def record_artifacts(infos: dict[str, dict[str, Any]]) -> None:
     if connection.in_atomic_block:  # a caller's transaction: its own commit decides
         Artifact.objects.bulk_create(rows, ignore_conflicts=True)
         return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        Artifact.objects.bulk_create(rows, ignore_conflicts=True)
+    # one statement, its own transaction, in one round trip (not BEGIN, SET LOCAL, INSERT, COMMIT):
+    # set_config(..., true) lasts until that transaction's commit, which reads it
+    table = connection.ops.quote_name(Artifact._meta.db_table)
+    sql = (
+        "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))"
+        f" INSERT INTO {table} (sha256, size, media_type, created_at)"
+        " SELECT r.sha256, r.size, r.media_type, %s::timestamptz FROM quick,"
+        " unnest(%s::text[], %s::bigint[], %s::text[]) AS r(sha256, size, media_type)"
+        " ON CONFLICT (sha256) DO NOTHING"
+    )
+    params = [timezone.now(), [r.sha256 for r in rows], [r.size for r in rows], [r.media_type for r in rows]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def collect(step: Step, job: compute.StepJob) -> tuple[dict[str, str], dict[str, Any], dict[str, dict[str, Any]]]:

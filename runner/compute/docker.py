@@ -148,6 +148,15 @@ def cgroup_usage(container_id: str) -> tuple[float | None, int | None]:
     return (int(cpu) / 1e9 if cpu else None), (int(mem) if mem else None)
 
 
+def _attach(api: Any, container_id: str) -> Any:
+    """The SDK's `attach(stdout, stderr, stream, logs)`, without the inspect it makes first to learn
+    whether the container has a TTY (a step's never has): one engine round trip fewer per step."""
+    params = {"logs": 1, "stdout": 1, "stderr": 1, "stream": 1}
+    url = api._url("/containers/{0}/attach", container_id)
+    response = api._post(url, headers={"Connection": "Upgrade", "Upgrade": "tcp"}, params=params, stream=True)
+    return api._read_from_socket(response, True, False, demux=False)
+
+
 def _remove_quietly(api: Any, container_id: str) -> None:
     with contextlib.suppress(Exception):
         api.remove_container(container_id, force=True)
@@ -182,7 +191,7 @@ class DockerBackend:
         watched = exits.watch(container_id)
         try:
             try:
-                stream = api.attach(container_id, stdout=True, stderr=True, stream=True, logs=True)
+                stream = _attach(api, container_id)
                 started = time.time()
                 api.start(container_id)
             except docker.errors.APIError as exc:
