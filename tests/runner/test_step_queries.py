@@ -51,7 +51,7 @@ def _transactions(sqls: list[str]) -> list[str]:
         if q == "COMMIT":
             out.append(q)
         elif "synchronous_commit" in q:
-            assert "INSERT INTO \"runner_artifact\"" in q and "set_config('synchronous_commit', 'off', true)" in q, q
+            assert 'INSERT INTO "runner_artifact"' in q and "set_config('synchronous_commit', 'off', true)" in q, q
             out.append("outputs' rows, not flushed")
     return out
 
