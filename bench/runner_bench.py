@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -154,7 +155,15 @@ def start_worker() -> subprocess.Popen[bytes]:
         "WARNING",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
-    time.sleep(3)
+    # measured runs start once the worker answers (its start-up is not the runner's cost: on a busy
+    # host it took ~10 s, and the first part measured waited for it)
+    from pipewright.celery import app
+
+    name = f"bench-{os.getpid()}@{socket.gethostname()}"
+    deadline = time.monotonic() + 120
+    while not app.control.ping(destination=[name], timeout=0.5):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the bench's worker did not start; see {log.name}")
     return proc
 
 
