@@ -64,6 +64,7 @@ class Watcher:
 
     def _follow(self) -> None:
         pid = os.getpid()
+        said = False  # one warning per outage, not one a second
         while os.getpid() == pid:
             try:
                 api = self.make_api()
@@ -72,11 +73,16 @@ class Watcher:
                 stream = api.events(since=since, filters=filters, decode=True)
                 with self.lock:
                     self.up, self.stream = True, stream
+                if said:
+                    log.warning("docker exits: the event stream is back")
+                said = False
                 for event in stream:
                     self._announce(event)
-                log.warning("docker exits: the engine closed the event stream; reconnecting")
+                raise ConnectionError("the engine closed the event stream")
             except Exception as exc:  # the engine away or restarting
-                log.warning("docker exits: the event stream failed (steps use the wait API meanwhile): %s", exc)
+                if not said:
+                    log.warning("docker exits: the event stream failed (steps use the wait API meanwhile): %s", exc)
+                    said = True
             self._lose_all()
             time.sleep(RECONNECT_SECONDS)
 
