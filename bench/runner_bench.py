@@ -275,11 +275,10 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[tuple[flo
     the part of it the Docker engine took to announce the exit: the stamp -> the worker learned it,
     the step's `container_exited_at`; Docker's `die` event -> the step's event received)."""
     import asyncio
-    import threading
 
-    import docker
     from channels.layers import get_channel_layer
     from django.db import transaction
+    from stack_bench import Dies  # bench/ is this script's folder
 
     from runner import events, runs, steplogs
     from runner.models import StepRun
@@ -287,19 +286,7 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[tuple[flo
     layer = get_channel_layer()
     loop = asyncio.new_event_loop()  # one loop throughout: the layer's receive buffers are bound to it
     out: list[tuple[float, float, float]] = []
-    dies: dict[int, float] = {}  # step run id -> the engine's die event (its own clock)
-    stream = docker.from_env().events(decode=True, filters={"event": "die", "label": "pipewright.steprun"})
-
-    def read() -> None:
-        try:
-            for ev in stream:
-                step = ev.get("Actor", {}).get("Attributes", {}).get("pipewright.steprun")
-                if step:
-                    dies[int(step)] = ev["timeNano"] / 1e9
-        except Exception:  # closed at the end
-            pass
-
-    threading.Thread(target=read, daemon=True).start()
+    dies = Dies()  # step run id -> the engine's die event (its own clock), as the stack bench reads them
     for _ in range(samples):
         version = pipeline(team, mv, 1, chain=False, target="docker")
         channel = loop.run_until_complete(layer.new_channel())
@@ -319,9 +306,9 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[tuple[flo
         step = StepRun.objects.get(run=run)
         exits = [float(line.split()[1]) for line in steplogs.text(step).splitlines() if line.startswith("EXIT ")]
         seen = step.timings.get("container_exited_at")
-        if got and exits and seen and step.pk in dies:
+        if got and exits and seen and step.pk in dies.at:
             engine = datetime.fromisoformat(seen).timestamp() - exits[-1]
-            out.append((got - exits[-1], engine, got - dies[step.pk]))
+            out.append((got - exits[-1], engine, got - dies.at[step.pk]))
             t = {k: datetime.fromisoformat(v).timestamp() for k, v in step.timings.items() if k.endswith("_at")}
             STAGES.append(
                 (
@@ -332,7 +319,7 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[tuple[flo
             )
         loop.run_until_complete(layer.group_discard(events.group(run.pk), channel))
     loop.close()
-    stream.close()
+    dies.close()
     return out
 
 

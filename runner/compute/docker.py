@@ -33,11 +33,7 @@ def client() -> docker.DockerClient:
     if cached is not None and getattr(_local, "base_url", None) == base_url:
         return cached
     try:
-        c = docker.DockerClient(base_url=base_url, timeout=10) if base_url else docker.from_env(timeout=10)
-        if c.api.base_url.startswith("http+docker://"):
-            # a unix socket: no proxy or .netrc applies, and requests would look both up in the
-            # environment and the home folder on every call (about 0.5 ms each, 4 calls a step)
-            c.api.trust_env = False
+        c = _new_client(base_url)
         c.ping()
     except Exception as exc:
         where = base_url or "the default socket"
@@ -50,13 +46,18 @@ def _forget_client() -> None:
     _local.client = None
 
 
-def _events_api() -> Any:
-    """A client of its own for the `die` event stream (it holds its connection for good)."""
-    base_url = settings.DOCKER_HOST or None
+def _new_client(base_url: str | None) -> docker.DockerClient:
     c = docker.DockerClient(base_url=base_url, timeout=10) if base_url else docker.from_env(timeout=10)
     if c.api.base_url.startswith("http+docker://"):
+        # a unix socket: no proxy or .netrc applies, and requests would look both up in the
+        # environment and the home folder on every call (about 0.5 ms each, 4 calls a step)
         c.api.trust_env = False
-    return c.api
+    return c
+
+
+def _events_api() -> Any:
+    """A client of its own for the `die` event stream (it holds its connection for good)."""
+    return _new_client(settings.DOCKER_HOST or None).api
 
 
 exits = Watcher(_events_api, LABEL)
