@@ -14,7 +14,7 @@ if [ "${DOCKERFILE:-0}" = 1 ]; then
   docker build --label "pipewright.recipe=$recipe" -t "$name" images/python-ml
   exit 0
 fi
-command -v debootstrap >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq debootstrap >/dev/null; }
+command -v debootstrap >/dev/null || bash "$(dirname "$0")/apt_install.sh" debootstrap >/dev/null
 mirror=$(grep -h -o -m1 'http[s]*://[^ ]*debian/*$' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -v security | head -1)
 mirror=${mirror:-http://deb.debian.org/debian}
 root=$(mktemp -d /tmp/pipewright-rootfs.XXXXXX)

@@ -4,6 +4,6 @@ set -u
 if [ -x /usr/bin/chromium ]; then echo "chromium: present"; exit 0; fi
 if [ "$(id -u)" != 0 ]; then echo "chromium: /usr/bin/chromium missing; install the chromium package" >&2; exit 1; fi
 echo "chromium: installing Debian's chromium package..."
-(apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium) >/dev/null \
+bash "$(dirname "$0")/apt_install.sh" chromium >/dev/null \
   || { echo "chromium: apt-get install chromium failed" >&2; exit 1; }
 echo "chromium: installed"

@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "docker: installing docker.io from Debian (about a minute)..."
-  (apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq docker.io) >/dev/null \
+  bash "$(dirname "$0")/apt_install.sh" docker.io >/dev/null \
     || { echo "docker: apt-get install docker.io failed" >&2; exit 1; }
 fi
 mkdir -p "$(dirname "$log")"

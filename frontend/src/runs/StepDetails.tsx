@@ -30,13 +30,16 @@ export function StepDetails({ runId, step, layout = "stack" }: { runId: number; 
         ) : null}
       </div>
       {step.error ? <div className="run-error" data-testid="step-error">{step.error}</div> : null}
-      <section>
-        <h4>Cache</h4>
-        <CacheInfoView runId={runId} step={step} />
-      </section>
+      {/* the outputs come before the cache's answer: that answer loads later and grows (its reason,
+          the closest earlier step and its differences), and nothing may move the outputs' buttons
+          (download, lineage, register model) from under a pointer on their way to them */}
       <section>
         <h4>Outputs</h4>
         <StepOutputs step={step} runId={runId} />
+      </section>
+      <section>
+        <h4>Cache</h4>
+        <CacheInfoView runId={runId} step={step} />
       </section>
       {layout === "stack" ? <section>{log}</section> : null}
     </div>

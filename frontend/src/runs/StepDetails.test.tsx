@@ -1,0 +1,67 @@
+import { cleanup, render, screen, waitFor } from "@testing-library/react";
+import { MemoryRouter } from "react-router-dom";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { StepRun } from "../api/runs";
+import { StepDetails } from "./StepDetails";
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const step = {
+  id: 1,
+  node: "train",
+  module: "acme/trainer",
+  version: "1.0.0",
+  status: "succeeded",
+  cache_key: "k1",
+  reused_from: null,
+  force: false,
+  attempt: 1,
+  started_at: "2026-01-01T00:00:00Z",
+  finished_at: "2026-01-01T00:00:01Z",
+  exit_code: 0,
+  outputs: { model: { sha256: "a".repeat(64), size: 10, media_type: "application/octet-stream" } },
+  metrics: { accuracy: 0.53 },
+  error: null,
+  compute: "docker",
+} as unknown as StepRun;
+
+// the cache's answer arrives after the outputs are drawn, and is long: a reason, the closest earlier
+// step, its differences
+const cache = {
+  node: "train",
+  hit: false,
+  reason: "no earlier step of team acme had the same ingredients",
+  nearest: { cache_key: "k0", run: 7, node: "train", differences: [{ ingredient: "parameter", message: "depth: 7 → 3", was: 7, now: 3 }] },
+};
+
+describe("StepDetails", () => {
+  it("draws the outputs above the cache's answer, so its late arrival moves no output button", async () => {
+    let answerCache: () => void = () => undefined;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) => {
+        if (url.includes("/cache")) {
+          await new Promise<void>((resolve) => (answerCache = resolve));
+          return new Response(JSON.stringify(cache), { status: 200 });
+        }
+        if (url.includes("/preview")) return new Response(JSON.stringify({ kind: "none" }), { status: 200 });
+        return new Response("", { status: 200 });
+      }),
+    );
+    render(
+      <MemoryRouter>
+        <StepDetails runId={3} step={step} />
+      </MemoryRouter>,
+    );
+    const button = screen.getByTestId("register-model-model");
+    answerCache();
+    await screen.findByTestId("cache-reason");
+    const cacheInfo = screen.getByTestId("cache-info");
+    // in document order, and so in a column's layout, the cache's answer follows the button
+    expect(button.compareDocumentPosition(cacheInfo) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId("output-model").dataset.kind).toBe("none"));
+  });
+});
