@@ -71,9 +71,10 @@ def _send(step_id: int, step_queue: str) -> None:
         queue.enqueue_step(step_id, step_queue)
 
 
-def advance_run(run_id: int) -> str | None:
+def advance_run(run_id: int, after: str | None = None) -> str | None:
     """Move every ready step forward (cache hit, queue, skip) and finish the run when all are done.
-    Inside a caller's transaction it joins it (no savepoint); its events go out as one batch."""
+    Inside a caller's transaction it joins it (no savepoint); its events go out as one batch.
+    `after`: the node whose outcome was just recorded, if the caller knows it."""
     with transaction.atomic(savepoint=False), events.batch(run_id):
         run = Run.objects.select_for_update().defer("plan").filter(pk=run_id).first()
         if run is None or run.status in states.RUN_TERMINAL:
@@ -82,6 +83,12 @@ def advance_run(run_id: int) -> str | None:
         if starting and move_run(run.pk, states.RUNNING, started_at=timezone.now()):
             events.publish_run(run.pk)
         plan = plan_of(run)
+        # most steps of a wide run make nothing ready when they end (a fan-out's branches, before
+        # the last): their statuses alone say so, without reading every step's whole row (a
+        # chain's step always readies the next one, so it skips the look)
+        quiet = not starting and not _readies_a_successor(plan, after)
+        if quiet and _idle(plan, dict(run.steps.values_list("node", "status"))):
+            return states.RUNNING
         by_node = {s.node: s for s in run.steps.all()}
         # the run's first pass may reuse many steps at once (a rerun, an unchanged pipeline): the
         # entries its predecessor's keys name are read in one query, and the hits move together
@@ -109,6 +116,33 @@ def advance_run(run_id: int) -> str | None:
                 transaction.on_commit(lambda: signals.send_run_finished(run_id))
             return final
         return states.RUNNING
+
+
+def _readies_a_successor(plan: Plan, after: str | None) -> bool:
+    """Whether the end of `after` surely left work for the pass: a step it alone feeds."""
+    return after is not None and any(s.upstream == (after,) for s in plan.steps)
+
+
+def _idle(plan: Plan, statuses: dict[str, str]) -> bool:
+    """Whether a pass over these statuses would move nothing and leave the run unfinished: no
+    pending step has its upstream settled (for an exit step, every ordinary step too) and no
+    for-each node is running. The same rules as `_pass`, on the statuses alone."""
+    if all(s in states.STEP_TERMINAL for s in statuses.values()):
+        return False  # the run finishes
+    settled = all(statuses[s.node] in states.STEP_TERMINAL for s in plan.steps if not s.exit)
+    for step in plan.steps:
+        status = statuses[step.node]
+        if step.foreach is not None and status == states.RUNNING:
+            return False
+        if status != states.PENDING:
+            continue
+        upstream = [statuses[u] for u in step.upstream]
+        if step.exit:
+            if settled and all(u in states.STEP_TERMINAL for u in upstream):
+                return False
+        elif any(u in states.STEP_DONE_BAD for u in upstream) or all(u in states.STEP_DONE_OK for u in upstream):
+            return False
+    return True
 
 
 def _likely_entries(run: Run) -> dict[str, CacheEntry]:

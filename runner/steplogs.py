@@ -16,13 +16,14 @@ A cached step reads the log of the step run it reused.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 
 from runner import events, failures, states
@@ -50,18 +51,21 @@ def append(step_id: int, attempt: int, data: bytes, at: int | None = None) -> in
     own = not connection.in_atomic_block
     for _ in range(5):
         offset = end_of(step_id) if at is None else at
-        try:
-            with transaction.atomic():
-                if own:
-                    # committed without waiting for the disk: a crash loses at most the last
-                    # moment's lines (the step is run again then), and the step's record,
-                    # committed after them and flushed, makes them durable with it
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                StepLogChunk.objects.create(step_id=step_id, attempt=attempt, offset=offset, size=len(data), data=data)
-            return offset
-        except IntegrityError:
-            at = None
+        # a clash skips the row (no savepoint needed to keep a caller's transaction usable)
+        with transaction.atomic() if own else contextlib.nullcontext(), connection.cursor() as cursor:
+            if own:
+                # committed without waiting for the disk: a crash loses at most the last moment's
+                # lines (the step is run again then), and the step's record, committed after
+                # them and flushed, makes them durable with it
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(
+                f'INSERT INTO {StepLogChunk._meta.db_table} (step_id, attempt, "offset", size, data)'
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+                [step_id, attempt, offset, len(data), data],
+            )
+            if cursor.fetchone() is not None:
+                return offset
+        at = None
     raise RuntimeError(f"could not append to the log of step {step_id}")
 
 
@@ -251,7 +255,7 @@ class LogWriter:
                         cursor.execute("SET LOCAL synchronous_commit TO OFF")
                     offset = append(self.step_id, self.attempt, data, at=self.pos)
                     events.publish(self.run_id, {**event, "offset": offset})
-            else:  # the caller's transaction (flush_rest): append's savepoint keeps it usable
+            else:  # the caller's transaction (flush_rest): a clashing append leaves it usable
                 offset = append(self.step_id, self.attempt, data, at=self.pos)
                 events.publish(self.run_id, {**event, "offset": offset})
         except Exception as exc:  # e.g. the connection was cut: a new one next time

@@ -94,3 +94,18 @@ def test_another_teams_step_log_is_not_found(db: Any, as_alice: Any, charlie: An
     theirs = _run(other, charlie, status="succeeded", attempt=1)
     steplogs.append(theirs.pk, 1, b"secret\n")
     assert as_alice.get(f"/api/runs/{theirs.run_id}/steps/a/logs").status_code == 404
+
+
+def test_an_append_at_a_stale_offset_goes_on_at_the_real_end_and_keeps_a_callers_transaction(
+    transactional_db: Any, acme: Any, alice: Any
+) -> None:
+    from django.db import transaction
+
+    a = _run(acme, alice, status="running", attempt=1)
+    assert steplogs.append(a.pk, 1, b"one\n") == 0
+    assert steplogs.append(a.pk, 1, b"two\n", at=0) == 4  # another writer got there first
+    with transaction.atomic():  # the step's record, as flush_rest stores its last lines
+        assert steplogs.append(a.pk, 1, b"three\n", at=4) == 8
+        StepRun.objects.filter(pk=a.pk).update(status="succeeded")  # the transaction is still usable
+    assert steplogs.text(a) == "one\ntwo\nthree\n"
+    assert StepRun.objects.get(pk=a.pk).status == "succeeded"
