@@ -22,7 +22,10 @@ const step = {
   started_at: "2026-01-01T00:00:00Z",
   finished_at: "2026-01-01T00:00:01Z",
   exit_code: 0,
-  outputs: { model: { sha256: "a".repeat(64), size: 10, media_type: "application/octet-stream" } },
+  outputs: {
+    model: { sha256: "a".repeat(64), size: 10, media_type: "application/octet-stream" },
+    table: { sha256: "b".repeat(64), size: 10, media_type: "text/csv" },
+  },
   metrics: { accuracy: 0.53 },
   error: null,
   compute: "docker",
@@ -48,6 +51,10 @@ describe("StepDetails", () => {
           return new Response(JSON.stringify(cache), { status: 200 });
         }
         if (url.includes("/preview")) return new Response(JSON.stringify({ kind: "none" }), { status: 200 });
+        if (url.startsWith("/api/modules/acme/trainer/versions/1.0.0/")) {
+          const spec = { outputs: [{ name: "model", type: "Model" }, { name: "table", type: "DataFrame" }] };
+          return new Response(JSON.stringify({ version: "1.0.0", spec }), { status: 200 });
+        }
         return new Response("", { status: 200 });
       }),
     );
@@ -56,12 +63,50 @@ describe("StepDetails", () => {
         <StepDetails runId={3} step={step} />
       </MemoryRouter>,
     );
-    const button = screen.getByTestId("register-model-model");
+    const button = await screen.findByTestId("register-model-model");
     answerCache();
     await screen.findByTestId("cache-reason");
     const cacheInfo = screen.getByTestId("cache-info");
     // in document order, and so in a column's layout, the cache's answer follows the button
     expect(button.compareDocumentPosition(cacheInfo) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId("output-model").dataset.kind).toBe("none"));
+  });
+
+  it("offers to register a model only from a Model (or Any) output of the step's module", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) => {
+        if (url.startsWith("/api/modules/acme/trainer/versions/1.0.0/")) {
+          const spec = { outputs: [{ name: "model", type: "Model" }, { name: "table", type: "DataFrame" }] };
+          return new Response(JSON.stringify({ version: "1.0.0", spec }), { status: 200 });
+        }
+        return new Response(JSON.stringify(url.includes("/preview") ? { kind: "none" } : cache), { status: 200 });
+      }),
+    );
+    render(
+      <MemoryRouter>
+        <StepDetails runId={3} step={step} />
+      </MemoryRouter>,
+    );
+    await screen.findByTestId("register-model-model");
+    expect(screen.queryByTestId("register-model-table")).toBeNull();
+  });
+
+  it("offers it from every output when the module's spec cannot be read (the server checks the port)", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) =>
+        url.includes("/api/modules/")
+          ? new Response(JSON.stringify({ detail: "Not found." }), { status: 404 })
+          : new Response(JSON.stringify(url.includes("/preview") ? { kind: "none" } : cache), { status: 200 }),
+      ),
+    );
+    render(
+      <MemoryRouter>
+        <StepDetails runId={3} step={step} />
+      </MemoryRouter>,
+    );
+    await screen.findByTestId("register-model-table");
+    expect(screen.getByTestId("register-model-model")).toBeTruthy();
   });
 });

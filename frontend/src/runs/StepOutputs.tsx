@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { errorMessage } from "../api/errors";
+import { getVersion } from "../api/modules";
 import { registerModel, type ModelVersion } from "../api/registry";
 import { artifactUrl, getPreview, type ArtifactRef, type Preview, type StepRun } from "../api/runs";
 import { useAsync } from "../hooks/useAsync";
@@ -148,7 +149,41 @@ function RegisterModel({ runId, node, port }: { runId: number; node: string; por
   );
 }
 
-function OutputPort({ port, artifact, runId, node }: { port: string; artifact: ArtifactRef; runId?: number; node?: string }) {
+// the output types a model registers from (as registry.services.MODEL_PORT_TYPES)
+const MODEL_PORT_TYPES = ["Model", "Any"];
+
+/**
+ * Whether each output port may register as a model, from the step's module version's spec: false
+ * while the spec loads (the link appears once known, moving nothing below it); true for a port
+ * the spec does not name or a spec that cannot be read (the server checks the plan's port then).
+ */
+function useRegistrable(step: StepRun, enabled: boolean): (port: string) => boolean {
+  const answer = useAsync(
+    () => (enabled && step.module && step.version ? getVersion(step.module, step.version) : null),
+    [enabled, step.module, step.version],
+  );
+  return (port) => {
+    if (!enabled) return false;
+    if (answer.error || !step.module || !step.version) return true;
+    if (answer.loading || !answer.data) return false;
+    const spec = answer.data.spec.outputs.find((p) => p.name === port);
+    return !spec || MODEL_PORT_TYPES.includes(spec.type);
+  };
+}
+
+function OutputPort({
+  port,
+  artifact,
+  runId,
+  node,
+  registrable,
+}: {
+  port: string;
+  artifact: ArtifactRef;
+  runId?: number;
+  node?: string;
+  registrable: boolean;
+}) {
   const answer = useAsync(() => getPreview(artifact.sha256), [artifact.sha256]);
   // another artifact's preview is never shown while this one loads
   const preview = answer.loading ? null : (answer.data ?? null);
@@ -166,7 +201,7 @@ function OutputPort({ port, artifact, runId, node }: { port: string; artifact: A
         <Link to={`/lineage?artifact=${artifact.sha256}`} className="small" data-testid={`lineage-${port}`}>
           lineage
         </Link>
-        {runId !== undefined && node ? <RegisterModel runId={runId} node={node} port={port} /> : null}
+        {registrable && runId !== undefined && node ? <RegisterModel runId={runId} node={node} port={port} /> : null}
       </div>
       {error ? <div className="run-error small">{error}</div> : preview ? <PreviewView preview={preview} /> : <div className="muted small">loading…</div>}
     </div>
@@ -175,6 +210,7 @@ function OutputPort({ port, artifact, runId, node }: { port: string; artifact: A
 
 export function StepOutputs({ step, runId }: { step: StepRun; runId?: number }) {
   const outputs = Object.entries(step.outputs).filter(([port]) => port !== "metrics.json");
+  const registrable = useRegistrable(step, runId !== undefined && outputs.length > 0);
   // a Metrics output port previews the same numbers: show the step's metrics only without one
   const metricsPort = outputs.some(([, a]) => a.media_type.includes("metrics"));
   const metrics = metricsPort ? {} : step.metrics;
@@ -193,7 +229,7 @@ export function StepOutputs({ step, runId }: { step: StepRun; runId?: number }) 
         </div>
       ) : null}
       {outputs.map(([port, artifact]) => (
-        <OutputPort key={port} port={port} artifact={artifact} runId={runId} node={step.node} />
+        <OutputPort key={port} port={port} artifact={artifact} runId={runId} node={step.node} registrable={registrable(port)} />
       ))}
     </div>
   );
