@@ -2,11 +2,13 @@ import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { MemoryRouter } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { StepRun } from "../api/runs";
+import { useCatalogStore } from "../store/pipelineCatalog";
 import { StepDetails } from "./StepDetails";
 
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
+  useCatalogStore.setState({ specs: {} }); // the specs a test's steps fetched
 });
 
 const step = {
@@ -40,6 +42,13 @@ const cache = {
   nearest: { cache_key: "k0", run: 7, node: "train", differences: [{ ingredient: "parameter", message: "depth: 7 → 3", was: 7, now: 3 }] },
 };
 
+const show = () =>
+  render(
+    <MemoryRouter>
+      <StepDetails runId={3} step={step} />
+    </MemoryRouter>,
+  );
+
 describe("StepDetails", () => {
   it("draws the outputs above the cache's answer, so its late arrival moves no output button", async () => {
     let answerCache: () => void = () => undefined;
@@ -58,11 +67,7 @@ describe("StepDetails", () => {
         return new Response("", { status: 200 });
       }),
     );
-    render(
-      <MemoryRouter>
-        <StepDetails runId={3} step={step} />
-      </MemoryRouter>,
-    );
+    show();
     const button = await screen.findByTestId("register-model-model");
     answerCache();
     await screen.findByTestId("cache-reason");
@@ -83,11 +88,7 @@ describe("StepDetails", () => {
         return new Response(JSON.stringify(url.includes("/preview") ? { kind: "none" } : cache), { status: 200 });
       }),
     );
-    render(
-      <MemoryRouter>
-        <StepDetails runId={3} step={step} />
-      </MemoryRouter>,
-    );
+    show();
     await screen.findByTestId("register-model-model");
     expect(screen.queryByTestId("register-model-table")).toBeNull();
   });
@@ -101,11 +102,7 @@ describe("StepDetails", () => {
           : new Response(JSON.stringify(url.includes("/preview") ? { kind: "none" } : cache), { status: 200 }),
       ),
     );
-    render(
-      <MemoryRouter>
-        <StepDetails runId={3} step={step} />
-      </MemoryRouter>,
-    );
+    show();
     await screen.findByTestId("register-model-table");
     expect(screen.getByTestId("register-model-model")).toBeTruthy();
   });

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { errorMessage } from "../api/errors";
 import { getVersion } from "../api/modules";
+import { specKey, useCatalogStore } from "../store/pipelineCatalog";
 import { registerModel, type ModelVersion } from "../api/registry";
 import { artifactUrl, getPreview, type ArtifactRef, type Preview, type StepRun } from "../api/runs";
 import { useAsync } from "../hooks/useAsync";
@@ -153,20 +154,26 @@ function RegisterModel({ runId, node, port }: { runId: number; node: string; por
 const MODEL_PORT_TYPES = ["Model", "Any"];
 
 /**
- * Whether each output port may register as a model, from the step's module version's spec: false
- * while the spec loads (the link appears once known, moving nothing below it); true for a port
- * the spec does not name or a spec that cannot be read (the server checks the plan's port then).
+ * Whether each output port may register as a model, from the step's module version's spec (the
+ * catalog store's, as the canvas keeps them; fetched into it once when missing): false while the
+ * spec loads (the link appears once known, moving nothing below it); true for a port the spec
+ * does not name or a spec that cannot be read (the server checks the plan's port then).
  */
 function useRegistrable(step: StepRun, enabled: boolean): (port: string) => boolean {
+  const { module: ref, version } = step;
+  const known = useCatalogStore((s) => (ref && version ? s.specs[specKey(ref, version)] : undefined));
   const answer = useAsync(
-    () => (enabled && step.module && step.version ? getVersion(step.module, step.version) : null),
-    [enabled, step.module, step.version],
+    () =>
+      enabled && !known && ref && version
+        ? getVersion(ref, version).then((d) => useCatalogStore.getState().addSpec(ref, version, d.spec))
+        : null,
+    [enabled, known, ref, version],
   );
   return (port) => {
     if (!enabled) return false;
-    if (answer.error || !step.module || !step.version) return true;
-    if (answer.loading || !answer.data) return false;
-    const spec = answer.data.spec.outputs.find((p) => p.name === port);
+    if (answer.error || !ref || !version) return true;
+    if (!known) return false;
+    const spec = known.outputs.find((p) => p.name === port);
     return !spec || MODEL_PORT_TYPES.includes(spec.type);
   };
 }
