@@ -300,9 +300,10 @@ def bench_latency(team: Any, mv: Any, user: Any, samples: int) -> list[tuple[flo
                 msg = loop.run_until_complete(_receive(layer, channel, 5))
             except TimeoutError:
                 continue
-            ev = msg["event"]
-            if ev.get("type") == "step" and ev.get("status") == "succeeded":
-                got = time.time()
+            now = time.time()
+            for ev in msg["events"] if msg["type"] == "run.events" else [msg["event"]]:
+                if ev.get("type") == "step" and ev.get("status") == "succeeded":
+                    got = now
         step = StepRun.objects.get(run=run)
         exits = [float(line.split()[1]) for line in steplogs.text(step).splitlines() if line.startswith("EXIT ")]
         seen = step.timings.get("container_exited_at")

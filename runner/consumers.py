@@ -119,3 +119,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     async def run_event(self, message: dict[str, Any]) -> None:
         await self._forward(message["event"])
+
+    async def run_events(self, message: dict[str, Any]) -> None:
+        """Several events sent as one (runner.events.message_of), in order."""
+        for event in message["events"]:
+            await self._forward(event)

@@ -42,7 +42,7 @@ def batch(run_id: int) -> Iterator[None]:
     _batches.run_id, _batches.items = run_id, []
     sent: list[dict[str, Any]] = []
     # registered first: the events go out before what the block enqueues after commit
-    transaction.on_commit(lambda: [_send(run_id, data) for data in sent])
+    transaction.on_commit(lambda: _send(run_id, sent))
     try:
         yield
         items = _batches.items
@@ -90,7 +90,7 @@ def publish(run_id: int, event: dict[str, Any]) -> int:
     # fails the caller's transaction as a whole anyway
     with transaction.atomic(savepoint=False):
         [data] = _store(run_id, [event])
-        transaction.on_commit(lambda: _send(run_id, data))
+        transaction.on_commit(lambda: _send(run_id, [data]))
     return int(data["seq"])
 
 
@@ -141,34 +141,59 @@ class _Sender:
     @staticmethod
     async def _pump(queue: asyncio.Queue[Any]) -> None:
         while True:
-            group_name, message, done = await queue.get()
-            try:
-                layer = get_channel_layer()
-                if layer is not None and group_name:
-                    await layer.group_send(group_name, message)
-            except Exception:  # a broadcast failure never fails the run; clients resume from the table
-                log.warning("could not send a run event to the channel layer", exc_info=True)
-            finally:
-                done.set_result(None)
+            items = [await queue.get()]
+            while not queue.empty():  # what queued meanwhile goes out with it
+                items.append(queue.get_nowait())
+            for group_name, docs, done in _by_group(items):
+                try:
+                    layer = get_channel_layer()
+                    if layer is not None and group_name:
+                        await layer.group_send(group_name, message_of(docs))
+                except Exception:  # a broadcast failure never fails the run; clients resume from the table
+                    log.warning("could not send a run event to the channel layer", exc_info=True)
+                finally:
+                    for future in done:
+                        future.set_result(None)
 
-    def send(self, group_name: str, message: dict[str, Any]) -> Future[None]:
+    def send(self, group_name: str, docs: list[dict[str, Any]]) -> Future[None]:
         loop, queue = self._ensure()
         done: Future[None] = Future()
-        loop.call_soon_threadsafe(queue.put_nowait, (group_name, message, done))
+        loop.call_soon_threadsafe(queue.put_nowait, (group_name, docs, done))
         return done
+
+
+def _by_group(items: list[tuple[str, list[dict[str, Any]], Future[None]]]) -> list[Any]:
+    """Consecutive sends to one group as one: (group, its events in order, their futures)."""
+    merged: list[tuple[str, list[dict[str, Any]], list[Future[None]]]] = []
+    for group_name, docs, done in items:
+        if merged and merged[-1][0] == group_name:
+            merged[-1][1].extend(docs)
+            merged[-1][2].append(done)
+        else:
+            merged.append((group_name, list(docs), [done]))
+    return merged
+
+
+def message_of(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The channel layer's message for a run's events: one group send, whatever their number (each
+    costs round trips to Redis that a step's event would wait behind). A consumer handles both."""
+    if len(docs) == 1:
+        return {"type": "run.event", "event": docs[0]}
+    return {"type": "run.events", "events": docs}
 
 
 _sender = _Sender()
 
 
-def _send(run_id: int, data: dict[str, Any]) -> None:
-    _sender.send(group(run_id), {"type": "run.event", "event": data})
+def _send(run_id: int, docs: list[dict[str, Any]]) -> None:
+    if docs:
+        _sender.send(group(run_id), docs)
 
 
 def flush(timeout: float = 5) -> None:
     """Wait until every event queued so far has been handed to the channel layer."""
     with contextlib.suppress(TimeoutError):
-        _sender.send("", {}).result(timeout)
+        _sender.send("", []).result(timeout)
 
 
 def since(run_id: int, after: int) -> list[dict[str, Any]]:

@@ -88,10 +88,11 @@ def test_it_refuses_other_teams_and_anonymous_users(
     asyncio.run(scenario())
 
 
-def _stale_connections(monkeypatch: Any, command: str, failures: int) -> None:
-    """channels_redis' own `command` fails its first `failures` calls as a connection left stale by
-    a Redis restart fails (in-process fault injection below the retrying layer)."""
-    real = getattr(channels_redis.core.RedisChannelLayer, command)
+def _stale_connections(monkeypatch: Any, command: str, failures: int, owner: Any = None) -> None:
+    """channels_redis' own `command` (or `owner`'s) fails its first `failures` calls as a connection
+    left stale by a Redis restart fails (in-process fault injection below the retrying layer)."""
+    owner = owner or channels_redis.core.RedisChannelLayer
+    real = getattr(owner, command)
     left = [failures]
 
     async def flaky(self: Any, *args: Any) -> Any:
@@ -100,7 +101,7 @@ def _stale_connections(monkeypatch: Any, command: str, failures: int) -> None:
             raise RedisConnectionError("Connection closed by server.")
         return await real(self, *args)
 
-    monkeypatch.setattr(channels_redis.core.RedisChannelLayer, command, flaky)
+    monkeypatch.setattr(owner, command, flaky)
 
 
 @pytest.mark.parametrize("failures", [channel_layer.TRIES - 1, channel_layer.TRIES])
@@ -113,7 +114,8 @@ def test_an_event_is_sent_again_when_a_connection_from_before_a_redis_restart_fa
     async def scenario() -> None:
         channel = await layer.new_channel()
         await layer.group_add("run-test-resend", channel)
-        _stale_connections(monkeypatch, "group_send", failures)
+        # one try of group_send, pipelined (channel_layer.py)
+        _stale_connections(monkeypatch, "send_to_group", failures, channel_layer.RedisChannelLayer)
         try:
             if failures < channel_layer.TRIES:
                 await layer.group_send("run-test-resend", {"type": "run.event", "n": 1})
@@ -152,3 +154,40 @@ def test_a_feed_opened_after_redis_restarted_joins_or_is_closed_to_be_retried(
         await comm.disconnect()
 
     asyncio.run(scenario())
+
+
+def test_group_send_reaches_every_member_in_order_and_drops_members_gone_quiet() -> None:
+    """The pipelined group_send (channel_layer.py) against channels_redis' contract: every channel
+    of the group gets every message in order, two of one process (one Redis key) included, and a
+    member older than the group expiry is dropped from the group."""
+    layer = get_channel_layer()
+    assert isinstance(layer, channel_layer.RedisChannelLayer)
+    other = channel_layer.RedisChannelLayer(**layer_config())  # a second process's layer
+
+    async def scenario() -> None:
+        mine = [await layer.new_channel(), await layer.new_channel()]
+        theirs = await other.new_channel()
+        for channel in [*mine, theirs]:
+            await layer.group_add("run-test-fanout", channel)
+        redis = layer.connection(layer.consistent_hash("run-test-fanout"))
+        key = layer._group_key("run-test-fanout")
+        await redis.zadd(key, {"specific.gone!x": 0})  # joined at the epoch: long expired
+        try:
+            for n in (1, 2, 3):
+                await layer.group_send("run-test-fanout", {"type": "run.event", "n": n})
+            for receiver, channel in [(layer, mine[0]), (layer, mine[1]), (other, theirs)]:
+                got = [(await asyncio.wait_for(receiver.receive(channel), 5))["n"] for _ in range(3)]
+                assert got == [1, 2, 3], channel
+            assert b"specific.gone!x" not in await redis.zrange(key, 0, -1)
+        finally:
+            for channel in [*mine, theirs]:
+                await layer.group_discard("run-test-fanout", channel)
+            await other.close_pools()
+
+    asyncio.run(scenario())
+
+
+def layer_config() -> dict[str, Any]:
+    from django.conf import settings
+
+    return dict(settings.CHANNEL_LAYERS["default"]["CONFIG"])
