@@ -25,6 +25,7 @@ reuses it.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -153,20 +154,48 @@ def settle(row: StepRun, step: Step, outputs: dict[str, str], metrics: dict[str,
         "params": row.params,
         "input_hashes": row.input_hashes,
     }
-    # the team's first step to produce a key owns the team's entry ...
-    CacheEntry.objects.bulk_create(
-        [CacheEntry(team_id=team_id, cache_key=row.cache_key, **fields)], ignore_conflicts=True
-    )
+    # the team's first step to produce a key owns the team's entry, and the step's claim ends: one
+    # statement (a chain step's record waits for each round trip; its event waits for the record)
+    _entry_and_claim_end(team_id, row.cache_key, fields)
     if step.runtime.cache_max_age is not None:
-        # ... unless it is older than this step's maximum age, which just made a fresh one
+        # ... unless the entry is older than this step's maximum age, which just made a fresh one
         old = timezone.now() - timedelta(seconds=step.runtime.cache_max_age)
         CacheEntry.objects.filter(team_id=team_id, cache_key=row.cache_key, created_at__lt=old).update(
             created_at=Now(), **fields
         )
-    InFlight.objects.filter(leader_id=row.pk).delete()  # waits for a follower holding the claim's lock
     row.outputs, row.metrics = outputs, metrics
-    for follower in StepRun.objects.filter(following_id=row.pk, status=states.QUEUED).only("pk", "run_id"):
-        _reuse(follower, row, outputs)
+    # a statement of its own, after the claim's end: that DELETE waits for a follower holding the
+    # claim's lock, and this read's snapshot then sees it following
+    with connection.cursor() as cursor:
+        cursor.execute(_FOLLOWERS_SQL, [row.pk, states.QUEUED])
+        followers = cursor.fetchall()
+    for pk, run_id in followers:
+        _reuse(StepRun(pk=pk, run_id=run_id), row, outputs)
+
+
+_JSON_FIELDS = ("outputs", "params", "input_hashes")
+_ENTRY_FIELDS = ("node", "module", "step_run_id", "outputs", "module_digest", "image", "image_id", "params",
+                 "input_hashes")  # fmt: skip
+_ENTRY_SQL = (
+    f'WITH gone AS (DELETE FROM "{InFlight._meta.db_table}" WHERE "leader_id" = %s) '
+    f'INSERT INTO "{CacheEntry._meta.db_table}" ("team_id", "cache_key", '
+    + ", ".join(f'"{CacheEntry._meta.get_field(f).column}"' for f in _ENTRY_FIELDS)
+    + ', "created_at") VALUES (%s, %s, '
+    + ", ".join("%s::jsonb" if f in _JSON_FIELDS else "%s" for f in _ENTRY_FIELDS)
+    + ", %s) ON CONFLICT DO NOTHING"
+)
+_FOLLOWERS_SQL = (
+    f'SELECT "id", "run_id" FROM "{StepRun._meta.db_table}" WHERE "following_id" = %s AND "status" = %s'
+    ' ORDER BY "run_id", "id"'
+)
+
+
+def _entry_and_claim_end(team_id: int, cache_key: str, fields: dict[str, Any]) -> None:
+    """The team's cache entry for the key unless it has one (INSERT ... ON CONFLICT DO NOTHING, as
+    `bulk_create(ignore_conflicts=True)`), and the leader's claim deleted, in one statement."""
+    values = [json.dumps(fields[f]) if f in _JSON_FIELDS else fields[f] for f in _ENTRY_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_ENTRY_SQL, [fields["step_run_id"], team_id, cache_key, *values, timezone.now()])
 
 
 def release(step_id: int) -> int:
