@@ -24,7 +24,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from compiler.plan import Step
-from runner import compute, events, hosts, inflight, installation, queue, states
+from runner import background, compute, events, heartbeats, hosts, inflight, installation, queue, states
 from runner.advance import advance_run, keeping_one, plan_of, run_outcome
 from runner.failures import failure_message
 from runner.foreach import step_of
@@ -34,10 +34,6 @@ from runner.transitions import move_step, stamp
 from runner.workspace import collect, prepare
 
 log = logging.getLogger(__name__)
-
-
-def heartbeat_seconds() -> float:
-    return float(settings.PIPEWRIGHT_HEARTBEAT)
 
 
 def heartbeat_timeout() -> float:
@@ -147,7 +143,7 @@ def _discard(work: Path) -> None:
     """Remove an attempt's work folder behind the worker's back: a chain's next step, claimed
     right after, does not wait for it (tens of ms of unlinks on a busy disk). A folder a dying
     worker leaves behind is removed by the sweep, as any attempt's that no longer runs."""
-    threading.Thread(target=shutil.rmtree, args=(work,), kwargs={"ignore_errors": True}, daemon=True).start()
+    background.later(shutil.rmtree, work, True)  # ignore_errors
 
 
 def _check_connection() -> None:
@@ -207,28 +203,12 @@ def _attempt(
     left for the record); a step's own failure is an outcome, never an exception."""
     if row.attempt > 1:
         sink.line(f"--- attempt {row.attempt} ---")
-    lost = threading.Event()
-    done = threading.Event()
-
-    def beat() -> None:
-        try:
-            while not done.wait(heartbeat_seconds()):
-                try:
-                    n = StepRun.objects.filter(pk=row.pk, status=states.RUNNING).filter(mine).update(heartbeat_at=Now())
-                    if n == 0:
-                        lost.set()
-                except Exception as exc:  # e.g. its database connection was cut: a new one next beat
-                    log.warning("heartbeat failed (retrying with a new connection): %s", exc)
-                    connection.close()
-        finally:
-            connection.close()  # this thread's own connection
+    token, lost = heartbeats.start(row.pk, mine)
 
     def should_stop() -> bool:  # polled by the backend while the step runs
         sink.tick()
         return lost.is_set()
 
-    beater = threading.Thread(target=beat, daemon=True)
-    beater.start()
     target = compute.backend(compute.target_of(row.queue))
     try:
         with contextlib.ExitStack() as pins:  # the inputs stay in the worker's cache while mounted
@@ -241,7 +221,7 @@ def _attempt(
     except Exception as exc:  # a step's own failure (or the engine's absence), never the worker's
         result = _Attempt(None, str(exc) or exc.__class__.__name__)
     finally:
-        done.set()
+        heartbeats.stop(token)
         sink.stop()
     return result
 

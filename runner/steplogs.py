@@ -172,8 +172,9 @@ def attempt_tail(step: StepRun, attempt: int, limit: int = failures.TAIL_BYTES) 
 
 class LogWriter:
     """A step attempt's log as it runs: lines appended to the database in batches (every
-    FLUSH_SECONDS, or at FLUSH_BYTES) by its own thread (started by the first line; the last
-    batch goes out from close(), on the caller's connection), each batch then published as one
+    FLUSH_SECONDS, or at FLUSH_BYTES) by its own thread (started once lines have waited
+    FLUSH_SECONDS, or at the backend's next poll; the last batch goes out with the step's record,
+    or from close(), on the caller's connection), each batch then published as one
     "log" event with the offset its first line has in the stored log. Past
     PIPEWRIGHT_LOG_MAX_BYTES one line says the log was cut and later lines are dropped."""
 
@@ -195,7 +196,8 @@ class LogWriter:
         self.cond = threading.Condition()
         self.closing = False
         self._uncommitted: tuple[int, int] | None = None  # (pos, flushes) before a flush_rest
-        # started by the first line: a step that prints nothing costs no thread and no join
+        self.since = 0.0  # time.monotonic() of the oldest pending line
+        # started once lines wait (`_start`): a short step costs no thread and no join
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"log-{step_id}")
 
     def line(self, text: str) -> None:
@@ -209,23 +211,38 @@ class LogWriter:
                 data_len = len(text) + 1
             while self.pending_bytes > BACKLOG_BYTES and not self.closing:
                 self.cond.wait(0.5)  # the database is behind: the step's output waits
+            if not self.pending:
+                self.since = time.monotonic()
             self.pending.append(text)
             self.pending_bytes += data_len
             self.kept += data_len
-            if self.thread.ident is None and not self.closing:
-                self.thread.start()
+            if self.pending_bytes >= FLUSH_BYTES or time.monotonic() - self.since >= FLUSH_SECONDS:
+                self._start()
             if self.pending_bytes >= FLUSH_BYTES:
                 self.cond.notify_all()
 
     def tick(self) -> None:
-        """Kept for the compute protocol's polling (the writer thread flushes on its own)."""
+        """Polled by the compute backend while the step runs (every 0.1-0.25 s): lines waiting
+        start the writer thread, which flushes them at once and then every FLUSH_SECONDS."""
+        with self.cond:
+            if self.pending:
+                self._start()
+
+    def _start(self) -> None:
+        """Start the writer thread unless it runs or the writer stopped (under `cond`). Not at the
+        first line: a short step's lines all go out with its record, and the step never waited for
+        a thread to start and to be joined."""
+        if self.thread.ident is None and not self.closing:
+            self.thread.start()
 
     def _run(self) -> None:
+        waited = False  # started with lines waiting: they go out at once
         try:
             while True:
                 with self.cond:
-                    if not self.closing and self.pending_bytes < FLUSH_BYTES:
+                    if waited and not self.closing and self.pending_bytes < FLUSH_BYTES:
                         self.cond.wait(FLUSH_SECONDS)
+                    waited = True
                     if self.closing:
                         # what is left goes out from close(), on the step's own connection: a step
                         # shorter than FLUSH_SECONDS never opens one for this thread

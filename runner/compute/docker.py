@@ -13,6 +13,7 @@ import docker
 import requests
 from django.conf import settings
 
+from runner import background
 from runner.compute.base import ComputeUnavailable, StepJob, StepOutcome
 from runner.compute.exits import Watcher
 
@@ -262,7 +263,7 @@ class DockerBackend:
             exits.forget(container_id)
             # removal takes tens of ms; the step's result does not wait for it (the reaper removes
             # any container a crash left behind)
-            threading.Thread(target=_remove_quietly, args=(api, container_id), daemon=True).start()
+            background.later(_remove_quietly, api, container_id)
         if outcome is not None:
             return outcome
         seen = {"started_at": started, "exited_at": exited, "cpu_seconds": cpu, "peak_memory_bytes": peak}

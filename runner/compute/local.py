@@ -12,7 +12,6 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 
@@ -58,6 +57,45 @@ def _map(arg: str, job: StepJob) -> str:
     return arg
 
 
+class _Lines:
+    """A process's output, read without blocking as it comes, handed on line by line."""
+
+    def __init__(self, fd: int, on_line: Callable[[str], None]) -> None:
+        os.set_blocking(fd, False)
+        self.fd: int | None = fd
+        self.on_line = on_line
+        self.buf = b""
+
+    def read(self) -> None:
+        """What is readable now, up to 1 MiB (the wait loop checks the step's timeout between
+        reads); at the end of the stream, its unfinished last line too. `on_line` waits while the
+        step's log is far behind the database (runner.steplogs): the step then blocks on its output,
+        and its timeout is checked once the log caught up."""
+        for _ in range(16):
+            if self.fd is None:
+                return
+            try:
+                chunk = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return
+            if not chunk:
+                self.fd = None
+                if self.buf:
+                    self.on_line(self.buf.decode(errors="replace"))
+                    self.buf = b""
+                return
+            *lines, self.buf = (self.buf + chunk).split(b"\n")
+            for line in lines:
+                self.on_line(line.decode(errors="replace"))
+
+    def rest(self, timeout: float) -> None:
+        """Read to the end of the stream, for at most `timeout` seconds."""
+        end = time.monotonic() + timeout
+        while self.fd is not None and (left := end - time.monotonic()) > 0:
+            if select.select([self.fd], [], [], left)[0]:
+                self.read()
+
+
 class LocalBackend:
     target = "local"
 
@@ -94,37 +132,35 @@ class LocalBackend:
             start_new_session=True,
         )
         _procs[job.name] = proc
-
-        def pump() -> None:
-            assert proc.stdout is not None
-            for raw in proc.stdout:
-                on_line(raw.decode(errors="replace").rstrip("\n"))
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
+        assert proc.stdout is not None
+        output = _Lines(proc.stdout.fileno(), on_line)  # read here: no reader thread to start
         deadline = time.monotonic() + job.timeout
         outcome: StepOutcome | None = None
         exit_fd = _exit_fd(proc.pid)
         try:
+            checked = time.monotonic()
             while proc.poll() is None:
-                if time.monotonic() > deadline:
-                    self._kill(proc)
-                    outcome = StepOutcome(None, f"timed out after {job.timeout} s", timed_out=True)
-                    break
-                if should_stop():
-                    self._kill(proc)
-                    outcome = StepOutcome(None, "stopped", stopped=True)
-                    break
-                if exit_fd is not None:
-                    select.select([exit_fd], [], [], POLL_SECONDS)  # readable the moment it exits
-                else:
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        proc.wait(timeout=0.05)  # sleeps in growing steps: up to one step late
+                if time.monotonic() - checked >= POLL_SECONDS:
+                    checked = time.monotonic()
+                    if checked > deadline:
+                        self._kill(proc)
+                        outcome = StepOutcome(None, f"timed out after {job.timeout} s", timed_out=True)
+                        break
+                    if should_stop():
+                        self._kill(proc)
+                        outcome = StepOutcome(None, "stopped", stopped=True)
+                        break
+                # readable the moment it prints or exits (without a pidfd: its output, or 50 ms)
+                watch = [fd for fd in (output.fd, exit_fd) if fd is not None]
+                wait = POLL_SECONDS if exit_fd is not None else 0.05
+                if output.fd in select.select(watch, [], [], wait)[0]:
+                    output.read()
             proc.wait()
             exited = time.time()
-            reader.join(timeout=5)
+            output.rest(timeout=5)  # what it printed last (a child that outlives it may hold the pipe)
         finally:
             _procs.pop(job.name, None)
+            proc.stdout.close()
             if exit_fd is not None:
                 os.close(exit_fd)
         if outcome is not None:

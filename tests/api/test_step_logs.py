@@ -41,7 +41,8 @@ def test_two_attempts_share_one_log_and_a_dead_workers_lines_stay(
     first = steplogs.LogWriter(a.run_id, a.pk, "a", 1)
     first.line("one")
     first.line("two")
-    _wait_for(a.pk, 8)  # flushed within ~0.2 s; then this worker's host dies: close() never runs
+    first.tick()  # the backend's poll while the step runs: the lines go out at once
+    _wait_for(a.pk, 8)  # then this worker's host dies: close() never runs
     second = steplogs.LogWriter(a.run_id, a.pk, "a", 2)
     assert second.pos == 8  # the retry goes on after the first attempt's bytes
     second.line("--- attempt 2 ---")
@@ -109,3 +110,23 @@ def test_an_append_at_a_stale_offset_goes_on_at_the_real_end_and_keeps_a_callers
         StepRun.objects.filter(pk=a.pk).update(status="succeeded")  # the transaction is still usable
     assert steplogs.text(a) == "one\ntwo\nthree\n"
     assert StepRun.objects.get(pk=a.pk).status == "succeeded"
+
+
+def test_a_short_steps_lines_start_no_thread_and_a_longer_ones_go_out_as_it_runs(
+    transactional_db: Any, acme: Any, alice: Any
+) -> None:
+    a = _run(acme, alice, status="running", attempt=1)
+    short = steplogs.LogWriter(a.run_id, a.pk, "a", 1)
+    short.line("quick")
+    short.close()  # a step that ended before the backend's first poll
+    assert short.thread.ident is None and steplogs.text(a) == "quick\n"
+    b = _run(acme, alice, status="running", attempt=1)
+    longer = steplogs.LogWriter(b.run_id, b.pk, "a", 1)
+    longer.line("first")
+    assert longer.thread.ident is None
+    time.sleep(steplogs.FLUSH_SECONDS)
+    longer.line("later")  # a line after the first waited FLUSH_SECONDS: the writer starts
+    assert longer.thread.ident is not None
+    _wait_for(b.pk, len("first\nlater\n"))  # stored while the step still runs
+    longer.close()
+    assert steplogs.text(b) == "first\nlater\n"
