@@ -162,7 +162,9 @@ class _Sender:
         return done
 
 
-def _by_group(items: list[tuple[str, list[dict[str, Any]], Future[None]]]) -> list[Any]:
+def _by_group(
+    items: list[tuple[str, list[dict[str, Any]], Future[None]]],
+) -> list[tuple[str, list[dict[str, Any]], list[Future[None]]]]:
     """Consecutive sends to one group as one: (group, its events in order, their futures)."""
     merged: list[tuple[str, list[dict[str, Any]], list[Future[None]]]] = []
     for group_name, docs, done in items:

@@ -78,18 +78,14 @@ def _run() -> None:
             now = time.monotonic()
             due = [b for b in _beats.steps.values() if b.due <= now]
             soonest = min((b.due for b in _beats.steps.values()), default=now + interval())
+            idle = not _beats.steps
         for beat in due:
             _one(beat)
             beat.due = time.monotonic() + interval()
-        if not _running() and connection.connection is not None:
+        if idle and connection.connection is not None:
             connection.close()  # nothing to beat for: no connection held while the worker idles
         if not due:
             time.sleep(min(max(soonest - time.monotonic(), 0.01), interval()))
-
-
-def _running() -> int:
-    with _beats.lock:
-        return len(_beats.steps)
 
 
 def _one(beat: _Beat) -> None:
