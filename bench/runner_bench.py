@@ -479,7 +479,7 @@ def main() -> int:
         for key, part in PARTS.items():
             if key in only:
                 part(user, team, mods)
-        left = docker.from_env().containers.list(all=True, filters={"label": "pipewright.step"})
+        left = docker.from_env().containers.list(all=True, filters={"label": "pipewright.step"}, ignore_removed=True)
         print(f"containers left behind: {len(left)}")
     finally:
         worker.terminate()

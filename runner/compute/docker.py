@@ -306,7 +306,9 @@ class DockerBackend:
     def running_names(self, labels: dict[str, str] | None = None) -> list[str]:
         wanted = [LABEL] + [f"{k}={v}" for k, v in (labels or {}).items()]
         try:
-            return [ct.name for ct in client().containers.list(all=True, filters={"label": wanted})]
+            return [
+                ct.name for ct in client().containers.list(all=True, filters={"label": wanted}, ignore_removed=True)
+            ]
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             _forget_client()
             raise ComputeUnavailable(f"The Docker engine did not list containers: {exc}") from exc

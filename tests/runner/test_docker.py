@@ -20,7 +20,7 @@ pytestmark = pytest.mark.docker
 def _gone(client: Any, filters: dict[str, str], timeout: float = 10) -> None:
     """Containers are removed in the background right after a step ends."""
     deadline = time.monotonic() + timeout
-    while client.containers.list(all=True, filters=filters):
+    while client.containers.list(all=True, filters=filters, ignore_removed=True):
         assert time.monotonic() < deadline, f"containers {filters} still exist"
         time.sleep(0.1)
 
@@ -44,7 +44,7 @@ def test_it_runs_steps_in_locked_down_containers(
     def watch() -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not seen:
-            for c in client.containers.list(filters={"label": ours}):
+            for c in client.containers.list(filters={"label": ours}, ignore_removed=True):
                 try:
                     c.reload()
                 except docker.errors.NotFound:
@@ -126,7 +126,7 @@ def test_it_cancels_a_running_step_and_kills_its_container(
         assert time.monotonic() < deadline, "step a never started"
         time.sleep(0.05)
     run = version.runs.get()
-    while not client.containers.list(filters={"label": f"pipewright.run={run.pk}"}):
+    while not client.containers.list(filters={"label": f"pipewright.run={run.pk}"}, ignore_removed=True):
         assert time.monotonic() < deadline, "step a's container never started"
         time.sleep(0.1)
     run = runs.cancel_run(run)

@@ -67,7 +67,7 @@ def test_a_step_waiting_when_the_stream_breaks_asks_the_wait_api(
     def break_the_stream_once_the_step_runs() -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if exits.waiting and client.containers.list(filters={"label": LABEL}):
+            if exits.waiting and client.containers.list(filters={"label": LABEL}, ignore_removed=True):
                 exits.stream.close()  # as when the engine closes the stream (a restart)
                 broke.set()
                 return

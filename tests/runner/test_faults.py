@@ -73,7 +73,11 @@ def test_it_recovers_a_step_when_its_worker_is_killed(
     try:
         run = runs.create_run(version, {}, True, alice)
         wait_for(lambda: StepRun.objects.filter(run=run, node="a", status="running").exists(), 30, "step a to run")
-        wait_for(lambda: client.containers.list(filters={"label": f"pipewright.run={run.pk}"}), 15, "its container")
+        wait_for(
+            lambda: client.containers.list(filters={"label": f"pipewright.run={run.pk}"}, ignore_removed=True),
+            15,
+            "its container",
+        )
         # the live worker beats: its heartbeat moves past the claim's (both start at started_at)
         beating = StepRun.objects.filter(run=run, node="a", status="running", heartbeat_at__gt=F("started_at"))
         wait_for(beating.exists, 6, "a heartbeat from the first worker")
@@ -99,7 +103,9 @@ def test_it_recovers_a_step_when_its_worker_is_killed(
         assert requeued == ["attempt 1 failed: the worker stopped sending heartbeats (attempt 1)"], requeued
         assert not StepRun.objects.filter(run=run, status__in=["running", "queued", "pending"]).exists()
         wait_for(
-            lambda: not client.containers.list(all=True, filters={"label": f"pipewright.run={run.pk}"}),
+            lambda: (
+                not client.containers.list(all=True, filters={"label": f"pipewright.run={run.pk}"}, ignore_removed=True)
+            ),
             15,
             "no containers left",
         )
