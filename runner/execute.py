@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import select
@@ -143,7 +144,7 @@ def _discard(work: Path) -> None:
     """Remove an attempt's work folder behind the worker's back: a chain's next step, claimed
     right after, does not wait for it (tens of ms of unlinks on a busy disk). A folder a dying
     worker leaves behind is removed by the sweep, as any attempt's that no longer runs."""
-    background.later(shutil.rmtree, work, True)  # ignore_errors
+    background.later(functools.partial(shutil.rmtree, work, ignore_errors=True))
 
 
 def _check_connection() -> None:
